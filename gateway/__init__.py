@@ -1,0 +1,32 @@
+"""The SMS and USSD gateway for public-health declarations."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from gateway import logs, runtime
+from gateway.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """The Flask app: webhooks, operations endpoints and, in the demo, the phone
+    simulator. Configuration comes from the environment unless given."""
+    config = config or Config.from_env()
+    logs.configure(config.log_level)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
+    app.extensions["gateway"] = runtime.build(config)
+
+    from gateway import ops, webhooks
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(ops.bp)
+    if config.demo:
+        from gateway import simulator
+        app.register_blueprint(simulator.bp)
+
+    @app.errorhandler(413)
+    def too_large(_error) -> Response:
+        return Response(f"Payload too large: at most {config.max_body_bytes} bytes\n",
+                        status=413, mimetype="text/plain")
+
+    return app

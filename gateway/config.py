@@ -1,0 +1,121 @@
+"""Configuration: read once from the environment (and `.env`), typed and validated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import load_dotenv
+
+SMS_BACKENDS = ("outbox", "twilio")
+TWILIO_API_DEFAULT = "https://api.twilio.com"
+DEMO_REDIS_URL = "memory://"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting the gateway reads; build it with `Config.from_env()`."""
+
+    database_url: str = "sqlite:///gateway.db"
+    redis_url: str = "redis://localhost:6379/0"
+    secret_key: str = ""
+    sms_backend: str = "outbox"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_api_base_url: str = TWILIO_API_DEFAULT
+    public_base_url: str = ""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    sms_dialogue_minutes: int = 30
+    ussd_session_seconds: int = 180
+    max_body_bytes: int = 16 * 1024
+    log_level: str = "INFO"
+
+    @property
+    def demo(self) -> bool:
+        """True when running fully embedded (in-process Redis, inline jobs)."""
+        return self.redis_url == DEMO_REDIS_URL
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The local timezone for reminders, digests and 'today'."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: bool = True) -> Config:
+        """Read and validate the configuration; raise ConfigError naming the bad variable."""
+        if environ is None:
+            if dotenv:
+                load_dotenv(override=False)
+            environ = os.environ
+        env = {k: v.strip() for k, v in environ.items()}
+        config = cls(
+            database_url=env.get("DATABASE_URL") or cls.database_url,
+            redis_url=env.get("REDIS_URL") or cls.redis_url,
+            secret_key=env.get("SECRET_KEY", ""),
+            sms_backend=(env.get("SMS_BACKEND") or cls.sms_backend).lower(),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            twilio_from=env.get("TWILIO_FROM", ""),
+            twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+            twilio_api_base_url=(env.get("TWILIO_API_BASE_URL") or TWILIO_API_DEFAULT).rstrip("/"),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            timezone=env.get("GATEWAY_TIMEZONE") or cls.timezone,
+            sms_dialogue_minutes=_int(env, "SMS_DIALOGUE_MINUTES", cls.sms_dialogue_minutes),
+            ussd_session_seconds=_int(env, "USSD_SESSION_SECONDS", cls.ussd_session_seconds),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
+            log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
+        )
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        """Check cross-field rules; raise ConfigError with a readable reason."""
+        if self.sms_backend not in SMS_BACKENDS:
+            raise ConfigError(f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, "
+                              f"not {self.sms_backend!r}")
+        if not self.demo and not self.secret_key:
+            raise ConfigError("SECRET_KEY is required (only the demo, REDIS_URL=memory://, "
+                              "may run without one)")
+        if self.sms_backend == "twilio":
+            if not (self.twilio_account_sid and self.twilio_auth_token):
+                raise ConfigError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and "
+                                  "TWILIO_AUTH_TOKEN")
+            if not (self.twilio_from or self.twilio_messaging_service_sid):
+                raise ConfigError("SMS_BACKEND=twilio needs TWILIO_FROM or "
+                                  "TWILIO_MESSAGING_SERVICE_SID")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"GATEWAY_TIMEZONE {self.timezone!r} is not a known "
+                              "timezone") from None
+        if not self.redis_url.startswith(("redis://", "rediss://", "unix://", DEMO_REDIS_URL)):
+            raise ConfigError(f"REDIS_URL must be redis://…, rediss://…, unix://… or "
+                              f"{DEMO_REDIS_URL}")
+        if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+
+    @property
+    def effective_secret(self) -> str:
+        """The signing key; the demo falls back to a fixed, clearly non-secret value."""
+        return self.secret_key or "demo-only-not-secret"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {value}")
+    return value

@@ -1,0 +1,230 @@
+"""One turn of a dialogue, the same for every channel.
+
+`handle` wraps a channel's decision in what makes it safe: a retried provider message
+gets its first answer and changes nothing; one phone's messages run one at a time
+under a Redis lock; all records of the turn are written in one short transaction;
+the dialogue state is saved only after that commits; an error inside a flow becomes
+a polite reply and leaves the state as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from redis.exceptions import LockError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway import flows, metrics
+from gateway.flows import engine
+from gateway.flows.engine import Say, State
+from gateway.flows.messages import render
+from gateway.outcomes import EFFECTS, OUTCOMES
+from gateway.phones import mask
+from gateway.runtime import Runtime
+from gateway.sms import outbound
+from gateway.store import dialogues, messages, phones
+from gateway.store.db import transaction
+from gateway.store.models import Phone
+
+log = logging.getLogger(__name__)
+MAX_EFFECTS_PER_TURN = 10  # a flow that loops through actions is a bug, not a dialogue
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from a phone, the same shape for every channel."""
+
+    channel: str        # sms, ussd
+    provider: str       # twilio, ussd, sim…
+    provider_id: str    # the provider's message id (USSD: session and input)
+    phone: str          # E.164
+    text: str
+    recipient: str = ""
+    session_id: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer: the texts, and whether the session is over (USSD END)."""
+
+    texts: tuple[str, ...]
+    end: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (stored with the inbound message)."""
+        return {"texts": list(self.texts), "end": self.end}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Reply:
+        """The inverse of `to_json`."""
+        return cls(tuple(data["texts"]), bool(data["end"]))
+
+
+class Busy(Exception):
+    """The phone's previous message is still being handled; the provider should retry."""
+
+
+class Conversation:
+    """What a channel's decision works with during one turn: the phone, its saved
+    dialogue (a dict the decision may change), and the turn's database session."""
+
+    def __init__(self, runtime: Runtime, session: Session, inbound: Inbound, phone: Phone,
+                 saved: dict[str, Any]):
+        self.runtime = runtime
+        self.session = session
+        self.inbound = inbound
+        self.phone = phone
+        self.saved = saved
+        self._after_commit: list[Callable[[], None]] = []
+
+    @property
+    def language(self) -> str:
+        """The phone's reply language."""
+        return self.phone.language
+
+    @property
+    def state(self) -> State | None:
+        """The open dialogue's state, if any (and if its flow still exists)."""
+        data = self.saved.get("state")
+        if not data or data["flow"] not in flows.FLOWS:
+            return None
+        return State.from_json(data)
+
+    @state.setter
+    def state(self, state: State | None) -> None:
+        self.saved["state"] = state.to_json() if state else None
+
+    def flow(self) -> engine.Flow | None:
+        """The flow of the open dialogue."""
+        state = self.state
+        return flows.FLOWS[state.flow] if state else None
+
+    def open(self, command: str, answers: Mapping[str, Any] | None = None) -> list[Say]:
+        """Start the flow a command opens (afresh), or say it is coming soon."""
+        flow = flows.for_command(command)
+        if flow is None:
+            self.state = None
+            return [Say("coming_soon")]
+        return self.play(engine.start(flow, {"phone": self.inbound.phone, **(answers or {})}))
+
+    def play(self, turn: engine.Turn) -> list[Say]:
+        """Act on a flow turn: run its effects and outcomes, keep its next state, and
+        return what to say."""
+        for _ in range(MAX_EFFECTS_PER_TURN):
+            if turn.effect is None:
+                break
+            result, data = EFFECTS[turn.effect.name](self, turn.effect.args)
+            turn = engine.resume(flows.FLOWS[turn.state.flow], turn.state, result, data, turn.say)
+        else:
+            raise engine.FlowError("too many effects in one turn")
+        self.state = turn.state
+        said = list(turn.say)
+        extra: dict[str, Any] = {}
+        for outcome in turn.outcomes:
+            if outcome.kind == "open":  # a menu entry hands over to another flow
+                said += self.open(outcome.data["menu"])
+                continue
+            extra.update(OUTCOMES[outcome.kind](self, outcome.data) or {})
+        return [Say(s.key, {**s.vars, **extra}) for s in said]
+
+    def render(self, said: Iterable[Say]) -> tuple[str, ...]:
+        """The texts of `said` in the phone's language."""
+        return tuple(render(s.key, self.language, s.vars) for s in said)
+
+    def send(self, phone: str, body: str, kind: str, priority: str = "high",
+             dedup_key: str | None = None) -> None:
+        """Queue an SMS of our own (e.g. an OTP) in this turn's transaction; it is
+        handed to the workers once the turn commits."""
+        message = messages.queue_outbound(self.session, phone=phone, body=body, kind=kind,
+                                          priority=priority, dedup_key=dedup_key)
+        if message is not None:
+            self._after_commit.append(lambda: outbound.enqueue(self.runtime, message.id,
+                                                               priority))
+
+    def committed(self) -> None:
+        """Run what had to wait for the commit."""
+        for action in self._after_commit:
+            action()
+
+
+Decide = Callable[[Conversation], Reply]
+
+
+def handle(runtime: Runtime, inbound: Inbound, decide: Decide) -> Reply:
+    """Handle one inbound message exactly once and return the reply."""
+    started = time.perf_counter()
+    redis = runtime.redis
+    cached = dialogues.seen_reply(redis, inbound.provider, inbound.provider_id)
+    if cached:
+        metrics.TURNS.labels(inbound.channel, "duplicate").inc()
+        return Reply.from_json(cached)
+    lock = dialogues.phone_lock(redis, inbound.phone)
+    if not lock.acquire():
+        metrics.TURNS.labels(inbound.channel, "busy").inc()
+        raise Busy(mask(inbound.phone))
+    try:
+        reply, result = _locked_turn(runtime, inbound, decide)
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("phone lock expired before release", extra={"phone": inbound.phone})
+    metrics.TURNS.labels(inbound.channel, result).inc()
+    metrics.TURN_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
+    return reply
+
+
+def _locked_turn(runtime: Runtime, inbound: Inbound, decide: Decide) -> tuple[Reply, str]:
+    redis = runtime.redis
+    # A duplicate that waited on the lock while its twin was handled.
+    cached = dialogues.seen_reply(redis, inbound.provider, inbound.provider_id)
+    if cached:
+        return Reply.from_json(cached), "duplicate"
+    key = dialogues.dialogue_key(inbound.channel, inbound.session_id or inbound.phone)
+    saved = dialogues.load(redis, key)
+    language = "vi"
+    try:
+        with transaction(runtime.sessions) as session:
+            phone = phones.get_or_create(session, inbound.phone)
+            language = phone.language
+            conversation = Conversation(runtime, session, inbound, phone, copy.deepcopy(saved))
+            reply = decide(conversation)
+            _record(session, inbound, reply)
+    except IntegrityError:
+        with runtime.sessions() as session:
+            stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
+        if stored is None:
+            raise
+        return Reply.from_json(stored), "duplicate"
+    except Exception:
+        log.exception("turn failed; state kept", extra={"phone": inbound.phone,
+                                                        "channel": inbound.channel})
+        reply = Reply((render("dialogue.error", language),), end=True)
+        with transaction(runtime.sessions) as session:
+            _record(session, inbound, reply)
+        dialogues.remember_reply(redis, inbound.provider, inbound.provider_id, reply.to_json())
+        return reply, "error"
+    conversation.committed()
+    ttl = (runtime.config.ussd_session_seconds if inbound.channel == "ussd"
+           else runtime.config.sms_dialogue_minutes * 60)
+    dialogues.save(redis, key, _pruned(conversation.saved), ttl)
+    dialogues.remember_reply(redis, inbound.provider, inbound.provider_id, reply.to_json())
+    return reply, "ok"
+
+
+def _record(session: Session, inbound: Inbound, reply: Reply) -> None:
+    messages.record_inbound(session, channel=inbound.channel, provider=inbound.provider,
+                            provider_id=inbound.provider_id, phone=inbound.phone,
+                            recipient=inbound.recipient, body=inbound.text,
+                            reply=reply.to_json())
+
+
+def _pruned(saved: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty entries so a finished dialogue leaves no key behind."""
+    return {k: v for k, v in saved.items() if v not in (None, [], {})}

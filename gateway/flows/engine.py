@@ -1,0 +1,262 @@
+"""The dialogue engine: flows declared as data, stepped by pure functions.
+
+A flow is a set of named nodes. `Ask` shows a prompt and parses the answer, `Act`
+asks the caller to perform an effect (send an OTP, look something up) and routes on
+its result, `End` closes the dialogue with a message and, optionally, an outcome to
+record. Stepping never does I/O: `start`, `step` and `resume` take the flow, the
+saved `State` and the input, and return a `Turn` that says what to reply, the next
+state, and the effects and outcomes the caller must act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gateway.flows.parsers import Invalid, Parser
+
+MAX_ATTEMPTS = 3
+Answers = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A next-node choice made by a function of the answers; `targets` lists every
+    node it may return, so the flow can be checked and printed."""
+
+    choose: Callable[[Answers], str]
+    targets: tuple[str, ...]
+
+
+Next = str | Mapping[Any, str] | Branch | None
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Show `prompt` (a message key), parse the reply, store it under the node name."""
+
+    prompt: str
+    parse: Parser
+    next: Next
+
+
+@dataclass(frozen=True)
+class Act:
+    """Request the effect `effect` with `args(answers)`; route on its result string."""
+
+    effect: str
+    next: Mapping[str, str]
+    args: Callable[[Answers], dict[str, Any]] = lambda answers: {}
+
+
+@dataclass(frozen=True)
+class End:
+    """Close the dialogue: say `message` (if any) and record `outcome` (a kind) with
+    the answers (if any)."""
+
+    message: str | None
+    outcome: str | None = None
+
+
+Node = Ask | Act | End
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A named dialogue: its nodes and where it starts."""
+
+    name: str
+    start: str
+    nodes: Mapping[str, Node]
+    max_attempts: int = MAX_ATTEMPTS
+
+
+@dataclass(frozen=True)
+class Say:
+    """One message to render: a template key and its variables."""
+
+    key: str
+    vars: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something the caller must do before the flow can go on (see `resume`)."""
+
+    name: str
+    args: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A record the caller must write: what kind, and the answers that make it."""
+
+    kind: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class State:
+    """Where a dialogue stands; saved between turns (as JSON) by the caller."""
+
+    flow: str
+    node: str
+    answers: Answers = field(default_factory=dict)
+    attempts: int = 0
+    history: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"flow": self.flow, "node": self.node, "answers": self.answers,
+                "attempts": self.attempts, "history": list(self.history)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> State:
+        """The inverse of `to_json`."""
+        return cls(flow=data["flow"], node=data["node"], answers=dict(data["answers"]),
+                   attempts=int(data.get("attempts", 0)), history=tuple(data.get("history", ())))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The result of one step: what to say, the next state (None: the dialogue is
+    over), and effects and outcomes for the caller."""
+
+    say: tuple[Say, ...]
+    state: State | None
+    effect: Effect | None = None
+    outcomes: tuple[Outcome, ...] = ()
+
+    @property
+    def ended(self) -> bool:
+        """True when the dialogue is closed."""
+        return self.state is None
+
+
+class FlowError(Exception):
+    """A flow definition is broken (a programming error, never a user's mistake)."""
+
+
+def start(flow: Flow, answers: Answers | None = None) -> Turn:
+    """Begin `flow`, optionally with answers already known (e.g. the phone number)."""
+    return _enter(flow, flow.start, dict(answers or {}), (), ())
+
+
+def step(flow: Flow, state: State, text: str) -> Turn:
+    """Feed the user's reply to the node the dialogue waits on."""
+    node = _node(flow, state.node)
+    if not isinstance(node, Ask):
+        raise FlowError(f"{flow.name}.{state.node} does not wait for input")
+    value = node.parse(text)
+    if isinstance(value, Invalid):
+        attempts = state.attempts + 1
+        if attempts >= flow.max_attempts:
+            return Turn(say=(Say(value.reason, value.vars), Say("dialogue.too_many_attempts")),
+                        state=None)
+        return Turn(say=(Say(value.reason, value.vars), Say(node.prompt, state.answers)),
+                    state=replace(state, attempts=attempts))
+    answers = {**state.answers, state.node: value}
+    return _enter(flow, _target(flow, state.node, node.next, value, answers), answers,
+                  state.history + (state.node,), ())
+
+
+def resume(flow: Flow, state: State, result: str, data: Mapping[str, Any] | None = None,
+           say: tuple[Say, ...] = ()) -> Turn:
+    """Continue after the caller performed the effect of an `Act` node."""
+    node = _node(flow, state.node)
+    if not isinstance(node, Act):
+        raise FlowError(f"{flow.name}.{state.node} is not an action")
+    if result not in node.next:
+        raise FlowError(f"{flow.name}.{state.node} has no route for result {result!r}")
+    answers = {**state.answers, **(data or {})}
+    return _enter(flow, node.next[result], answers, state.history, say)
+
+
+def back(flow: Flow, state: State) -> Turn:
+    """Return to the previous question (or repeat this one if there is none)."""
+    if not state.history:
+        return Turn(say=(Say(_node(flow, state.node).prompt, state.answers),), state=state)
+    previous = state.history[-1]
+    return _enter(flow, previous, state.answers, state.history[:-1], ())
+
+
+def prompt(flow: Flow, state: State) -> Turn:
+    """Say the current question again, state unchanged (e.g. after a resumed session)."""
+    node = _node(flow, state.node)
+    if not isinstance(node, Ask):
+        raise FlowError(f"{flow.name}.{state.node} does not wait for input")
+    return Turn(say=(Say(node.prompt, state.answers),), state=state)
+
+
+def _enter(flow: Flow, name: str, answers: Answers, history: tuple[str, ...],
+           said: tuple[Say, ...]) -> Turn:
+    node = _node(flow, name)
+    if isinstance(node, Ask):
+        return Turn(say=(*said, Say(node.prompt, answers)),
+                    state=State(flow.name, name, answers, 0, history))
+    if isinstance(node, Act):
+        return Turn(say=said, state=State(flow.name, name, answers, 0, history),
+                    effect=Effect(node.effect, node.args(answers)))
+    outcomes = (Outcome(node.outcome, answers),) if node.outcome else ()
+    closing = (Say(node.message, answers),) if node.message else ()
+    return Turn(say=(*said, *closing), state=None, outcomes=outcomes)
+
+
+def _target(flow: Flow, name: str, nxt: Next, value: Any, answers: Answers) -> str:
+    if isinstance(nxt, str):
+        return nxt
+    if isinstance(nxt, Branch):
+        target = nxt.choose(answers)
+        if target not in nxt.targets:
+            raise FlowError(f"{flow.name}.{name} branched to undeclared {target!r}")
+        return target
+    if isinstance(nxt, Mapping):
+        key = value if isinstance(value, str | int | bool) or value is None else str(value)
+        if key not in nxt:
+            raise FlowError(f"{flow.name}.{name} has no route for answer {value!r}")
+        return nxt[key]
+    raise FlowError(f"{flow.name}.{name} has no next node")
+
+
+def _node(flow: Flow, name: str) -> Node:
+    try:
+        return flow.nodes[name]
+    except KeyError:
+        raise FlowError(f"{flow.name} has no node {name!r}") from None
+
+
+def targets(node: Node) -> tuple[str, ...]:
+    """Every node name this node can lead to."""
+    if isinstance(node, End):
+        return ()
+    nxt = node.next
+    if isinstance(nxt, str):
+        return (nxt,)
+    if isinstance(nxt, Branch):
+        return nxt.targets
+    if isinstance(nxt, Mapping):
+        return tuple(dict.fromkeys(nxt.values()))
+    return ()
+
+
+def check(flow: Flow) -> list[str]:
+    """Problems in a flow definition: missing targets, dead ends, unreachable nodes."""
+    problems = []
+    if flow.start not in flow.nodes:
+        problems.append(f"{flow.name}: start node {flow.start!r} does not exist")
+    for name, node in flow.nodes.items():
+        if not isinstance(node, End) and not targets(node):
+            problems.append(f"{flow.name}.{name}: leads nowhere")
+        problems += [f"{flow.name}.{name}: target {t!r} does not exist"
+                     for t in targets(node) if t not in flow.nodes]
+    reachable, todo = set(), [flow.start]
+    while todo:
+        name = todo.pop()
+        if name in reachable or name not in flow.nodes:
+            continue
+        reachable.add(name)
+        todo.extend(targets(flow.nodes[name]))
+    problems += [f"{flow.name}.{name}: unreachable" for name in flow.nodes
+                 if name not in reachable]
+    return problems

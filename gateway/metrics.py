@@ -1,0 +1,54 @@
+"""Prometheus metrics: turns and their latency (counted in-process), outbound messages
+by status and queue depth (read from the database and Redis at scrape time)."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+
+TURNS = Counter("gateway_turns_total", "Inbound messages handled, by channel and result",
+                ["channel", "result"])
+TURN_SECONDS = Histogram("gateway_turn_seconds", "Time to handle one inbound message",
+                         ["channel"], buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5))
+SENDS = Counter("gateway_sends_total", "Outbound send attempts, by backend and result",
+                ["backend", "result"])
+
+
+class StoreCollector:
+    """Gauges read at scrape time, so every web process reports the same truth."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+
+    def collect(self):
+        """Outbound messages by status, and RQ queue depths."""
+        from gateway.runtime import QUEUES
+        from gateway.store import messages
+
+        outbound = GaugeMetricFamily("gateway_outbound_messages", "Outbound messages by status",
+                                     labels=["status"])
+        with self.runtime.sessions() as session:
+            for status, count in sorted(messages.count_by_status(session).items()):
+                outbound.add_metric([status], count)
+        yield outbound
+        depth = GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in each RQ queue",
+                                  labels=["queue"])
+        for name in QUEUES:
+            depth.add_metric([name], self.runtime.queue(name).count)
+        yield depth
+
+
+def exposition(runtime) -> bytes:
+    """The metrics page. Under gunicorn with PROMETHEUS_MULTIPROC_DIR set, counters
+    from every worker process are merged."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)
+    else:
+        for collector in (TURNS, TURN_SECONDS, SENDS):
+            registry.register(collector)
+    registry.register(StoreCollector(runtime))
+    return generate_latest(registry)

@@ -1,0 +1,52 @@
+"""Phone numbers: parse any common spelling into E.164, and mask them for logs."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+DEFAULT_REGION = "VN"
+_MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+_E164_IN_TEXT = re.compile(r"\+?\d[\d .\-]{7,}\d")
+
+
+class InvalidPhone(ValueError):
+    """The text is not a valid mobile number."""
+
+
+def normalise(raw: str, region: str = DEFAULT_REGION) -> str:
+    """E.164 form of a mobile number: '0912.345.678' → '+84912345678'.
+
+    '84912345678' without a plus is read as international when it starts with the
+    region's country code, as Vietnamese users often write it.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhone("empty phone number")
+    digits = re.sub(r"[^\d+]", "", text)
+    country = str(phonenumbers.country_code_for_region(region))
+    if not digits.startswith("+") and digits.startswith(country) and len(digits) > 10:
+        digits = "+" + digits
+    try:
+        number = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone(f"not a phone number: {mask(text)}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"not a valid phone number: {mask(text)}")
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise InvalidPhone(f"not a mobile number: {mask(text)}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(phone: str) -> str:
+    """A number with its middle hidden for logs: '+84912345678' → '+849*****678'."""
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:4] + "*" * (len(phone) - 7) + phone[-3:]
+
+
+def mask_in_text(text: str) -> str:
+    """Mask every phone-number-like run of digits inside free text (log safety net)."""
+    return _E164_IN_TEXT.sub(lambda m: mask(m.group(0)), text)

@@ -1,0 +1,77 @@
+"""The phone simulator (demo only): a feature phone in the browser that texts and
+dials the gateway through the same dialogue handling as real providers, and shows
+outbound SMS (such as OTPs) from the outbox. Phones travel in POST bodies, never URLs."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from sqlalchemy import select
+
+from gateway import router
+from gateway.dialogue import Inbound, handle
+from gateway.phones import InvalidPhone, normalise
+from gateway.sms import ussd
+from gateway.store.models import OutboundMessage
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+OUTBOX_SHOWN = 20
+
+
+@bp.get("/")
+def page() -> str:
+    """The simulator page."""
+    return render_template("simulator.html")
+
+
+def _phone() -> str:
+    try:
+        return normalise(str((request.get_json(silent=True) or {}).get("phone", "")))
+    except InvalidPhone as error:
+        raise _Invalid(str(error)) from None
+
+
+class _Invalid(ValueError):
+    pass
+
+
+@bp.errorhandler(_Invalid)
+def invalid(error: _Invalid) -> tuple[Response, int]:
+    """400 with the reason, as JSON."""
+    return jsonify(error=str(error)), 400
+
+
+@bp.post("/sms")
+def sms() -> Response:
+    """Text the gateway as `phone`."""
+    data = request.get_json(silent=True) or {}
+    text = str(data.get("text", ""))[:1600]
+    inbound = Inbound("sms", "sim", uuid.uuid4().hex, _phone(), text, recipient="simulator")
+    reply = handle(current_app.extensions["gateway"], inbound, router.sms)
+    return jsonify(reply="\n".join(reply.texts))
+
+
+@bp.post("/ussd")
+def dial() -> Response:
+    """One USSD request as `phone`: `session` and the cumulative `text`."""
+    data = request.get_json(silent=True) or {}
+    session = str(data.get("session") or "")[:64]
+    if not session:
+        raise _Invalid("session required")
+    inbound = ussd.parse({"sessionId": session, "serviceCode": str(data.get("code", "*1022#")),
+                          "phoneNumber": _phone(), "text": str(data.get("text", ""))})
+    reply = handle(current_app.extensions["gateway"], inbound, router.ussd)
+    return jsonify(screen=ussd.answer(reply))
+
+
+@bp.post("/outbox")
+def outbox() -> Response:
+    """The latest outbound SMS to `phone` (OTPs, alerts…)."""
+    phone = _phone()
+    with current_app.extensions["gateway"].sessions() as session:
+        rows = session.scalars(select(OutboundMessage).where(OutboundMessage.phone == phone)
+                               .order_by(OutboundMessage.id.desc()).limit(OUTBOX_SHOWN))
+        items = [{"id": m.id, "body": m.body, "kind": m.kind, "status": m.status,
+                  "at": m.created_at.isoformat()} for m in rows]
+    return jsonify(messages=items)

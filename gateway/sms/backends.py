@@ -1,0 +1,54 @@
+"""The contract every outbound SMS backend keeps, and how one is chosen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from gateway.config import Config
+
+
+class SendError(Exception):
+    """A send that failed. `retryable` says whether trying again may succeed;
+    `maybe_sent` that the provider may have accepted it (e.g. a read timeout), so it
+    must be reconciled, never blindly re-sent."""
+
+    def __init__(self, reason: str, code: str | None = None, retryable: bool = False,
+                 maybe_sent: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+        self.retryable = retryable
+        self.maybe_sent = maybe_sent
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a backend needs to send one message."""
+
+    message_id: int
+    phone: str
+    body: str
+
+
+class Backend(Protocol):
+    """An outbound SMS provider."""
+
+    name: str
+    sender: str
+
+    def send(self, message: Outgoing) -> str:
+        """Send; return the provider's message id or raise SendError."""
+
+    def find_sent(self, message: Outgoing, since: datetime) -> str | None:
+        """The provider id of this message if the provider has it (sent since `since`)."""
+
+
+def for_config(config: Config) -> Backend:
+    """The backend SMS_BACKEND names."""
+    if config.sms_backend == "twilio":
+        from gateway.sms.twilio import TwilioBackend
+        return TwilioBackend(config)
+    from gateway.sms.outbox import OutboxBackend
+    return OutboxBackend()

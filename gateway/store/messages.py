@@ -1,0 +1,109 @@
+"""The message log: inbound messages with their replies, and the outbound outbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from gateway.store.models import InboundMessage, OutboundMessage, utcnow
+from gateway.text import segments
+
+# Outbound lifecycle. A status only moves forward in this order; the last three are final.
+STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2,
+               "delivered": 3, "undelivered": 3, "failed": 3, "suppressed": 3}
+FINAL = frozenset(s for s, rank in STATUS_RANK.items() if rank == 3)
+
+
+def record_inbound(session: Session, *, channel: str, provider: str, provider_id: str,
+                   phone: str, recipient: str, body: str, reply: dict[str, Any]) -> None:
+    """Log an inbound message with its reply (flushes: a duplicate raises IntegrityError)."""
+    session.add(InboundMessage(channel=channel, provider=provider, provider_id=provider_id,
+                               phone=phone, recipient=recipient, body=body,
+                               reply=json.dumps(reply)))
+    session.flush()
+
+
+def stored_reply(session: Session, provider: str, provider_id: str) -> dict[str, Any] | None:
+    """The reply logged for an already-handled provider message."""
+    raw = session.scalar(select(InboundMessage.reply).where(
+        InboundMessage.provider == provider, InboundMessage.provider_id == provider_id))
+    return json.loads(raw) if raw else None
+
+
+def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priority: str,
+                   dedup_key: str | None = None) -> OutboundMessage | None:
+    """Add a message to the outbox. With a `dedup_key` already used, nothing is added
+    and None is returned (a scheduled send that ran twice)."""
+    if dedup_key and session.scalar(select(OutboundMessage.id)
+                                    .where(OutboundMessage.dedup_key == dedup_key)):
+        return None
+    message = OutboundMessage(phone=phone, body=body, kind=kind, priority=priority,
+                              dedup_key=dedup_key, segments=segments(body), status="queued")
+    session.add(message)
+    session.flush()
+    return message
+
+
+def claim(session: Session, message_id: int, backend: str, sender: str) -> OutboundMessage | None:
+    """Take a queued message for sending (atomically: only one worker wins)."""
+    now = utcnow()
+    claimed = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id, OutboundMessage.status == "queued")
+        .values(status="sending", claimed_at=now, updated_at=now, backend=backend, sender=sender,
+                attempts=OutboundMessage.attempts + 1)
+    ).rowcount
+    return session.get(OutboundMessage, message_id) if claimed else None
+
+
+def mark_sent(session: Session, message_id: int, provider_id: str | None) -> None:
+    """The provider accepted the message."""
+    now = utcnow()
+    session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
+                    .values(status="sent", provider_id=provider_id, sent_at=now, updated_at=now,
+                            error_code=None, error_message=None))
+
+
+def mark_failed(session: Session, message_id: int, code: str | None, reason: str,
+                status: str = "failed") -> None:
+    """The message will not be sent (final) or is `queued` again for a retry."""
+    session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
+                    .values(status=status, error_code=code, error_message=reason[:255],
+                            updated_at=utcnow()))
+
+
+def apply_status(session: Session, provider_id: str, status: str,
+                 error_code: str | None) -> bool:
+    """Apply a provider's delivery report; statuses never move backwards.
+    Returns False when no outbound message has that provider id."""
+    message = session.scalar(select(OutboundMessage)
+                             .where(OutboundMessage.provider_id == provider_id)
+                             .with_for_update())
+    if message is None:
+        return False
+    if STATUS_RANK[status] > STATUS_RANK.get(message.status, 0):
+        message.status = status
+        message.error_code = error_code or None
+        message.updated_at = utcnow()
+    return True
+
+
+def stale(session: Session, status: str, older_than: timedelta,
+          now: datetime | None = None, limit: int = 500) -> list[OutboundMessage]:
+    """Messages left in `status` for longer than `older_than` (lost jobs, killed workers)."""
+    cutoff = (now or utcnow()) - older_than
+    column = OutboundMessage.claimed_at if status == "sending" else OutboundMessage.updated_at
+    return list(session.scalars(select(OutboundMessage)
+                                .where(OutboundMessage.status == status, column < cutoff)
+                                .order_by(OutboundMessage.id).limit(limit)))
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many outbound messages are in each status (for metrics)."""
+    rows = session.execute(select(OutboundMessage.status, func.count())
+                           .group_by(OutboundMessage.status))
+    return {status: count for status, count in rows}

@@ -1,0 +1,104 @@
+"""SQLAlchemy models of the gateway's durable records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC (SQLite has no timezones), always returns aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    """Base of all models."""
+
+
+class Phone(Base):
+    """A phone that has talked to the gateway: its preferences and verification."""
+
+    __tablename__ = "phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # E.164
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class InboundMessage(Base):
+    """One message (or USSD request) received, with the reply it got.
+
+    (provider, provider_id) is unique: a retried webhook finds its first answer here
+    even when Redis has forgotten it.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("provider", "provider_id", name="uq_inbound_provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))  # sms, ussd
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    recipient: Mapped[str] = mapped_column(String(32), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    reply: Mapped[str] = mapped_column(Text, default="")  # JSON: {"texts": [...], "end": bool}
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboundMessage(Base):
+    """One message the gateway sends on its own (OTP, reminder, alert, notice).
+
+    This table is the outbox and the source of truth: a queue entry only points at a
+    row, so a lost job is re-sent by the sweeper and a repeated one finds it claimed.
+    """
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))       # otp, reply, alert, reminder, digest…
+    priority: Mapped[str] = mapped_column(String(8))    # high, default, bulk
+    status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    backend: Mapped[str] = mapped_column(String(16), default="")
+    sender: Mapped[str] = mapped_column(String(40), default="")
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    dedup_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    error_message: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,136 @@
+"""Provider webhooks: Twilio inbound SMS and status callbacks, and USSD.
+
+Each route checks the request (400 with the reason, 403 on a bad signature, 413 over
+the size limit), translates it through its channel module, and lets
+`dialogue.handle` run the turn.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, request
+
+from gateway import router
+from gateway.dialogue import Busy, Inbound, handle
+from gateway.phones import InvalidPhone, normalise
+from gateway.runtime import Runtime
+from gateway.sms import twilio, ussd
+from gateway.store import messages
+from gateway.store.db import transaction
+
+bp = Blueprint("webhooks", __name__)
+MAX_SMS_BODY = 1600  # Twilio's own limit for one inbound message
+
+
+class BadRequest(ValueError):
+    """A webhook request the gateway cannot take; the message is the reason."""
+
+
+def runtime() -> Runtime:
+    """The app's runtime."""
+    return current_app.extensions["gateway"]
+
+
+def form_fields() -> dict[str, str]:
+    """The urlencoded form, decoded strictly: undecodable bytes are a 400, not '�'."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        raise BadRequest("expected an application/x-www-form-urlencoded body")
+    raw = request.get_data(cache=True)
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+                          encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("body is not valid UTF-8 form data") from None
+    return dict(pairs)
+
+
+def text_response(body: str, status: int = 200, mimetype: str = "text/plain") -> Response:
+    """A response with an explicit charset."""
+    return Response(body, status=status, mimetype=mimetype)
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(error: BadRequest) -> Response:
+    """400 with the reason."""
+    return text_response(f"Bad request: {error}\n", 400)
+
+
+@bp.errorhandler(ussd.BadRequest)
+def bad_ussd_request(error: ussd.BadRequest) -> Response:
+    """400 with the reason."""
+    return text_response(f"Bad request: {error}\n", 400)
+
+
+@bp.errorhandler(Busy)
+def busy(_error: Busy) -> Response:
+    """The phone's previous message is still being handled: ask the provider to retry."""
+    response = text_response("Busy: a previous message from this phone is in progress\n", 503)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def _require(form: dict[str, str], *names: str) -> None:
+    for name in names:
+        if name not in form:
+            raise BadRequest(f"field '{name}' required")
+        if name != "Body" and not form[name].strip():
+            raise BadRequest(f"field '{name}' must not be empty")
+
+
+def _check_twilio_signature(form: dict[str, str]) -> Response | None:
+    token = runtime().config.twilio_auth_token
+    if not token:
+        return None
+    base = runtime().config.public_base_url
+    url = base + request.full_path.rstrip("?") if base else request.url
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not twilio.valid_signature(token, url, form, signature):
+        return text_response("Forbidden: invalid X-Twilio-Signature\n", 403)
+    return None
+
+
+@bp.post("/sms/twilio")
+def twilio_inbound() -> Response:
+    """An SMS from a phone: answer with TwiML carrying the reply."""
+    form = form_fields()
+    denied = _check_twilio_signature(form)
+    if denied:
+        return denied
+    _require(form, "From", "To", "Body", "MessageSid")
+    if len(form["Body"]) > MAX_SMS_BODY:
+        raise BadRequest(f"field 'Body' longer than {MAX_SMS_BODY} characters")
+    try:
+        phone = normalise(form["From"])
+    except InvalidPhone:
+        raise BadRequest("field 'From' is not a valid mobile number") from None
+    inbound = Inbound(channel="sms", provider="twilio", provider_id=form["MessageSid"][:64],
+                      phone=phone, text=form["Body"], recipient=form["To"][:32])
+    reply = handle(runtime(), inbound, router.sms)
+    return text_response(twilio.twiml(reply.texts), mimetype="application/xml")
+
+
+@bp.post("/sms/twilio/status")
+def twilio_status() -> Response:
+    """A delivery report for a message we sent."""
+    form = form_fields()
+    denied = _check_twilio_signature(form)
+    if denied:
+        return denied
+    _require(form, "MessageSid", "MessageStatus")
+    status = twilio.STATUS_MAP.get(form["MessageStatus"].strip().lower())
+    if status is None:
+        raise BadRequest(f"field 'MessageStatus' has unknown value {form['MessageStatus']!r}")
+    with transaction(runtime().sessions) as session:
+        known = messages.apply_status(session, form["MessageSid"].strip(), status,
+                                      form.get("ErrorCode") or None)
+    # An unknown SID (e.g. a TwiML reply) is acknowledged so Twilio does not retry.
+    return text_response("ok\n" if known else "ignored: unknown MessageSid\n")
+
+
+@bp.post("/ussd")
+def ussd_request() -> Response:
+    """A USSD request: answer `CON …` or `END …`."""
+    inbound = ussd.parse(form_fields())
+    reply = handle(runtime(), inbound, router.ussd)
+    return text_response(ussd.answer(reply))
