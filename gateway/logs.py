@@ -36,3 +36,4 @@ def configure(level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+    logging.getLogger("alembic").setLevel("WARNING")  # migration chatter is not news

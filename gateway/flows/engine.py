@@ -158,7 +158,7 @@ def step(flow: Flow, state: State, text: str) -> Turn:
                     state=replace(state, attempts=attempts))
     answers = {**state.answers, state.node: value}
     return _enter(flow, _target(flow, state.node, node.next, value, answers), answers,
-                  state.history + (state.node,), ())
+                  (*state.history, state.node), ())
 
 
 def resume(flow: Flow, state: State, result: str, data: Mapping[str, Any] | None = None,

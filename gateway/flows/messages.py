@@ -87,13 +87,15 @@ define({
                               "Enter 0, or numbers 1 to {count}, e.g. 1 3."),
     "invalid.too_short": Template("Qua ngan: can it nhat {min} ky tu.",
                                   "Too short: at least {min} characters."),
-    "invalid.too_long": Template("Qua dai: toi da {max} ky tu.", "Too long: at most {max} characters."),
+    "invalid.too_long": Template("Qua dai: toi da {max} ky tu.",
+                                 "Too long: at most {max} characters."),
     "invalid.id_number": Template("So giay to khong hop le: CCCD 12 so, CMND 9 so, ho chieu, "
                                   "hoac 0 de bo qua.",
                                   "Invalid ID: CCCD 12 digits, CMND 9 digits, passport, "
                                   "or 0 to skip."),
     "ussd.menu": Template(
-        "Khai bao y te\n1 Khai bao\n2 Check-in\n3 Bao cao suc khoe\n4 Tra cuu\n5 Ngon ngu/Language",
+        "Khai bao y te\n1 Khai bao\n2 Check-in\n3 Bao cao suc khoe\n4 Tra cuu\n"
+        "5 Ngon ngu/Language",
         "Health declaration\n1 Declare\n2 Check in\n3 Health report\n4 Status\n"
         "5 Ngon ngu/Language", budget=USSD_SCREEN),
     "ussd.more": Template("99 Xem them", "99 More", budget=20),

@@ -44,7 +44,8 @@ def backend(runtime: Runtime) -> Backend:
 
 def enqueue(runtime: Runtime, message_id: int, priority: str) -> None:
     """Hand an outbox row to the workers (after the transaction that made it committed)."""
-    runtime.queue(priority).enqueue(deliver, message_id, job_id=f"sms-{message_id}-{uuid4().hex[:8]}",
+    job_id = f"sms-{message_id}-{uuid4().hex[:8]}"
+    runtime.queue(priority).enqueue(deliver, message_id, job_id=job_id,
                                     retry=Retry(max=MAX_ATTEMPTS - 1, interval=RETRY_INTERVALS),
                                     failure_ttl=7 * 24 * 3600, result_ttl=600)
 

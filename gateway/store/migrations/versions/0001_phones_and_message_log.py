@@ -1,7 +1,7 @@
 """phones and message log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 14:46:26.767444
 """
 

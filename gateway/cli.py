@@ -1,0 +1,134 @@
+"""The `gateway` command line (a Flask CLI group)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from flask.cli import AppGroup, ScriptInfo, with_appcontext
+
+from gateway.config import Config, ConfigError
+
+
+def _create_app():
+    from gateway import create_app
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(f"configuration: {error}") from None
+
+
+@click.group(cls=AppGroup)
+def gateway() -> None:
+    """SMS and USSD gateway for public-health declarations."""
+
+
+def main() -> None:
+    """Entry point of the `gateway` command: the app is built only by commands that
+    need it, so `--help` works without configuration."""
+    gateway(obj=ScriptInfo(create_app=_create_app, set_debug_flag=False))
+
+
+def _runtime():
+    from flask import current_app
+    return current_app.extensions["gateway"]
+
+
+@gateway.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply all migrations (the Procfile's release step)."""
+    from gateway.store import schema
+    schema.upgrade(_runtime().config.database_url)
+    click.echo("database is up to date")
+
+
+@gateway.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def demo(host: str, port: int) -> None:
+    """Run everything embedded: SQLite, in-process Redis, outbox SMS, simulator page."""
+    os.environ.setdefault("DATABASE_URL", "sqlite:///gateway.db")
+    os.environ["REDIS_URL"] = "memory://"
+    os.environ.setdefault("SMS_BACKEND", "outbox")
+    from gateway import create_app
+    from gateway.store import schema
+    config = Config.from_env()
+    schema.upgrade(config.database_url)
+    app = create_app(config)
+    click.echo(f"Gateway demo on http://{host}:{port}/  ·  phone simulator: "
+               f"http://{host}:{port}/simulator/  ·  Ctrl-C to stop")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@gateway.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run an RQ worker on the gateway's queues, highest priority first."""
+    from rq import Worker
+
+    from gateway.runtime import QUEUES
+    rt = _runtime()
+    Worker([rt.queue(name) for name in QUEUES], connection=rt.redis).work(
+        burst=burst, with_scheduler=True)
+
+
+@gateway.command()
+@with_appcontext
+def cron() -> None:
+    """Run RQ's cron scheduler with the gateway's recurring jobs."""
+    from rq.cron import CronScheduler
+
+    from gateway import schedules
+    scheduler = CronScheduler(connection=_runtime().redis)
+    schedules.register(scheduler)
+    scheduler.start()
+
+
+@gateway.command()
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@with_appcontext
+def outbox(limit: int, as_json: bool) -> None:
+    """Show the latest outbound messages (newest first)."""
+    from sqlalchemy import select
+
+    from gateway.store.models import OutboundMessage
+    with _runtime().sessions() as session:
+        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id.desc())
+                               .limit(limit)).all()
+    for m in rows:
+        if as_json:
+            click.echo(json.dumps({"id": m.id, "phone": m.phone, "kind": m.kind,
+                                   "status": m.status, "body": m.body,
+                                   "created_at": m.created_at.isoformat()}))
+        else:
+            click.echo(f"#{m.id} {m.created_at:%Y-%m-%d %H:%M:%S} {m.phone} [{m.kind}/{m.status}]"
+                       f" {m.body}")
+    if not rows and not as_json:
+        click.echo("the outbox is empty")
+
+
+@gateway.command()
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True,
+              help="Base URL of a running gateway.")
+@click.option("--phone", default="0912345678", show_default=True)
+@click.option("--ussd", "ussd_code", default=None, help="Dial this USSD code instead of SMS.")
+def sim(url: str, phone: str, ussd_code: str | None) -> None:
+    """A terminal phone: text (or dial) a running gateway through its real webhooks."""
+    from gateway import terminal
+    try:
+        if ussd_code:
+            terminal.dial(url, phone, ussd_code, sys.stdin, click.echo)
+        else:
+            terminal.chat(url, phone, sys.stdin, click.echo)
+    except terminal.Unreachable as error:
+        raise click.ClickException(str(error)) from None

@@ -1,0 +1,17 @@
+"""Recurring jobs for RQ's cron scheduler (the `cron` process).
+
+Later capabilities (reminders, digests, visit auto-close) add their entries here.
+"""
+
+from __future__ import annotations
+
+from rq.cron import CronScheduler
+
+from gateway.sms import outbound
+
+SWEEP_SECONDS = 60
+
+
+def register(scheduler: CronScheduler) -> None:
+    """Register every recurring job with the scheduler."""
+    scheduler.register(outbound.sweep, queue_name="default", interval=SWEEP_SECONDS)

@@ -1,0 +1,153 @@
+"""Shared fixtures: a private PostgreSQL database and Redis DB per test run, the app
+on both PostgreSQL (production setup) and SQLite with in-process Redis (demo setup),
+and a `Phone` that talks to the real webhooks."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from redis import Redis
+from sqlalchemy import text
+
+from gateway import create_app, runtime
+from gateway.config import Config
+from gateway.store import schema
+from gateway.store.models import Base
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+SECRET = "test-secret-key"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, migrated to head."""
+    name = f"gwtest_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL)
+    schema.upgrade(url)
+    yield url
+    runtime_engine_dispose()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def runtime_engine_dispose() -> None:
+    current = runtime._current
+    if current is not None:
+        current.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database number of its own for this run (1-15, by process id)."""
+    return f"{REDIS_BASE_URL}/{os.getpid() % 15 + 1}"
+
+
+@pytest.fixture
+def config(pg_url: str, redis_url: str) -> Config:
+    """Production-like configuration: PostgreSQL, real Redis, outbox SMS."""
+    return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET)
+
+
+def _clean(config: Config) -> None:
+    rt = runtime.current()
+    with rt.engine.begin() as connection:
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        if rt.engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+    rt.redis.flushdb()
+
+
+@pytest.fixture
+def app(config: Config):
+    """The gateway app on PostgreSQL and real Redis, with clean data."""
+    application = create_app(config)
+    _clean(config)
+    yield application
+    application.extensions["gateway"].engine.dispose()
+
+
+@pytest.fixture
+def demo_app(tmp_path):
+    """The gateway app in embedded mode: SQLite file and in-process Redis."""
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    schema.upgrade(url)
+    application = create_app(Config(database_url=url, redis_url="memory://"))
+    _clean(application.extensions["gateway"].config)
+    yield application
+    application.extensions["gateway"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the PostgreSQL app."""
+    return app.test_client()
+
+
+class Phone:
+    """A feature phone driving the real webhooks: `sms()` over Twilio's webhook,
+    `dial()` / `press()` over USSD. Each returns the text the phone would show."""
+
+    def __init__(self, client, number: str = "+84912345678"):
+        self.client = client
+        self.number = number
+        self.session = ""
+        self.inputs: list[str] = []
+        self.last_sid = ""
+
+    def sms(self, body: str, sid: str | None = None) -> str:
+        """Text the gateway; returns the reply (empty if none)."""
+        self.last_sid = sid or "SM" + uuid.uuid4().hex
+        response = self.client.post("/sms/twilio", data={
+            "From": self.number, "To": "+84240000", "Body": body, "MessageSid": self.last_sid})
+        assert response.status_code == 200, response.data
+        assert response.mimetype == "application/xml"
+        return twiml_text(response.get_data(as_text=True))
+
+    def dial(self, code: str = "*1022#") -> str:
+        """Start a USSD session; returns the screen (with its CON/END prefix)."""
+        self.session, self.inputs, self.code = "AT" + uuid.uuid4().hex, [], code
+        return self._ussd()
+
+    def press(self, key: str) -> str:
+        """Answer the current USSD screen."""
+        self.inputs.append(key)
+        return self._ussd()
+
+    def _ussd(self) -> str:
+        response = self.client.post("/ussd", data={
+            "sessionId": self.session, "serviceCode": self.code, "phoneNumber": self.number,
+            "networkCode": "45204", "text": "*".join(self.inputs)})
+        assert response.status_code == 200, response.data
+        body = response.get_data(as_text=True)
+        assert len(body) <= 182, body
+        return body
+
+
+def twiml_text(document: str) -> str:
+    """The message texts of a TwiML answer, joined by newlines."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(document)
+    return "\n".join((m.text or "") for m in root.iter("Message"))
+
+
+@pytest.fixture
+def phone(client) -> Phone:
+    """A phone on the PostgreSQL app."""
+    return Phone(client)
+
+
+@pytest.fixture
+def redis(app) -> Redis:
+    """The app's Redis connection."""
+    return app.extensions["gateway"].redis
