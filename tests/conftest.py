@@ -46,8 +46,10 @@ def runtime_engine_dispose() -> None:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """A Redis database number of its own for this run (1-15, by process id)."""
-    return f"{REDIS_BASE_URL}/{os.getpid() % 15 + 1}"
+    """A Redis database number of its own for this run (TEST_REDIS_DB, or 1-15 by
+    process id), so concurrent runs on one machine do not flush each other's data."""
+    number = os.environ.get("TEST_REDIS_DB") or os.getpid() % 15 + 1
+    return f"{REDIS_BASE_URL}/{number}"
 
 
 @pytest.fixture
