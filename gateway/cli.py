@@ -7,7 +7,7 @@ import os
 import sys
 
 import click
-from flask.cli import AppGroup, ScriptInfo, with_appcontext
+from flask.cli import AppGroup, ScriptInfo
 
 from gateway.config import Config, ConfigError
 
@@ -42,7 +42,6 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@with_appcontext
 def db_upgrade() -> None:
     """Apply all migrations (the Procfile's release step)."""
     from gateway.store import schema
@@ -50,7 +49,7 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
-@gateway.command()
+@gateway.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def demo(host: str, port: int) -> None:
@@ -70,7 +69,6 @@ def demo(host: str, port: int) -> None:
 
 @gateway.command()
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@with_appcontext
 def worker(burst: bool) -> None:
     """Run an RQ worker on the gateway's queues, highest priority first."""
     from rq import Worker
@@ -82,7 +80,6 @@ def worker(burst: bool) -> None:
 
 
 @gateway.command()
-@with_appcontext
 def cron() -> None:
     """Run RQ's cron scheduler with the gateway's recurring jobs."""
     from rq.cron import CronScheduler
@@ -96,7 +93,6 @@ def cron() -> None:
 @gateway.command()
 @click.option("--limit", default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
-@with_appcontext
 def outbox(limit: int, as_json: bool) -> None:
     """Show the latest outbound messages (newest first)."""
     from sqlalchemy import select
@@ -117,7 +113,7 @@ def outbox(limit: int, as_json: bool) -> None:
         click.echo("the outbox is empty")
 
 
-@gateway.command()
+@gateway.command(with_appcontext=False)
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True,
               help="Base URL of a running gateway.")
 @click.option("--phone", default="0912345678", show_default=True)

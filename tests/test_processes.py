@@ -1,0 +1,186 @@
+"""The real processes of the Procfile and the CLI: gunicorn serving the app, the RQ
+cron scheduler, the embedded demo, and the command-line tools."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+from rq import Queue
+from werkzeug.serving import make_server
+
+from gateway import create_app
+from gateway.cli import gateway
+from gateway.config import Config
+from gateway.store import messages, schema
+from gateway.store.db import transaction
+
+BIN = Path(sys.executable).parent
+START_TIMEOUT = 30
+
+
+def free_port() -> int:
+    """An unused TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = START_TIMEOUT) -> requests.Response:
+    """Poll `url` until it answers (any status), or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return requests.get(url, timeout=2)
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+def env_for(config: Config, **extra: str) -> dict[str, str]:
+    """Environment variables that give a child process this configuration."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMS_"))}
+    env.update(DATABASE_URL=config.database_url, REDIS_URL=config.redis_url,
+               SECRET_KEY=config.secret_key or "", **extra)
+    return env
+
+
+@pytest.fixture
+def stop_later():
+    """Processes to terminate at the end of the test."""
+    processes: list[subprocess.Popen] = []
+    yield processes.append
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_gunicorn_serves_sms_and_health(app, config, stop_later):
+    port = free_port()
+    stop_later(subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "gateway:create_app()"], env=env_for(config), stderr=subprocess.DEVNULL))
+    health = wait_for(f"http://127.0.0.1:{port}/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    reply = requests.post(f"http://127.0.0.1:{port}/sms/twilio", timeout=10, data={
+        "From": "0912345678", "To": "+84240000", "Body": "EN", "MessageSid": "SMgunicorn1"})
+    assert reply.status_code == 200
+    assert "Replies are now in English" in reply.text
+
+
+def test_cron_process_enqueues_the_outbox_sweep(app, config, stop_later):
+    stop_later(subprocess.Popen([str(BIN / "gateway"), "cron"], env=env_for(config),
+                                stderr=subprocess.DEVNULL))
+    queue = Queue("default", connection=app.extensions["gateway"].redis)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and not queue.job_ids:
+        time.sleep(0.2)
+    assert queue.job_ids, "cron enqueued nothing"
+    assert queue.jobs[0].func_name == "gateway.sms.outbound.sweep"
+
+
+def test_demo_runs_embedded_with_the_simulator(tmp_path, stop_later):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SMS_BACKEND")}
+    stop_later(subprocess.Popen([str(BIN / "gateway"), "demo", "--port", str(port)],
+                                cwd=tmp_path, env=env, stderr=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL))
+    assert wait_for(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    page = requests.get(f"http://127.0.0.1:{port}/simulator/", timeout=5)
+    assert page.status_code == 200 and "Feature-phone simulator" in page.text
+    reply = requests.post(f"http://127.0.0.1:{port}/simulator/sms", timeout=5,
+                          json={"phone": "0912345678", "text": "hd"})
+    assert reply.json()["reply"].startswith("KB: khai bao y te")
+    assert (tmp_path / "gateway.db").exists()
+
+
+def cli(config: Config, *args: str, input: str | None = None):
+    """Run a `gateway` command in-process with `config`."""
+    return CliRunner().invoke(gateway, list(args), input=input,
+                              obj=ScriptInfo(create_app=lambda: create_app(config)))
+
+
+def test_db_upgrade_creates_the_schema(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = cli(Config(database_url=url, redis_url="memory://"), "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+    from sqlalchemy import create_engine, inspect
+    assert {"phones", "inbound_messages", "outbound_messages"} <= set(
+        inspect(create_engine(url)).get_table_names())
+
+
+def test_outbox_lists_messages_newest_first(app, config):
+    with transaction(app.extensions["gateway"].sessions) as session:
+        messages.queue_outbound(session, phone="+84912345678", body="first", kind="notice",
+                                priority="high")
+        messages.queue_outbound(session, phone="+84912345678", body="second", kind="otp",
+                                priority="high")
+    result = cli(config, "outbox", "--json")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["body"] for r in rows] == ["second", "first"]
+    assert rows[0]["status"] == "queued" and rows[0]["kind"] == "otp"
+    assert "the outbox is empty" not in cli(config, "outbox").output
+
+
+def test_configuration_errors_are_reported_without_a_traceback(tmp_path):
+    env = {"PATH": os.environ["PATH"], "SMS_BACKEND": "carrier-pigeon", "HOME": str(tmp_path)}
+    result = subprocess.run([str(BIN / "gateway"), "outbox"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "SMS_BACKEND must be one of outbox, twilio" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def served(app):
+    """The app served over real HTTP by werkzeug in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_sim_texts_a_running_gateway(served, config):
+    result = CliRunner().invoke(gateway, ["sim", "--url", served, "--phone", "0912345678"],
+                                input="EN\nHELP\n", obj=ScriptInfo(create_app=lambda: None))
+    assert result.exit_code == 0, result.output
+    assert "< Replies are now in English" in result.output
+    assert "< KB: declare" in result.output
+
+
+def test_sim_dials_ussd_until_the_session_ends(served):
+    result = CliRunner().invoke(gateway, ["sim", "--url", served, "--ussd", "*1022#"],
+                                input="5\n2\nignored\n", obj=ScriptInfo(create_app=lambda: None))
+    assert result.exit_code == 0, result.output
+    screens = [s for s in result.output.split("\n") if s.startswith(("CON", "END"))]
+    assert screens[0].startswith("CON Khai bao y te")
+    assert screens[-1] == "END Replies are now in English. Send HELP for help."
+
+
+def test_sim_reports_an_unreachable_gateway():
+    result = CliRunner().invoke(gateway, ["sim", "--url", f"http://127.0.0.1:{free_port()}"],
+                                input="HD\n", obj=ScriptInfo(create_app=lambda: None))
+    assert result.exit_code != 0
+    assert "cannot reach" in result.output
+
+
+def test_schema_upgrade_is_idempotent(pg_url):
+    schema.upgrade(pg_url)  # already at head: nothing to do, nothing fails
