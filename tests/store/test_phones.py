@@ -1,0 +1,52 @@
+"""Phone records: created once even when many turns race for a new number."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from gateway.store import phones
+from gateway.store.db import transaction
+from gateway.store.models import Phone, utcnow
+
+
+def test_get_or_create_returns_the_same_record(app):
+    sessions = app.extensions["gateway"].sessions
+    with transaction(sessions) as session:
+        first = phones.get_or_create(session, "+84912345678")
+        assert first.language == "vi" and first.opted_out is False
+    with transaction(sessions) as session:
+        assert phones.get_or_create(session, "+84912345678").id == first.id
+
+
+def test_concurrent_first_contacts_create_one_row(app):
+    sessions = app.extensions["gateway"].sessions
+
+    def contact(_):
+        with transaction(sessions) as session:
+            return phones.get_or_create(session, "+84987654321").id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = set(pool.map(contact, range(16)))
+    assert len(ids) == 1
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Phone)) == 1
+
+
+def test_verification_expires(app):
+    with transaction(app.extensions["gateway"].sessions) as session:
+        phone = phones.get_or_create(session, "+84912345678")
+        assert not phones.is_verified(phone)
+        phone.verified_until = utcnow() + timedelta(hours=24)
+        assert phones.is_verified(phone)
+        assert not phones.is_verified(phone, now=utcnow() + timedelta(hours=25))
+
+
+def test_timestamps_come_back_timezone_aware_on_both_engines(app, demo_app):
+    for application in (app, demo_app):
+        with transaction(application.extensions["gateway"].sessions) as session:
+            phones.get_or_create(session, "+84912345678").verified_until = utcnow()
+        with application.extensions["gateway"].sessions() as session:
+            phone = phones.find(session, "+84912345678")
+            assert phone.verified_until.tzinfo is not None
+            assert abs(phone.verified_until - utcnow()) < timedelta(minutes=1)
