@@ -113,6 +113,21 @@ def outbox(limit: int, as_json: bool) -> None:
         click.echo("the outbox is empty")
 
 
+@gateway.command("flows", with_appcontext=False)
+@click.argument("name", required=False)
+@click.option("--language", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def flows_command(name: str | None, language: str) -> None:
+    """Print a flow (every flow without NAME) as a table for health officers to review."""
+    from gateway import flows
+    from gateway.flows.table import describe
+    names = [name] if name else sorted(flows.FLOWS)
+    unknown = [n for n in names if n not in flows.FLOWS]
+    if unknown:
+        known = ", ".join(sorted(flows.FLOWS))
+        raise click.ClickException(f"no flow {unknown[0]!r}; flows: {known}")
+    click.echo("\n\n".join(describe(flows.FLOWS[n], language) for n in names))
+
+
 @gateway.command(with_appcontext=False)
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True,
               help="Base URL of a running gateway.")

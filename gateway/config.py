@@ -7,9 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 SMS_BACKENDS = ("outbox", "twilio")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 TWILIO_API_DEFAULT = "https://api.twilio.com"
 DEMO_REDIS_URL = "memory://"
 
@@ -53,11 +57,13 @@ class Config:
         """Read and validate the configuration; raise ConfigError naming the bad variable."""
         if environ is None:
             if dotenv:
-                load_dotenv(override=False)
+                # The .env of the directory the gateway runs in, not of wherever the
+                # package happens to be installed.
+                load_dotenv(find_dotenv(usecwd=True), override=False)
             environ = os.environ
         env = {k: v.strip() for k, v in environ.items()}
         config = cls(
-            database_url=env.get("DATABASE_URL") or cls.database_url,
+            database_url=_database_url(env.get("DATABASE_URL") or cls.database_url),
             redis_url=env.get("REDIS_URL") or cls.redis_url,
             secret_key=env.get("SECRET_KEY", ""),
             sms_backend=(env.get("SMS_BACKEND") or cls.sms_backend).lower(),
@@ -93,19 +99,38 @@ class Config:
                                   "TWILIO_MESSAGING_SERVICE_SID")
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        # A region name such as 'Asia' is a directory of the tz database: OSError.
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ConfigError(f"GATEWAY_TIMEZONE {self.timezone!r} is not a known "
-                              "timezone") from None
-        if not self.redis_url.startswith(("redis://", "rediss://", "unix://", DEMO_REDIS_URL)):
+                              "timezone, e.g. Asia/Ho_Chi_Minh") from None
+        if not (self.demo or self.redis_url.startswith(REDIS_SCHEMES)):
             raise ConfigError(f"REDIS_URL must be redis://…, rediss://…, unix://… or "
-                              f"{DEMO_REDIS_URL}")
-        if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+                              f"exactly {DEMO_REDIS_URL}, not {self.redis_url!r}")
+        try:
+            make_url(self.database_url)
+        except ArgumentError:
+            raise ConfigError("DATABASE_URL is not a database URL such as "
+                              "postgresql://user@host/db or sqlite:///gateway.db") from None
+        for name, url in (("TWILIO_API_BASE_URL", self.twilio_api_base_url),
+                          ("PUBLIC_BASE_URL", self.public_base_url)):
+            if url and not url.startswith(("http://", "https://")):
+                raise ConfigError(f"{name} must start with http:// or https://, not {url!r}")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                              f"not {self.log_level!r}")
 
     @property
     def effective_secret(self) -> str:
         """The signing key; the demo falls back to a fixed, clearly non-secret value."""
         return self.secret_key or "demo-only-not-secret"
+
+
+def _database_url(url: str) -> str:
+    """Accept the 'postgres://' spelling many hosts hand out; SQLAlchemy knows only
+    'postgresql://'."""
+    if url.startswith("postgres://"):
+        return "postgresql://" + url.removeprefix("postgres://")
+    return url
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from gateway.flows import engine
 from gateway.flows.engine import Say, State
 from gateway.flows.messages import render
 from gateway.outcomes import EFFECTS, OUTCOMES
-from gateway.phones import mask
+from gateway.phones import mask, mask_in_text
 from gateway.runtime import Runtime
 from gateway.sms import outbound
 from gateway.store import dialogues, messages, phones
@@ -34,6 +35,24 @@ from gateway.store.models import Phone
 
 log = logging.getLogger(__name__)
 MAX_EFFECTS_PER_TURN = 10  # a flow that loops through actions is a bug, not a dialogue
+
+
+class _MaskedTracebacks(logging.Filter):
+    """Pre-render a record's traceback with phone numbers masked.
+
+    A flow's exception message often carries its answers (and so the phone number);
+    every standard formatter reuses `exc_text` when it is set, so setting it here keeps
+    the number out of every handler, not only the JSON one.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            record.exc_text = mask_in_text(text)
+        return True
+
+
+log.addFilter(_MaskedTracebacks())
 
 
 @dataclass(frozen=True)
@@ -92,7 +111,10 @@ class Conversation:
     def state(self) -> State | None:
         """The open dialogue's state, if any (and if its flow still exists)."""
         data = self.saved.get("state")
-        if not data or data["flow"] not in flows.FLOWS:
+        # A state saved by an older release may name a flow or node that no longer
+        # exists; treating it as no dialogue lets the phone start again instead of
+        # failing on every message until the state expires.
+        if not data or data["node"] not in getattr(flows.FLOWS.get(data["flow"]), "nodes", {}):
             return None
         return State.from_json(data)
 
@@ -157,7 +179,10 @@ Decide = Callable[[Conversation], Reply]
 
 
 def handle(runtime: Runtime, inbound: Inbound, decide: Decide) -> Reply:
-    """Handle one inbound message exactly once and return the reply."""
+    """Handle one inbound message exactly once and return the reply.
+
+    Raises `Busy` when the phone's lock could not be had in time (the route answers
+    503 so the provider retries later)."""
     started = time.perf_counter()
     redis = runtime.redis
     cached = dialogues.seen_reply(redis, inbound.provider, inbound.provider_id)
@@ -174,10 +199,19 @@ def handle(runtime: Runtime, inbound: Inbound, decide: Decide) -> Reply:
         try:
             lock.release()
         except LockError:
-            log.warning("phone lock expired before release", extra={"phone": inbound.phone})
+            log.warning("phone lock expired before release",
+                        extra={"phone": mask(inbound.phone), "channel": inbound.channel})
     metrics.TURNS.labels(inbound.channel, result).inc()
     metrics.TURN_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
     return reply
+
+
+def dialogue_key(inbound: Inbound) -> str:
+    """Where the dialogue of this message is saved: per phone for SMS, per session for
+    USSD (with the phone in the key, so a session id reused by a provider for another
+    phone can never reach someone else's dialogue)."""
+    ident = f"{inbound.phone}:{inbound.session_id}" if inbound.session_id else inbound.phone
+    return dialogues.dialogue_key(inbound.channel, ident)
 
 
 def _locked_turn(runtime: Runtime, inbound: Inbound, decide: Decide) -> tuple[Reply, str]:
@@ -186,36 +220,60 @@ def _locked_turn(runtime: Runtime, inbound: Inbound, decide: Decide) -> tuple[Re
     cached = dialogues.seen_reply(redis, inbound.provider, inbound.provider_id)
     if cached:
         return Reply.from_json(cached), "duplicate"
-    key = dialogues.dialogue_key(inbound.channel, inbound.session_id or inbound.phone)
+    key = dialogue_key(inbound)
     saved = dialogues.load(redis, key)
     language = "vi"
     try:
         with transaction(runtime.sessions) as session:
+            # Redis may have forgotten a handled message (restart, eviction): the log is
+            # the durable answer, looked up before the flow runs so its effects (an OTP
+            # sent, a counter bumped) never happen twice.
+            stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
+            if stored is not None:
+                dialogues.remember_reply(redis, inbound.provider, inbound.provider_id, stored)
+                return Reply.from_json(stored), "duplicate"
             phone = phones.get_or_create(session, inbound.phone)
             language = phone.language
             conversation = Conversation(runtime, session, inbound, phone, copy.deepcopy(saved))
             reply = decide(conversation)
             _record(session, inbound, reply)
     except IntegrityError:
+        # The unique (provider, provider_id) caught a twin that slipped past the lock
+        # (e.g. it expired mid-turn); anything else unique is a failed turn.
         with runtime.sessions() as session:
             stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
         if stored is None:
-            raise
+            return _failed(runtime, inbound, language), "error"
+        dialogues.remember_reply(redis, inbound.provider, inbound.provider_id, stored)
         return Reply.from_json(stored), "duplicate"
     except Exception:
-        log.exception("turn failed; state kept", extra={"phone": inbound.phone,
-                                                        "channel": inbound.channel})
-        reply = Reply((render("dialogue.error", language),), end=True)
-        with transaction(runtime.sessions) as session:
-            _record(session, inbound, reply)
-        dialogues.remember_reply(redis, inbound.provider, inbound.provider_id, reply.to_json())
-        return reply, "error"
+        return _failed(runtime, inbound, language), "error"
     conversation.committed()
     ttl = (runtime.config.ussd_session_seconds if inbound.channel == "ussd"
            else runtime.config.sms_dialogue_minutes * 60)
     dialogues.save(redis, key, _pruned(conversation.saved), ttl)
     dialogues.remember_reply(redis, inbound.provider, inbound.provider_id, reply.to_json())
     return reply, "ok"
+
+
+def _failed(runtime: Runtime, inbound: Inbound, language: str) -> Reply:
+    """The polite answer to a turn that raised. Called from an `except` block: logs the
+    traceback, records the message with that answer, and leaves the saved dialogue as
+    it was, so the same question can be answered again."""
+    log.exception("turn failed; state kept",
+                  extra={"phone": mask(inbound.phone), "channel": inbound.channel})
+    reply = Reply((render("dialogue.error", language),), end=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            _record(session, inbound, reply)
+        dialogues.remember_reply(runtime.redis, inbound.provider, inbound.provider_id,
+                                 reply.to_json())
+    except Exception:
+        # The phone still gets its answer; a retry of the message will run the turn
+        # again, which is what we want when the database was the problem.
+        log.exception("could not record a failed turn",
+                      extra={"phone": mask(inbound.phone), "channel": inbound.channel})
+    return reply
 
 
 def _record(session: Session, inbound: Inbound, reply: Reply) -> None:

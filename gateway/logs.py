@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from gateway.phones import mask, mask_in_text
 
@@ -13,17 +15,36 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 class JsonFormatter(logging.Formatter):
     """Formats records as JSON; a `phone` extra is masked, and so is any phone-like
-    number inside the message, so personal data never reaches the logs."""
+    number inside the message, the other extras and the traceback, so personal data
+    never reaches the logs."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-                 "logger": record.name, "message": mask_in_text(record.getMessage())}
+        """One JSON line: time, level, logger, message, extras, traceback if any."""
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+            "logger": record.name, "message": mask_in_text(record.getMessage())}
         for key, value in vars(record).items():
             if key not in _STANDARD:
-                entry[key] = mask(value) if key == "phone" and isinstance(value, str) else value
+                entry[key] = _masked(key, value)
         if record.exc_info:
             entry["traceback"] = mask_in_text(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = mask_in_text(self.formatStack(record.stack_info))
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def _masked(key: str, value: Any) -> Any:
+    """`value` with phone numbers masked, its structure kept (a `phone` key anywhere is
+    masked whole; other text is scanned for phone-like numbers)."""
+    if isinstance(value, str):
+        return mask(value) if key == "phone" else mask_in_text(value)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _masked(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_masked(key, v) for v in value]
+    return mask_in_text(str(value))
 
 
 def configure(level: str = "INFO") -> None:

@@ -31,8 +31,11 @@ class StoreCollector:
         outbound = GaugeMetricFamily("gateway_outbound_messages", "Outbound messages by status",
                                      labels=["status"])
         with self.runtime.sessions() as session:
-            for status, count in sorted(messages.count_by_status(session).items()):
-                outbound.add_metric([status], count)
+            counts = messages.count_by_status(session)
+        # Every known status is reported, zero included, so a series exists (and an
+        # alert on e.g. `failed` can fire) before the first message reaches it.
+        for status in sorted({*messages.STATUS_RANK, *counts}):
+            outbound.add_metric([status], counts.get(status, 0))
         yield outbound
         depth = GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in each RQ queue",
                                   labels=["queue"])

@@ -9,22 +9,29 @@ from phonenumbers import PhoneNumberType
 
 DEFAULT_REGION = "VN"
 _MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
-_E164_IN_TEXT = re.compile(r"\+?\d[\d .\-]{7,}\d")
+# What people put between digits: spaces, dots, dashes, slashes, brackets.
+_SPELLING = re.compile(r"^\+?[\d\s.\-/()+]+$")
+# A phone-like run: 9 to 15 digits, single spaces, dots or dashes between them, not part
+# of a longer word or number, and not running into a time of day ('2026-01-15 10:30').
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+])\+?\d(?:[ .\-]?\d){8,14}(?!\w|:\d)")
 
 
 class InvalidPhone(ValueError):
     """The text is not a valid mobile number."""
 
 
-def normalise(raw: str, region: str = DEFAULT_REGION) -> str:
+def normalise(raw: str | None, region: str = DEFAULT_REGION) -> str:
     """E.164 form of a mobile number: '0912.345.678' → '+84912345678'.
 
     '84912345678' without a plus is read as international when it starts with the
-    region's country code, as Vietnamese users often write it.
+    region's country code, as Vietnamese users often write it. Letters are refused
+    rather than dropped or read as a keypad spelling.
     """
     text = (raw or "").strip()
     if not text:
         raise InvalidPhone("empty phone number")
+    if not _SPELLING.match(text):
+        raise InvalidPhone(f"not a phone number: {mask(text)}")
     digits = re.sub(r"[^\d+]", "", text)
     country = str(phonenumbers.country_code_for_region(region))
     if not digits.startswith("+") and digits.startswith(country) and len(digits) > 10:
@@ -48,5 +55,17 @@ def mask(phone: str) -> str:
 
 
 def mask_in_text(text: str) -> str:
-    """Mask every phone-number-like run of digits inside free text (log safety net)."""
-    return _E164_IN_TEXT.sub(lambda m: mask(m.group(0)), text)
+    """Mask every phone-number-like run of digits inside free text (log safety net).
+
+    A real mobile number is masked in its E.164 form, so one phone looks the same in
+    every log line however it was written; other long numbers (ID cards) are masked
+    as they stand.
+    """
+    return _PHONE_IN_TEXT.sub(_mask_match, text)
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    try:
+        return mask(normalise(match.group(0)))
+    except InvalidPhone:
+        return mask(match.group(0))

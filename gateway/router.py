@@ -13,11 +13,16 @@ NON_ESSENTIAL_OPT = {"stop": True, "start": False}
 
 
 def sms(conversation: Conversation) -> Reply:
-    """Decide an SMS: a keyword starts its dialogue afresh (except while a dialogue
-    waits for free text), anything else continues the open dialogue, and with none
-    open the phone gets the short help."""
+    """Decide an SMS: a keyword starts its dialogue afresh (except when the open
+    question takes the text as its answer, such as any text for a name), anything
+    else continues the open dialogue, and with none open the phone gets the short
+    help."""
     text = conversation.inbound.text
-    command = None if _waits_for_free_text(conversation) else keywords.match(text)
+    state, flow = conversation.state, conversation.flow()
+    # An answer the open question takes is an answer, even when it looks like a
+    # keyword: any text for a name, "co" (yes) for a yes/no question, not CO/checkout.
+    taken = state is not None and flow is not None and engine.takes_answer(flow, state, text)
+    command = None if taken else keywords.match(text)
     if command is not None:
         said = _command(conversation, command)
     elif conversation.state is not None:
@@ -27,12 +32,12 @@ def sms(conversation: Conversation) -> Reply:
     return Reply(conversation.render(said), end=conversation.state is None)
 
 
-def _waits_for_free_text(conversation: Conversation) -> bool:
+def _open_question(conversation: Conversation) -> list[Say]:
+    """The question the open dialogue waits on, if any."""
     state, flow = conversation.state, conversation.flow()
-    if state is None or flow is None:
-        return False
-    node = flow.nodes[state.node]
-    return isinstance(node, Ask) and node.parse.free_text
+    if state is None or flow is None or not isinstance(flow.nodes[state.node], Ask):
+        return []
+    return list(engine.prompt(flow, state).say)
 
 
 def _command(conversation: Conversation, command: keywords.Command) -> list[Say]:
@@ -45,11 +50,13 @@ def _command(conversation: Conversation, command: keywords.Command) -> list[Say]
         return [Say("cancelled" if had_dialogue else "nothing_to_cancel")]
     if name in ("en", "vi"):
         conversation.phone.language = name
-        return [Say("language.set")]
+        # Ask the open question again, now in the new language, so the phone knows
+        # the dialogue is still waiting for it.
+        return [Say("language.set"), *_open_question(conversation)]
     if name in NON_ESSENTIAL_OPT:
         conversation.phone.opted_out = NON_ESSENTIAL_OPT[name]
         return [Say("optout.stopped" if name == "stop" else "optout.started")]
-    return conversation.open(name, {"args": list(command.args)})
+    return conversation.open(name, {"args": list(command.args), "rest": command.rest})
 
 
 def ussd(conversation: Conversation) -> Reply:
@@ -73,10 +80,16 @@ def ussd(conversation: Conversation) -> Reply:
         else:
             flow = conversation.flow()
             _show(conversation, conversation.play(engine.step(flow, conversation.state, text)))
-    pages = saved.get("pages") or [render("ussd.goodbye", conversation.language)]
-    screen = pages[min(saved.get("page", 0), len(pages) - 1)]
-    ended = conversation.state is None
+    goodbye = render("ussd.goodbye", conversation.language)
+    pages = saved.get("pages") or [goodbye]
+    page = min(saved.get("page", 0), len(pages) - 1)
+    # A closing message longer than one screen stays open (CON) until its last page
+    # has been shown: after END the phone could not ask for the next page.
+    ended = conversation.state is None and page == len(pages) - 1
+    screen = pages[page] or goodbye
     if ended:
+        if len(pages) > 1:  # "0 Back" cannot be used once the session is over
+            screen = ussd_channel.without_navigation(screen, conversation.language)
         saved.clear()
     return Reply((screen,), end=ended)
 

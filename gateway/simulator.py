@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from sqlalchemy import select
 
 from gateway import router
-from gateway.dialogue import Inbound, handle
+from gateway.dialogue import Busy, Inbound, handle
 from gateway.phones import InvalidPhone, normalise
 from gateway.sms import ussd
 from gateway.store.models import OutboundMessage
@@ -37,9 +37,16 @@ class _Invalid(ValueError):
 
 
 @bp.errorhandler(_Invalid)
-def invalid(error: _Invalid) -> tuple[Response, int]:
-    """400 with the reason, as JSON."""
+@bp.errorhandler(ussd.BadRequest)
+def invalid(error: ValueError) -> tuple[Response, int]:
+    """400 with the reason, as JSON (the page shows it on the phone's screen)."""
     return jsonify(error=str(error)), 400
+
+
+@bp.errorhandler(Busy)
+def busy(_error: Busy) -> tuple[Response, int]:
+    """503 while the phone's previous message is still being handled."""
+    return jsonify(error="a previous message from this phone is in progress"), 503
 
 
 @bp.post("/sms")

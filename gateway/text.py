@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from unidecode import unidecode
 
@@ -13,11 +14,14 @@ UCS2_CONCAT_SEGMENT_CHARS = 67
 USSD_MAX_CHARS = 182
 
 # GSM 03.38 basic set and the extension table (extension characters cost two septets).
-_GSM_BASIC = set(
+_GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-_GSM_EXTENDED = set("^{}\\[~]|€\f")
+_GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
+_GSM = _GSM_BASIC | _GSM_EXTENDED
+# What transliteration can leave behind that GSM-7 still lacks.
+_GSM_FALLBACK = {"`": "'", "\t": " "}
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -33,32 +37,64 @@ def words(text: str) -> list[str]:
 
 
 def to_gsm(text: str) -> str:
-    """Text safe for one GSM-7 alphabet: anything outside it is transliterated."""
-    if all(c in _GSM_BASIC or c in _GSM_EXTENDED for c in text):
-        return text
-    return "".join(c if c in _GSM_BASIC or c in _GSM_EXTENDED else unidecode(c) for c in text)
+    """Text in the GSM-7 alphabet and without diacritics: 'Nguyễn Văn Hòa' → 'Nguyen
+    Van Hoa'.
+
+    Accented Latin letters are transliterated even where GSM-7 has them (è, ò, à…):
+    outgoing text is Vietnamese without diacritics, and a half-accented name reads
+    worse than a plain one. Anything transliteration cannot place becomes '?'.
+    """
+    return "".join(_gsm_char(c) for c in text)
+
+
+def _gsm_char(c: str) -> str:
+    if c.isascii() and c in _GSM:
+        return c
+    if c in _GSM and not _is_accented_latin(c):
+        return c  # £, ¥, Δ… are part of the alphabet and carry meaning
+    ascii_text = unidecode(c)
+    return "".join(a if a in _GSM else _GSM_FALLBACK.get(a, "?") for a in ascii_text)
+
+
+def _is_accented_latin(c: str) -> bool:
+    return c.isalpha() and unicodedata.name(c, "").startswith("LATIN")
 
 
 def septets(text: str) -> int | None:
     """GSM-7 length in septets, or None when the text needs UCS-2."""
-    total = 0
-    for c in text:
-        if c in _GSM_BASIC:
-            total += 1
-        elif c in _GSM_EXTENDED:
-            total += 2
-        else:
-            return None
-    return total
+    costs = _gsm_costs(text)
+    return None if costs is None else sum(costs)
 
 
 def segments(text: str) -> int:
-    """How many SMS segments a text takes (GSM-7 if it fits the alphabet, else UCS-2)."""
-    length = septets(text)
+    """How many SMS segments a text takes (GSM-7 if it fits the alphabet, else UCS-2).
+
+    Once split, a segment never ends between the two septets of an extension character
+    (or the two halves of a UTF-16 surrogate pair), so segments are packed one
+    character at a time rather than by dividing the length.
+    """
+    costs = _gsm_costs(text)
     single, concat = SMS_SEGMENT_CHARS, SMS_CONCAT_SEGMENT_CHARS
-    if length is None:
-        length = len(text.encode("utf-16-le")) // 2
+    if costs is None:
+        costs = [len(c.encode("utf-16-le")) // 2 for c in text]
         single, concat = UCS2_SEGMENT_CHARS, UCS2_CONCAT_SEGMENT_CHARS
-    if length <= single:
+    if sum(costs) <= single:
         return 1
-    return -(-length // concat)
+    count, used = 1, 0
+    for cost in costs:
+        if used + cost > concat:
+            count, used = count + 1, 0
+        used += cost
+    return count
+
+
+def _gsm_costs(text: str) -> list[int] | None:
+    costs = []
+    for c in text:
+        if c in _GSM_BASIC:
+            costs.append(1)
+        elif c in _GSM_EXTENDED:
+            costs.append(2)
+        else:
+            return None
+    return costs

@@ -21,6 +21,7 @@ from gateway.store.db import transaction
 
 bp = Blueprint("webhooks", __name__)
 MAX_SMS_BODY = 1600  # Twilio's own limit for one inbound message
+MAX_SID = 64  # the width of inbound_messages.provider_id (Twilio's SIDs have 34)
 
 
 class BadRequest(ValueError):
@@ -100,11 +101,15 @@ def twilio_inbound() -> Response:
     _require(form, "From", "To", "Body", "MessageSid")
     if len(form["Body"]) > MAX_SMS_BODY:
         raise BadRequest(f"field 'Body' longer than {MAX_SMS_BODY} characters")
+    # Refused rather than cut: two long ids sharing a prefix would be taken for a
+    # retry of each other, and the second message silently lost.
+    if len(form["MessageSid"]) > MAX_SID:
+        raise BadRequest(f"field 'MessageSid' longer than {MAX_SID} characters")
     try:
         phone = normalise(form["From"])
     except InvalidPhone:
         raise BadRequest("field 'From' is not a valid mobile number") from None
-    inbound = Inbound(channel="sms", provider="twilio", provider_id=form["MessageSid"][:64],
+    inbound = Inbound(channel="sms", provider="twilio", provider_id=form["MessageSid"],
                       phone=phone, text=form["Body"], recipient=form["To"][:32])
     reply = handle(runtime(), inbound, router.sms)
     return text_response(twilio.twiml(reply.texts), mimetype="application/xml")

@@ -184,3 +184,14 @@ def test_sim_reports_an_unreachable_gateway():
 
 def test_schema_upgrade_is_idempotent(pg_url):
     schema.upgrade(pg_url)  # already at head: nothing to do, nothing fails
+
+
+def test_flows_prints_every_flow_as_a_table():
+    result = CliRunner().invoke(gateway, ["flows", "--language", "en"],
+                                obj=ScriptInfo(create_app=lambda: None))
+    assert result.exit_code == 0, result.output
+    assert "menu" in result.output and "language" in result.output
+    assert "Choose" in result.output or "Language" in result.output
+    unknown = CliRunner().invoke(gateway, ["flows", "nope"],
+                                 obj=ScriptInfo(create_app=lambda: None))
+    assert unknown.exit_code != 0 and "no flow 'nope'" in unknown.output

@@ -7,17 +7,26 @@ here with the command (keyword or menu entry) that opens it.
 from __future__ import annotations
 
 from gateway.flows import menu
-from gateway.flows.engine import Flow, check
+from gateway.flows.engine import Flow, check, message_keys
+from gateway.flows.messages import CATALOGUE
 
 FLOWS: dict[str, Flow] = {}
 COMMAND_FLOWS: dict[str, str] = {}
 
 
+def problems(flow: Flow) -> list[str]:
+    """What keeps a flow from being registered: `engine.check`'s problems, and
+    messages it says that the catalogue does not define."""
+    return check(flow) + [f"{flow.name}: message {key!r} is not defined"
+                          for key in sorted(message_keys(flow)) if key not in CATALOGUE]
+
+
 def register(flow: Flow, command: str | None = None) -> None:
-    """Make `flow` available, opened by `command` if given. Broken flows are refused."""
-    problems = check(flow)
-    if problems:
-        raise ValueError("; ".join(problems))
+    """Make `flow` available, opened by `command` if given. Broken flows are refused
+    (ValueError listing every problem)."""
+    found = problems(flow)
+    if found:
+        raise ValueError("; ".join(found))
     FLOWS[flow.name] = flow
     if command:
         COMMAND_FLOWS[command] = flow.name

@@ -6,6 +6,9 @@ its result, `End` closes the dialogue with a message and, optionally, an outcome
 record. Stepping never does I/O: `start`, `step` and `resume` take the flow, the
 saved `State` and the input, and return a `Turn` that says what to reply, the next
 state, and the effects and outcomes the caller must act on.
+
+`check` finds what is wrong with a flow definition before any phone meets it;
+`gateway.flows.table.describe` prints a flow for review.
 """
 
 from __future__ import annotations
@@ -107,15 +110,33 @@ class State:
     history: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {"flow": self.flow, "node": self.node, "answers": self.answers,
+        """A JSON-ready dict (a copy: changing it leaves the state alone)."""
+        return {"flow": self.flow, "node": self.node, "answers": _to_json(self.answers),
                 "attempts": self.attempts, "history": list(self.history)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> State:
-        """The inverse of `to_json`."""
-        return cls(flow=data["flow"], node=data["node"], answers=dict(data["answers"]),
+        """The inverse of `to_json`. Answers are immutable values, so JSON arrays come
+        back as tuples (a MultiSelect's (1, 3) survives the round trip)."""
+        return cls(flow=data["flow"], node=data["node"],
+                   answers=_from_json(dict(data.get("answers") or {})),
                    attempts=int(data.get("attempts", 0)), history=tuple(data.get("history", ())))
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return tuple(_from_json(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -139,8 +160,9 @@ class FlowError(Exception):
 
 
 def start(flow: Flow, answers: Answers | None = None) -> Turn:
-    """Begin `flow`, optionally with answers already known (e.g. the phone number)."""
-    return _enter(flow, flow.start, dict(answers or {}), (), ())
+    """Begin `flow`, optionally with answers already known (e.g. the phone number).
+    Lists among them are kept as tuples, as they come back from JSON."""
+    return _enter(flow, flow.start, _from_json(dict(answers or {})), (), ())
 
 
 def step(flow: Flow, state: State, text: str) -> Turn:
@@ -169,16 +191,17 @@ def resume(flow: Flow, state: State, result: str, data: Mapping[str, Any] | None
         raise FlowError(f"{flow.name}.{state.node} is not an action")
     if result not in node.next:
         raise FlowError(f"{flow.name}.{state.node} has no route for result {result!r}")
-    answers = {**state.answers, **(data or {})}
+    answers = {**state.answers, **_from_json(dict(data or {}))}
     return _enter(flow, node.next[result], answers, state.history, say)
 
 
 def back(flow: Flow, state: State) -> Turn:
-    """Return to the previous question (or repeat this one if there is none)."""
+    """Return to the previous question (or repeat this one if there is none). Earlier
+    answers are kept until the question is answered again."""
     if not state.history:
-        return Turn(say=(Say(_node(flow, state.node).prompt, state.answers),), state=state)
+        return prompt(flow, state)
     previous = state.history[-1]
-    return _enter(flow, previous, state.answers, state.history[:-1], ())
+    return _enter(flow, previous, dict(state.answers), state.history[:-1], ())
 
 
 def prompt(flow: Flow, state: State) -> Turn:
@@ -187,6 +210,18 @@ def prompt(flow: Flow, state: State) -> Turn:
     if not isinstance(node, Ask):
         raise FlowError(f"{flow.name}.{state.node} does not wait for input")
     return Turn(say=(Say(node.prompt, state.answers),), state=state)
+
+
+def takes_answer(flow: Flow, state: State | None, text: str) -> bool:
+    """True when the dialogue waits on a question that takes `text` as its answer: any
+    text for a free-text question, else a valid answer ('co' is yes to a yes/no
+    question, not the CO keyword). Channels use it to decide between answer and keyword."""
+    if state is None or state.node not in flow.nodes:
+        return False
+    node = flow.nodes[state.node]
+    if not isinstance(node, Ask):
+        return False
+    return node.parse.free_text or not isinstance(node.parse(text), Invalid)
 
 
 def _enter(flow: Flow, name: str, answers: Answers, history: tuple[str, ...],
@@ -212,10 +247,10 @@ def _target(flow: Flow, name: str, nxt: Next, value: Any, answers: Answers) -> s
             raise FlowError(f"{flow.name}.{name} branched to undeclared {target!r}")
         return target
     if isinstance(nxt, Mapping):
-        key = value if isinstance(value, str | int | bool) or value is None else str(value)
-        if key not in nxt:
-            raise FlowError(f"{flow.name}.{name} has no route for answer {value!r}")
-        return nxt[key]
+        try:
+            return nxt[value]
+        except (KeyError, TypeError):  # TypeError: an unhashable answer (a dict)
+            raise FlowError(f"{flow.name}.{name} has no route for answer {value!r}") from None
     raise FlowError(f"{flow.name}.{name} has no next node")
 
 
@@ -240,8 +275,21 @@ def targets(node: Node) -> tuple[str, ...]:
     return ()
 
 
+def message_keys(flow: Flow) -> set[str]:
+    """Every message key the flow says itself (prompts and closing messages)."""
+    keys = set()
+    for node in flow.nodes.values():
+        if isinstance(node, Ask):
+            keys.add(node.prompt)
+        elif isinstance(node, End) and node.message:
+            keys.add(node.message)
+    return keys
+
+
 def check(flow: Flow) -> list[str]:
-    """Problems in a flow definition: missing targets, dead ends, unreachable nodes."""
+    """Problems in a flow definition: missing targets, dead ends (a node that leads
+    nowhere, an answer or result with no route, a loop no answer can leave) and
+    unreachable nodes. An empty list means the flow is sound."""
     problems = []
     if flow.start not in flow.nodes:
         problems.append(f"{flow.name}: start node {flow.start!r} does not exist")
@@ -250,13 +298,35 @@ def check(flow: Flow) -> list[str]:
             problems.append(f"{flow.name}.{name}: leads nowhere")
         problems += [f"{flow.name}.{name}: target {t!r} does not exist"
                      for t in targets(node) if t not in flow.nodes]
-    reachable, todo = set(), [flow.start]
-    while todo:
-        name = todo.pop()
-        if name in reachable or name not in flow.nodes:
-            continue
-        reachable.add(name)
-        todo.extend(targets(flow.nodes[name]))
+        problems += _unrouted(flow, name, node)
+    reachable = _closure(flow, [flow.start])
     problems += [f"{flow.name}.{name}: unreachable" for name in flow.nodes
                  if name not in reachable]
+    problems += [f"{flow.name}.{name}: never reaches an end" for name in flow.nodes
+                 if name in reachable and not _ends(flow, name)]
     return problems
+
+
+def _unrouted(flow: Flow, name: str, node: Node) -> list[str]:
+    """Answers the parser can give that a mapping does not route."""
+    if not (isinstance(node, Ask) and isinstance(node.next, Mapping)):
+        return []
+    values = node.parse.values or ()
+    return [f"{flow.name}.{name}: no route for answer {v!r}" for v in values
+            if v not in node.next]
+
+
+def _closure(flow: Flow, names: list[str]) -> set[str]:
+    """The nodes reachable from `names` (themselves included)."""
+    seen: set[str] = set()
+    while names:
+        name = names.pop()
+        if name in seen or name not in flow.nodes:
+            continue
+        seen.add(name)
+        names.extend(targets(flow.nodes[name]))
+    return seen
+
+
+def _ends(flow: Flow, name: str) -> bool:
+    return any(isinstance(flow.nodes[n], End) for n in _closure(flow, [name]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gateway.text import words
@@ -21,23 +22,50 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "stop": ("stop",),
     "start": ("start",),
 }
-_BY_PHRASE = {tuple(p.split()): cmd for cmd, phrases in KEYWORDS.items() for p in phrases}
+# Every phrase also matches written as one word ('khaibao', 'trogiup').
+_BY_PHRASE = {
+    spelling: command
+    for command, phrases in KEYWORDS.items()
+    for phrase in phrases
+    for spelling in (tuple(phrase.split()), (phrase.replace(" ", ""),))
+}
 _LONGEST = max(len(p) for p in _BY_PHRASE)
+# A keyword typed against its code, as feature-phone users do: 'CI1234567'.
+_GLUED = re.compile(r"^([a-z]+)(\d+)$")
+_RAW_WORD = re.compile(r"[^\W_]+")
+_LEAD = " \t\r\n:;,-"
 
 
 @dataclass(frozen=True)
 class Command:
-    """A recognised keyword and the words that followed it (e.g. a venue code)."""
+    """A recognised keyword, the folded words that followed it (e.g. a venue code),
+    and the text that followed it as typed (`rest`: '1 2 38.5' keeps its decimal)."""
 
     name: str
     args: tuple[str, ...]
+    rest: str = ""
 
 
 def match(text: str) -> Command | None:
-    """The command a message starts with, or None if it is not a keyword."""
+    """The command a message starts with, or None if it is not a keyword:
+    'check-in 1234567' and 'CI1234567' → Command('checkin', ('1234567',))."""
     tokens = words(text)
     for size in range(min(_LONGEST, len(tokens)), 0, -1):
         name = _BY_PHRASE.get(tuple(tokens[:size]))
         if name:
-            return Command(name, tuple(tokens[size:]))
+            args = tuple(tokens[size:])
+            return Command(name, args, _after_words(text, size) if args else "")
+    glued = _GLUED.match(tokens[0]) if tokens else None
+    if glued and (glued.group(1),) in _BY_PHRASE:
+        first = _RAW_WORD.search(text)
+        rest = text[first.start() + len(glued.group(1)):].strip() if first else ""
+        return Command(_BY_PHRASE[(glued.group(1),)], (glued.group(2), *tokens[1:]), rest)
     return None
+
+
+def _after_words(text: str, count: int) -> str:
+    """The raw text after the first `count` words ('SK: 1 2 38.5', 1 → '1 2 38.5')."""
+    ends = [m.end() for m in _RAW_WORD.finditer(text)]
+    if len(ends) < count:
+        return ""
+    return text[ends[count - 1]:].lstrip(_LEAD).rstrip()

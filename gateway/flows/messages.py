@@ -1,8 +1,15 @@
 """Message templates: Vietnamese without diacritics and English, each with a length
-budget a test checks (one GSM-7 segment for SMS prompts, a USSD screen for menus)."""
+budget a test checks (one GSM-7 segment for SMS prompts, a USSD screen for menus).
+
+A flow module adds its own templates with `define`, together with worst-case sample
+values for any new variables, so the budget test can render every template at its
+longest.
+"""
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,23 +36,36 @@ class Template:
 
 CATALOGUE: dict[str, Template] = {}
 
-# Worst-case values for template variables; the budget test renders with these.
+# Worst-case (longest) values for template variables; the budget test renders with
+# these, and a test checks the built-in flows never produce longer ones.
 SAMPLE_VARS: dict[str, Any] = {
-    "choices": "1, 2, 3, 4, 5, 6", "low": 1, "high": 9999, "earliest": 1900, "latest": 2026,
-    "count": 6, "min": 2, "max": 60,
+    "choices": "1, 2, 3, 4, 5, 6, 7, 8, 9", "low": 99999, "high": 99999, "earliest": 1900,
+    "latest": 2099, "count": 9, "min": 99, "max": 999,
 }
 
 
-def define(templates: Mapping[str, Template]) -> None:
-    """Add templates to the catalogue; a key may be defined only once."""
-    for key, template in templates.items():
-        if key in CATALOGUE:
-            raise ValueError(f"message {key!r} defined twice")
-        CATALOGUE[key] = template
+def define(templates: Mapping[str, Template], samples: Mapping[str, Any] | None = None) -> None:
+    """Add templates to the catalogue, and worst-case `samples` for their variables;
+    a key may be defined only once. Of two samples for one variable the longer stays."""
+    twice = sorted(set(templates) & set(CATALOGUE))
+    if twice:
+        raise ValueError(f"messages defined twice: {', '.join(twice)}")
+    for name, value in (samples or {}).items():
+        if name not in SAMPLE_VARS or len(str(value)) > len(str(SAMPLE_VARS[name])):
+            SAMPLE_VARS[name] = value
+    CATALOGUE.update(templates)
+
+
+def fields(text: str) -> set[str]:
+    """The variable names a template uses: 'Hi {name}, {code}' → {'name', 'code'}
+    ('{id.number}' and '{items[0]}' use 'id' and 'items')."""
+    return {re.split(r"[.\[]", name, maxsplit=1)[0]
+            for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def render(key: str, language: str, variables: Mapping[str, Any] | None = None) -> str:
-    """The message text in `language`, variables filled in, kept to the GSM-7 alphabet."""
+    """The message text in `language`, variables filled in, kept to the GSM-7 alphabet
+    without diacritics (a name 'Hòa' is sent as 'Hoa')."""
     template = CATALOGUE[key].text(language)
     return to_gsm(template.format_map(dict(variables or {})))
 

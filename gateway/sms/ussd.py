@@ -9,6 +9,7 @@ previous one, `00` returns to the main menu.
 from __future__ import annotations
 
 import hashlib
+import textwrap
 from collections.abc import Mapping
 
 from gateway.dialogue import Inbound, Reply
@@ -21,6 +22,7 @@ PREFIX_CHARS = len("CON ")
 SCREEN_CHARS = USSD_MAX_CHARS - PREFIX_CHARS
 REQUIRED = ("sessionId", "serviceCode", "phoneNumber")
 MAX_TEXT = 160
+MAX_SESSION_ID = 64
 
 
 class BadRequest(ValueError):
@@ -34,6 +36,9 @@ def parse(form: Mapping[str, str]) -> Inbound:
             raise BadRequest(f"field '{name}' required")
     if "text" not in form:
         raise BadRequest("field 'text' required (empty on the first request)")
+    if len(form["sessionId"].strip()) > MAX_SESSION_ID:
+        # Refused rather than cut: two sessions sharing a prefix would share a dialogue.
+        raise BadRequest(f"field 'sessionId' longer than {MAX_SESSION_ID} characters")
     text = form["text"]
     if len(text) > MAX_TEXT:
         raise BadRequest(f"field 'text' longer than {MAX_TEXT} characters")
@@ -41,8 +46,10 @@ def parse(form: Mapping[str, str]) -> Inbound:
         phone = normalise(form["phoneNumber"])
     except InvalidPhone as error:
         raise BadRequest(f"field 'phoneNumber' is not a valid mobile number ({error})") from None
-    session_id = form["sessionId"].strip()[:64]
-    digest = hashlib.sha256(f"{session_id}\x00{text}".encode()).hexdigest()[:40]
+    session_id = form["sessionId"].strip()
+    # A request is identified by phone, session and text: a provider's retry matches,
+    # while a session id that a provider reuses for another phone does not.
+    digest = hashlib.sha256(f"{phone}\x00{session_id}\x00{text}".encode()).hexdigest()[:40]
     return Inbound(channel="ussd", provider="ussd", provider_id=digest, phone=phone, text=text,
                    recipient=form["serviceCode"].strip()[:32], session_id=session_id)
 
@@ -54,14 +61,18 @@ def new_inputs(text: str, seen: int) -> list[str]:
 
 
 def paginate(text: str, language: str) -> list[str]:
-    """Split a screen into pages that fit with their `99`/`0` navigation lines."""
-    more, back = render("ussd.more", language), render("ussd.back", language)
+    """Split a screen into pages that fit with their `99`/`0` navigation lines.
+
+    Lines are kept whole where they fit; a line too long for one page is wrapped at
+    word boundaries, never cut, so no part of a question is lost."""
     if len(text) <= SCREEN_CHARS:
         return [text]
-    pages, lines = [], text.split("\n")
+    more, back = render("ussd.more", language), render("ussd.back", language)
+    width = SCREEN_CHARS - len(more) - len(back) - 2
+    lines = [piece for line in text.split("\n") for piece in (textwrap.wrap(line, width) or [""])]
+    pages: list[list[str]] = []
     current: list[str] = []
     for line in lines:
-        line = line[:SCREEN_CHARS - len(more) - len(back) - 2]
         footer = len(more) + 1 + (len(back) + 1 if pages else 0)
         if current and len("\n".join([*current, line])) + footer > SCREEN_CHARS:
             pages.append(current)
@@ -73,6 +84,15 @@ def paginate(text: str, language: str) -> list[str]:
         nav = ([more] if index + 1 < len(pages) else []) + ([back] if index else [])
         rendered.append("\n".join(page + nav))
     return rendered
+
+
+def without_navigation(screen: str, language: str) -> str:
+    """A page without its trailing `99`/`0` lines (for a last page sent with END)."""
+    nav = {render("ussd.more", language), render("ussd.back", language)}
+    lines = screen.split("\n")
+    while len(lines) > 1 and lines[-1] in nav:
+        lines.pop()
+    return "\n".join(lines)
 
 
 def answer(reply: Reply) -> str:

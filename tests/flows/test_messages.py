@@ -1,0 +1,117 @@
+"""Message templates: every one, in both languages and at its longest, fits its
+budget in pure GSM-7 without diacritics."""
+
+import pytest
+
+import gateway.router  # noqa: F401  (loads every module that defines templates)
+from gateway.flows import FLOWS, messages
+from gateway.flows.engine import Ask
+from gateway.flows.messages import (
+    CATALOGUE,
+    LANGUAGES,
+    SAMPLE_VARS,
+    USSD_SCREEN,
+    Template,
+    define,
+    fields,
+    render,
+)
+from gateway.flows.parsers import Invalid
+from gateway.text import SMS_SEGMENT_CHARS, USSD_MAX_CHARS, septets
+
+TEMPLATES = [(key, language) for key in sorted(CATALOGUE) for language in LANGUAGES]
+
+
+@pytest.mark.parametrize(("key", "language"), TEMPLATES)
+def test_template_fits_its_budget_in_gsm7(key, language):
+    text = render(key, language, SAMPLE_VARS)
+    length = septets(text)
+    assert length is not None, f"{key}/{language} needs UCS-2: {text!r}"
+    assert length <= CATALOGUE[key].budget, f"{key}/{language}: {length} septets: {text!r}"
+
+
+@pytest.mark.parametrize(("key", "language"), TEMPLATES)
+def test_template_is_written_without_diacritics(key, language):
+    raw = CATALOGUE[key].text(language)
+    # ASCII only: no Vietnamese diacritics, and nothing GSM-7 would spend two septets on.
+    assert raw.isascii(), [c for c in raw if not c.isascii()]
+    assert not set(raw) & set("^\\[~]|`"), "costs two septets or needs UCS-2"
+
+
+@pytest.mark.parametrize(("key", "language"), TEMPLATES)
+def test_every_variable_has_a_sample(key, language):
+    assert fields(CATALOGUE[key].text(language)) <= set(SAMPLE_VARS)
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_budgets_stay_within_the_channel(key):
+    budget = CATALOGUE[key].budget
+    limit = USSD_SCREEN if key.startswith("ussd.") else SMS_SEGMENT_CHARS
+    assert 0 < budget <= limit
+
+
+def test_a_ussd_screen_leaves_room_for_its_prefix():
+    assert len("CON ") + USSD_SCREEN == USSD_MAX_CHARS
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_both_languages_use_the_same_variables(key):
+    template = CATALOGUE[key]
+    assert fields(template.vi) == fields(template.en)
+
+
+def _invalid_replies(parser) -> list[Invalid]:
+    probes = ["", "?", "-1", "0 1", "x" * 1000, "1" * 20]
+    return [value for value in map(parser, probes) if isinstance(value, Invalid)]
+
+
+ASKS = [(flow.name, name, node) for flow in FLOWS.values()
+        for name, node in flow.nodes.items() if isinstance(node, Ask)]
+
+
+@pytest.mark.parametrize(("flow", "node", "ask"), ASKS, ids=[f"{f}.{n}" for f, n, _ in ASKS])
+def test_refusals_of_registered_flows_stay_within_the_samples(flow, node, ask):
+    """The worst cases are worst: no question of a real flow refuses with a longer
+    value (a 34-option menu lists '1-34', not every number)."""
+    refusals = _invalid_replies(ask.parse)
+    assert refusals, f"{flow}.{node}: no probe was refused"
+    for refusal in refusals:
+        for name, value in refusal.vars.items():
+            assert len(str(value)) <= len(str(SAMPLE_VARS[name])), (name, value)
+        for language in LANGUAGES:
+            assert septets(render(refusal.reason, language, refusal.vars)) <= SMS_SEGMENT_CHARS
+
+
+def test_render_fills_variables():
+    assert render("invalid.number", "en", {"low": 1, "high": 5}) == \
+        "Enter a number from 1 to 5."
+    assert render("invalid.number", "vi", {"low": 1, "high": 5}) == "Nhap mot so tu 1 den 5."
+
+
+def test_render_transliterates_values_to_gsm7():
+    text = render("invalid.choice", "vi", {"choices": "Hòa Bình, Đà Nẵng, Thừa Thiên Huế"})
+    assert text == "Lua chon khong hop le. Tra loi Hoa Binh, Da Nang, Thua Thien Hue."
+    assert septets(text) == len(text)
+
+
+def test_unknown_language_falls_back_to_vietnamese():
+    assert render("cancelled", "fr") == render("cancelled", "vi") != render("cancelled", "en")
+
+
+def test_fields():
+    assert fields("Hi {name}, code {code}. {{literal}}") == {"name", "code"}
+    assert fields("{id.number} {items[0]} {year:>4}") == {"id", "items", "year"}
+    assert fields("no variables") == set()
+
+
+def test_define_refuses_a_key_twice_and_keeps_the_longest_sample(monkeypatch):
+    monkeypatch.setattr(messages, "CATALOGUE", {})
+    monkeypatch.setattr(messages, "SAMPLE_VARS", {"name": "NGUYEN VAN A"})
+    define({"t.hello": Template("Chao {name}", "Hello {name}")},
+           samples={"name": "X" * 40, "code": "ABC123"})
+    assert messages.SAMPLE_VARS == {"name": "X" * 40, "code": "ABC123"}
+    define({"t.bye": Template("Tam biet", "Bye")}, samples={"name": "short"})
+    assert messages.SAMPLE_VARS["name"] == "X" * 40
+    with pytest.raises(ValueError, match=r"t\.hello"):
+        define({"t.hello": Template("a", "b")})
+    assert set(messages.CATALOGUE) == {"t.hello", "t.bye"}
