@@ -39,6 +39,10 @@ class Config:
     timezone: str = "Asia/Ho_Chi_Minh"
     sms_dialogue_minutes: int = 30
     ussd_session_seconds: int = 180
+    resume_hours: int = 24
+    verified_hours: int = 24
+    declaration_valid_hours: int = 24
+    otp_global_per_minute: int = 300
     max_body_bytes: int = 16 * 1024
     log_level: str = "INFO"
 
@@ -76,6 +80,11 @@ class Config:
             timezone=env.get("GATEWAY_TIMEZONE") or cls.timezone,
             sms_dialogue_minutes=_int(env, "SMS_DIALOGUE_MINUTES", cls.sms_dialogue_minutes),
             ussd_session_seconds=_int(env, "USSD_SESSION_SECONDS", cls.ussd_session_seconds),
+            resume_hours=_int(env, "RESUME_HOURS", cls.resume_hours),
+            verified_hours=_int(env, "VERIFIED_HOURS", cls.verified_hours),
+            declaration_valid_hours=_int(env, "DECLARATION_VALID_HOURS",
+                                         cls.declaration_valid_hours),
+            otp_global_per_minute=_int(env, "OTP_GLOBAL_PER_MINUTE", cls.otp_global_per_minute),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
         )

@@ -101,6 +101,7 @@ class Conversation:
         self.phone = phone
         self.saved = saved
         self._after_commit: list[Callable[[], None]] = []
+        self._keep_unfinished: Callable[[], None] | None = None
 
     @property
     def language(self) -> str:
@@ -120,7 +121,30 @@ class Conversation:
 
     @state.setter
     def state(self, state: State | None) -> None:
+        before = self.saved.get("state")
         self.saved["state"] = state.to_json() if state else None
+        # A resumable form also keeps a longer-lived copy, so it can be continued after
+        # its dialogue expired; the copy goes once the form ends or is cancelled.
+        flow = flows.FLOWS.get(state.flow) if state else None
+        if flow is not None and flow.resumable:
+            copy_ = {"state": state.to_json(), "command": flows.command_of(flow.name)}
+            self._keep_unfinished = lambda: dialogues.save(
+                self.runtime.redis, self._unfinished_key(), copy_,
+                self.runtime.config.resume_hours * 3600)
+        elif before and getattr(flows.FLOWS.get(before["flow"]), "resumable", False):
+            self.forget_unfinished()
+
+    def _unfinished_key(self) -> str:
+        return dialogues.resume_key(self.inbound.channel, self.inbound.phone)
+
+    def unfinished(self) -> dict[str, Any] | None:
+        """The copy of this phone's unfinished form on this channel, if any."""
+        kept = dialogues.load(self.runtime.redis, self._unfinished_key())
+        return kept if kept and kept["state"]["flow"] in flows.FLOWS else None
+
+    def forget_unfinished(self) -> None:
+        """Drop the copy of an unfinished form (after the commit)."""
+        self._keep_unfinished = lambda: self.runtime.redis.delete(self._unfinished_key())
 
     def flow(self) -> engine.Flow | None:
         """The flow of the open dialogue."""
@@ -151,13 +175,19 @@ class Conversation:
         for outcome in turn.outcomes:
             if outcome.kind == "open":  # a menu entry hands over to another flow
                 said += self.open(outcome.data["menu"])
-                continue
-            extra.update(OUTCOMES[outcome.kind](self, outcome.data) or {})
+            elif outcome.kind == "resume":  # continue an unfinished form where it stopped
+                state = State.from_json(outcome.data["saved"])
+                self.state = state
+                said += engine.prompt(flows.FLOWS[state.flow], state).say
+            elif outcome.kind == "restart":
+                said += self.open(outcome.data["command"])
+            else:
+                extra.update(OUTCOMES[outcome.kind](self, outcome.data) or {})
         return [Say(s.key, {**s.vars, **extra}) for s in said]
 
     def render(self, said: Iterable[Say]) -> tuple[str, ...]:
         """The texts of `said` in the phone's language."""
-        return tuple(render(s.key, self.language, s.vars) for s in said)
+        return tuple(render(s.key, self.language, s.vars, self.inbound.channel) for s in said)
 
     def send(self, phone: str, body: str, kind: str, priority: str = "high",
              dedup_key: str | None = None) -> None:
@@ -173,6 +203,8 @@ class Conversation:
         """Run what had to wait for the commit."""
         for action in self._after_commit:
             action()
+        if self._keep_unfinished:
+            self._keep_unfinished()
 
 
 Decide = Callable[[Conversation], Reply]

@@ -41,3 +41,8 @@ def effect(name: str) -> Callable[[EffectHandler], EffectHandler]:
 def set_language(conversation: Conversation, answers: Mapping[str, Any]) -> None:
     """The phone chose its reply language."""
     conversation.phone.language = answers["language"]
+
+
+# The handlers of each capability register themselves on import; they come last
+# because they import the decorators above.
+from gateway import declarations, verification  # noqa: E402, F401

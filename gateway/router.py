@@ -4,7 +4,7 @@ menu and screen paging over USSD. Called by `dialogue.handle` inside a turn."""
 from __future__ import annotations
 
 from gateway.dialogue import Conversation, Reply
-from gateway.flows import engine, keywords, menu
+from gateway.flows import engine, keywords, menu, resume
 from gateway.flows.engine import Ask, Say
 from gateway.flows.messages import render
 from gateway.sms import ussd as ussd_channel
@@ -28,8 +28,18 @@ def sms(conversation: Conversation) -> Reply:
     elif conversation.state is not None:
         said = conversation.play(engine.step(conversation.flow(), conversation.state, text))
     else:
-        said = [Say("help")]
+        said = _offer_unfinished(conversation) or [Say("help")]
     return Reply(conversation.render(said), end=conversation.state is None)
+
+
+def _offer_unfinished(conversation: Conversation, command: str | None = None) -> list[Say]:
+    """Offer to continue a form left unfinished when its dialogue expired (for any
+    message, or for the command that opens that form); nothing if there is none."""
+    kept = conversation.unfinished()
+    if kept is None or command not in (None, kept["command"]):
+        return []
+    return conversation.play(engine.start(resume.resume, {"saved": kept["state"],
+                                                          "command": kept["command"]}))
 
 
 def _open_question(conversation: Conversation) -> list[Say]:
@@ -45,8 +55,9 @@ def _command(conversation: Conversation, command: keywords.Command) -> list[Say]
     if name == "help":
         return [Say("help")]
     if name == "cancel":
-        had_dialogue = conversation.state is not None
+        had_dialogue = conversation.state is not None or conversation.unfinished() is not None
         conversation.state = None
+        conversation.forget_unfinished()
         return [Say("cancelled" if had_dialogue else "nothing_to_cancel")]
     if name in ("en", "vi"):
         conversation.phone.language = name
@@ -56,6 +67,10 @@ def _command(conversation: Conversation, command: keywords.Command) -> list[Say]
     if name in NON_ESSENTIAL_OPT:
         conversation.phone.opted_out = NON_ESSENTIAL_OPT[name]
         return [Say("optout.stopped" if name == "stop" else "optout.started")]
+    if conversation.state is None:
+        offered = _offer_unfinished(conversation, name)
+        if offered:
+            return offered
     return conversation.open(name, {"args": list(command.args), "rest": command.rest})
 
 
@@ -68,7 +83,8 @@ def ussd(conversation: Conversation) -> Reply:
     saved["seen"] = saved.get("seen", 0) + len(inputs)
     if not saved.get("started"):
         saved["started"] = True
-        _show(conversation, conversation.play(engine.start(menu.menu)))
+        _show(conversation, _offer_unfinished(conversation)
+              or conversation.play(engine.start(menu.menu)))
     for text in inputs:
         pages, page = saved.get("pages", []), saved.get("page", 0)
         if text == ussd_channel.MORE and page + 1 < len(pages):

@@ -19,6 +19,8 @@ from gateway.config import Config
 from gateway.store import schema
 from gateway.store.models import Base
 
+pytest_plugins = ["tests.twilio_standin"]  # the `twilio_standin` fixture, for every test
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 SECRET = "test-secret-key"
@@ -110,11 +112,20 @@ class Phone:
     def sms(self, body: str, sid: str | None = None) -> str:
         """Text the gateway; returns the reply (empty if none)."""
         self.last_sid = sid or "SM" + uuid.uuid4().hex
-        response = self.client.post("/sms/twilio", data={
-            "From": self.number, "To": "+84240000", "Body": body, "MessageSid": self.last_sid})
+        form = {"From": self.number, "To": "+84240000", "Body": body, "MessageSid": self.last_sid}
+        response = self.client.post("/sms/twilio", data=form, headers=self._signature(form))
         assert response.status_code == 200, response.data
         assert response.mimetype == "application/xml"
         return twiml_text(response.get_data(as_text=True))
+
+    def _signature(self, form: dict[str, str]) -> dict[str, str]:
+        """Sign like Twilio when the gateway checks signatures."""
+        token = self.client.application.extensions["gateway"].config.twilio_auth_token
+        if not token:
+            return {}
+        from twilio.request_validator import RequestValidator
+        return {"X-Twilio-Signature": RequestValidator(token).compute_signature(
+            "http://localhost/sms/twilio", form)}
 
     def dial(self, code: str = "*1022#") -> str:
         """Start a USSD session; returns the screen (with its CON/END prefix)."""

@@ -32,6 +32,11 @@ def register(flow: Flow, command: str | None = None) -> None:
         COMMAND_FLOWS[command] = flow.name
 
 
+def command_of(flow_name: str) -> str | None:
+    """The command that opens a flow (to start it over)."""
+    return next((c for c, name in COMMAND_FLOWS.items() if name == flow_name), None)
+
+
 def for_command(command: str) -> Flow | None:
     """The flow a command opens, or None when that service is not available yet."""
     name = COMMAND_FLOWS.get(command)
@@ -40,3 +45,10 @@ def for_command(command: str) -> Flow | None:
 
 register(menu.menu)
 register(menu.language, command="language")
+
+from gateway.flows import declaration, declaration_messages, resume, status  # noqa: E402, F401
+
+register(declaration.self_declaration, command="declare")
+register(declaration.family_declaration, command="family")
+register(status.status, command="status")
+register(resume.resume)

@@ -35,13 +35,19 @@ class Branch:
 Next = str | Mapping[Any, str] | Branch | None
 
 
+Show = Callable[[Answers], Mapping[str, Any]]
+
+
 @dataclass(frozen=True)
 class Ask:
-    """Show `prompt` (a message key), parse the reply, store it under the node name."""
+    """Show `prompt` (a message key), parse the reply, store it under the node name.
+    `show(answers)` adds variables the prompt needs beyond the raw answers (a summary,
+    a list of matches)."""
 
     prompt: str
     parse: Parser
     next: Next
+    show: Show | None = None
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,10 @@ class End:
 
     message: str | None
     outcome: str | None = None
+    show: Show | None = None
 
 
-Node = Ask | Act | End
+Node = Ask | Act | End | Branch  # a Branch node routes on the answers at once
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Flow:
     start: str
     nodes: Mapping[str, Node]
     max_attempts: int = MAX_ATTEMPTS
+    resumable: bool = False  # an interrupted dialogue is offered to be continued later
 
 
 @dataclass(frozen=True)
@@ -170,13 +178,13 @@ def step(flow: Flow, state: State, text: str) -> Turn:
     node = _node(flow, state.node)
     if not isinstance(node, Ask):
         raise FlowError(f"{flow.name}.{state.node} does not wait for input")
-    value = node.parse(text)
+    value = node.parse.read(text, state.answers)
     if isinstance(value, Invalid):
         attempts = state.attempts + 1
         if attempts >= flow.max_attempts:
             return Turn(say=(Say(value.reason, value.vars), Say("dialogue.too_many_attempts")),
                         state=None)
-        return Turn(say=(Say(value.reason, value.vars), Say(node.prompt, state.answers)),
+        return Turn(say=(Say(value.reason, value.vars), _said(node, state.answers)),
                     state=replace(state, attempts=attempts))
     answers = {**state.answers, state.node: value}
     return _enter(flow, _target(flow, state.node, node.next, value, answers), answers,
@@ -209,7 +217,7 @@ def prompt(flow: Flow, state: State) -> Turn:
     node = _node(flow, state.node)
     if not isinstance(node, Ask):
         raise FlowError(f"{flow.name}.{state.node} does not wait for input")
-    return Turn(say=(Say(node.prompt, state.answers),), state=state)
+    return Turn(say=(_said(node, state.answers),), state=state)
 
 
 def takes_answer(flow: Flow, state: State | None, text: str) -> bool:
@@ -221,21 +229,29 @@ def takes_answer(flow: Flow, state: State | None, text: str) -> bool:
     node = flow.nodes[state.node]
     if not isinstance(node, Ask):
         return False
-    return node.parse.free_text or not isinstance(node.parse(text), Invalid)
+    return node.parse.free_text or not isinstance(node.parse.read(text, state.answers), Invalid)
 
 
 def _enter(flow: Flow, name: str, answers: Answers, history: tuple[str, ...],
            said: tuple[Say, ...]) -> Turn:
     node = _node(flow, name)
     if isinstance(node, Ask):
-        return Turn(say=(*said, Say(node.prompt, answers)),
+        return Turn(say=(*said, _said(node, answers)),
                     state=State(flow.name, name, answers, 0, history))
     if isinstance(node, Act):
         return Turn(say=said, state=State(flow.name, name, answers, 0, history),
                     effect=Effect(node.effect, node.args(answers)))
+    if isinstance(node, Branch):
+        return _enter(flow, _target(flow, name, node, None, answers), answers, history, said)
     outcomes = (Outcome(node.outcome, answers),) if node.outcome else ()
-    closing = (Say(node.message, answers),) if node.message else ()
+    closing = (_said(node, answers),) if node.message else ()
     return Turn(say=(*said, *closing), state=None, outcomes=outcomes)
+
+
+def _said(node: Ask | End, answers: Answers) -> Say:
+    """The node's message with the answers, and what its `show` derives from them."""
+    key = node.prompt if isinstance(node, Ask) else node.message
+    return Say(key, {**answers, **node.show(answers)} if node.show else answers)
 
 
 def _target(flow: Flow, name: str, nxt: Next, value: Any, answers: Answers) -> str:
@@ -265,6 +281,8 @@ def targets(node: Node) -> tuple[str, ...]:
     """Every node name this node can lead to."""
     if isinstance(node, End):
         return ()
+    if isinstance(node, Branch):
+        return node.targets
     nxt = node.next
     if isinstance(nxt, str):
         return (nxt,)

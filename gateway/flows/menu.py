@@ -7,7 +7,8 @@ the flow registered for that command, or says it is coming soon.
 from gateway.flows.engine import Ask, End, Flow
 from gateway.flows.parsers import Choice
 
-MENU_COMMANDS = {"1": "declare", "2": "checkin", "3": "report", "4": "status", "5": "language"}
+MENU_COMMANDS = {"1": "declare", "2": "checkin", "3": "report", "4": "status", "5": "language",
+                 "6": "family"}
 
 menu = Flow(
     name="menu",

@@ -63,10 +63,13 @@ def fields(text: str) -> set[str]:
             for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def render(key: str, language: str, variables: Mapping[str, Any] | None = None) -> str:
+def render(key: str, language: str, variables: Mapping[str, Any] | None = None,
+           channel: str = "") -> str:
     """The message text in `language`, variables filled in, kept to the GSM-7 alphabet
-    without diacritics (a name 'Hòa' is sent as 'Hoa')."""
-    template = CATALOGUE[key].text(language)
+    without diacritics (a name 'Hòa' is sent as 'Hoa'). A channel variant of the
+    template (`key.ussd`: a menu instead of a sentence) is used when there is one."""
+    template = CATALOGUE.get(f"{key}.{channel}", CATALOGUE[key]) if channel else CATALOGUE[key]
+    template = template.text(language)
     return to_gsm(template.format_map(dict(variables or {})))
 
 
@@ -115,9 +118,9 @@ define({
                                   "or 0 to skip."),
     "ussd.menu": Template(
         "Khai bao y te\n1 Khai bao\n2 Check-in\n3 Bao cao suc khoe\n4 Tra cuu\n"
-        "5 Ngon ngu/Language",
+        "5 Ngon ngu/Language\n6 Khai ho",
         "Health declaration\n1 Declare\n2 Check in\n3 Health report\n4 Status\n"
-        "5 Ngon ngu/Language", budget=USSD_SCREEN),
+        "5 Ngon ngu/Language\n6 Declare for family", budget=USSD_SCREEN),
     "ussd.more": Template("99 Xem them", "99 More", budget=20),
     "ussd.back": Template("0 Quay lai", "0 Back", budget=20),
     "ussd.goodbye": Template("Cam on ban. Ho tro: 1022", "Thank you. Help: 1022",

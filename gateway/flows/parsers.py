@@ -10,6 +10,7 @@ there, so a person named Huy is not mistaken for HUY/cancel).
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,15 +42,22 @@ class Invalid:
     vars: Mapping[str, Any] = field(default_factory=dict)
 
 
-class Parser:
-    """Base of all parsers: call it with the raw text."""
+class Parser(ABC):
+    """Base of all parsers: call it with the raw text. The engine calls `read`, which
+    also passes the answers so far, for parsers whose rule depends on them (the
+    communes of the province chosen before)."""
 
     free_text = False
     accepts = ""
     values: tuple[Any, ...] | None = None  # None: too many to list
 
+    @abstractmethod
     def __call__(self, text: str) -> Any:
-        raise NotImplementedError  # each parser defines its own rule
+        """The value of `text`, or an `Invalid`."""
+
+    def read(self, text: str, answers: Mapping[str, Any]) -> Any:
+        """The value of `text` given the earlier `answers` (most parsers ignore them)."""
+        return self(text)
 
 
 @dataclass(frozen=True)
@@ -233,3 +241,49 @@ class IdNumber(Parser):
         if _PASSPORT.match(key):
             return {"type": "passport", "number": key.upper()}
         return Invalid("invalid.id_number")
+
+
+@dataclass(frozen=True)
+class OtpCode(Parser):
+    """A 6-digit one-time code ('123 456' and '123.456' too)."""
+
+    accepts = "6 digits"
+
+    def __call__(self, text: str) -> Any:
+        key = "".join(words(text))
+        return key if len(key) == 6 and key.isdigit() else Invalid("invalid.otp")
+
+
+_INSURANCE_OLD = re.compile(r"^[a-z]{2}\d{13}$")
+
+
+@dataclass(frozen=True)
+class InsuranceNumber(Parser):
+    """A health-insurance (BHYT) number: the 10-digit social-insurance number, or the
+    older 15-character card number (2 letters, 13 digits); '0' skips (None)."""
+
+    accepts = "10 digits / 2 letters + 13 digits / 0 to skip"
+
+    def __call__(self, text: str) -> Any:
+        key = "".join(words(text))
+        if key == SKIP:
+            return None
+        if (key.isdigit() and len(key) == 10) or _INSURANCE_OLD.match(key):
+            return key.upper()
+        return Invalid("invalid.insurance")
+
+
+@dataclass(frozen=True)
+class PhoneOrSkip(Parser):
+    """A mobile number in any common spelling (E.164 back), or '0' for none (None)."""
+
+    accepts = "a mobile number / 0 for none"
+
+    def __call__(self, text: str) -> Any:
+        from gateway.phones import InvalidPhone, normalise
+        if fold(text) == SKIP:
+            return None
+        try:
+            return normalise(text)
+        except InvalidPhone:
+            return Invalid("invalid.phone")

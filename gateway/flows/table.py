@@ -35,7 +35,7 @@ def describe(flow: Flow, language: str = "vi") -> str:
 
 
 def _kind(node: Node) -> str:
-    return {Ask: "ask", Act: "act", End: "end"}[type(node)]
+    return {Ask: "ask", Act: "act", End: "end", Branch: "branch"}[type(node)]
 
 
 def _cells(node: Node, language: str) -> list[list[str]]:
@@ -46,6 +46,8 @@ def _cells(node: Node, language: str) -> list[list[str]]:
     elif isinstance(node, Act):
         says, accepts = f"[does: {node.effect}]", ""
         leads = _routes(node.next, None)
+    elif isinstance(node, Branch):
+        says, accepts, leads = "(routes on the answers)", "", _routes(node, None)
     else:
         says = _text(node.message, language) if node.message else "(says nothing)"
         accepts = ""

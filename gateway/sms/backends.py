@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -41,8 +42,11 @@ class Backend(Protocol):
     def send(self, message: Outgoing) -> str:
         """Send; return the provider's message id or raise SendError."""
 
-    def find_sent(self, message: Outgoing, since: datetime) -> str | None:
-        """The provider id of this message if the provider has it (sent since `since`)."""
+    def find_sent(self, message: Outgoing, since: datetime,
+                  exclude: Set[str] = frozenset()) -> str | None:
+        """The provider id of this message if the provider has it: a message to the same
+        phone with the same text, created since `since`, whose id is not in `exclude`
+        (ids already recorded for other messages). Raises SendError when it cannot tell."""
 
 
 def for_config(config: Config) -> Backend:

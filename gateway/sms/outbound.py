@@ -3,9 +3,10 @@
 `enqueue` hands a queued row to a worker; `deliver` claims it atomically (so a job run
 twice sends once), sends it through the configured backend and records the result;
 RQ retries transient failures with backoff. `sweep` finds rows whose job was lost
-(still `queued`) or whose worker died mid-send (stuck in `sending`): the first are
-enqueued again, the second are looked up at the provider and marked sent if it has
-them, re-queued only if it does not — so nothing is lost and nothing is sent twice.
+(still `queued`, with no live job) or whose worker died mid-send (stuck in `sending`):
+the first are enqueued again, the second are looked up at the provider and marked sent
+if it has them, re-queued only if it does not — so nothing is lost and nothing is sent
+twice.
 """
 
 from __future__ import annotations
@@ -15,39 +16,53 @@ from datetime import timedelta
 from uuid import uuid4
 
 from rq import Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from gateway import metrics
+from gateway.config import Config
 from gateway.runtime import Runtime, current
 from gateway.sms.backends import Backend, Outgoing, SendError, for_config
 from gateway.store import messages, phones
 from gateway.store.db import transaction
-from gateway.store.models import OutboundMessage
+from gateway.store.models import OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-RETRY_INTERVALS = [5, 30, 120, 600, 1800]
+RETRY_INTERVALS = [5, 30, 120, 600, 1800]   # seconds; RQ's scheduler re-enqueues the retry
 ESSENTIAL_KINDS = frozenset({"otp", "reply", "alert", "notice"})  # sent even after STOP
-QUEUED_GRACE = timedelta(minutes=2)     # a queued row older than this lost its job
+QUEUED_GRACE = timedelta(minutes=2)     # a queued row older than this, with no job, lost it
 SENDING_GRACE = timedelta(minutes=5)    # a send in flight longer than this lost its worker
+# RQ kills a job running longer than this, so a `sending` row older than SENDING_GRACE
+# can have no live worker (the HTTP timeouts of a send are far shorter).
+JOB_TIMEOUT = 60
+JOB_KEY = "sms:job:{}"                  # Redis: message id → id of its latest RQ job
+JOB_KEY_TTL = 8 * 24 * 3600             # outlives the job's failure_ttl
+_LIVE_JOB = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
-_backend: Backend | None = None
+_backend: tuple[Config, Backend] | None = None
 
 
 def backend(runtime: Runtime) -> Backend:
-    """This process's backend (built once)."""
+    """This process's backend, built once per configuration (a test process may
+    switch between configurations; a worker keeps one)."""
     global _backend
-    if _backend is None:
-        _backend = for_config(runtime.config)
-    return _backend
+    if _backend is None or _backend[0] is not runtime.config:
+        _backend = (runtime.config, for_config(runtime.config))
+    return _backend[1]
 
 
 def enqueue(runtime: Runtime, message_id: int, priority: str) -> None:
     """Hand an outbox row to the workers (after the transaction that made it committed)."""
     job_id = f"sms-{message_id}-{uuid4().hex[:8]}"
+    # Remember the job first: a crash between the two leaves a pointer to no job, which
+    # the sweeper reads as lost, never the other way round.
+    runtime.redis.set(JOB_KEY.format(message_id), job_id, ex=JOB_KEY_TTL)
     runtime.queue(priority).enqueue(deliver, message_id, job_id=job_id,
                                     retry=Retry(max=MAX_ATTEMPTS - 1, interval=RETRY_INTERVALS),
-                                    failure_ttl=7 * 24 * 3600, result_ttl=600)
+                                    job_timeout=JOB_TIMEOUT, failure_ttl=7 * 24 * 3600,
+                                    result_ttl=600)
 
 
 def deliver(message_id: int) -> str:
@@ -94,24 +109,35 @@ def _failed(runtime: Runtime, outgoing: Outgoing, error: SendError, attempts: in
 
 
 def sweep() -> dict[str, int]:
-    """RQ job (cron): recover lost jobs and sends interrupted by a dead worker."""
+    """RQ job (cron): recover lost jobs and sends interrupted by a dead worker.
+
+    No transaction is held open across the provider lookups, and every change is
+    conditional on the row still being in the state the sweep saw, so a worker that
+    finishes meanwhile is never overruled.
+    """
     runtime = current()
     sender = backend(runtime)
     requeued = reconciled = 0
     with transaction(runtime.sessions) as session:
-        lost = [(m.id, m.priority) for m in messages.stale(session, "queued", QUEUED_GRACE)]
+        waiting = messages.stale(session, "queued", QUEUED_GRACE)
         interrupted = messages.stale(session, "sending", SENDING_GRACE)
-        for message in interrupted:
-            try:
-                found = _lookup(sender, message)
-            except SendError as error:  # provider unreachable: decide on a later sweep
-                log.warning("reconcile lookup failed", extra={"reason": error.reason})
-                continue
+        known = {m.phone: messages.provider_ids(session, m.phone) for m in interrupted}
+    # A queued row with a live job is waiting its turn (a long bulk backlog, a retry's
+    # backoff): enqueueing it again would only pile up duplicate jobs.
+    lost = [(m.id, m.priority) for m in waiting if not _has_live_job(runtime, m.id)]
+    for message in interrupted:
+        try:
+            found = _lookup(sender, message, known[message.phone])
+        except SendError as error:  # provider unreachable: decide on a later sweep
+            log.warning("reconcile lookup failed", extra={"message_id": message.id,
+                                                           "reason": error.reason})
+            continue
+        with transaction(runtime.sessions) as session:
             if found:
-                messages.mark_sent(session, message.id, found)
-                reconciled += 1
-            else:
-                messages.mark_failed(session, message.id, None, "worker lost mid-send", "queued")
+                reconciled += messages.reconcile(session, message.id, message.claimed_at,
+                                                 found)
+            elif messages.mark_failed(session, message.id, None, "worker lost mid-send",
+                                      "queued", claimed_at=message.claimed_at):
                 lost.append((message.id, message.priority))
     for message_id, priority in lost:
         enqueue(runtime, message_id, priority)
@@ -121,6 +147,26 @@ def sweep() -> dict[str, int]:
     return {"requeued": requeued, "reconciled": reconciled}
 
 
-def _lookup(sender: Backend, message: OutboundMessage) -> str | None:
+def _has_live_job(runtime: Runtime, message_id: int) -> bool:
+    """Whether the message's latest job is still waiting to run (or just started)."""
+    job_id = runtime.redis.get(JOB_KEY.format(message_id))
+    if job_id is None:
+        return False
+    try:
+        job = Job.fetch(job_id.decode() if isinstance(job_id, bytes) else job_id,
+                        connection=runtime.redis)
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    if status in _LIVE_JOB:
+        return True
+    # A started job claims its row within milliseconds; started long ago with the row
+    # still queued, its worker died before the claim.
+    return (status == JobStatus.STARTED and job.started_at is not None
+            and job.started_at > utcnow() - QUEUED_GRACE)
+
+
+def _lookup(sender: Backend, message: OutboundMessage, known: set[str]) -> str | None:
     since = (message.claimed_at or message.created_at) - timedelta(minutes=1)
-    return sender.find_sent(Outgoing(message.id, message.phone, message.body), since)
+    return sender.find_sent(Outgoing(message.id, message.phone, message.body), since,
+                            exclude=frozenset(known))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Set
 from datetime import datetime
 
 from gateway.sms.backends import Outgoing
@@ -23,6 +24,7 @@ class OutboxBackend:
                                           "chars": len(message.body)})
         return f"outbox-{message.message_id}"
 
-    def find_sent(self, message: Outgoing, since: datetime) -> str | None:
+    def find_sent(self, message: Outgoing, since: datetime,
+                  exclude: Set[str] = frozenset()) -> str | None:
         """Nothing leaves the machine, so an interrupted send was never sent."""
         return None

@@ -6,8 +6,9 @@ the tests' stand-in server.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Set
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -18,11 +19,14 @@ from gateway.sms.backends import Outgoing, SendError
 
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 10
+LOOKUP_PAGE_SIZE = 100
 # Twilio's MessageStatus values → our outbound statuses.
 STATUS_MAP = {
     "accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
     "delivered": "delivered", "read": "delivered",
     "undelivered": "undelivered", "failed": "failed", "canceled": "failed",
+    # Not every part reached the phone, so the citizen may not have the whole text.
+    "partially_delivered": "undelivered",
 }
 
 
@@ -71,26 +75,55 @@ class TwilioBackend:
             raise SendError("connection lost after sending", maybe_sent=True) from None
         except requests.Timeout:
             raise SendError("provider timed out", maybe_sent=True) from None
+        except requests.RequestException:
+            # e.g. a truncated answer: the request went out, so it may have been taken.
+            raise SendError("provider answer unreadable", maybe_sent=True) from None
         if response.status_code == 201:
-            return response.json()["sid"]
+            try:
+                return str(response.json()["sid"])
+            except (ValueError, KeyError, TypeError):
+                raise SendError("provider answer without a SID", maybe_sent=True) from None
         code, reason = _error(response)
         retryable = response.status_code == 429 or response.status_code >= 500
         raise SendError(reason, code=code, retryable=retryable)
 
-    def find_sent(self, message: Outgoing, since: datetime) -> str | None:
-        """Look for this message among those sent to the phone since `since`."""
+    def find_sent(self, message: Outgoing, since: datetime,
+                  exclude: Set[str] = frozenset()) -> str | None:
+        """Look for this message among the latest ones to the phone.
+
+        No `DateSent` filter: a message the provider accepted but still holds in its
+        queue (a long-code sender does about one a second) has no send date yet, and
+        missing it would send it twice. Newest first, so one page reaches back far
+        enough; creation times are compared exactly, not by day.
+        """
         try:
             response = self.http.get(self.url, params={"To": message.phone,
-                                                       "DateSent>=": since.date().isoformat()},
+                                                       "PageSize": LOOKUP_PAGE_SIZE},
                                      timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
         except requests.RequestException:
             raise SendError("provider unreachable", retryable=True) from None
         if response.status_code != 200:
             raise SendError(f"lookup failed with HTTP {response.status_code}", retryable=True)
-        for item in response.json().get("messages", []):
-            if item.get("body") == message.body and item.get("to") == message.phone:
-                return item["sid"]
+        try:
+            items = response.json().get("messages", [])
+        except (ValueError, AttributeError):
+            raise SendError("lookup answer unreadable", retryable=True) from None
+        for item in items:
+            if (item.get("to") == message.phone and item.get("body") == message.body
+                    and item.get("sid") not in exclude
+                    and _created(item) >= since):
+                return str(item["sid"])
         return None
+
+
+def _created(item: Mapping) -> datetime:
+    """When the provider created a listed message (RFC 2822, as Twilio writes dates);
+    an unreadable date counts as recent, since wrongly re-sending is the worse mistake."""
+    try:
+        created = parsedate_to_datetime(item["date_created"])
+    except (KeyError, TypeError, ValueError):
+        return datetime.max.replace(tzinfo=UTC)
+    return created if created.tzinfo else created.replace(tzinfo=UTC)  # "-0000": UTC
 
 
 def _reached(error: requests.ConnectionError) -> bool:

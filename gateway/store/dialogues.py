@@ -33,6 +33,11 @@ def save(redis: Redis, key: str, dialogue: dict[str, Any], ttl_seconds: int) -> 
         redis.delete(key)
 
 
+def resume_key(channel: str, phone: str) -> str:
+    """Key of the copy of an unfinished form kept after its dialogue expired."""
+    return f"resume:{channel}:{phone}"
+
+
 def phone_lock(redis: Redis, phone: str) -> Lock:
     """The lock that makes one phone's messages run one at a time."""
     return redis.lock(f"lock:phone:{phone}", timeout=LOCK_SECONDS,

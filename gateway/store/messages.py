@@ -60,20 +60,56 @@ def claim(session: Session, message_id: int, backend: str, sender: str) -> Outbo
     return session.get(OutboundMessage, message_id) if claimed else None
 
 
-def mark_sent(session: Session, message_id: int, provider_id: str | None) -> None:
-    """The provider accepted the message."""
+def mark_sent(session: Session, message_id: int, provider_id: str | None) -> bool:
+    """The provider accepted the message. Only a message still `sending` (or put back in
+    the queue by the sweeper meanwhile, whose new job must then not send it again) moves
+    to `sent`: a status a delivery report already advanced is kept. Returns whether the
+    row changed."""
     now = utcnow()
-    session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
-                    .values(status="sent", provider_id=provider_id, sent_at=now, updated_at=now,
-                            error_code=None, error_message=None))
+    return session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id,
+               OutboundMessage.status.in_(("queued", "sending")))
+        .values(status="sent", provider_id=provider_id, sent_at=now, updated_at=now,
+                error_code=None, error_message=None)
+    ).rowcount > 0
 
 
 def mark_failed(session: Session, message_id: int, code: str | None, reason: str,
-                status: str = "failed") -> None:
-    """The message will not be sent (final) or is `queued` again for a retry."""
-    session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
-                    .values(status=status, error_code=code, error_message=reason[:255],
-                            updated_at=utcnow()))
+                status: str = "failed", claimed_at: datetime | None = None) -> bool:
+    """A message being sent will not be sent (`failed`, `suppressed`) or is `queued`
+    again for a retry. With `claimed_at`, only the claim made then is released (the
+    sweeper must not undo a newer claim). Returns whether the row changed."""
+    condition = [OutboundMessage.id == message_id, OutboundMessage.status == "sending"]
+    if claimed_at is not None:
+        condition.append(OutboundMessage.claimed_at == claimed_at)
+    return session.execute(
+        update(OutboundMessage).where(*condition)
+        .values(status=status, error_code=code, error_message=reason[:255],
+                updated_at=utcnow())
+    ).rowcount > 0
+
+
+def reconcile(session: Session, message_id: int, claimed_at: datetime | None,
+              provider_id: str) -> bool:
+    """The sweeper found an interrupted send at the provider: it is `sent` with that id
+    (unless the claim it looked at is no longer current)."""
+    now = utcnow()
+    return session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id, OutboundMessage.status == "sending",
+               OutboundMessage.claimed_at == claimed_at)
+        .values(status="sent", provider_id=provider_id, sent_at=now, updated_at=now,
+                error_code=None, error_message=None)
+    ).rowcount > 0
+
+
+def provider_ids(session: Session, phone: str) -> set[str]:
+    """Provider ids already recorded for messages to `phone` (so an interrupted send is
+    never matched with another message that happens to have the same text)."""
+    return set(session.scalars(select(OutboundMessage.provider_id)
+                               .where(OutboundMessage.phone == phone,
+                                      OutboundMessage.provider_id.is_not(None))))
 
 
 def apply_status(session: Session, provider_id: str, status: str,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     DateTime,
+    Index,
     Integer,
     String,
     Text,
@@ -102,3 +104,41 @@ class OutboundMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Declaration(Base):
+    """A medical declaration (tờ khai y tế): the web system's record, whichever channel
+    it came from. `answers` keeps every answer as given, under the form's version."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (Index("ix_declarations_subject_created", "subject_phone", "created_at"),
+                      Index("ix_declarations_declarer_created", "declarer_phone", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    declarer_phone: Mapped[str] = mapped_column(String(16))
+    subject_phone: Mapped[str | None] = mapped_column(String(16))   # None: no phone of their own
+    relation: Mapped[str] = mapped_column(String(16), default="self")
+    full_name: Mapped[str] = mapped_column(String(80))
+    birth_year: Mapped[int] = mapped_column(Integer)
+    gender: Mapped[str] = mapped_column(String(8))
+    id_type: Mapped[str | None] = mapped_column(String(10))
+    id_number: Mapped[str | None] = mapped_column(String(20))
+    insurance_number: Mapped[str | None] = mapped_column(String(20))
+    province_code: Mapped[int] = mapped_column(Integer)
+    province_name: Mapped[str] = mapped_column(String(60))
+    ward_code: Mapped[int] = mapped_column(Integer)
+    ward_name: Mapped[str] = mapped_column(String(80))
+    street: Mapped[str] = mapped_column(String(120))
+    symptoms: Mapped[list] = mapped_column(JSON, default=list)
+    contact: Mapped[bool] = mapped_column(Boolean)
+    travel: Mapped[bool] = mapped_column(Boolean)
+    risk: Mapped[str] = mapped_column(String(8))           # low, high
+    follow_up: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    channel: Mapped[str] = mapped_column(String(8))        # sms, ussd, hotline, web
+    verification: Mapped[str] = mapped_column(String(16))  # otp, network, declarer
+    operator: Mapped[str | None] = mapped_column(String(60))
+    form_version: Mapped[str] = mapped_column(String(20))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -43,11 +43,18 @@ def test_every_variable_has_a_sample(key, language):
     assert fields(CATALOGUE[key].text(language)) <= set(SAMPLE_VARS)
 
 
+# Messages longer than one SMS segment or USSD screen by design, and why.
+LONG_BY_DESIGN = {
+    "decl.confirm": "reads back every answer once before the declaration is submitted",
+    "decl.province.ussd": "the 34 provinces as a menu, paged with 99/0",
+}
+
+
 @pytest.mark.parametrize("key", sorted(CATALOGUE))
 def test_budgets_stay_within_the_channel(key):
     budget = CATALOGUE[key].budget
     limit = USSD_SCREEN if key.startswith("ussd.") else SMS_SEGMENT_CHARS
-    assert 0 < budget <= limit
+    assert 0 < budget <= limit or key in LONG_BY_DESIGN
 
 
 def test_a_ussd_screen_leaves_room_for_its_prefix():
@@ -57,7 +64,12 @@ def test_a_ussd_screen_leaves_room_for_its_prefix():
 @pytest.mark.parametrize("key", sorted(CATALOGUE))
 def test_both_languages_use_the_same_variables(key):
     template = CATALOGUE[key]
-    assert fields(template.vi) == fields(template.en)
+    # A word that differs by language comes in pairs: {gender_vi} and {gender_en}.
+    assert _unpaired(fields(template.vi), "_vi") == _unpaired(fields(template.en), "_en")
+
+
+def _unpaired(names: set[str], suffix: str) -> set[str]:
+    return {name.removesuffix(suffix) for name in names}
 
 
 def _invalid_replies(parser) -> list[Invalid]:

@@ -1,0 +1,100 @@
+"""Declarations inside dialogues: what the form needs to know before it starts
+(`declaration.context`), offering a returning phone its last answers
+(`declaration.reuse`), writing the record (outcome `declaration`) and `TT`
+(`status.lookup`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from gateway.flows.declaration import FORM_VERSION, is_high_risk, ward
+from gateway.outcomes import effect, outcome
+from gateway.store import declarations, phones
+
+if TYPE_CHECKING:
+    from gateway.dialogue import Conversation
+
+
+def local_time(conversation: Conversation, moment: datetime) -> str:
+    """'14:05 24/11' in the gateway's timezone."""
+    return moment.astimezone(conversation.runtime.config.tz).strftime("%H:%M %d/%m")
+
+
+@effect("declaration.context")
+def context(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
+    """Whether the declarer's phone is verified (USSD: by the network; else by a recent
+    OTP), and the identity of their last declaration, if any."""
+    previous = declarations.last_identity(conversation.session, conversation.inbound.phone)
+    data: dict[str, Any] = {"previous": previous}
+    if conversation.inbound.channel == "ussd":
+        return "verified", {**data, "verification": "network"}
+    if phones.is_verified(conversation.phone):
+        return "verified", {**data, "verification": "otp"}
+    return "unverified", data
+
+
+@effect("declaration.reuse")
+def reuse(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
+    """Take the identity and address of the last declaration as this one's answers."""
+    last = conversation.state.answers["previous"]
+    id_number = ({"type": last["id_type"], "number": last["id_number"]}
+                 if last["id_number"] else None)
+    return "ok", {
+        "name": last["full_name"], "birth_year": last["birth_year"], "gender": last["gender"],
+        "id_number": id_number, "insurance": last["insurance_number"],
+        "province": {"code": last["province_code"], "name": last["province_name"]},
+        "commune": {"code": last["ward_code"], "name": last["ward_name"]},
+        "street": last["street"]}
+
+
+@outcome("declaration")
+def record(conversation: Conversation, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Write the declaration; its code and validity go into the closing message."""
+    inbound = conversation.inbound
+    member = answers.get("member_phone")
+    on_behalf = "relation" in answers
+    id_number = answers.get("id_number") or {}
+    place = ward(answers)
+    high = is_high_risk(answers)
+    declaration = declarations.create(
+        conversation.session, valid_hours=conversation.runtime.config.declaration_valid_hours,
+        declarer_phone=inbound.phone,
+        subject_phone=member if on_behalf else inbound.phone,
+        relation=answers["relation"] if on_behalf else "self",
+        full_name=answers["name"], birth_year=answers["birth_year"], gender=answers["gender"],
+        id_type=id_number.get("type"), id_number=id_number.get("number"),
+        insurance_number=answers.get("insurance"),
+        province_code=answers["province"]["code"], province_name=answers["province"]["name"],
+        ward_code=place["code"], ward_name=place["name"], street=answers["street"],
+        symptoms=list(answers["symptoms"]), contact=answers["contact"],
+        travel=answers["travel"], risk="high" if high else "low", follow_up=high,
+        channel=inbound.channel,
+        verification=_verification(answers, on_behalf, member),
+        form_version=FORM_VERSION, answers=_answers(answers))
+    return {"code": declaration.code,
+            "valid_until": local_time(conversation, declaration.valid_until)}
+
+
+def _verification(answers: Mapping[str, Any], on_behalf: bool, member: str | None) -> str:
+    if on_behalf:
+        return "otp" if member else "declarer"
+    return answers.get("verification", "otp")
+
+
+def _answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Every answer of the form as given (not the dialogue's bookkeeping)."""
+    skip = {"phone", "args", "rest", "previous", "verification", "tries_left", "minutes"}
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in answers.items()
+            if k not in skip and not k.endswith(("_code", "_retry"))}
+
+
+@effect("status.lookup")
+def status(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
+    """The phone's latest valid declaration (code and validity), for `TT`."""
+    latest = declarations.latest_valid(conversation.session, conversation.inbound.phone)
+    if latest is None:
+        return "none", {}
+    return "found", {"code": latest.code, "valid_until": local_time(conversation,
+                                                                    latest.valid_until)}

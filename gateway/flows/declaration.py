@@ -1,0 +1,176 @@
+"""The medical declaration (tờ khai y tế) as a versioned form, for oneself (`KB`) and
+on behalf of a family member (`KH`).
+
+The questions follow the Ministry's default form, in PRODUCT.md order: phone
+verification, name, year of birth, gender, ID number, insurance number, province,
+commune, street, symptoms, contact, travel, then a summary to confirm. A returning
+phone is offered its last identity and address in one step. Health authorities
+change the questions here; `FORM_VERSION` is recorded with every declaration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.flows.engine import Act, Answers, Ask, Branch, End, Flow
+from gateway.flows.parsers import (
+    Choice,
+    FreeText,
+    IdNumber,
+    InsuranceNumber,
+    MultiSelect,
+    OtpCode,
+    PhoneOrSkip,
+    Year,
+    YesNo,
+)
+from gateway.flows.places import ProvinceName, WardName, WardPick, candidates_list, province_list
+from gateway.phones import mask
+
+FORM_VERSION = "moh-2025.1"
+SYMPTOMS = {1: ("Sot", "Fever"), 2: ("Ho", "Cough"), 3: ("Kho tho", "Short of breath"),
+            4: ("Dau hong", "Sore throat"), 5: ("Met moi", "Fatigue"),
+            6: ("Mat vi/khu giac", "Loss of taste/smell")}
+GENDERS = {"male": ("Nam", "Male"), "female": ("Nu", "Female"), "other": ("Khac", "Other")}
+RELATIONS = {"1": "parent", "2": "child", "3": "spouse", "4": "sibling", "5": "grandparent",
+             "6": "other"}
+NAME_MAX = 60
+STREET_MAX = 100
+
+
+def is_high_risk(answers: Answers) -> bool:
+    """Any symptom, contact with a case, or travel to an area with cases."""
+    return bool(answers.get("symptoms")) or bool(answers.get("contact")) or bool(
+        answers.get("travel"))
+
+
+def ward(answers: Answers) -> dict[str, Any]:
+    """The commune/ward answered, directly or picked among candidates."""
+    commune = answers["commune"]
+    return answers["commune_pick"] if isinstance(commune, tuple) else commune
+
+
+def summary(answers: Answers) -> dict[str, Any]:
+    """Variables of the confirmation summary, in both languages."""
+    symptoms = answers.get("symptoms") or ()
+    gender = GENDERS[answers["gender"]]
+    return {
+        "full_name": answers["name"], "ward_name": ward(answers)["name"],
+        "province_name": answers["province"]["name"],
+        "gender_vi": gender[0], "gender_en": gender[1],
+        "symptoms_vi": ", ".join(SYMPTOMS[s][0] for s in symptoms) or "khong",
+        "symptoms_en": ", ".join(SYMPTOMS[s][1] for s in symptoms) or "none",
+        "contact_vi": "co" if answers["contact"] else "khong",
+        "contact_en": "yes" if answers["contact"] else "no",
+        "travel_vi": "co" if answers["travel"] else "khong",
+        "travel_en": "yes" if answers["travel"] else "no",
+    }
+
+
+def _otp_nodes(prefix: str, phone_key: str, verified_next: str, keyword: str,
+               purpose: str) -> dict[str, Any]:
+    """Send an OTP to the phone under `phone_key`, ask for it, verify it (re-asking on
+    a wrong code), then go to `verified_next`."""
+    def target(answers: Answers) -> dict[str, Any]:
+        return {"phone": answers[phone_key], "purpose": purpose}
+
+    def masked(answers: Answers) -> dict[str, Any]:
+        return {"masked": mask(answers[phone_key]), "keyword": keyword}
+
+    def code(answers: Answers) -> dict[str, Any]:
+        latest = answers.get(f"{prefix}_retry") or answers[f"{prefix}_code"]
+        return {**target(answers), "code": latest}
+
+    return {
+        f"{prefix}_send": Act("otp.send", {"sent": f"{prefix}_code", "refused": "otp_refused"},
+                              args=target),
+        f"{prefix}_code": Ask("decl.otp", OtpCode(), f"{prefix}_check", show=masked),
+        f"{prefix}_check": Act("otp.verify", {"ok": verified_next, "wrong": f"{prefix}_retry",
+                                              "expired": "otp_expired", "locked": "otp_locked"},
+                               args=code),
+        f"{prefix}_retry": Ask("decl.otp_wrong", OtpCode(), f"{prefix}_check"),
+    }
+
+
+def _otp_endings(keyword: str) -> dict[str, Any]:
+    keyword_var = (lambda answers: {"keyword": keyword})  # noqa: E731 - a one-line show
+    return {
+        "otp_refused": End("decl.otp_refused"),
+        "otp_expired": End("decl.otp_expired", show=keyword_var),
+        "otp_locked": End("decl.otp_locked", show=keyword_var),
+    }
+
+
+def _form_nodes(name_prompt: str, restart: str) -> dict[str, Any]:
+    """Questions 2-13 of the form, from the name to the confirmed declaration."""
+    return {
+        "name": Ask(name_prompt, FreeText(max_length=NAME_MAX), "birth_year"),
+        "birth_year": Ask("decl.birth_year", Year(), "gender"),
+        "gender": Ask("decl.gender", Choice({"1": "male", "2": "female", "3": "other"},
+                                            aliases={"nam": "male", "nu": "female",
+                                                     "khac": "other", "male": "male",
+                                                     "female": "female", "other": "other"}),
+                      "id_number"),
+        "id_number": Ask("decl.id_number", IdNumber(), "insurance"),
+        "insurance": Ask("decl.insurance", InsuranceNumber(), "province"),
+        "province": Ask("decl.province", ProvinceName(), "commune",
+                        show=lambda answers: {"province_list": province_list()}),
+        "commune": Ask("decl.commune", WardName(), Branch(
+            lambda answers: "commune_pick" if isinstance(answers["commune"], tuple)
+            else "street", ("commune_pick", "street")),
+            show=lambda answers: {"province_name": answers["province"]["name"]}),
+        "commune_pick": Ask("decl.commune_pick", WardPick(), "street",
+                            show=lambda answers: {
+                                "candidates": candidates_list(answers["commune"])}),
+        "street": Ask("decl.street", FreeText(max_length=STREET_MAX), "symptoms"),
+        "symptoms": Ask("decl.symptoms", MultiSelect(len(SYMPTOMS)), "contact"),
+        "contact": Ask("decl.contact", YesNo(), "travel"),
+        "travel": Ask("decl.travel", YesNo(), "confirm"),
+        "confirm": Ask("decl.confirm", Choice({"1": "submit", "2": "restart"}),
+                       {"submit": "submitted", "restart": restart}, show=summary),
+        "submitted": Branch(lambda answers: "done_high" if is_high_risk(answers) else "done",
+                            ("done", "done_high")),
+        "done": End("decl.done", outcome="declaration"),
+        "done_high": End("decl.done_high", outcome="declaration"),
+    }
+
+
+self_declaration = Flow(
+    name="declaration",
+    start="context",
+    resumable=True,
+    nodes={
+        # What the caller knows: is the phone verified (recently by OTP, or by the
+        # network on USSD), and did it declare before (to offer its last answers)?
+        "context": Act("declaration.context", {"verified": "returning",
+                                               "unverified": "self_send"}),
+        **_otp_nodes("self", "phone", "returning", "KB", "self"),
+        **_otp_endings("KB"),
+        "returning": Branch(lambda answers: "same_person" if answers.get("previous")
+                            else "name", ("same_person", "name")),
+        "same_person": Ask("decl.same_person", YesNo(), {True: "reuse", False: "name"},
+                           show=lambda answers: answers["previous"]),
+        "reuse": Act("declaration.reuse", {"ok": "symptoms"}),
+        **_form_nodes("decl.name", restart="name"),
+    },
+)
+
+family_declaration = Flow(
+    name="family",
+    start="context",
+    resumable=True,
+    nodes={
+        # The declarer proves their own phone first; the record is tied to it.
+        "context": Act("declaration.context", {"verified": "member_phone",
+                                               "unverified": "self_send"}),
+        **_otp_nodes("self", "phone", "member_phone", "KH", "self"),
+        **_otp_endings("KH"),
+        "member_phone": Ask("decl.member_phone", PhoneOrSkip(), Branch(
+            lambda answers: "member_send" if answers["member_phone"] else "relation",
+            ("member_send", "relation"))),
+        # A member with a phone proves it: they read the code to the declarer.
+        **_otp_nodes("member", "member_phone", "relation", "KH", "member"),
+        "relation": Ask("decl.relation", Choice(RELATIONS), "name"),
+        **_form_nodes("decl.member_name", restart="name"),
+    },
+)

@@ -1,0 +1,57 @@
+"""Declaration records: writing one with its code, and finding a phone's latest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.codes import new_declaration_code
+from gateway.store.models import Declaration, utcnow
+
+CODE_ATTEMPTS = 5
+# The answers a returning phone is offered back (form steps 2-9: identity and address).
+IDENTITY_FIELDS = ("full_name", "birth_year", "gender", "id_type", "id_number",
+                   "insurance_number", "province_code", "province_name", "ward_code",
+                   "ward_name", "street")
+
+
+def create(session: Session, *, valid_hours: int, now: datetime | None = None,
+           **fields: Any) -> Declaration:
+    """Write a declaration with a fresh unique code, valid for `valid_hours`."""
+    created = now or utcnow()
+    for _ in range(CODE_ATTEMPTS):
+        declaration = Declaration(code=new_declaration_code(), created_at=created,
+                                  valid_until=created + timedelta(hours=valid_hours), **fields)
+        try:
+            with session.begin_nested():  # a code collision rolls back only this insert
+                session.add(declaration)
+                session.flush()
+            return declaration
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not find a free declaration code")
+
+
+def latest_valid(session: Session, phone: str, now: datetime | None = None) -> Declaration | None:
+    """The newest declaration about this phone's owner that is still valid."""
+    return session.scalar(select(Declaration)
+                          .where(Declaration.subject_phone == phone,
+                                 Declaration.valid_until > (now or utcnow()))
+                          .order_by(Declaration.created_at.desc()).limit(1))
+
+
+def last_identity(session: Session, phone: str) -> dict[str, Any] | None:
+    """Identity and address from the phone owner's newest declaration (any age)."""
+    last = session.scalar(select(Declaration)
+                          .where(Declaration.subject_phone == phone)
+                          .order_by(Declaration.created_at.desc()).limit(1))
+    return {name: getattr(last, name) for name in IDENTITY_FIELDS} if last else None
+
+
+def by_code(session: Session, code: str) -> Declaration | None:
+    """A declaration by its code."""
+    return session.scalar(select(Declaration).where(Declaration.code == code))

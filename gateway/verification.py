@@ -1,0 +1,62 @@
+"""Phone verification inside dialogues: the `otp.send` and `otp.verify` effects.
+
+The code goes out as its own SMS (kind `otp`, high priority) in the turn's
+transaction; a verified self-declarer's phone stays verified for VERIFIED_HOURS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from gateway import otp
+from gateway.flows.messages import render
+from gateway.outcomes import effect
+from gateway.phones import mask
+from gateway.store import phones
+from gateway.store.models import utcnow
+
+if TYPE_CHECKING:
+    from gateway.dialogue import Conversation
+
+MINUTE = 60
+
+
+def limits(conversation: Conversation) -> otp.Limits:
+    """The OTP limits, with the configured global ceiling."""
+    return otp.Limits(global_per_minute=conversation.runtime.config.otp_global_per_minute)
+
+
+@effect("otp.send")
+def send_code(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
+    """Issue a code for args['phone'] and queue its SMS; 'refused' says for how long."""
+    runtime = conversation.runtime
+    issued = otp.issue(runtime.redis, args["phone"], runtime.config.effective_secret,
+                       limits(conversation))
+    if isinstance(issued, otp.Refused):
+        return "refused", {"minutes": -(-issued.retry_after // MINUTE)}
+    target = phones.get_or_create(conversation.session, args["phone"])
+    if args["purpose"] == "member":
+        body = render("otp.sms_member", target.language,
+                      {"code": issued.code, "declarer": mask(conversation.inbound.phone)})
+    else:
+        body = render("otp.sms", target.language, {"code": issued.code})
+    conversation.send(args["phone"], body, kind="otp", priority="high")
+    return "sent", {}
+
+
+@effect("otp.verify")
+def check_code(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
+    """Verify the code read back; the declarer's own phone is then verified for a while."""
+    runtime = conversation.runtime
+    verdict = otp.verify(runtime.redis, args["phone"], args["code"],
+                         runtime.config.effective_secret, limits(conversation))
+    if verdict.result == "ok":
+        if args["purpose"] == "self":
+            conversation.phone.verified_until = utcnow() + timedelta(
+                hours=runtime.config.verified_hours)
+        return "ok", {"verification": "otp"}
+    if verdict.result in ("wrong", "malformed"):
+        return "wrong", {"tries_left": verdict.tries_left or 0}
+    return verdict.result, {}

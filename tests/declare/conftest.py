@@ -1,0 +1,78 @@
+"""Declaration tests run the production setup: PostgreSQL, real Redis, Twilio as the
+SMS backend played by the stand-in server, and a real RQ worker that sends the OTPs,
+which the tests read back from the stand-in like a phone would."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rq import SimpleWorker
+from sqlalchemy import select
+
+from gateway.config import Config
+from gateway.runtime import QUEUES
+from gateway.store.models import Declaration
+from tests.conftest import SECRET, Phone
+from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
+
+SENDER = "IT-antiNCOV"
+ME = "+84912345678"
+MEMBER = "+84987654321"
+
+
+@pytest.fixture
+def config(pg_url, redis_url, twilio_standin: TwilioStandIn) -> Config:
+    """PostgreSQL, real Redis, Twilio through the stand-in, a brandname sender."""
+    return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                  sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
+                  twilio_auth_token=AUTH_TOKEN, twilio_from=SENDER,
+                  twilio_api_base_url=twilio_standin.url)
+
+
+class Inbox:
+    """What phones received from the provider, after a real worker sent the outbox."""
+
+    def __init__(self, app, standin: TwilioStandIn):
+        self.runtime = app.extensions["gateway"]
+        self.standin = standin
+
+    def deliver(self) -> None:
+        """Run a real RQ worker until the queues are empty."""
+        queues = [self.runtime.queue(name) for name in QUEUES]
+        SimpleWorker(queues, connection=self.runtime.redis).work(burst=True)
+
+    def messages(self, phone: str) -> list[dict]:
+        """Every SMS the provider accepted for `phone`, oldest first."""
+        self.deliver()
+        return self.standin.sent_to(phone)
+
+    def otp(self, phone: str = ME) -> str:
+        """The code in the newest SMS to `phone`."""
+        latest = self.messages(phone)[-1]["body"]
+        return re.search(r"\b\d{6}\b", latest).group(0)
+
+
+@pytest.fixture
+def inbox(app, twilio_standin) -> Inbox:
+    """Read what the provider delivered to phones."""
+    return Inbox(app, twilio_standin)
+
+
+@pytest.fixture
+def me(client) -> Phone:
+    """The citizen's phone."""
+    return Phone(client, ME)
+
+
+def declarations(app) -> list[Declaration]:
+    """Every declaration recorded, oldest first."""
+    with app.extensions["gateway"].sessions() as session:
+        return list(session.scalars(select(Declaration).order_by(Declaration.id)))
+
+
+def converse(phone: Phone, script: list[tuple[str, str]]) -> None:
+    """Send each message and check the reply contains the expected text."""
+    for sent, expected in script:
+        reply = phone.sms(sent)
+        assert expected in reply, f"after {sent!r}: {reply!r}"
