@@ -73,29 +73,35 @@ def match_province(text: str) -> Province | None:
 
 
 @cache
-def _wards(province_code: int) -> tuple[tuple[str, Ward], ...]:
+def _wards(province_code: int) -> tuple[tuple[str, str, Ward], ...]:
+    """(bare name, folded full name, ward) of every commune/ward of a province."""
     code = next(p.code for p in PROVINCES if p.code.value == province_code)
-    return tuple(sorted(((bare(w.name), w) for w in Ward.iter_by_province(code)),
-                        key=lambda pair: pair[0]))
+    return tuple(sorted(((bare(w.name), fold(w.name), w) for w in Ward.iter_by_province(code)),
+                        key=lambda row: row[0]))
 
 
 def match_wards(province: Province, text: str, limit: int = 4) -> list[Ward]:
     """The communes/wards of `province` that best match `text`: exact names first,
-    then names that start with or contain it, then close misspellings."""
-    key = bare(text)
-    if not key:
+    then names that start with or contain it, then close misspellings.
+
+    The text is tried as typed and without a leading type word, because a type word
+    can also begin a name: 'phuong son' is Phường Phượng Sơn, not Sơn."""
+    keys = list(dict.fromkeys(k for k in (fold(text), bare(text)) if k))
+    if not keys:
         return []
     wards = _wards(province.code.value)
-    exact = [w for name, w in wards if name == key]
-    if exact:
-        return exact[:limit]
-    partial = [w for name, w in wards if name.startswith(key)]
-    partial += [w for name, w in wards if key in name and w not in partial]
-    if partial:
-        return partial[:limit]
-    names = [name for name, _ in wards]
-    close = difflib.get_close_matches(key, names, n=limit, cutoff=0.7)
-    return [w for c in close for name, w in wards if name == c][:limit]
+    for key in keys:
+        exact = [w for name, full, w in wards if key in (name, full)]
+        if exact:
+            return exact[:limit]
+    for key in keys:
+        partial = [w for name, _, w in wards if name.startswith(key)]
+        partial += [w for name, _, w in wards if key in name and w not in partial]
+        if partial:
+            return partial[:limit]
+    names = [name for name, _, _ in wards]
+    close = difflib.get_close_matches(keys[-1], names, n=limit, cutoff=_FUZZY_CUTOFF)
+    return [w for c in close for name, _, w in wards if name == c][:limit]
 
 
 def ward_by_code(code: int) -> Ward:

@@ -35,7 +35,9 @@ def send_code(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str,
     issued = otp.issue(runtime.redis, args["phone"], runtime.config.effective_secret,
                        limits(conversation))
     if isinstance(issued, otp.Refused):
-        return "refused", {"minutes": -(-issued.retry_after // MINUTE)}
+        # "busy" is the global ceiling against SMS pumping: not the citizen's doing.
+        result = "busy" if issued.reason == "busy" else "refused"
+        return result, {"minutes": -(-issued.retry_after // MINUTE)}
     target = phones.get_or_create(conversation.session, args["phone"])
     if args["purpose"] == "member":
         body = render("otp.sms_member", target.language,

@@ -82,8 +82,8 @@ def _otp_nodes(prefix: str, phone_key: str, verified_next: str, keyword: str,
         return {**target(answers), "code": latest}
 
     return {
-        f"{prefix}_send": Act("otp.send", {"sent": f"{prefix}_code", "refused": "otp_refused"},
-                              args=target),
+        f"{prefix}_send": Act("otp.send", {"sent": f"{prefix}_code", "refused": "otp_refused",
+                                           "busy": "otp_busy"}, args=target),
         f"{prefix}_code": Ask("decl.otp", OtpCode(), f"{prefix}_check", show=masked),
         f"{prefix}_check": Act("otp.verify", {"ok": verified_next, "wrong": f"{prefix}_retry",
                                               "expired": "otp_expired", "locked": "otp_locked"},
@@ -96,6 +96,7 @@ def _otp_endings(keyword: str) -> dict[str, Any]:
     keyword_var = (lambda answers: {"keyword": keyword})  # noqa: E731 - a one-line show
     return {
         "otp_refused": End("decl.otp_refused"),
+        "otp_busy": End("decl.otp_busy"),
         "otp_expired": End("decl.otp_expired", show=keyword_var),
         "otp_locked": End("decl.otp_locked", show=keyword_var),
     }

@@ -23,6 +23,8 @@ define({
     "decl.otp_refused": Template(
         "Ban da yeu cau qua nhieu ma xac thuc. Vui long thu lai sau {minutes} phut.",
         "Too many codes requested. Please try again in {minutes} minutes."),
+    "decl.otp_busy": Template("He thong dang qua tai. Vui long thu lai sau {minutes} phut.",
+                              "The service is busy. Please try again in {minutes} minutes."),
     "decl.otp_expired": Template("Ma da het han hoac da dung. Gui {keyword} de nhan ma moi.",
                                  "The code expired or was used. Send {keyword} for a new one."),
     "decl.otp_locked": Template("Nhap sai qua nhieu lan, ma da bi huy. Gui {keyword} de nhan "

@@ -67,9 +67,12 @@ class WardPick(Parser):
         key = fold(text)
         if key.isdigit() and 1 <= int(key) <= len(candidates):
             return candidates[int(key) - 1]
-        named = [c for c in candidates if addresses.bare(c["name"]) == addresses.bare(text)]
-        if len(named) == 1:
-            return named[0]
+        # As typed first: a name may begin with a type word ('Phương Liệt').
+        for typed in dict.fromkeys((key, addresses.bare(text))):
+            named = [c for c in candidates if addresses.bare(c["name"]) == typed]
+            if named:
+                return named[0] if len(named) == 1 else Invalid(
+                    "invalid.choice", {"choices": f"1-{len(candidates)}"})
         return Invalid("invalid.choice", {"choices": f"1-{len(candidates)}"})
 
 
