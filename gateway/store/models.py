@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
+    Float,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -142,3 +145,103 @@ class Declaration(Base):
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    """A person who works with the gateway: hotline operator, venue staff, quarantine
+    manager or administrator. Managers have a phone for alerts and digests."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    role: Mapped[str] = mapped_column(String(16))  # operator, venue_staff, manager, admin
+    phone: Mapped[str | None] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Venue(Base):
+    """A place people check in at (điểm kiểm dịch), known by a numeric code whose last
+    digit is a check digit."""
+
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))  # office, hospital, school, market…
+    province_code: Mapped[int] = mapped_column(Integer)
+    province_name: Mapped[str] = mapped_column(String(60))
+    ward_code: Mapped[int | None] = mapped_column(Integer)
+    ward_name: Mapped[str] = mapped_column(String(80), default="")
+    street: Mapped[str] = mapped_column(String(120), default="")
+    contact_phone: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    channel: Mapped[str] = mapped_column(String(8), default="cli")
+    operator: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Visit(Base):
+    """One check-in at a venue, closed by check-out, by checking in elsewhere, or
+    automatically after some hours."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_phone_in", "phone", "checked_in_at"),
+                      Index("ix_visits_venue_in", "venue_id", "checked_in_at"),
+                      Index("ix_visits_open", "phone", "checked_out_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    phone: Mapped[str] = mapped_column(String(16))
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id"))
+    channel: Mapped[str] = mapped_column(String(8))
+    operator: Mapped[str | None] = mapped_column(String(60))  # venue staff or operator
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(12))  # checkout, elsewhere, auto
+
+
+class QuarantineCase(Base):
+    """A person in home or facility quarantine, who reports their health every day."""
+
+    __tablename__ = "quarantine_cases"
+    __table_args__ = (Index("ix_cases_status_end", "status", "end_date"),
+                      Index("ix_cases_phone_status", "phone", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    full_name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(10))  # home, facility
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active, closed
+    alert: Mapped[bool] = mapped_column(Boolean, default=False)  # danger signs reported
+    channel: Mapped[str] = mapped_column(String(8), default="cli")
+    operator: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class HealthReport(Base):
+    """A quarantined person's report for one local day; a later report that day
+    amends it."""
+
+    __tablename__ = "health_reports"
+    __table_args__ = (UniqueConstraint("case_id", "report_date", name="uq_report_case_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("quarantine_cases.id"))
+    report_date: Mapped[date] = mapped_column(Date, index=True)
+    symptoms: Mapped[list] = mapped_column(JSON, default=list)
+    temperature: Mapped[float | None] = mapped_column(Float)
+    danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(8))
+    operator: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
