@@ -143,3 +143,8 @@ def sim(url: str, phone: str, ussd_code: str | None) -> None:
             terminal.chat(url, phone, sys.stdin, click.echo)
     except terminal.Unreachable as error:
         raise click.ClickException(str(error)) from None
+
+
+from gateway.cli_venues import venue  # noqa: E402
+
+gateway.add_command(venue)

@@ -55,3 +55,29 @@ def parse_declaration_code(text: str) -> str | None:
     if len(code) != DECLARATION_BODY + 1 or any(c not in DECLARATION_ALPHABET for c in code):
         return None
     return code if _check(code[:-1], DECLARATION_ALPHABET) == code[-1] else None
+
+
+VENUE_BODY = 6  # 900,000 venues; the 7th digit is the check digit
+
+
+def _damm_digit(digits: str) -> str:
+    interim = 0
+    for digit in digits:
+        interim = _DAMM_10[interim][int(digit)]
+    return str(interim)
+
+
+def new_venue_code() -> str:
+    """A fresh random venue code: 6 digits (not starting with 0) and a Damm check digit."""
+    body = str(secrets.choice(range(1, 10))) + "".join(
+        str(secrets.randbelow(10)) for _ in range(VENUE_BODY - 1))
+    return body + _damm_digit(body)
+
+
+def parse_venue_code(text: str) -> str | None:
+    """The 7-digit venue code in `text` ('1234 567', '123-4567' too) if its check digit
+    is right, else None: a typo or a swap of two digits never names another venue."""
+    code = "".join(words(text))
+    if len(code) != VENUE_BODY + 1 or not code.isdigit():
+        return None
+    return code if _damm_digit(code[:-1]) == code[-1] else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,6 +44,11 @@ class Config:
     verified_hours: int = 24
     declaration_valid_hours: int = 24
     otp_global_per_minute: int = 300
+    checkin_repeat_minutes: int = 30
+    visit_close_hours: int = 8
+    sms_short_number: str = "1022"
+    ussd_code: str = "*1022#"
+    venue_qr_base_url: str = "https://tokhaiyte.vn/checkin/"
     max_body_bytes: int = 16 * 1024
     log_level: str = "INFO"
 
@@ -85,6 +91,12 @@ class Config:
             declaration_valid_hours=_int(env, "DECLARATION_VALID_HOURS",
                                          cls.declaration_valid_hours),
             otp_global_per_minute=_int(env, "OTP_GLOBAL_PER_MINUTE", cls.otp_global_per_minute),
+            checkin_repeat_minutes=_int(env, "CHECKIN_REPEAT_MINUTES",
+                                        cls.checkin_repeat_minutes),
+            visit_close_hours=_int(env, "VISIT_CLOSE_HOURS", cls.visit_close_hours),
+            sms_short_number=env.get("SMS_SHORT_NUMBER") or cls.sms_short_number,
+            ussd_code=env.get("USSD_CODE") or cls.ussd_code,
+            venue_qr_base_url=env.get("VENUE_QR_BASE_URL") or cls.venue_qr_base_url,
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
         )
@@ -120,8 +132,11 @@ class Config:
         except ArgumentError:
             raise ConfigError("DATABASE_URL is not a database URL such as "
                               "postgresql://user@host/db or sqlite:///gateway.db") from None
+        if not re.fullmatch(r"\*\d+(\*\d+)*#", self.ussd_code):
+            raise ConfigError(f"USSD_CODE must look like *1022#, not {self.ussd_code!r}")
         for name, url in (("TWILIO_API_BASE_URL", self.twilio_api_base_url),
-                          ("PUBLIC_BASE_URL", self.public_base_url)):
+                          ("PUBLIC_BASE_URL", self.public_base_url),
+                          ("VENUE_QR_BASE_URL", self.venue_qr_base_url)):
             if url and not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{name} must start with http:// or https://, not {url!r}")
         if self.log_level not in LOG_LEVELS:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.flows.declaration import FORM_VERSION, is_high_risk, ward
 from gateway.outcomes import effect, outcome
-from gateway.store import declarations, phones
+from gateway.store import declarations, phones, venues
+from gateway.store.models import Venue
 
 if TYPE_CHECKING:
     from gateway.dialogue import Conversation
@@ -38,7 +39,7 @@ def context(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, d
 @effect("declaration.reuse")
 def reuse(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
     """Take the identity and address of the last declaration as this one's answers."""
-    last = conversation.state.answers["previous"]
+    last = args["previous"]
     id_number = ({"type": last["id_type"], "number": last["id_number"]}
                  if last["id_number"] else None)
     return "ok", {
@@ -92,9 +93,15 @@ def _answers(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 @effect("status.lookup")
 def status(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
-    """The phone's latest valid declaration (code and validity), for `TT`."""
-    latest = declarations.latest_valid(conversation.session, conversation.inbound.phone)
-    if latest is None:
-        return "none", {}
-    return "found", {"code": latest.code, "valid_until": local_time(conversation,
-                                                                    latest.valid_until)}
+    """Everything `TT` reports: the latest valid declaration and the open check-in."""
+    session, phone = conversation.session, conversation.inbound.phone
+    facts: dict[str, Any] = {}
+    latest = declarations.latest_valid(session, phone)
+    if latest is not None:
+        facts.update(code=latest.code,
+                     valid_until=local_time(conversation, latest.valid_until))
+    visit = venues.open_visit(session, phone)
+    if visit is not None:
+        facts.update(visit_venue=session.get(Venue, visit.venue_id).name[:40],
+                     visit_time=local_time(conversation, visit.checked_in_at))
+    return "ok", facts

@@ -45,4 +45,4 @@ def set_language(conversation: Conversation, answers: Mapping[str, Any]) -> None
 
 # The handlers of each capability register themselves on import; they come last
 # because they import the decorators above.
-from gateway import declarations, verification  # noqa: E402, F401
+from gateway import checkins, declarations, verification  # noqa: E402, F401

@@ -83,8 +83,11 @@ def ussd(conversation: Conversation) -> Reply:
     saved["seen"] = saved.get("seen", 0) + len(inputs)
     if not saved.get("started"):
         saved["started"] = True
-        _show(conversation, _offer_unfinished(conversation)
-              or conversation.play(engine.start(menu.menu)))
+        venue = ussd_channel.dial_through(conversation.inbound.recipient,
+                                          conversation.runtime.config.ussd_code)
+        # *1022*<venue code># checks in at once, as scanning the poster would.
+        _show(conversation, conversation.open("checkin", {"args": [venue]}) if venue
+              else _offer_unfinished(conversation) or conversation.play(engine.start(menu.menu)))
     for text in inputs:
         pages, page = saved.get("pages", []), saved.get("page", 0)
         if text == ussd_channel.MORE and page + 1 < len(pages):

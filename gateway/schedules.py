@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
+from gateway import checkins
 from gateway.sms import outbound
 
 SWEEP_SECONDS = 60
+VISIT_CLOSE_SECONDS = 600
 
 
 def register(scheduler: CronScheduler) -> None:
     """Register every recurring job with the scheduler."""
     scheduler.register(outbound.sweep, queue_name="default", interval=SWEEP_SECONDS)
+    scheduler.register(checkins.close_forgotten_visits, queue_name="default",
+                       interval=VISIT_CLOSE_SECONDS)

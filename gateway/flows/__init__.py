@@ -46,9 +46,17 @@ def for_command(command: str) -> Flow | None:
 register(menu.menu)
 register(menu.language, command="language")
 
-from gateway.flows import declaration, declaration_messages, resume, status  # noqa: E402, F401
+from gateway.flows import (  # noqa: E402, F401
+    checkin,
+    declaration,
+    declaration_messages,
+    resume,
+    status,
+)
 
 register(declaration.self_declaration, command="declare")
 register(declaration.family_declaration, command="family")
 register(status.status, command="status")
 register(resume.resume)
+register(checkin.checkin, command="checkin")
+register(checkin.checkout, command="checkout")

@@ -10,6 +10,7 @@ change the questions here; `FORM_VERSION` is recorded with every declaration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gateway.flows.engine import Act, Answers, Ask, Branch, End, Flow
@@ -36,6 +37,8 @@ RELATIONS = {"1": "parent", "2": "child", "3": "spouse", "4": "sibling", "5": "g
              "6": "other"}
 NAME_MAX = 60
 STREET_MAX = 100
+DONE = End("decl.done", outcome="declaration")
+DONE_HIGH = End("decl.done_high", outcome="declaration")
 
 
 def is_high_risk(answers: Answers) -> bool:
@@ -67,7 +70,7 @@ def summary(answers: Answers) -> dict[str, Any]:
     }
 
 
-def _otp_nodes(prefix: str, phone_key: str, verified_next: str, keyword: str,
+def _otp_nodes(prefix: str, phone_key: str, verified_next: str,
                purpose: str) -> dict[str, Any]:
     """Send an OTP to the phone under `phone_key`, ask for it, verify it (re-asking on
     a wrong code), then go to `verified_next`."""
@@ -75,7 +78,7 @@ def _otp_nodes(prefix: str, phone_key: str, verified_next: str, keyword: str,
         return {"phone": answers[phone_key], "purpose": purpose}
 
     def masked(answers: Answers) -> dict[str, Any]:
-        return {"masked": mask(answers[phone_key]), "keyword": keyword}
+        return {"masked": mask(answers[phone_key])}
 
     def code(answers: Answers) -> dict[str, Any]:
         latest = answers.get(f"{prefix}_retry") or answers[f"{prefix}_code"]
@@ -92,8 +95,15 @@ def _otp_nodes(prefix: str, phone_key: str, verified_next: str, keyword: str,
     }
 
 
-def _otp_endings(keyword: str) -> dict[str, Any]:
-    keyword_var = (lambda answers: {"keyword": keyword})  # noqa: E731 - a one-line show
+Keyword = str | Callable[[Answers], str]
+
+
+def otp_endings(keyword: Keyword) -> dict[str, Any]:
+    """Where a failed verification ends; `keyword` (or a function of the answers) is
+    what to send to get a new code."""
+    def keyword_var(answers: Answers) -> dict[str, Any]:
+        return {"keyword": keyword if isinstance(keyword, str) else keyword(answers)}
+
     return {
         "otp_refused": End("decl.otp_refused"),
         "otp_busy": End("decl.otp_busy"),
@@ -102,8 +112,10 @@ def _otp_endings(keyword: str) -> dict[str, Any]:
     }
 
 
-def _form_nodes(name_prompt: str, restart: str) -> dict[str, Any]:
-    """Questions 2-13 of the form, from the name to the confirmed declaration."""
+def _form_nodes(name_prompt: str, restart: str, done: End = DONE,
+                done_high: End = DONE_HIGH) -> dict[str, Any]:
+    """Questions 2-13 of the form, from the name to the confirmed declaration, which
+    ends at `done` or, high-risk, at `done_high`."""
     return {
         "name": Ask(name_prompt, FreeText(max_length=NAME_MAX), "birth_year"),
         "birth_year": Ask("decl.birth_year", Year(), "gender"),
@@ -131,8 +143,29 @@ def _form_nodes(name_prompt: str, restart: str) -> dict[str, Any]:
                        {"submit": "submitted", "restart": restart}, show=summary),
         "submitted": Branch(lambda answers: "done_high" if is_high_risk(answers) else "done",
                             ("done", "done_high")),
-        "done": End("decl.done", outcome="declaration"),
-        "done_high": End("decl.done_high", outcome="declaration"),
+        "done": done,
+        "done_high": done_high,
+    }
+
+
+def self_declaration_nodes(keyword: Keyword, done: End = DONE,
+                           done_high: End = DONE_HIGH) -> dict[str, Any]:
+    """Declaring for oneself, from 'is this phone verified?' to the record; starts at
+    the node "context". Other flows (check-in) embed it with their own endings."""
+    return {
+        # What the caller knows: is the phone verified (recently by OTP, or by the
+        # network on USSD), and did it declare before (to offer its last answers)?
+        "context": Act("declaration.context", {"verified": "returning",
+                                               "unverified": "self_send"}),
+        **_otp_nodes("self", "phone", "returning", "self"),
+        **otp_endings(keyword),
+        "returning": Branch(lambda answers: "same_person" if answers.get("previous")
+                            else "name", ("same_person", "name")),
+        "same_person": Ask("decl.same_person", YesNo(), {True: "reuse", False: "name"},
+                           show=lambda answers: answers["previous"]),
+        "reuse": Act("declaration.reuse", {"ok": "symptoms"},
+                     args=lambda answers: {"previous": answers["previous"]}),
+        **_form_nodes("decl.name", restart="name", done=done, done_high=done_high),
     }
 
 
@@ -140,20 +173,7 @@ self_declaration = Flow(
     name="declaration",
     start="context",
     resumable=True,
-    nodes={
-        # What the caller knows: is the phone verified (recently by OTP, or by the
-        # network on USSD), and did it declare before (to offer its last answers)?
-        "context": Act("declaration.context", {"verified": "returning",
-                                               "unverified": "self_send"}),
-        **_otp_nodes("self", "phone", "returning", "KB", "self"),
-        **_otp_endings("KB"),
-        "returning": Branch(lambda answers: "same_person" if answers.get("previous")
-                            else "name", ("same_person", "name")),
-        "same_person": Ask("decl.same_person", YesNo(), {True: "reuse", False: "name"},
-                           show=lambda answers: answers["previous"]),
-        "reuse": Act("declaration.reuse", {"ok": "symptoms"}),
-        **_form_nodes("decl.name", restart="name"),
-    },
+    nodes=self_declaration_nodes("KB"),
 )
 
 family_declaration = Flow(
@@ -164,13 +184,13 @@ family_declaration = Flow(
         # The declarer proves their own phone first; the record is tied to it.
         "context": Act("declaration.context", {"verified": "member_phone",
                                                "unverified": "self_send"}),
-        **_otp_nodes("self", "phone", "member_phone", "KH", "self"),
-        **_otp_endings("KH"),
+        **_otp_nodes("self", "phone", "member_phone", "self"),
+        **otp_endings("KH"),
         "member_phone": Ask("decl.member_phone", PhoneOrSkip(), Branch(
             lambda answers: "member_send" if answers["member_phone"] else "relation",
             ("member_send", "relation"))),
         # A member with a phone proves it: they read the code to the declarer.
-        **_otp_nodes("member", "member_phone", "relation", "KH", "member"),
+        **_otp_nodes("member", "member_phone", "relation", "member"),
         "relation": Ask("decl.relation", Choice(RELATIONS), "name"),
         **_form_nodes("decl.member_name", restart="name"),
     },

@@ -61,15 +61,25 @@ class Act:
 
 @dataclass(frozen=True)
 class End:
-    """Close the dialogue: say `message` (if any) and record `outcome` (a kind) with
+    """Close the dialogue: say `message` (if any) and record `outcome` (a kind, or
+    several in order) with
     the answers (if any)."""
 
     message: str | None
-    outcome: str | None = None
+    outcome: str | tuple[str, ...] | None = None
     show: Show | None = None
 
 
-Node = Ask | Act | End | Branch  # a Branch node routes on the answers at once
+@dataclass(frozen=True)
+class Tell:
+    """Say `message` and go on to `next` at once (an explanation before a question)."""
+
+    message: str
+    next: str
+    show: Show | None = None
+
+
+Node = Ask | Act | End | Branch | Tell  # Branch and Tell nodes move on at once
 
 
 @dataclass(frozen=True)
@@ -243,12 +253,15 @@ def _enter(flow: Flow, name: str, answers: Answers, history: tuple[str, ...],
                     effect=Effect(node.effect, node.args(answers)))
     if isinstance(node, Branch):
         return _enter(flow, _target(flow, name, node, None, answers), answers, history, said)
-    outcomes = (Outcome(node.outcome, answers),) if node.outcome else ()
+    if isinstance(node, Tell):
+        return _enter(flow, node.next, answers, history, (*said, _said(node, answers)))
+    kinds = (node.outcome,) if isinstance(node.outcome, str) else node.outcome or ()
+    outcomes = tuple(Outcome(kind, answers) for kind in kinds)
     closing = (_said(node, answers),) if node.message else ()
     return Turn(say=(*said, *closing), state=None, outcomes=outcomes)
 
 
-def _said(node: Ask | End, answers: Answers) -> Say:
+def _said(node: Ask | End | Tell, answers: Answers) -> Say:
     """The node's message with the answers, and what its `show` derives from them."""
     key = node.prompt if isinstance(node, Ask) else node.message
     return Say(key, {**answers, **node.show(answers)} if node.show else answers)
@@ -283,6 +296,8 @@ def targets(node: Node) -> tuple[str, ...]:
         return ()
     if isinstance(node, Branch):
         return node.targets
+    if isinstance(node, Tell):
+        return (node.next,)
     nxt = node.next
     if isinstance(nxt, str):
         return (nxt,)
@@ -299,7 +314,7 @@ def message_keys(flow: Flow) -> set[str]:
     for node in flow.nodes.values():
         if isinstance(node, Ask):
             keys.add(node.prompt)
-        elif isinstance(node, End) and node.message:
+        elif isinstance(node, End | Tell) and node.message:
             keys.add(node.message)
     return keys
 

@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.flows.engine import Act, Ask, Branch, End, Flow, Node
+from gateway.flows.engine import Act, Ask, Branch, End, Flow, Node, Tell
 from gateway.flows.messages import CATALOGUE
 from gateway.flows.parsers import Choice, Parser, YesNo
 
@@ -35,7 +35,7 @@ def describe(flow: Flow, language: str = "vi") -> str:
 
 
 def _kind(node: Node) -> str:
-    return {Ask: "ask", Act: "act", End: "end", Branch: "branch"}[type(node)]
+    return {Ask: "ask", Act: "act", End: "end", Branch: "branch", Tell: "tell"}[type(node)]
 
 
 def _cells(node: Node, language: str) -> list[list[str]]:
@@ -48,10 +48,13 @@ def _cells(node: Node, language: str) -> list[list[str]]:
         leads = _routes(node.next, None)
     elif isinstance(node, Branch):
         says, accepts, leads = "(routes on the answers)", "", _routes(node, None)
+    elif isinstance(node, Tell):
+        says, accepts, leads = _text(node.message, language), "", [node.next]
     else:
         says = _text(node.message, language) if node.message else "(says nothing)"
         accepts = ""
-        leads = [f"outcome: {node.outcome}" if node.outcome else "(ends)"]
+        kinds = (node.outcome,) if isinstance(node.outcome, str) else node.outcome or ()
+        leads = [f"outcome: {', '.join(kinds)}" if kinds else "(ends)"]
     return [_wrap(says, WIDTHS["says"]), _wrap(accepts or "-", WIDTHS["accepts"]),
             [part for line in leads for part in _wrap(line, WIDTHS["next"])]]
 

@@ -54,6 +54,16 @@ def parse(form: Mapping[str, str]) -> Inbound:
                    recipient=form["serviceCode"].strip()[:32], session_id=session_id)
 
 
+def dial_through(service_code: str, base_code: str) -> str | None:
+    """What was dialled after the service's own code: `*1022*1234567#` with base
+    `*1022#` gives '1234567' (a venue code), the plain code gives None."""
+    base = base_code.rstrip("#")
+    dialled = service_code.strip()
+    if not (dialled.startswith(base + "*") and dialled.endswith("#")):
+        return None
+    return dialled[len(base) + 1:-1] or None
+
+
 def new_inputs(text: str, seen: int) -> list[str]:
     """The inputs of a cumulative `text` that were not handled yet."""
     parts = text.split("*") if text else []

@@ -1,0 +1,128 @@
+"""Venue and visit records: registering venues, check-in and check-out, closing
+forgotten visits, and the contact-tracing overlap query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.codes import new_venue_code
+from gateway.store.models import Venue, Visit, utcnow
+
+CODE_ATTEMPTS = 10
+KINDS = ("office", "hospital", "school", "market", "shop", "restaurant", "hotel", "transport",
+         "factory", "religious", "other")
+
+
+def create(session: Session, **fields: Any) -> Venue:
+    """Register a venue under a fresh unique code."""
+    for _ in range(CODE_ATTEMPTS):
+        venue = Venue(code=new_venue_code(), **fields)
+        try:
+            with session.begin_nested():  # a code collision rolls back only this insert
+                session.add(venue)
+                session.flush()
+            return venue
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not find a free venue code")
+
+
+def by_code(session: Session, code: str) -> Venue | None:
+    """An active venue by its code."""
+    return session.scalar(select(Venue).where(Venue.code == code, Venue.active.is_(True)))
+
+
+def open_visit(session: Session, phone: str) -> Visit | None:
+    """The phone's visit that has not been closed, if any (locked for update)."""
+    return session.scalar(select(Visit).where(Visit.phone == phone,
+                                              Visit.checked_out_at.is_(None))
+                          .order_by(Visit.checked_in_at.desc()).limit(1).with_for_update())
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """The visit a check-in produced, and whether it only repeated a recent one."""
+
+    visit: Visit
+    repeated: bool
+
+
+def check_in(session: Session, venue: Venue, phone: str, *, channel: str,
+             repeat_window: timedelta, declaration_id: int | None = None,
+             operator: str | None = None, now: datetime | None = None) -> CheckIn:
+    """Check `phone` in at `venue`. A repeat at the same venue within `repeat_window`
+    is answered with the existing visit; an open visit elsewhere is closed first."""
+    now = now or utcnow()
+    current = open_visit(session, phone)
+    if current is not None and current.venue_id == venue.id:
+        if now - current.checked_in_at < repeat_window:
+            return CheckIn(current, repeated=True)
+        _close(current, now, "elsewhere")  # back after a long stay: a new visit
+    elif current is not None:
+        _close(current, now, "elsewhere")
+    visit = Visit(venue_id=venue.id, phone=phone, declaration_id=declaration_id,
+                  channel=channel, operator=operator, checked_in_at=now)
+    session.add(visit)
+    session.flush()
+    return CheckIn(visit, repeated=False)
+
+
+def check_out(session: Session, phone: str, now: datetime | None = None) -> Visit | None:
+    """Close the phone's open visit; None when there is none."""
+    current = open_visit(session, phone)
+    if current is not None:
+        _close(current, now or utcnow(), "checkout")
+    return current
+
+
+def _close(visit: Visit, now: datetime, why: str) -> None:
+    visit.checked_out_at = now
+    visit.closed_by = why
+
+
+def close_stale(session: Session, older_than: timedelta, now: datetime | None = None) -> int:
+    """Close visits left open longer than `older_than` (the person forgot to check out);
+    their end is set to check-in plus `older_than`. Returns how many were closed."""
+    now = now or utcnow()
+    stale = list(session.scalars(select(Visit).where(
+        Visit.checked_out_at.is_(None), Visit.checked_in_at < now - older_than)
+        .with_for_update(skip_locked=True)))
+    for visit in stale:
+        _close(visit, visit.checked_in_at + older_than, "auto")
+    return len(stale)
+
+
+def overlapping(session: Session, phone: str, start: datetime, end: datetime,
+                longest: timedelta) -> list[tuple[Visit, Visit]]:
+    """Contact tracing: pairs (the phone's visit, another phone's visit) at the same
+    venue whose times overlapped, for the phone's visits that overlap [start, end].
+    An open visit counts until now; no visit lasts longer than `longest` (forgotten
+    ones are closed after it), which bounds the scan."""
+    now = utcnow()
+    mine = session.scalars(select(Visit).where(
+        Visit.phone == phone, Visit.checked_in_at <= end,
+        Visit.checked_in_at >= start - longest).order_by(Visit.checked_in_at)).all()
+    pairs = []
+    for visit in mine:
+        visit_end = _end(visit, now, longest)
+        if visit_end < start:
+            continue
+        others = session.scalars(select(Visit).where(
+            Visit.venue_id == visit.venue_id, Visit.phone != phone,
+            Visit.checked_in_at < visit_end,
+            Visit.checked_in_at >= visit.checked_in_at - longest).order_by(Visit.checked_in_at))
+        pairs += [(visit, other) for other in others
+                  if _end(other, now, longest) > visit.checked_in_at]
+    return pairs
+
+
+def _end(visit: Visit, now: datetime, longest: timedelta) -> datetime:
+    if visit.checked_out_at is not None:
+        return visit.checked_out_at
+    return min(now, visit.checked_in_at + longest)
