@@ -62,8 +62,14 @@ def demo(host: str, port: int) -> None:
     config = Config.from_env()
     schema.upgrade(config.database_url)
     app = create_app(config)
+    from gateway import demo as demo_data
+    from gateway.store.db import transaction
+    with transaction(app.extensions["gateway"].sessions) as session:
+        seeded = demo_data.seed(session)
     click.echo(f"Gateway demo on http://{host}:{port}/  ·  phone simulator: "
-               f"http://{host}:{port}/simulator/  ·  Ctrl-C to stop")
+               f"http://{host}:{port}/simulator/  ·  Ctrl-C to stop\n"
+               f"Try: KB to declare · CI {seeded.venue_code} to check in at the demo market · "
+               f"phone {seeded.returning_phone} has declared before")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
