@@ -17,12 +17,17 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
     app.extensions["gateway"] = runtime.build(config)
 
-    from gateway import ops, webhooks
+    from gateway import api, ops, webhooks
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(ops.bp)
+    api.init_app(app)
+    import hotline
+    hotline.init_app(app)
     if config.demo:
         from gateway import simulator
         app.register_blueprint(simulator.bp)
+    if config.bench_endpoint:
+        app.add_url_rule("/bench/bare", "bench_bare", _bare, methods=["POST"])
 
     @app.errorhandler(413)
     def too_large(_error) -> Response:
@@ -30,3 +35,8 @@ def create_app(config: Config | None = None) -> Flask:
                         status=413, mimetype="text/plain")
 
     return app
+
+
+def _bare() -> Response:
+    """The benchmark's baseline: the same stack (gunicorn, Flask, this app) doing no work."""
+    return Response("ok\n", mimetype="text/plain")

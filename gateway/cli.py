@@ -154,3 +154,12 @@ def sim(url: str, phone: str, ussd_code: str | None) -> None:
 from gateway.cli_venues import venue  # noqa: E402
 
 gateway.add_command(venue)
+
+from gateway.cli_quarantine import quarantine, reminders, user  # noqa: E402
+
+for _group in (user, quarantine, reminders):
+    gateway.add_command(_group)
+
+from gateway.cli_tokens import token  # noqa: E402
+
+gateway.add_command(token)

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import find_dotenv, load_dotenv
@@ -17,6 +18,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 TWILIO_API_DEFAULT = "https://api.twilio.com"
 DEMO_REDIS_URL = "memory://"
+REPORT_SYMPTOMS = 8  # the daily report's symptom list (gateway/flows/report.py; a test ties them)
 
 
 class ConfigError(ValueError):
@@ -49,8 +51,16 @@ class Config:
     sms_short_number: str = "1022"
     ussd_code: str = "*1022#"
     venue_qr_base_url: str = "https://tokhaiyte.vn/checkin/"
+    reminder_morning_at: time = time(8, 0)     # quarantine: local times of the daily runs
+    reminder_noon_at: time = time(12, 0)
+    digest_at: time = time(17, 0)
+    quarantine_end_at: time = time(18, 0)
+    danger_temperature: float = 39.0
+    danger_symptoms: tuple[int, ...] = (3, 7, 8)  # numbers of the daily report's list
+    sms_rate_per_second: float = 10.0           # per sender; a long number does about 1
     max_body_bytes: int = 16 * 1024
     log_level: str = "INFO"
+    bench_endpoint: bool = False  # POST /bench/bare: the benchmark's same-stack baseline
 
     @property
     def demo(self) -> bool:
@@ -97,8 +107,16 @@ class Config:
             sms_short_number=env.get("SMS_SHORT_NUMBER") or cls.sms_short_number,
             ussd_code=env.get("USSD_CODE") or cls.ussd_code,
             venue_qr_base_url=env.get("VENUE_QR_BASE_URL") or cls.venue_qr_base_url,
+            reminder_morning_at=_clock(env, "REMINDER_MORNING_AT", cls.reminder_morning_at),
+            reminder_noon_at=_clock(env, "REMINDER_NOON_AT", cls.reminder_noon_at),
+            digest_at=_clock(env, "DIGEST_AT", cls.digest_at),
+            quarantine_end_at=_clock(env, "QUARANTINE_END_AT", cls.quarantine_end_at),
+            danger_temperature=_float(env, "DANGER_TEMPERATURE", cls.danger_temperature),
+            danger_symptoms=_numbers(env, "DANGER_SYMPTOMS", cls.danger_symptoms),
+            sms_rate_per_second=_float(env, "SMS_RATE_PER_SECOND", cls.sms_rate_per_second),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
+            bench_endpoint=env.get("BENCH_ENDPOINT", "").lower() in ("1", "true", "yes"),
         )
         config.validate()
         return config
@@ -142,6 +160,12 @@ class Config:
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
                               f"not {self.log_level!r}")
+        if not 37.5 <= self.danger_temperature <= 42:
+            raise ConfigError(f"DANGER_TEMPERATURE must be 37.5 to 42 (degrees C), not "
+                              f"{self.danger_temperature}")
+        if not all(1 <= n <= REPORT_SYMPTOMS for n in self.danger_symptoms):
+            raise ConfigError(f"DANGER_SYMPTOMS must be numbers 1-{REPORT_SYMPTOMS} of the "
+                              f"daily report, such as 3,7,8")
 
     @property
     def effective_secret(self) -> str:
@@ -168,3 +192,42 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be positive, not {value}")
     return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if not value > 0:
+        raise ConfigError(f"{name} must be positive, not {raw!r}")
+    return value
+
+
+def _clock(env: Mapping[str, str], name: str, default: time) -> time:
+    """A local time of day, 'HH:MM' (or 'HH:MM:SS')."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", raw)
+    try:
+        if match is None:
+            raise ValueError(raw)
+        return time(int(match[1]), int(match[2]), int(match[3] or 0))
+    except ValueError:
+        raise ConfigError(f"{name} must be a time of day such as 08:00, not {raw!r}") from None
+
+
+def _numbers(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Whole numbers separated by commas or spaces: '3,7,8'."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    parts = [p for p in re.split(r"[\s,;]+", raw) if p]
+    if not all(p.isdigit() for p in parts):
+        raise ConfigError(f"{name} must be numbers separated by commas, such as 3,7,8, "
+                          f"not {raw!r}")
+    return tuple(sorted({int(p) for p in parts}))

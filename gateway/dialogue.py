@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from redis.exceptions import LockError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway import flows, metrics
@@ -101,7 +99,9 @@ class Conversation:
         self.phone = phone
         self.saved = saved
         self._after_commit: list[Callable[[], None]] = []
-        self._keep_unfinished: Callable[[], None] | None = None
+        # (key, copy, ttl) of the unfinished-form copy to save (an empty copy deletes it),
+        # written with the dialogue once the turn commits.
+        self.unfinished_save: tuple[str, dict[str, Any], int] | None = None
 
     @property
     def language(self) -> str:
@@ -128,9 +128,8 @@ class Conversation:
         flow = flows.FLOWS.get(state.flow) if state else None
         if flow is not None and flow.resumable:
             copy_ = {"state": state.to_json(), "command": flows.command_of(flow.name)}
-            self._keep_unfinished = lambda: dialogues.save(
-                self.runtime.redis, self._unfinished_key(), copy_,
-                self.runtime.config.resume_hours * 3600)
+            self.unfinished_save = (self._unfinished_key(), copy_,
+                                    self.runtime.config.resume_hours * 3600)
         elif before and getattr(flows.FLOWS.get(before["flow"]), "resumable", False):
             self.forget_unfinished()
 
@@ -144,7 +143,7 @@ class Conversation:
 
     def forget_unfinished(self) -> None:
         """Drop the copy of an unfinished form (after the commit)."""
-        self._keep_unfinished = lambda: self.runtime.redis.delete(self._unfinished_key())
+        self.unfinished_save = (self._unfinished_key(), {}, 0)
 
     def flow(self) -> engine.Flow | None:
         """The flow of the open dialogue."""
@@ -200,11 +199,9 @@ class Conversation:
                                                                priority))
 
     def committed(self) -> None:
-        """Run what had to wait for the commit."""
+        """Run what had to wait for the commit (handing outbound SMS to the workers)."""
         for action in self._after_commit:
             action()
-        if self._keep_unfinished:
-            self._keep_unfinished()
 
 
 Decide = Callable[[Conversation], Reply]
@@ -213,29 +210,33 @@ Decide = Callable[[Conversation], Reply]
 def handle(runtime: Runtime, inbound: Inbound, decide: Decide) -> Reply:
     """Handle one inbound message exactly once and return the reply.
 
-    Raises `Busy` when the phone's lock could not be had in time (the route answers
-    503 so the provider retries later)."""
+    Redis is met twice: one script answers a handled message at once, or takes the
+    phone's lock and loads its dialogue; one pipeline saves the dialogue, remembers the
+    reply and releases the lock. The database is met in one transaction. Raises `Busy`
+    when the phone's lock could not be had in time (the route answers 503 and the
+    provider retries later)."""
     started = time.perf_counter()
-    redis = runtime.redis
-    cached = dialogues.seen_reply(redis, inbound.provider, inbound.provider_id)
-    if cached:
-        metrics.TURNS.labels(inbound.channel, "duplicate").inc()
-        return Reply.from_json(cached)
-    lock = dialogues.phone_lock(redis, inbound.phone)
-    if not lock.acquire():
+    key = dialogue_key(inbound)
+    claim = dialogues.begin(runtime.redis, inbound.provider, inbound.provider_id,
+                            inbound.phone, key)
+    if claim is None:
         metrics.TURNS.labels(inbound.channel, "busy").inc()
         raise Busy(mask(inbound.phone))
+    if claim.reply is not None:
+        metrics.TURNS.labels(inbound.channel, "duplicate").inc()
+        return Reply.from_json(claim.reply)
     try:
-        reply, result = _locked_turn(runtime, inbound, decide)
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            log.warning("phone lock expired before release",
-                        extra={"phone": mask(inbound.phone), "channel": inbound.channel})
-    metrics.TURNS.labels(inbound.channel, result).inc()
+        turn = _turn(runtime, inbound, decide, claim.saved, key)
+    except BaseException:
+        dialogues.release(runtime.redis, claim)
+        raise
+    if not dialogues.finish(runtime.redis, claim, inbound.provider, inbound.provider_id,
+                            turn.remember, turn.saves):
+        log.warning("phone lock expired before release",
+                    extra={"phone": mask(inbound.phone), "channel": inbound.channel})
+    metrics.TURNS.labels(inbound.channel, turn.result).inc()
     metrics.TURN_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
-    return reply
+    return turn.reply
 
 
 def dialogue_key(inbound: Inbound) -> str:
@@ -246,73 +247,74 @@ def dialogue_key(inbound: Inbound) -> str:
     return dialogues.dialogue_key(inbound.channel, ident)
 
 
-def _locked_turn(runtime: Runtime, inbound: Inbound, decide: Decide) -> tuple[Reply, str]:
-    redis = runtime.redis
-    # A duplicate that waited on the lock while its twin was handled.
-    cached = dialogues.seen_reply(redis, inbound.provider, inbound.provider_id)
-    if cached:
-        return Reply.from_json(cached), "duplicate"
-    key = dialogue_key(inbound)
-    saved = dialogues.load(redis, key)
+@dataclass(frozen=True)
+class _Done:
+    """What a turn leaves for Redis: the reply (and whether to remember it for
+    retries) and the dialogues to save."""
+
+    reply: Reply
+    result: str
+    remember: dict[str, Any] | None
+    saves: list[tuple[str, dict[str, Any], int]]
+
+
+def _turn(runtime: Runtime, inbound: Inbound, decide: Decide, saved: dict[str, Any],
+          key: str) -> _Done:
     language = "vi"
     try:
         with transaction(runtime.sessions) as session:
-            # Redis may have forgotten a handled message (restart, eviction): the log is
-            # the durable answer, looked up before the flow runs so its effects (an OTP
-            # sent, a counter bumped) never happen twice.
-            stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
-            if stored is not None:
-                dialogues.remember_reply(redis, inbound.provider, inbound.provider_id, stored)
-                return Reply.from_json(stored), "duplicate"
+            # The log's unique key is the durable dedup: when Redis has forgotten a
+            # handled message (restart, eviction) the insert finds it before the flow
+            # runs, so its effects (an OTP sent, a counter bumped) never happen twice.
+            inbound_id = _record(session, inbound)
+            if inbound_id is None:
+                stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
+                reply = Reply.from_json(stored) if stored else _apology(language)
+                return _Done(reply, "duplicate", reply.to_json(), [])
             phone = phones.get_or_create(session, inbound.phone)
             language = phone.language
             conversation = Conversation(runtime, session, inbound, phone, copy.deepcopy(saved))
             reply = decide(conversation)
-            _record(session, inbound, reply)
-    except IntegrityError:
-        # The unique (provider, provider_id) caught a twin that slipped past the lock
-        # (e.g. it expired mid-turn); anything else unique is a failed turn.
-        with runtime.sessions() as session:
-            stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
-        if stored is None:
-            return _failed(runtime, inbound, language), "error"
-        dialogues.remember_reply(redis, inbound.provider, inbound.provider_id, stored)
-        return Reply.from_json(stored), "duplicate"
+            messages.set_reply(session, inbound_id, reply.to_json())
     except Exception:
-        return _failed(runtime, inbound, language), "error"
+        return _failed(runtime, inbound, language)
     conversation.committed()
     ttl = (runtime.config.ussd_session_seconds if inbound.channel == "ussd"
            else runtime.config.sms_dialogue_minutes * 60)
-    dialogues.save(redis, key, _pruned(conversation.saved), ttl)
-    dialogues.remember_reply(redis, inbound.provider, inbound.provider_id, reply.to_json())
-    return reply, "ok"
+    saves = [(key, _pruned(conversation.saved), ttl)]
+    if conversation.unfinished_save:
+        saves.append(conversation.unfinished_save)
+    return _Done(reply, "ok", reply.to_json(), saves)
 
 
-def _failed(runtime: Runtime, inbound: Inbound, language: str) -> Reply:
+def _apology(language: str) -> Reply:
+    return Reply((render("dialogue.error", language),), end=True)
+
+
+def _failed(runtime: Runtime, inbound: Inbound, language: str) -> _Done:
     """The polite answer to a turn that raised. Called from an `except` block: logs the
     traceback, records the message with that answer, and leaves the saved dialogue as
     it was, so the same question can be answered again."""
     log.exception("turn failed; state kept",
                   extra={"phone": mask(inbound.phone), "channel": inbound.channel})
-    reply = Reply((render("dialogue.error", language),), end=True)
+    reply = _apology(language)
     try:
         with transaction(runtime.sessions) as session:
             _record(session, inbound, reply)
-        dialogues.remember_reply(runtime.redis, inbound.provider, inbound.provider_id,
-                                 reply.to_json())
     except Exception:
         # The phone still gets its answer; a retry of the message will run the turn
         # again, which is what we want when the database was the problem.
         log.exception("could not record a failed turn",
                       extra={"phone": mask(inbound.phone), "channel": inbound.channel})
-    return reply
+        return _Done(reply, "error", None, [])
+    return _Done(reply, "error", reply.to_json(), [])
 
 
-def _record(session: Session, inbound: Inbound, reply: Reply) -> None:
-    messages.record_inbound(session, channel=inbound.channel, provider=inbound.provider,
-                            provider_id=inbound.provider_id, phone=inbound.phone,
-                            recipient=inbound.recipient, body=inbound.text,
-                            reply=reply.to_json())
+def _record(session: Session, inbound: Inbound, reply: Reply | None = None) -> int | None:
+    return messages.record_inbound(session, channel=inbound.channel, provider=inbound.provider,
+                                   provider_id=inbound.provider_id, phone=inbound.phone,
+                                   recipient=inbound.recipient, body=inbound.text,
+                                   reply=reply.to_json() if reply else None)
 
 
 def _pruned(saved: dict[str, Any]) -> dict[str, Any]:

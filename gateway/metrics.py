@@ -1,12 +1,13 @@
 """Prometheus metrics: turns and their latency (counted in-process), outbound messages
-by status and queue depth (read from the database and Redis at scrape time)."""
+by status, queue depth and scheduled runs (read from the database and Redis at scrape
+time)."""
 
 from __future__ import annotations
 
 import os
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 TURNS = Counter("gateway_turns_total", "Inbound messages handled, by channel and result",
@@ -15,6 +16,7 @@ TURN_SECONDS = Histogram("gateway_turn_seconds", "Time to handle one inbound mes
                          ["channel"], buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5))
 SENDS = Counter("gateway_sends_total", "Outbound send attempts, by backend and result",
                 ["backend", "result"])
+RUNS_KEY = "metrics:schedule_runs"  # Redis hash 'slot:result' -> count (see count_run)
 
 
 class StoreCollector:
@@ -42,6 +44,19 @@ class StoreCollector:
         for name in QUEUES:
             depth.add_metric([name], self.runtime.queue(name).count)
         yield depth
+        runs = CounterMetricFamily("gateway_schedule_runs", "Scheduled runs by slot and "
+                                   "result (done, overlap, superseded, late, backlog)",
+                                   labels=["slot", "result"])
+        for field, count in sorted(self.runtime.redis.hgetall(RUNS_KEY).items()):
+            slot, _, result = field.decode().partition(":")
+            runs.add_metric([slot, result], int(count))
+        yield runs
+
+
+def count_run(redis, slot: str, result: str) -> None:
+    """Count a scheduled run's result in Redis, where every process (the worker that
+    ran it, the web process scraped) sees the same number."""
+    redis.hincrby(RUNS_KEY, f"{slot}:{result}", 1)
 
 
 def exposition(runtime) -> bytes:

@@ -46,3 +46,4 @@ def set_language(conversation: Conversation, answers: Mapping[str, Any]) -> None
 # The handlers of each capability register themselves on import; they come last
 # because they import the decorators above.
 from gateway import checkins, declarations, verification  # noqa: E402, F401
+from gateway.quarantine import reports  # noqa: E402, F401

@@ -7,6 +7,7 @@ from gateway.dialogue import Conversation, Reply
 from gateway.flows import engine, keywords, menu, resume
 from gateway.flows.engine import Ask, Say
 from gateway.flows.messages import render
+from gateway.quarantine import reports as quarantine_reports
 from gateway.sms import ussd as ussd_channel
 
 NON_ESSENTIAL_OPT = {"stop": True, "start": False}
@@ -28,7 +29,10 @@ def sms(conversation: Conversation) -> Reply:
     elif conversation.state is not None:
         said = conversation.play(engine.step(conversation.flow(), conversation.state, text))
     else:
-        said = _offer_unfinished(conversation) or [Say("help")]
+        # From a phone in quarantine, a bare reply is that day's report (the reminder
+        # asks for one); it goes before an unfinished form, which '0' would not answer.
+        said = (quarantine_reports.bare_reply(conversation) or _offer_unfinished(conversation)
+                or [Say("help")])
     return Reply(conversation.render(said), end=conversation.state is None)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from rq.cron import CronScheduler
 
 from gateway import checkins
+from gateway.quarantine import schedule as quarantine
+from gateway.runtime import current
 from gateway.sms import outbound
 
 SWEEP_SECONDS = 60
@@ -19,3 +21,6 @@ def register(scheduler: CronScheduler) -> None:
     scheduler.register(outbound.sweep, queue_name="default", interval=SWEEP_SECONDS)
     scheduler.register(checkins.close_forgotten_visits, queue_name="default",
                        interval=VISIT_CLOSE_SECONDS)
+    # Reminders, digest, last day: cron times in GATEWAY_TIMEZONE (it becomes the
+    # process's local time, which RQ's cron reads).
+    quarantine.register(scheduler, current().config)

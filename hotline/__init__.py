@@ -1,5 +1,92 @@
-"""The 1022 hotline operator console (a Flask blueprint under /hotline).
+"""The 1022 hotline console: a Flask blueprint under /hotline where operators act on a
+caller's behalf, venue staff check visitors in, quarantine managers follow their
+cases and administrators manage users, venues, API tokens and the audit log.
 
-The console arrives with its own issue; this package is reserved for it so the
-distribution's layout is stable from the start.
+Server-rendered pages in Vietnamese (English on a switch). Every form carries a CSRF
+token; the session cookie is HttpOnly, SameSite=Lax and Secure outside debug, tests
+and the demo; console sessions live in Redis and end after `HOTLINE_IDLE_MINUTES`
+unused (default 15).
 """
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from gateway.config import ConfigError
+from gateway.phones import mask
+from hotline.web import bp, language, local, page, t
+
+IDLE_MINUTES = 15
+csrf = CSRFProtect()
+# Pages carry no inline script or style: the policy can forbid both.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",  # pages show personal data: no copies in caches
+}
+
+
+def idle_minutes(environ=os.environ) -> int:
+    """HOTLINE_IDLE_MINUTES: how long a console session may stay unused."""
+    raw = environ.get("HOTLINE_IDLE_MINUTES", "").strip()
+    if not raw:
+        return IDLE_MINUTES
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"HOTLINE_IDLE_MINUTES must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
+def init_app(app: Flask) -> None:
+    """Register the console on the gateway's app."""
+    demo = app.extensions["gateway"].config.demo
+    app.config.setdefault("HOTLINE_IDLE_SECONDS", idle_minutes() * 60)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      # The check is the console's own (below): webhooks and the API
+                      # take no browser forms and must not ask for a token.
+                      WTF_CSRF_CHECK_DEFAULT=False)
+    # Flask's default is False, so this is set, not defaulted; the demo runs on plain http.
+    app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing or demo)
+    csrf.init_app(app)
+    app.jinja_env.globals.update(t=t, local=local, mask=mask, language=language)
+    app.register_blueprint(bp)
+
+
+@bp.before_request
+def _guard() -> None:
+    # CSRF first: a forged sign-in or sign-out is refused before anything happens.
+    if request.method == "POST":
+        csrf.protect()
+    from hotline.auth import load_user
+    load_user()
+
+
+@bp.after_request
+def _headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(error: CSRFError):
+    return page("error.html", 400, message=t("error.csrf"))
+
+
+# The views register their routes on `bp` when imported.
+from hotline import (  # noqa: E402, F401
+    admin,
+    admin_venues,
+    auth,
+    caller,
+    cases,
+    declare,
+    places,
+    report,
+    staff,
+)

@@ -50,6 +50,8 @@ from gateway.flows import (  # noqa: E402, F401
     checkin,
     declaration,
     declaration_messages,
+    report,
+    report_messages,
     resume,
     status,
 )
@@ -58,5 +60,6 @@ register(declaration.self_declaration, command="declare")
 register(declaration.family_declaration, command="family")
 register(status.status, command="status")
 register(resume.resume)
+register(report.report, command="report")
 register(checkin.checkin, command="checkin")
 register(checkin.checkout, command="checkout")

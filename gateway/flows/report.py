@@ -46,6 +46,8 @@ def _is_symptoms(token: str) -> bool:
 
 def _could_be_temperature(token: str) -> bool:
     """'37' or '385' (keypad style) read as a temperature within range."""
+    if not token.isdigit():
+        return False
     if len(token) == 2:
         return LOWEST <= int(token) <= HIGHEST
     return len(token) == 3 and LOWEST <= int(token) / 10 <= HIGHEST
@@ -145,11 +147,9 @@ def describe(symptoms: tuple[int, ...] | list[int], temperature: float | None,
     """'kho tho, dau nguc, 39.5C' (short names; 'khong trieu chung' for none)."""
     index = 1 if language == "en" else 0
     parts = [SHORT[s][index] for s in symptoms]
-    if not parts:
-        parts = ["no symptoms" if language == "en" else "khong trieu chung"]
     if temperature is not None:
         parts.append(f"{temperature:.1f}C")
-    return ", ".join(parts)
+    return ", ".join(parts) or ("no symptoms" if language == "en" else "khong trieu chung")
 
 
 def summary(answers: Answers) -> dict[str, Any]:

@@ -12,16 +12,20 @@ twice.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import math
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from rq import Retry
+from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from gateway import metrics
 from gateway.config import Config
 from gateway.runtime import Runtime, current
+from gateway.sms import throttle
 from gateway.sms.backends import Backend, Outgoing, SendError, for_config
 from gateway.store import messages, phones
 from gateway.store.db import transaction
@@ -39,6 +43,10 @@ SENDING_GRACE = timedelta(minutes=5)    # a send in flight longer than this lost
 JOB_TIMEOUT = 60
 JOB_KEY = "sms:job:{}"                  # Redis: message id → id of its latest RQ job
 JOB_KEY_TTL = 8 * 24 * 3600             # outlives the job's failure_ttl
+FAILURE_TTL = 7 * 24 * 3600
+RESULT_TTL = 600
+MAX_HOLD = 5.0  # seconds an OTP or reply may wait in a worker for the sender's rate
+BULK_DESCRIPTION = "deliver"  # the message id is the job's argument; no text per job
 _LIVE_JOB = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 _backend: tuple[Config, Backend] | None = None
@@ -53,22 +61,61 @@ def backend(runtime: Runtime) -> Backend:
     return _backend[1]
 
 
-def enqueue(runtime: Runtime, message_id: int, priority: str) -> None:
-    """Hand an outbox row to the workers (after the transaction that made it committed)."""
-    job_id = f"sms-{message_id}-{uuid4().hex[:8]}"
+def _job_id(message_id: int) -> str:
+    return f"sms-{message_id}-{uuid4().hex[:8]}"
+
+
+def _retry() -> Retry:
+    return Retry(max=MAX_ATTEMPTS - 1, interval=RETRY_INTERVALS)
+
+
+def enqueue(runtime: Runtime, message_id: int, priority: str, delay: float = 0) -> None:
+    """Hand an outbox row to the workers (after the transaction that made it committed),
+    at once or, with `delay`, that many seconds from now (RQ's scheduler)."""
+    job_id = _job_id(message_id)
     # Remember the job first: a crash between the two leaves a pointer to no job, which
     # the sweeper reads as lost, never the other way round.
     runtime.redis.set(JOB_KEY.format(message_id), job_id, ex=JOB_KEY_TTL)
-    runtime.queue(priority).enqueue(deliver, message_id, job_id=job_id,
-                                    retry=Retry(max=MAX_ATTEMPTS - 1, interval=RETRY_INTERVALS),
-                                    job_timeout=JOB_TIMEOUT, failure_ttl=7 * 24 * 3600,
-                                    result_ttl=600)
+    options = {"job_id": job_id, "retry": _retry(), "job_timeout": JOB_TIMEOUT,
+               "failure_ttl": FAILURE_TTL, "result_ttl": RESULT_TTL}
+    queue = runtime.queue(priority)
+    if delay > 0:
+        # RQ's schedule keeps whole seconds, cut down: round up, or the job would come
+        # back before its place in line and only be scheduled again.
+        due = datetime.fromtimestamp(math.ceil(time.time() + delay), UTC)
+        queue.enqueue_at(due, deliver, message_id, **options)
+    else:
+        queue.enqueue(deliver, message_id, **options)
+
+
+def enqueue_many(runtime: Runtime, message_ids: Sequence[int], priority: str) -> None:
+    """Hand many outbox rows to the workers in one Redis round trip (a pipeline, after
+    the transaction that made them committed)."""
+    if not message_ids:
+        return
+    jobs = []
+    retry = _retry()  # read by RQ into each job; one for the batch spares 1,000 objects
+    with runtime.redis.pipeline() as pipe:
+        for message_id in message_ids:
+            job_id = _job_id(message_id)
+            pipe.set(JOB_KEY.format(message_id), job_id, ex=JOB_KEY_TTL)
+            jobs.append(Queue.prepare_data(deliver, args=(message_id,), job_id=job_id,
+                                           retry=retry, timeout=JOB_TIMEOUT,
+                                           failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL,
+                                           description=BULK_DESCRIPTION))
+        runtime.queue(priority).enqueue_many(jobs, pipeline=pipe)
+        pipe.execute()
 
 
 def deliver(message_id: int) -> str:
-    """RQ job: send one outbox message. Returns its final status."""
+    """RQ job: send one outbox message. Returns its final status ('throttled' when the
+    sender's rate made it wait: a job scheduled for later will send it)."""
     runtime = current()
     sender = backend(runtime)
+    job = get_current_job()
+    if not _rate_token(runtime, sender, message_id, job.origin if job else "high"):
+        metrics.SENDS.labels(sender.name, "throttled").inc()
+        return "throttled"
     with transaction(runtime.sessions) as session:
         message = messages.claim(session, message_id, sender.name, sender.sender)
         if message is None:
@@ -80,6 +127,25 @@ def deliver(message_id: int) -> str:
             return "suppressed"
         attempts = message.attempts
     return _send(runtime, sender, outgoing, attempts)
+
+
+def _rate_token(runtime: Runtime, sender: Backend, message_id: int, priority: str) -> bool:
+    """Take a token of the sender's rate. An OTP or reply waits for it here (briefly:
+    the bucket keeps a reserve for them); a bulk message never holds a worker, it is
+    scheduled for its place in line instead (False)."""
+    if runtime.config.demo:
+        return True  # jobs run inline there, one at a time, with no scheduler to wait on
+    held = 0.0
+    while True:
+        wait = throttle.take(runtime.redis, sender.sender or sender.name,
+                             runtime.config.sms_rate_per_second, bulk=priority == "bulk")
+        if wait <= 0:
+            return True
+        if priority == "bulk" or held + wait > MAX_HOLD:
+            enqueue(runtime, message_id, priority, delay=wait)
+            return False
+        time.sleep(wait)
+        held += wait
 
 
 def _send(runtime: Runtime, sender: Backend, outgoing: Outgoing, attempts: int) -> str:

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.store import events
+
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL and foreign keys, PostgreSQL a small pool."""
@@ -29,8 +31,11 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
-    """A session factory bound to `engine`; objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """A session factory bound to `engine`; objects stay readable after commit, and
+    every flush feeds the change feed (`gateway.store.events`)."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    events.install(sessions)
+    return sessions
 
 
 @contextmanager

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.store.models import InboundMessage, OutboundMessage, utcnow
@@ -19,12 +21,26 @@ FINAL = frozenset(s for s, rank in STATUS_RANK.items() if rank == 3)
 
 
 def record_inbound(session: Session, *, channel: str, provider: str, provider_id: str,
-                   phone: str, recipient: str, body: str, reply: dict[str, Any]) -> None:
-    """Log an inbound message with its reply (flushes: a duplicate raises IntegrityError)."""
-    session.add(InboundMessage(channel=channel, provider=provider, provider_id=provider_id,
-                               phone=phone, recipient=recipient, body=body,
-                               reply=json.dumps(reply)))
-    session.flush()
+                   phone: str, recipient: str, body: str,
+                   reply: dict[str, Any] | None = None) -> int | None:
+    """Log an inbound message (with its reply, or an empty one to fill in with
+    `set_reply`). Returns its id, or None when the provider message is logged already:
+    the unique key is the durable dedup, and a concurrent twin's insert waits for it."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = session.execute(
+        dialect.insert(InboundMessage)
+        .values(channel=channel, provider=provider, provider_id=provider_id, phone=phone,
+                recipient=recipient, body=body,
+                reply=json.dumps(reply) if reply is not None else "", received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["provider", "provider_id"])
+        .returning(InboundMessage.id))
+    return inserted.scalar()
+
+
+def set_reply(session: Session, inbound_id: int, reply: dict[str, Any]) -> None:
+    """Store the reply given to a logged inbound message."""
+    session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
+                    .values(reply=json.dumps(reply)))
 
 
 def stored_reply(session: Session, provider: str, provider_id: str) -> dict[str, Any] | None:
@@ -46,6 +62,42 @@ def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priori
     session.add(message)
     session.flush()
     return message
+
+
+def queue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Add many messages to the outbox in one statement (each row: phone, body, kind,
+    priority, dedup_key). A row whose `dedup_key` is already used is skipped, so a run
+    repeated or doubled adds nothing twice. Returns the ids of the rows added."""
+    if not rows:
+        return []
+    counted: dict[str, int] = {}  # bulk bodies repeat: count each text's segments once
+    for row in rows:
+        if row["body"] not in counted:
+            counted[row["body"]] = segments(row["body"])
+    now = utcnow().replace(tzinfo=None)  # stored as naive UTC (see UTCDateTime)
+    if session.get_bind().dialect.name == "postgresql":
+        # Columns as arrays: a short statement whatever the batch size, parsed once.
+        columns = {name: [row[name] for row in rows] for name in _BULK_COLUMNS}
+        return list(session.scalars(_PG_BULK_INSERT, {
+            **columns, "segments": [counted[body] for body in columns["body"]], "now": now}))
+    table = OutboundMessage.__table__
+    statement = (sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"])
+                 .returning(table.c.id))
+    values = [{**{name: row[name] for name in _BULK_COLUMNS}, "segments": counted[row["body"]],
+               "status": "queued", "attempts": 0, "backend": "", "sender": "",
+               "created_at": now, "updated_at": now} for row in rows]
+    return list(session.execute(statement, values).scalars())
+
+
+_BULK_COLUMNS = ("phone", "body", "kind", "priority", "dedup_key")
+_PG_BULK_INSERT = text(
+    "INSERT INTO outbound_messages (phone, body, kind, priority, dedup_key, segments, status, "
+    "attempts, backend, sender, created_at, updated_at) "
+    "SELECT phone, body, kind, priority, dedup_key, segments, 'queued', 0, '', '', :now, :now "
+    "FROM unnest(CAST(:phone AS text[]), CAST(:body AS text[]), CAST(:kind AS text[]), "
+    "CAST(:priority AS text[]), CAST(:dedup_key AS text[]), CAST(:segments AS int[])) "
+    "AS t(phone, body, kind, priority, dedup_key, segments) "
+    "ON CONFLICT (dedup_key) DO NOTHING RETURNING id")
 
 
 def claim(session: Session, message_id: int, backend: str, sender: str) -> OutboundMessage | None:

@@ -265,6 +265,8 @@ class Event(Base):
     transaction as the record, read by the web system in `id` order."""
 
     __tablename__ = "events"
+    # The feed reads in (txid, id) order from a cursor: see gateway.store.events.
+    __table_args__ = (Index("ix_events_txid_id", "txid", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True, autoincrement=True)

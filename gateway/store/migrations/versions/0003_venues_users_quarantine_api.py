@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('created_at', gateway.store.models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_index('ix_events_txid_id', 'events', ['txid', 'id'], unique=False)
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=60), nullable=False),
@@ -194,5 +195,6 @@ def downgrade() -> None:
     op.drop_table('audit_log')
     op.drop_table('venues')
     op.drop_table('users')
+    op.drop_index('ix_events_txid_id', table_name='events')
     op.drop_table('events')
     op.drop_table('api_tokens')

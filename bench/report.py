@@ -1,0 +1,111 @@
+"""Figures from runs: percentiles, ratios to the baseline, correctness of the records,
+and the written report (Markdown table + JSON)."""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+from sqlalchemy import create_engine, func, select
+
+from bench.load import Run
+from gateway.store.models import Declaration, OutboundMessage, Visit
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank), in milliseconds."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def steps(run: Run) -> dict[str, dict[str, float]]:
+    """Count and p50/p95/p99 (ms) per step type."""
+    return {step: {"count": len(values), "p50": percentile(values, 50),
+                   "p95": percentile(values, 95), "p99": percentile(values, 99)}
+            for step, values in sorted(run.timings.latencies.items())}
+
+
+def all_turns(run: Run) -> list[float]:
+    """Every HTTP turn's latency (OTP delivery left out)."""
+    return [v for k, vs in run.timings.latencies.items() if k != "otp.delivery" for v in vs]
+
+
+def verify(database_url: str, runs: list[Run], standin) -> dict[str, object]:
+    """Every conversation left exactly the records it should: declarations and visits
+    per phone, every outbound message sent once."""
+    expected: dict[str, Counter] = {}
+    for run in runs:
+        for phone, made in run.expected.items():
+            expected.setdefault(phone, Counter()).update(made)
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as db:
+        declared = dict(db.execute(select(Declaration.subject_phone, func.count())
+                                   .group_by(Declaration.subject_phone)).all())
+        visited = dict(db.execute(select(Visit.phone, func.count())
+                                  .group_by(Visit.phone)).all())
+        statuses = dict(db.execute(select(OutboundMessage.status, func.count())
+                                   .group_by(OutboundMessage.status)).all())
+    engine.dispose()
+    wrong = [phone for phone, made in expected.items()
+             if declared.get(phone, 0) != made["declarations"]
+             or visited.get(phone, 0) != made["visits"]]
+    provider_copies = Counter(m["body"] + m["to"] for m in standin.messages)
+    return {"phones": len(expected), "phones_with_wrong_records": len(wrong),
+            "examples": wrong[:5], "outbound_by_status": statuses,
+            "sms_sent_twice": sum(1 for c in provider_copies.values() if c > 1)}
+
+
+def machine() -> dict[str, object]:
+    """Where the figures were measured."""
+    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "cpus": psutil.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def write(results: dict, directory: Path) -> Path:
+    """Write results.json and results.md; return the Markdown path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    md = directory / "results.md"
+    md.write_text(markdown(results))
+    return md
+
+
+def markdown(results: dict) -> str:
+    """The report as Markdown tables."""
+    m, main = results["machine"], results["main"]
+    lines = [f"# Benchmark, {m['date']}", "",
+             f"Machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}; "
+             f"{results['config']}", "",
+             "| run | turns/s | ratio to bare | p50 ms | p95 ms | p99 ms | errors |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name in ("bare_before", "main", "bare_after"):
+        r = results[name]
+        lines.append(f"| {name} | {r['throughput']:.0f} | {r['ratio']:.2f} | {r['p50']:.1f} | "
+                     f"{r['p95']:.1f} | {r['p99']:.1f} | {r['errors']} |")
+    lines += ["", "Per step (main run):", "", "| step | count | p50 ms | p95 ms | p99 ms |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {s} | {v['count']} | {v['p50']:.1f} | {v['p95']:.1f} | {v['p99']:.1f} |"
+              for s, v in main["steps"].items()]
+    lines += ["", "Latency against load (open loop, share of the main run's peak):", "",
+              "| load | lives/s | turns/s | p50 ms | p99 ms | errors |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {s['share']:.0%} | {s['lives_per_second']:.1f} | {s['throughput']:.0f} | "
+              f"{s['p50']:.1f} | {s['p99']:.1f} | {s['errors']} |" for s in results["sweep"]]
+    lines += ["", "Scale-out (closed loop):", "",
+              "| web processes | bare req/s | turns/s | ratio |", "| ---: | ---: | ---: | ---: |"]
+    lines += [f"| {s['web_processes']} | {s['bare']:.0f} | {s['throughput']:.0f} | "
+              f"{s['ratio']:.2f} |" for s in results["scale_out"]]
+    lines += ["", "CPU seconds during the main run:", "",
+              "| process | CPU s |", "| --- | ---: |"]
+    lines += [f"| {k} | {v:.1f} |" for k, v in results["cpu_main"].items()]
+    lines += ["", f"Correctness: {json.dumps(results['correctness'])}", ""]
+    if results.get("fan_out"):
+        lines += [f"Fan-out: {json.dumps(results['fan_out'])}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,105 @@
+"""Run the whole benchmark: `python -m bench.run [--quick]` (or `scripts/bench`).
+
+Baseline (bare endpoint) → whole conversations → baseline again → latency against
+load → scale-out with 1 and 2 web processes → correctness of every record → report
+in bench/results/."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from bench import load, report
+from bench.stack import Stack
+from gateway.store import venues
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def make_venue(database_url: str) -> str:
+    """A venue to check in at; its code."""
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with Session(engine) as session, session.begin():
+        code = venues.create(session, name="Cho Ben Thanh", kind="market", province_code=79,
+                             province_name="Thanh pho Ho Chi Minh").code
+    engine.dispose()
+    return code
+
+
+def summary(run: load.Run, baseline: float) -> dict[str, float]:
+    """Throughput, its ratio to the baseline, latency and errors of a run."""
+    turns = report.all_turns(run)
+    return {"throughput": run.throughput(), "ratio": run.throughput() / baseline if baseline
+            else 0.0, "p50": report.percentile(turns, 50), "p95": report.percentile(turns, 95),
+            "p99": report.percentile(turns, 99), "errors": len(run.timings.errors)}
+
+
+async def measure(args) -> dict:
+    """Every part of the benchmark, against one stack."""
+    stack = Stack(web_processes=args.web, workers=args.workers).up()
+    try:
+        venue = make_venue(stack.database_url)
+        runs: list[load.Run] = []
+        await load.closed_loop(stack, venue, 4, 2)  # warm-up: imports, pools, caches
+        before = await load.bare(stack, args.phones, args.seconds)
+        cpu_start = stack.cpu_seconds()
+        main = await load.closed_loop(stack, venue, args.phones, args.seconds)
+        cpu_end = stack.cpu_seconds()
+        after = await load.bare(stack, args.phones, args.seconds)
+        runs.append(main)
+        baseline = (before.throughput() + after.throughput()) / 2
+        lives = sum(1 for made in main.expected.values() if made) / main.seconds
+        sweep = []
+        for share in (0.25, 0.5, 0.75, 1.0):
+            run = await load.open_loop(stack, venue, lives * share, args.seconds)
+            runs.append(run)
+            sweep.append({"share": share, "lives_per_second": lives * share,
+                          **summary(run, baseline)})
+        scale = []
+        for processes in (1, 2):
+            stack.start_web(processes)
+            bare = await load.bare(stack, args.phones, args.seconds)
+            run = await load.closed_loop(stack, venue, args.phones, args.seconds)
+            runs.append(run)
+            scale.append({"web_processes": processes, "bare": bare.throughput(),
+                          "throughput": run.throughput(),
+                          "ratio": run.throughput() / bare.throughput()})
+        await asyncio.sleep(2)  # let the worker drain the last OTPs
+        return {
+            "machine": report.machine(),
+            "config": f"gunicorn sync workers: {args.web}, RQ workers: {args.workers}, "
+                      f"virtual phones: {args.phones}, {args.seconds:.0f} s per run",
+            "bare_before": summary(before, baseline), "bare_after": summary(after, baseline),
+            "main": {**summary(main, baseline), "steps": report.steps(main),
+                     "error_examples": main.timings.errors[:5]},
+            "sweep": sweep, "scale_out": scale,
+            "cpu_main": {k: cpu_end[k] - cpu_start.get(k, 0.0) for k in cpu_end},
+            "correctness": report.verify(stack.database_url, runs, stack.standin),
+        }
+    finally:
+        stack.down()
+
+
+def main() -> None:
+    """Parse arguments, run, write and print the report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short runs (a smoke test)")
+    parser.add_argument("--phones", type=int, default=32, help="virtual phones at once")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each run")
+    parser.add_argument("--web", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="RQ worker processes")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.phones = 4, 8
+    results = asyncio.run(measure(args))
+    path = report.write(results, args.out)
+    print(path.read_text())
+
+
+if __name__ == "__main__":
+    main()

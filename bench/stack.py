@@ -1,0 +1,146 @@
+"""The stack under test: a fresh PostgreSQL database, a Redis database, the Twilio
+stand-in, gunicorn web processes and RQ workers, each a real process whose CPU time
+is accounted."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import psycopg
+import requests
+from redis import Redis
+
+from gateway.store import schema
+from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
+
+BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+SENDER = "IT-antiNCOV"
+
+
+def free_port() -> int:
+    """An unused loopback TCP port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    """Everything a run needs, started by `up` and stopped by `down`."""
+
+    web_processes: int = 2
+    workers: int = 1
+    database_url: str = ""
+    port: int = 0
+    standin: TwilioStandIn | None = None
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        """Where gunicorn listens."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The gateway's configuration for the child processes."""
+        env = dict(os.environ)
+        env.update(DATABASE_URL=self.database_url, REDIS_URL=REDIS_URL,
+                   SECRET_KEY="bench-secret", SMS_BACKEND="twilio",
+                   TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                   TWILIO_FROM=SENDER, TWILIO_API_BASE_URL=self.standin.url,
+                   BENCH_ENDPOINT="1", LOG_LEVEL="WARNING",
+                   OTP_GLOBAL_PER_MINUTE="100000")
+        return env
+
+    def up(self) -> Stack:
+        """Create the database, start the stand-in, gunicorn and the workers."""
+        name = f"gwbench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        self.database_url = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN)
+        schema.upgrade(self.database_url)
+        Redis.from_url(REDIS_URL).flushdb()
+        # Inbound webhooks are signed by the load client and checked, as in production.
+        self.standin = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN).start()
+        self.start_web(self.web_processes)
+        for n in range(self.workers):
+            self.processes[f"worker{n}"] = subprocess.Popen(
+                [str(BIN / "gateway"), "worker"], env=self.env(), stderr=subprocess.DEVNULL)
+        return self
+
+    def start_web(self, processes: int) -> None:
+        """(Re)start gunicorn with `processes` worker processes."""
+        self.stop("web")
+        self.web_processes, self.port = processes, free_port()
+        self.processes["web"] = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--workers", str(processes), "--bind",
+             f"127.0.0.1:{self.port}", "--backlog", "2048", "gateway:create_app()"],
+            env=self.env(), stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self, name: str) -> None:
+        """Stop one process of the stack."""
+        process = self.processes.pop(name, None)
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def down(self) -> None:
+        """Stop everything and drop the database."""
+        for name in list(self.processes):
+            self.stop(name)
+        if self.standin:
+            self.standin.stop()
+        name = self.database_url.rsplit("/", 1)[-1]
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by each part of the stack."""
+        usage: dict[str, float] = {}
+        for name, process in self.processes.items():
+            usage[name] = _tree_cpu(process.pid)
+        usage["postgres"] = _cpu_of(lambda p: p.name().startswith("postgres"))
+        usage["redis"] = _cpu_of(lambda p: p.name().startswith("redis-server"))
+        usage["load+stand-in"] = _tree_cpu(os.getpid(), children=False)
+        return usage
+
+
+def _tree_cpu(pid: int, children: bool = True) -> float:
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *(root.children(recursive=True) if children else [])]
+        return sum(sum(p.cpu_times()[:2]) for p in procs)
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def _cpu_of(match) -> float:
+    total = 0.0
+    for process in psutil.process_iter():
+        try:
+            if match(process):
+                total += sum(process.cpu_times()[:2])
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return total

@@ -1,0 +1,213 @@
+"""`/api/v1/declarations`: list (filters phone, since, risk), one by code, and create
+— a declaration made on the web system (channel `web`), validated like the SMS form
+with the same parsers and given a code and validity the same way."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from sqlalchemy import or_, select
+from vietnam_provinces import Province, Ward
+
+from gateway.api import PREFIX, paging, records
+from gateway.api.auth import requires
+from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
+from gateway.api.fields import Moment, PhoneNumber
+from gateway.api.problems import Problem
+from gateway.api.writes import session, writes
+from gateway.codes import parse_declaration_code
+from gateway.flows.declaration import (
+    FORM_VERSION,
+    GENDERS,
+    NAME_MAX,
+    RELATIONS,
+    STREET_MAX,
+    SYMPTOMS,
+    is_high_risk,
+)
+from gateway.flows.parsers import FreeText, IdNumber, InsuranceNumber, Invalid
+from gateway.store import declarations
+from gateway.store.models import Declaration
+
+F = ma.fields
+blp = ApiBlueprint("declarations", __name__, url_prefix=f"{PREFIX}/declarations",
+                   description="Medical declarations (tờ khai y tế), from every channel.")
+STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
+
+
+def parsed_by(parser: Any, rule: str) -> Any:
+    """A field validator: the SMS form's parser must accept the value ('0', which
+    skips over SMS, is refused: null skips here)."""
+    def validate(value: Any) -> None:
+        if value is None:
+            return
+        result = parser(value)
+        if isinstance(result, Invalid) or result is None:
+            raise ma.ValidationError(rule)
+    return validate
+
+
+def birth_year(value: int) -> None:
+    """From 1900 to this year, as over SMS."""
+    if not 1900 <= value <= date.today().year:
+        raise ma.ValidationError(f"must be between 1900 and {date.today().year}")
+
+
+def distinct(values: list[int]) -> None:
+    """Each symptom at most once."""
+    if len(set(values)) != len(values):
+        raise ma.ValidationError("each symptom at most once")
+
+
+class DeclarationIn(ma.Schema):
+    """A declaration made on the web system. The person declared about is `phone`
+    (omit it, with a `relation`, for a family member without a phone of their own);
+    `declarer_phone` is who declared, `phone` itself by default."""
+
+    phone = PhoneNumber(allow_none=True)
+    declarer_phone = PhoneNumber()
+    relation = F.String(load_default="self", validate=ma.validate.OneOf(
+        ("self", *RELATIONS.values())))
+    full_name = F.String(required=True, validate=parsed_by(
+        FreeText(max_length=NAME_MAX), f"must have 2 to {NAME_MAX} characters"),
+        metadata={"example": "Nguyen Van A"})
+    birth_year = F.Integer(required=True, strict=True, validate=birth_year,
+                           metadata={"example": 1980})
+    gender = F.String(required=True, validate=ma.validate.OneOf(tuple(GENDERS)))
+    id_number = F.String(allow_none=True, validate=parsed_by(
+        IdNumber(), "CCCD has 12 digits, CMND 9, a passport 1-2 letters and 6-8 digits"),
+        metadata={
+        "description": "CCCD (12 digits), CMND (9 digits) or passport; null to skip"})
+    insurance_number = F.String(allow_none=True, validate=parsed_by(
+        InsuranceNumber(), "10 digits, or 2 letters and 13 digits"),
+        metadata={"description": "BHYT number; null to skip"})
+    province_code = F.Integer(required=True, strict=True, metadata={
+        "description": "official code of the province (34 units since 1 July 2025)",
+        "example": 1})
+    ward_code = F.Integer(required=True, strict=True, metadata={
+        "description": "official code of the commune/ward, within the province",
+        "example": 70})
+    street = F.String(required=True, validate=parsed_by(
+        FreeText(max_length=STREET_MAX), f"must have 2 to {STREET_MAX} characters"),
+        metadata={"example": "12 Hang Bac"})
+    symptoms = F.List(F.Integer(strict=True, validate=ma.validate.Range(1, len(SYMPTOMS))),
+                      required=True, validate=distinct, metadata={
+                          "description": "any of 1 fever, 2 cough, 3 shortness of breath, "
+                                         "4 sore throat, 5 fatigue, 6 loss of taste/smell"})
+    contact = F.Boolean(required=True, **STRICT_BOOL, metadata={
+        "description": "contact with a confirmed or suspected case in the last 14 days"})
+    travel = F.Boolean(required=True, **STRICT_BOOL, metadata={
+        "description": "travel to an area with cases in the last 14 days"})
+    operator = F.String(allow_none=True, validate=ma.validate.Length(min=1, max=60),
+                        metadata={"description": "the person who filled it in for the citizen"})
+
+    @ma.post_load
+    def check(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """Rules across fields, and the answers in the form's own shapes."""
+        errors: dict[str, list[str]] = {}
+        if data.get("phone") is None and data["relation"] == "self":
+            errors["phone"] = ["required when relation is self"]
+        if data.get("phone") is None and data.get("declarer_phone") is None:
+            errors.setdefault("declarer_phone", []).append("required when phone is null")
+        data.update(_place(errors, data["province_code"], data["ward_code"]))
+        if errors:
+            raise ma.ValidationError(errors)
+        data["full_name"] = FreeText(max_length=NAME_MAX)(data["full_name"])
+        data["street"] = FreeText(max_length=STREET_MAX)(data["street"])
+        data["id"] = IdNumber()(data["id_number"]) if data.get("id_number") else None
+        if data.get("insurance_number"):
+            data["insurance_number"] = InsuranceNumber()(data["insurance_number"])
+        return data
+
+
+def _place(errors: dict, province_code: int, ward_code: int) -> dict[str, Any]:
+    try:
+        province = Province.from_code(province_code)
+    except (ValueError, OverflowError):
+        errors["province_code"] = ["not the code of a province"]
+        return {}
+    try:
+        ward = Ward.from_code(ward_code)
+    except (ValueError, OverflowError):
+        ward = None
+    if ward is None or ward.province_code != province.code:
+        errors["ward_code"] = [f"not the code of a commune or ward of {province.name}"]
+        return {}
+    return {"province_name": province.name, "ward_name": ward.name}
+
+
+class DeclarationFilters(paging.PageArgs):
+    """Filters of the declaration list."""
+
+    phone = PhoneNumber(metadata={"description": "declarations about or by this phone"})
+    since = Moment(metadata={"description": "made at or after this time (ISO 8601)"})
+    risk = F.String(validate=ma.validate.OneOf(("low", "high")))
+
+
+DeclarationPage = paging.page_schema(records.DeclarationOut, "DeclarationPage")
+
+
+@blp.route("", methods=["GET"])
+@requires("read")
+@blp.arguments(DeclarationFilters, location="query")
+@blp.response(200, DeclarationPage)
+def list_declarations(args: dict[str, Any]) -> dict[str, Any]:
+    """Declarations, oldest first, optionally about one phone, since a time, by risk."""
+    query = select(Declaration).order_by(Declaration.id).limit(args["limit"] + 1)
+    if "after" in args:
+        query = query.where(Declaration.id > args["after"])
+    if "phone" in args:
+        query = query.where(or_(Declaration.subject_phone == args["phone"],
+                                Declaration.declarer_phone == args["phone"]))
+    if "since" in args:
+        query = query.where(Declaration.created_at >= args["since"])
+    if "risk" in args:
+        query = query.where(Declaration.risk == args["risk"])
+    with current_app.extensions["gateway"].sessions() as db:
+        found = paging.page(list(db.scalars(query)), args["limit"])
+        found["items"] = records.present(db, "declaration", found["items"])
+    return found
+
+
+@blp.route("/<code>", methods=["GET"])
+@requires("read")
+@blp.response(200, records.DeclarationOut)
+def get_declaration(code: str) -> dict[str, Any]:
+    """One declaration by its code (any case; spaces and dashes ignored)."""
+    canonical = parse_declaration_code(code[:40])
+    with current_app.extensions["gateway"].sessions() as db:
+        found = declarations.by_code(db, canonical) if canonical else None
+        if found is None:
+            raise Problem(404, "no declaration has this code")
+        return records.present(db, "declaration", [found])[0]
+
+
+@blp.route("", methods=["POST"])
+@requires("write")
+@writes
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.arguments(DeclarationIn)
+@blp.response(201, records.DeclarationOut)
+def create_declaration(data: dict[str, Any]) -> dict[str, Any]:
+    """Record a declaration made on the web system; it gets a code and a validity like
+    one made over SMS, and `TT`, check-in and the hotline see it at once."""
+    high = is_high_risk(data)
+    identity = data["id"] or {}
+    answers = {k: v for k, v in data.items() if k not in ("id", "operator")}
+    made = declarations.create(
+        session(), valid_hours=current_app.extensions["gateway"].config.declaration_valid_hours,
+        declarer_phone=data.get("declarer_phone") or data["phone"],
+        subject_phone=data.get("phone"), relation=data["relation"],
+        full_name=data["full_name"], birth_year=data["birth_year"], gender=data["gender"],
+        id_type=identity.get("type"), id_number=identity.get("number"),
+        insurance_number=data["insurance_number"], province_code=data["province_code"],
+        province_name=data["province_name"], ward_code=data["ward_code"],
+        ward_name=data["ward_name"], street=data["street"],
+        symptoms=sorted(data["symptoms"]), contact=data["contact"], travel=data["travel"],
+        risk="high" if high else "low", follow_up=high, channel="web",
+        verification="web", operator=data.get("operator"), form_version=FORM_VERSION,
+        answers=answers)
+    return records.present(session(), "declaration", [made])[0]

@@ -1,0 +1,206 @@
+"""`/api/v1/quarantine-cases`: enrol (with the welcome SMS), list, read, change the
+end date or close a case, and list its daily reports.
+
+Enrolling reuses the quarantine store and the rules and welcome message of
+`gateway.quarantine.enrol`, inside the API's own transaction: `enrol()` commits on
+its own, which would put the case outside the transaction that stores the
+Idempotency-Key response (and so outside its exactly-once guarantee).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from sqlalchemy import select
+
+from gateway.api import PREFIX, paging, records
+from gateway.api.auth import requires
+from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
+from gateway.api.fields import PhoneNumber, VenueCode
+from gateway.api.problems import Problem, invalid
+from gateway.api.writes import after_commit, session, writes
+from gateway.flows.messages import render
+from gateway.phones import mask
+from gateway.quarantine.enrol import KINDS, NAME_MAX
+from gateway.sms import outbound
+from gateway.store import messages, phones, users
+from gateway.store import quarantine as store
+from gateway.store.models import HealthReport, QuarantineCase, User
+
+F = ma.fields
+blp = ApiBlueprint("quarantine", __name__, url_prefix=f"{PREFIX}/quarantine-cases",
+                   description="Quarantine cases and their daily health reports.")
+MAX_ID = 2**31 - 1
+
+
+class CaseIn(ma.Schema):
+    """A person to enrol in home or facility quarantine."""
+
+    phone = PhoneNumber(required=True)
+    full_name = F.String(required=True, validate=ma.validate.Length(max=200))
+    kind = F.String(load_default="home", validate=ma.validate.OneOf(tuple(KINDS)))
+    venue_code = VenueCode(allow_none=True, metadata={"description": "the facility, if any"})
+    start_date = F.Date(required=True)
+    end_date = F.Date(required=True)
+    manager = F.String(required=True, validate=ma.validate.Length(min=1, max=60), metadata={
+        "description": "username of the quarantine manager (gateway user create)"})
+    operator = F.String(allow_none=True, validate=ma.validate.Length(min=1, max=60))
+
+    @ma.post_load
+    def check(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """The name's length and the order of the dates."""
+        errors = {}
+        data["full_name"] = " ".join(data["full_name"].split())
+        if not 2 <= len(data["full_name"]) <= NAME_MAX:
+            errors["full_name"] = [f"must have 2 to {NAME_MAX} characters"]
+        if data["end_date"] < data["start_date"]:
+            errors["end_date"] = ["must not be before start_date"]
+        if errors:
+            raise ma.ValidationError(errors)
+        return data
+
+
+class CaseChange(ma.Schema):
+    """Extend (or shorten) a case by its end date, or close it."""
+
+    end_date = F.Date()
+    status = F.String(validate=ma.validate.OneOf(("closed",)), metadata={
+        "description": "closed: the quarantine is over (no more reminders)"})
+
+    @ma.validates_schema
+    def something(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """An empty change is a mistake, not a no-op."""
+        if not data:
+            raise ma.ValidationError("give end_date or status", field_name="body")
+
+
+class CaseFilters(paging.PageArgs):
+    """Filters of the case list."""
+
+    phone = PhoneNumber()
+    status = F.String(validate=ma.validate.OneOf(("active", "closed")))
+    manager = F.String(validate=ma.validate.Length(min=1, max=60))
+
+
+CasePage = paging.page_schema(records.CaseOut, "CasePage")
+ReportPage = paging.page_schema(records.ReportOut, "ReportPage")
+
+
+def _case(db, case_id: int, lock: bool = False) -> QuarantineCase:
+    query = select(QuarantineCase).where(QuarantineCase.id == case_id)
+    found = db.scalar(query.with_for_update() if lock else query) if case_id <= MAX_ID else None
+    if found is None:
+        raise Problem(404, "no quarantine case has this id")
+    return found
+
+
+@blp.route("", methods=["GET"])
+@requires("read")
+@blp.arguments(CaseFilters, location="query")
+@blp.response(200, CasePage)
+def list_cases(args: dict[str, Any]) -> dict[str, Any]:
+    """Cases, oldest first."""
+    query = select(QuarantineCase).order_by(QuarantineCase.id).limit(args["limit"] + 1)
+    if "after" in args:
+        query = query.where(QuarantineCase.id > args["after"])
+    for name in ("phone", "status"):
+        if name in args:
+            query = query.where(getattr(QuarantineCase, name) == args[name])
+    if "manager" in args:
+        query = query.join(User, User.id == QuarantineCase.manager_id).where(
+            User.username == args["manager"])
+    with current_app.extensions["gateway"].sessions() as db:
+        found = paging.page(list(db.scalars(query)), args["limit"])
+        found["items"] = records.present(db, "quarantine_case", found["items"])
+    return found
+
+
+@blp.route("/<int:case_id>", methods=["GET"])
+@requires("read")
+@blp.response(200, records.CaseOut)
+def get_case(case_id: int) -> dict[str, Any]:
+    """One case."""
+    with current_app.extensions["gateway"].sessions() as db:
+        return records.present(db, "quarantine_case", [_case(db, case_id)])[0]
+
+
+@blp.route("/<int:case_id>/reports", methods=["GET"])
+@requires("read")
+@blp.arguments(paging.PageArgs, location="query")
+@blp.response(200, ReportPage)
+def list_reports(args: dict[str, Any], case_id: int) -> dict[str, Any]:
+    """The case's daily reports, oldest first."""
+    query = (select(HealthReport).where(HealthReport.case_id == case_id)
+             .order_by(HealthReport.id).limit(args["limit"] + 1))
+    if "after" in args:
+        query = query.where(HealthReport.id > args["after"])
+    with current_app.extensions["gateway"].sessions() as db:
+        _case(db, case_id)
+        found = paging.page(list(db.scalars(query)), args["limit"])
+        found["items"] = records.present(db, "health_report", found["items"])
+    return found
+
+
+@blp.route("", methods=["POST"])
+@requires("write")
+@writes
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.arguments(CaseIn)
+@blp.response(201, records.CaseOut)
+def enrol(data: dict[str, Any]) -> dict[str, Any]:
+    """Enrol a phone in quarantine; it gets the welcome SMS explaining how to report."""
+    db = session()
+    manager = users.by_username(db, data["manager"])
+    if manager is None or manager.role != "manager" or not manager.active:
+        invalid("manager", "not an active quarantine manager")
+    venue = store.venue_by_code(db, data["venue_code"]) if data.get("venue_code") else None
+    if data.get("venue_code") and venue is None:
+        invalid("venue_code", "no venue has this code")
+    existing = store.overlapping_case(db, data["phone"], data["start_date"], data["end_date"])
+    if existing is not None:
+        raise Problem(409, f"{mask(data['phone'])} already has an active case in these dates",
+                      type="urn:gateway:problem:case-exists", case_id=existing.id)
+    case = store.create_case(db, phone=data["phone"], full_name=data["full_name"],
+                             kind=data["kind"], venue_id=venue.id if venue else None,
+                             start_date=data["start_date"], end_date=data["end_date"],
+                             manager_id=manager.id, channel="web",
+                             operator=data.get("operator"))
+    _welcome(db, case)
+    return records.present(db, "quarantine_case", [case])[0]
+
+
+def _welcome(db, case: QuarantineCase) -> None:
+    """The welcome SMS, as `gateway.quarantine.enrol` sends it, once the case commits."""
+    language = phones.get_or_create(db, case.phone).language
+    body = render("quarantine.welcome", language, {
+        "kind_vi": KINDS[case.kind][0], "kind_en": KINDS[case.kind][1],
+        "end": case.end_date.strftime("%d/%m/%Y")})
+    welcome = messages.queue_outbound(db, phone=case.phone, body=body, kind="notice",
+                                      priority="default", dedup_key=f"welcome:{case.id}")
+    if welcome is not None:
+        runtime = current_app.extensions["gateway"]
+        after_commit(lambda: outbound.enqueue(runtime, welcome.id, "default"))
+
+
+@blp.route("/<int:case_id>", methods=["PATCH"])
+@requires("write")
+@writes
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.arguments(CaseChange)
+@blp.response(200, records.CaseOut)
+def change_case(data: dict[str, Any], case_id: int) -> dict[str, Any]:
+    """Change the end date of an active case (extend it), or close it."""
+    db = session()
+    case = _case(db, case_id, lock=True)
+    if case.status == "closed" and "end_date" in data:
+        raise Problem(409, "the case is closed", type="urn:gateway:problem:case-closed")
+    if "end_date" in data:
+        if data["end_date"] < case.start_date:
+            invalid("end_date", "must not be before the case's start_date")
+        case.end_date = data["end_date"]
+    if data.get("status") == "closed":
+        case.status = "closed"
+    db.flush()
+    return records.present(db, "quarantine_case", [case])[0]

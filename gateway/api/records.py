@@ -1,0 +1,178 @@
+"""How each record looks in the API (and in the change feed): one output schema per
+topic, and `present`, which turns model rows into those shapes with their related
+codes (a visit's venue and declaration, a case's manager and facility) looked up in
+one query per kind, however many rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import marshmallow as ma
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.store.events import MODELS
+from gateway.store.models import Declaration, User, Venue
+
+F = ma.fields
+CHANNEL = {"description": "where the record came from: sms, ussd, hotline, web or cli"}
+OPERATOR = {"description": "the hotline operator, venue staff or API caller who made it"}
+
+
+class DeclarationOut(ma.Schema):
+    """A medical declaration."""
+
+    id = F.Integer(required=True)
+    code = F.String(required=True, metadata={"description": "declaration code, 8 characters"})
+    declarer_phone = F.String(required=True)
+    subject_phone = F.String(allow_none=True, metadata={
+        "description": "the declared person's phone; null when they have none"})
+    relation = F.String(required=True)
+    full_name = F.String(required=True)
+    birth_year = F.Integer(required=True)
+    gender = F.String(required=True)
+    id_type = F.String(allow_none=True)
+    id_number = F.String(allow_none=True)
+    insurance_number = F.String(allow_none=True)
+    province_code = F.Integer(required=True)
+    province_name = F.String(required=True)
+    ward_code = F.Integer(required=True)
+    ward_name = F.String(required=True)
+    street = F.String(required=True)
+    symptoms = F.List(F.Integer(), required=True)
+    contact = F.Boolean(required=True)
+    travel = F.Boolean(required=True)
+    risk = F.String(required=True, metadata={"description": "low or high"})
+    follow_up = F.Boolean(required=True)
+    channel = F.String(required=True, metadata=CHANNEL)
+    verification = F.String(required=True)
+    operator = F.String(allow_none=True, metadata=OPERATOR)
+    form_version = F.String(required=True)
+    created_at = F.DateTime(required=True)
+    valid_until = F.DateTime(required=True)
+
+
+class VenueOut(ma.Schema):
+    """A venue (điểm kiểm dịch) and the ways to check in there."""
+
+    id = F.Integer(required=True)
+    code = F.String(required=True)
+    name = F.String(required=True)
+    kind = F.String(required=True)
+    province_code = F.Integer(required=True)
+    province_name = F.String(required=True)
+    ward_code = F.Integer(allow_none=True)
+    ward_name = F.String(required=True)
+    street = F.String(required=True)
+    contact_phone = F.String(allow_none=True)
+    active = F.Boolean(required=True)
+    channel = F.String(required=True, metadata=CHANNEL)
+    operator = F.String(allow_none=True, metadata=OPERATOR)
+    created_at = F.DateTime(required=True)
+    poster_url = F.String(required=True, metadata={"description": "printable poster (SVG)"})
+    qr_url = F.String(required=True, metadata={"description": "the QR code (PNG)"})
+
+
+class VisitOut(ma.Schema):
+    """One check-in at a venue."""
+
+    id = F.Integer(required=True)
+    venue_code = F.String(required=True)
+    venue_name = F.String(required=True)
+    phone = F.String(required=True)
+    declaration_code = F.String(allow_none=True)
+    channel = F.String(required=True, metadata=CHANNEL)
+    operator = F.String(allow_none=True, metadata=OPERATOR)
+    checked_in_at = F.DateTime(required=True)
+    checked_out_at = F.DateTime(allow_none=True)
+    closed_by = F.String(allow_none=True, metadata={
+        "description": "checkout, elsewhere (checked in elsewhere) or auto"})
+
+
+class CaseOut(ma.Schema):
+    """A quarantine case."""
+
+    id = F.Integer(required=True)
+    phone = F.String(required=True)
+    full_name = F.String(required=True)
+    kind = F.String(required=True, metadata={"description": "home or facility"})
+    venue_code = F.String(allow_none=True, metadata={"description": "the facility"})
+    start_date = F.Date(required=True)
+    end_date = F.Date(required=True)
+    manager = F.String(required=True, metadata={"description": "the manager's username"})
+    status = F.String(required=True, metadata={"description": "active or closed"})
+    alert = F.Boolean(required=True, metadata={"description": "danger signs reported"})
+    channel = F.String(required=True, metadata=CHANNEL)
+    operator = F.String(allow_none=True, metadata=OPERATOR)
+    created_at = F.DateTime(required=True)
+    updated_at = F.DateTime(required=True)
+
+
+class ReportOut(ma.Schema):
+    """A quarantined person's report for one local day."""
+
+    id = F.Integer(required=True)
+    case_id = F.Integer(required=True)
+    report_date = F.Date(required=True)
+    symptoms = F.List(F.Integer(), required=True, metadata={
+        "description": "1-6 as in the declaration, 7 chest pain, 8 confusion"})
+    temperature = F.Float(allow_none=True)
+    danger = F.Boolean(required=True)
+    channel = F.String(required=True, metadata=CHANNEL)
+    operator = F.String(allow_none=True, metadata=OPERATOR)
+    created_at = F.DateTime(required=True)
+    updated_at = F.DateTime(required=True)
+
+
+SCHEMAS: dict[str, type[ma.Schema]] = {
+    "declaration": DeclarationOut, "venue": VenueOut, "visit": VisitOut,
+    "quarantine_case": CaseOut, "health_report": ReportOut}
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs}
+
+
+def _lookup(session: Session, column: Any, key: Any, ids: Iterable[int | None]) -> dict:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {k: v for k, v in session.execute(select(key, column).where(key.in_(wanted)))}
+
+
+def present(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """The API shape (before dumping) of `rows` of one topic."""
+    items = [_columns(row) for row in rows]
+    if topic == "venue":
+        for item in items:
+            base = f"/api/v1/venues/{item['code']}"
+            item.update(poster_url=f"{base}/poster.svg", qr_url=f"{base}/qr.png")
+    elif topic == "visit":
+        venues = {v.id: v for v in session.scalars(select(Venue).where(
+            Venue.id.in_({i["venue_id"] for i in items})))} if items else {}
+        codes = _lookup(session, Declaration.code, Declaration.id,
+                        (i["declaration_id"] for i in items))
+        for item in items:
+            item.update(venue_code=venues[item["venue_id"]].code,
+                        venue_name=venues[item["venue_id"]].name,
+                        declaration_code=codes.get(item["declaration_id"]))
+    elif topic == "quarantine_case":
+        managers = _lookup(session, User.username, User.id, (i["manager_id"] for i in items))
+        facilities = _lookup(session, Venue.code, Venue.id, (i["venue_id"] for i in items))
+        for item in items:
+            item.update(manager=managers.get(item["manager_id"], ""),
+                        venue_code=facilities.get(item["venue_id"]))
+    return items
+
+
+def dump(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """`rows` of one topic as JSON-ready dicts."""
+    return SCHEMAS[topic]().dump(present(session, topic, rows), many=True)
+
+
+def by_ids(session: Session, topic: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Records of one topic by id, JSON-ready (for the change feed)."""
+    model = MODELS[topic]
+    rows = list(session.scalars(select(model).where(model.id.in_(set(ids)))))
+    return {row["id"]: row for row in dump(session, topic, rows)}

@@ -1,0 +1,68 @@
+"""`gateway token …`: bearer tokens of the records API."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from gateway.store import tokens
+from gateway.store.db import transaction
+
+token = AppGroup("token", help="Bearer tokens of the records API (/api/v1).")
+
+
+def _sessions():
+    return current_app.extensions["gateway"].sessions
+
+
+@token.command("create")
+@click.option("--name", required=True, help="Who uses the token, e.g. web-system.")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(tokens.SCOPES),
+              default=("read",), show_default=True,
+              help="read, write; repeat for both (--scope read --scope write).")
+def create(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a token; it is printed once and stored only as a hash."""
+    try:
+        with transaction(_sessions()) as session:
+            made, secret = tokens.create(session, name, scopes)
+            scope_text = made.scopes
+    except tokens.TokenError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(secret)
+    click.echo(f"Token {name!r} ({scope_text}). Keep it now: it cannot be shown again. "
+               "Send it as 'Authorization: Bearer <token>'.", err=True)
+
+
+@token.command("revoke")
+@click.argument("name")
+def revoke(name: str) -> None:
+    """Revoke the token NAME: its requests get 401 from now on."""
+    try:
+        with transaction(_sessions()) as session:
+            tokens.revoke(session, name)
+    except tokens.TokenError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"token {name!r} is revoked")
+
+
+@token.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+def list_tokens(as_json: bool) -> None:
+    """List tokens (never their secrets)."""
+    with _sessions()() as session:
+        rows = [{"name": t.name, "scopes": t.scopes, "created_at": t.created_at.isoformat(),
+                 "last_used_at": t.last_used_at and t.last_used_at.isoformat(),
+                 "revoked_at": t.revoked_at and t.revoked_at.isoformat()}
+                for t in tokens.all_tokens(session)]
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row))
+        else:
+            state = f"revoked {row['revoked_at'][:16]}" if row["revoked_at"] else "active"
+            used = (row["last_used_at"] or "never")[:16]
+            click.echo(f"{row['name']}  [{row['scopes']}]  {state}  last used {used}")
+    if not rows and not as_json:
+        click.echo("no tokens")

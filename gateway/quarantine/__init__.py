@@ -1,0 +1,26 @@
+"""Quarantine: people in home or facility quarantine report their health every day;
+their managers learn at once about danger signs and every evening about who did not
+report.
+
+`enrol` creates cases (and sends the welcome SMS), `reports` records the daily report
+from the dialogue and alerts the manager, `runs` holds the scheduled runs (reminders,
+the last day) and their bookkeeping, `digest` the managers' evening digest, and
+`schedule` the entries of RQ's cron. Days are local days of `GATEWAY_TIMEZONE`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from gateway.store.models import utcnow
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    """The local day of a moment: 16:59 UTC is 23:59 in Hanoi, 17:01 UTC the next day."""
+    return moment.astimezone(tz).date()
+
+
+def today(tz: ZoneInfo, now: datetime | None = None) -> date:
+    """The local day now (or at `now`, for runs and tests with their own clock)."""
+    return local_date(now or utcnow(), tz)

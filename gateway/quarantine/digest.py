@@ -1,0 +1,164 @@
+"""The managers' evening digest: per manager, the day's counts (active, reported, with
+symptoms, missing), who reported symptoms (danger signs first) and who did not report
+(two or more missed days first).
+
+`build` gives it as data for the console; `text` as one SMS of at most three
+segments, naming as many people as fit and pointing to the console for the rest;
+`run` sends it to every manager with active cases (the `digest` slot).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from redis.lock import Lock
+from sqlalchemy.orm import Session
+
+from gateway.flows.messages import render
+from gateway.flows.report import FEVER_TEMPERATURE
+from gateway.flows.report_messages import DIGEST_NAME_MAX
+from gateway.runtime import Runtime
+from gateway.store import quarantine as store
+from gateway.text import segments
+
+log = logging.getLogger(__name__)
+
+MAX_SEGMENTS = 3
+LIST_LIMIT = 30      # people per list in the data; far more than an SMS can name
+MANAGER_BATCH = 100
+CONSOLE_PATH = "/hotline/"
+
+
+@dataclass(frozen=True)
+class Person:
+    """One case in a digest list."""
+
+    case_id: int
+    name: str
+    phone: str
+    symptoms: tuple[int, ...] = ()
+    temperature: float | None = None
+    danger: bool = False
+    missed_days: int = 0
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A manager's day: counts, and the people to look at (lists cut at `LIST_LIMIT`)."""
+
+    manager_id: int
+    day: date
+    active: int
+    reported: int
+    unwell: int
+    missing: int
+    unwell_people: tuple[Person, ...]
+    missing_people: tuple[Person, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (for the console and the API)."""
+        data = asdict(self)
+        data["day"] = self.day.isoformat()
+        return data
+
+
+def build(session: Session, manager_id: int, day: date, limit: int = LIST_LIMIT) -> Digest:
+    """The digest of a manager's cases active on `day` (three queries)."""
+    counts = store.digest_counts(session, manager_id, day, FEVER_TEMPERATURE)
+    unwell = tuple(Person(r.id, r.full_name, r.phone, tuple(r.symptoms or ()), r.temperature,
+                          bool(r.danger))
+                   for r in store.unwell_cases(session, manager_id, day, FEVER_TEMPERATURE,
+                                               limit))
+    missing = tuple(Person(r.id, r.full_name, r.phone, missed_days=_missed(day, r))
+                    for r in store.missing_cases(session, manager_id, day, limit))
+    return Digest(manager_id, day, counts.active, counts.reported, int(counts.unwell),
+                  counts.active - counts.reported, unwell, missing)
+
+
+def _missed(day: date, row: Any) -> int:
+    """Days without a report up to `day`: since the last report, or since the start."""
+    if row.last_report is not None:
+        return (day - row.last_report).days
+    return (day - row.start_date).days + 1
+
+
+def text(digest: Digest, language: str, console: str) -> str:
+    """The digest as one SMS of at most MAX_SEGMENTS: counts, then names (symptoms
+    first, then missing), as many as fit, then '+N more' and the console."""
+    head = render("quarantine.digest", language, {
+        "day": digest.day.strftime("%d/%m"), "active": digest.active,
+        "reported": digest.reported, "unwell": digest.unwell, "missing": digest.missing})
+    lists = [("quarantine.digest_unwell", digest.unwell,
+              [_name(p, language) for p in digest.unwell_people]),
+             ("quarantine.digest_missing", digest.missing,
+              [_name(p, language) for p in digest.missing_people])]
+    shown = [0, 0]
+
+    def compose() -> str:
+        body = head + "".join(render(key, language, {"names": ", ".join(names[:count])})
+                              for (key, _, names), count in zip(lists, shown, strict=True)
+                              if count)
+        more = sum(total for _, total, _ in lists) - sum(shown)
+        tail = (render("quarantine.digest_more", language, {"more": more, "console": console})
+                if more else render("quarantine.digest_console", language,
+                                    {"console": console}))
+        return body + tail
+
+    for index, (_, _, names) in enumerate(lists):
+        while shown[index] < len(names):
+            shown[index] += 1
+            if segments(compose()) > MAX_SEGMENTS:
+                shown[index] -= 1
+                break
+        if shown[index] < len(names):
+            break  # the second list starts only once the first is complete
+    return compose()
+
+
+def _name(person: Person, language: str) -> str:
+    name = person.name[:DIGEST_NAME_MAX]
+    if person.danger:
+        return f"{name} (!)"
+    if person.missed_days >= 2:
+        return render("quarantine.digest_days", language, {"name": name,
+                                                           "days": person.missed_days})
+    return name
+
+
+def console_pointer(runtime: Runtime, language: str) -> str:
+    """Where the rest is: the console's address when known, else its name."""
+    base = runtime.config.public_base_url
+    return base + CONSOLE_PATH if base else render("quarantine.console", language)
+
+
+def run(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:
+    """Send each manager with active cases their digest of `day` (once per manager and
+    day), a batch of managers at a time."""
+    from gateway.quarantine.runs import batches
+
+    def read(session: Session, after: int) -> list[Any]:
+        return [_Prepared(manager_id, _message(runtime, session, manager_id, day))
+                for manager_id in store.managers_batch(session, day, after, MANAGER_BATCH)]
+
+    return batches(runtime, slot, day, lock, read, lambda prepared: prepared.message)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    id: int
+    message: dict[str, Any] | None
+
+
+def _message(runtime: Runtime, session: Session, manager_id: int,
+             day: date) -> dict[str, Any] | None:
+    contact = store.manager_contact(session, manager_id)
+    if contact is None or not contact.phone:
+        log.warning("manager without a phone gets no digest", extra={"manager_id": manager_id})
+        return None
+    digest = build(session, manager_id, day)
+    body = text(digest, contact.language, console_pointer(runtime, contact.language))
+    return {"phone": contact.phone, "body": body, "kind": "digest", "priority": "bulk",
+            "dedup_key": f"digest:{manager_id}:{day.isoformat()}"}

@@ -1,0 +1,202 @@
+"""Quarantine records: cases, their daily health reports, and the queries the
+scheduled runs and the digest make. Functions take a session and never commit.
+
+A case is active on a day when its status is `active` and the day lies within its
+start and end dates (both included). Large runs page through cases by id (keyset
+pagination), a batch at a time, so no query holds every case in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.store.models import (
+    HealthReport,
+    OutboundMessage,
+    Phone,
+    QuarantineCase,
+    User,
+    Venue,
+    utcnow,
+)
+
+
+def _active(day: date):
+    return and_(QuarantineCase.status == "active", QuarantineCase.start_date <= day,
+                QuarantineCase.end_date >= day)
+
+
+def active_case(session: Session, phone: str, day: date) -> QuarantineCase | None:
+    """The phone's case active on `day`, if any (one query)."""
+    return session.scalar(select(QuarantineCase)
+                          .where(QuarantineCase.phone == phone, _active(day))
+                          .order_by(QuarantineCase.id.desc()).limit(1))
+
+
+def overlapping_case(session: Session, phone: str, start: date,
+                     end: date) -> QuarantineCase | None:
+    """An active case of the phone whose dates overlap [start, end]."""
+    return session.scalar(select(QuarantineCase)
+                          .where(QuarantineCase.phone == phone,
+                                 QuarantineCase.status == "active",
+                                 QuarantineCase.start_date <= end,
+                                 QuarantineCase.end_date >= start).limit(1))
+
+
+def venue_by_code(session: Session, code: str) -> Venue | None:
+    """The venue (facility) with this code."""
+    return session.scalar(select(Venue).where(Venue.code == code))
+
+
+def create_case(session: Session, **fields: Any) -> QuarantineCase:
+    """Write a new active case (flushed, so it has an id)."""
+    created = QuarantineCase(status="active", alert=False, **fields)
+    session.add(created)
+    session.flush()
+    return created
+
+
+def record_report(session: Session, case_id: int, day: date, *, symptoms: Sequence[int],
+                  temperature: float | None, danger: bool, channel: str,
+                  operator: str | None = None,
+                  now: datetime | None = None) -> tuple[HealthReport, bool]:
+    """Write the case's report for `day`, or amend the one already there (a later
+    report that day replaces its answers). Returns the report and whether it amended."""
+    moment = now or utcnow()
+    values = {"symptoms": list(symptoms), "temperature": temperature, "danger": danger,
+              "channel": channel, "operator": operator, "updated_at": moment}
+    for _ in range(2):  # a concurrent first report of the day wins the insert: amend it
+        existing = session.scalar(select(HealthReport)
+                                  .where(HealthReport.case_id == case_id,
+                                         HealthReport.report_date == day).with_for_update())
+        if existing is not None:
+            for name, value in values.items():
+                setattr(existing, name, value)
+            session.flush()
+            return existing, True
+        report = HealthReport(case_id=case_id, report_date=day, created_at=moment, **values)
+        try:
+            with session.begin_nested():
+                session.add(report)
+                session.flush()
+            return report, False
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not record the report")  # pragma: no cover - two races lost
+
+
+def mark_alert(session: Session, case_id: int) -> None:
+    """The case reported danger signs: it stands out until a manager clears it."""
+    session.execute(update(QuarantineCase).where(QuarantineCase.id == case_id)
+                    .values(alert=True, updated_at=utcnow()))
+
+
+def manager_contact(session: Session, manager_id: int) -> Row | None:
+    """A manager's phone and reply language (id, username, phone, language)."""
+    return session.execute(
+        select(User.id, User.username, User.phone,
+               func.coalesce(Phone.language, "vi").label("language"))
+        .outerjoin(Phone, Phone.number == User.phone).where(User.id == manager_id)).first()
+
+
+def _reported(day: date):
+    return exists().where(HealthReport.case_id == QuarantineCase.id,
+                          HealthReport.report_date == day)
+
+
+def reminder_batch(session: Session, day: date, after: int, limit: int,
+                   pending_key: tuple[str, str] | None = None) -> list[Row]:
+    """Active cases without a report on `day`, by id after `after`: (id, phone,
+    language, pending). Phones that opted out are left out. With `pending_key`
+    (prefix, suffix), `pending` says whether the outbox still holds the message whose
+    dedup key is prefix + id + suffix unsent (an earlier reminder still waiting)."""
+    pending = literal(False)
+    if pending_key:
+        key = (literal(pending_key[0]) + cast(QuarantineCase.id, String)
+               + literal(pending_key[1]))
+        pending = exists().where(OutboundMessage.dedup_key == key,
+                                 OutboundMessage.status == "queued")
+    return list(session.execute(
+        select(QuarantineCase.id, QuarantineCase.phone,
+               func.coalesce(Phone.language, "vi").label("language"), pending.label("pending"))
+        .outerjoin(Phone, Phone.number == QuarantineCase.phone)
+        .where(_active(day), QuarantineCase.id > after, ~_reported(day),
+               or_(Phone.opted_out.is_(None), Phone.opted_out.is_(False)))
+        .order_by(QuarantineCase.id).limit(limit)))
+
+
+def ending_batch(session: Session, day: date, after: int, limit: int) -> list[Row]:
+    """Active cases whose last day is `day`, by id after `after`: (id, phone, language)."""
+    return list(session.execute(
+        select(QuarantineCase.id, QuarantineCase.phone,
+               func.coalesce(Phone.language, "vi").label("language"))
+        .outerjoin(Phone, Phone.number == QuarantineCase.phone)
+        .where(QuarantineCase.status == "active", QuarantineCase.end_date == day,
+               QuarantineCase.id > after)
+        .order_by(QuarantineCase.id).limit(limit)))
+
+
+def close_ended(session: Session, day: date) -> int:
+    """Close the cases whose quarantine ended before `day`; how many were closed."""
+    return session.execute(update(QuarantineCase)
+                           .where(QuarantineCase.status == "active",
+                                  QuarantineCase.end_date < day)
+                           .values(status="closed", updated_at=utcnow())).rowcount
+
+
+def managers_batch(session: Session, day: date, after: int, limit: int) -> list[int]:
+    """Ids of managers with cases active on `day`, after `after`, in order."""
+    return list(session.scalars(select(QuarantineCase.manager_id).distinct()
+                                .where(_active(day), QuarantineCase.manager_id > after)
+                                .order_by(QuarantineCase.manager_id).limit(limit)))
+
+
+def _unwell(fever: float):
+    return or_(func.json_array_length(HealthReport.symptoms) > 0,
+               HealthReport.temperature >= fever, HealthReport.danger.is_(True))
+
+
+def digest_counts(session: Session, manager_id: int, day: date, fever: float) -> Row:
+    """(active, reported, unwell) for a manager's cases on `day`; one query."""
+    return session.execute(
+        select(func.count(QuarantineCase.id).label("active"),
+               func.count(HealthReport.id).label("reported"),
+               func.coalesce(func.sum(case((_unwell(fever), 1), else_=0)), 0).label("unwell"))
+        .outerjoin(HealthReport, and_(HealthReport.case_id == QuarantineCase.id,
+                                      HealthReport.report_date == day))
+        .where(QuarantineCase.manager_id == manager_id, _active(day))).one()
+
+
+def unwell_cases(session: Session, manager_id: int, day: date, fever: float,
+                 limit: int) -> list[Row]:
+    """A manager's cases that reported symptoms on `day`, danger signs first:
+    (id, full_name, phone, symptoms, temperature, danger)."""
+    return list(session.execute(
+        select(QuarantineCase.id, QuarantineCase.full_name, QuarantineCase.phone,
+               HealthReport.symptoms, HealthReport.temperature, HealthReport.danger)
+        .join(HealthReport, and_(HealthReport.case_id == QuarantineCase.id,
+                                 HealthReport.report_date == day))
+        .where(QuarantineCase.manager_id == manager_id, _active(day), _unwell(fever))
+        .order_by(HealthReport.danger.desc(), QuarantineCase.id).limit(limit)))
+
+
+def missing_cases(session: Session, manager_id: int, day: date, limit: int) -> list[Row]:
+    """A manager's cases without a report on `day`, those missing the most days
+    first: (id, full_name, phone, start_date, last_report)."""
+    last = (select(func.max(HealthReport.report_date))
+            .where(HealthReport.case_id == QuarantineCase.id).scalar_subquery())
+    # Never reported since the start is one day more missed than a last report on the
+    # start day: sorting by (last or start, has reported) gives most missed first.
+    return list(session.execute(
+        select(QuarantineCase.id, QuarantineCase.full_name, QuarantineCase.phone,
+               QuarantineCase.start_date, last.label("last_report"))
+        .where(QuarantineCase.manager_id == manager_id, _active(day), ~_reported(day))
+        .order_by(func.coalesce(last, QuarantineCase.start_date),
+                  case((last.is_(None), 0), else_=1), QuarantineCase.id).limit(limit)))

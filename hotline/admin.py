@@ -1,0 +1,127 @@
+"""Administrators: console users, API tokens of the records API, and the audit log."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, url_for
+from sqlalchemy import select
+
+from gateway.phones import InvalidPhone, normalise
+from gateway.store import tokens
+from gateway.store.models import User
+from hotline import accounts, audit
+from hotline.auth import requires
+from hotline.web import bp, page, t, unit
+
+USER_FIELDS = ("username", "display_name", "role", "phone", "venues", "password")
+
+
+def _users_page(status: int = 200, values: dict | None = None, errors: dict | None = None):
+    with unit() as db:
+        users = db.scalars(select(User).order_by(User.role, User.username)).all()
+        bound = {u.id: ", ".join(v.code for v in accounts.venues_of(db, u.id))
+                 for u in users if u.role == "venue_staff"}
+    return page("admin_users.html", status, users=users, bound=bound, roles=accounts.ROLES,
+                values=values or {"role": "operator"}, errors=errors or {})
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@requires("admin")
+def admin_users():
+    """Every user, and a form to create one."""
+    if request.method == "GET":
+        return _users_page()
+    values = {k: request.form.get(k, "").strip() for k in USER_FIELDS}
+    values["password"] = request.form.get("password", "")  # spaces are part of it
+    try:
+        with unit() as db:
+            made = accounts.create(db, username=values["username"], role=values["role"],
+                                   password=values["password"], phone=values["phone"],
+                                   venue_codes=tuple(values["venues"].replace(",", " ").split()),
+                                   display_name=values["display_name"])
+            name = made.username
+    except accounts.AccountError as error:
+        values["password"] = ""  # never sent back to the browser
+        return _users_page(400, values, {error.field: t(error.key, **error.vars)})
+    flash(t("admin.user_created", username=name), "success")
+    return redirect(url_for("hotline.admin_users"))
+
+
+@bp.post("/admin/users/<int:user_id>")
+@requires("admin")
+def admin_user_change(user_id: int):
+    """Deactivate, activate, unlock a user or set a new password."""
+    action = request.form.get("action", "")
+    try:
+        with unit() as db:
+            user = db.get(User, user_id)
+            if user is None:
+                return page("error.html", 404, message=t("error.not_found"))
+            if action == "deactivate" and user.id == g.user.id:
+                raise accounts.AccountError("action", "admin.not_yourself")
+            if action in ("deactivate", "activate"):
+                user.active = action == "activate"
+            elif action == "unlock":
+                accounts.unlock(user)
+            elif action == "password":
+                accounts.set_password(user, request.form.get("password", ""))
+            else:
+                raise accounts.AccountError("action", "error.required")
+            name = user.username
+    except accounts.AccountError as error:
+        flash(t(error.key, **error.vars), "error")
+        return redirect(url_for("hotline.admin_users"))
+    flash(t(f"admin.user_{action}", username=name), "success")
+    return redirect(url_for("hotline.admin_users"))
+
+
+@bp.route("/admin/tokens", methods=["GET", "POST"])
+@requires("admin")
+def admin_tokens():
+    """API tokens: create one (its secret is shown once), see them all."""
+    values, errors, secret, status = {"scopes": ["read"]}, {}, None, 200
+    if request.method == "POST":
+        values = {"name": request.form.get("name", "").strip(),
+                  "scopes": request.form.getlist("scopes")}
+        try:
+            with unit() as db:
+                _, secret = tokens.create(db, values["name"], tuple(values["scopes"]))
+        except tokens.TokenError as error:
+            errors, status = {"name": str(error)}, 400
+    with unit() as db:
+        listed = tokens.all_tokens(db)
+    return page("admin_tokens.html", status, tokens=listed, scopes=tokens.SCOPES,
+                values=values, errors=errors, secret=secret)
+
+
+@bp.post("/admin/tokens/revoke")
+@requires("admin")
+def admin_token_revoke():
+    """Revoke a token by name."""
+    name = request.form.get("name", "")
+    try:
+        with unit() as db:
+            tokens.revoke(db, name)
+    except tokens.TokenError as error:
+        flash(str(error), "error")
+    else:
+        flash(t("admin.token_revoked", name=name), "success")
+    return redirect(url_for("hotline.admin_tokens"))
+
+
+@bp.route("/admin/audit", methods=["GET", "POST"])
+@requires("admin")
+def admin_audit():
+    """The audit log, newest first; filtered by a phone given in the POST body."""
+    typed = request.form.get("phone", "").strip()
+    phone, errors = None, {}
+    if typed:
+        try:
+            phone = normalise(typed)
+        except InvalidPhone:
+            errors["phone"] = t("error.phone")
+    before = request.args.get("before", type=int)
+    with unit() as db:
+        entries = audit.latest(db, phone=phone, before=before) if not errors else []
+    older = entries[-1].id if len(entries) == audit.PAGE_SIZE and not phone else None
+    return page("audit.html", 400 if errors else 200, entries=entries, older=older,
+                values={"phone": typed}, errors=errors)

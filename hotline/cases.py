@@ -1,0 +1,126 @@
+"""Quarantine managers: their roster, enrolling a case, today's reports, alerts and
+non-reporters, and the evening digest. Enrolling and the digest are the quarantine
+service's own (`gateway.quarantine.enrol`, `gateway.quarantine.digest`); a manager
+sees only the cases they manage."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, g, redirect, request, url_for
+from sqlalchemy import select
+
+from gateway.flows.report import describe
+from gateway.phones import InvalidPhone, mask, normalise
+from gateway.quarantine import digest
+from gateway.quarantine.enrol import NAME_MAX, EnrolError, enrol
+from gateway.store.models import HealthReport, QuarantineCase
+from hotline import audit
+from hotline.auth import requires
+from hotline.web import bp, language, page, runtime, t, today, unit
+
+ROSTER_LIMIT = 500
+
+
+@bp.get("/roster")
+@requires("manager")
+def roster():
+    """The manager's active cases with today's report, alerts first."""
+    day = today()
+    with unit() as db:
+        rows = db.execute(
+            select(QuarantineCase, HealthReport)
+            .outerjoin(HealthReport, (HealthReport.case_id == QuarantineCase.id)
+                       & (HealthReport.report_date == day))
+            .where(QuarantineCase.manager_id == g.user.id, QuarantineCase.status == "active")
+            .order_by(QuarantineCase.alert.desc(), QuarantineCase.end_date,
+                      QuarantineCase.id).limit(ROSTER_LIMIT)).all()
+        audit.record(db, g.user, "roster.view", None, f"{len(rows)} active cases")
+    return page("roster.html", rows=rows, day=day, describe=_describe)
+
+
+def _describe(report: HealthReport | None) -> str:
+    if report is None:
+        return ""
+    return describe(tuple(report.symptoms or ()), report.temperature, language())
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+@bp.route("/roster/enrol", methods=["GET", "POST"])
+@requires("manager")
+def enrol_case():
+    """Enrol a person; the quarantine service texts them how to report."""
+    if request.method == "GET":
+        return page("enrol.html", values={"start": today().isoformat(), "kind": "home"},
+                    errors={})
+    values = {k: request.form.get(k, "").strip()
+              for k in ("phone", "name", "start", "end", "kind", "venue")}
+    errors, start, end = {}, _date(values["start"]), _date(values["end"])
+    try:
+        normalise(values["phone"])
+    except InvalidPhone:
+        errors["phone"] = t("error.phone") if values["phone"] else t("error.required")
+    if not 2 <= len(" ".join(values["name"].split())) <= NAME_MAX:
+        errors["name"] = t("error.name", max=NAME_MAX)
+    if start is None:
+        errors["start"] = t("error.date")
+    if end is None:
+        errors["end"] = t("error.date")
+    elif start is not None and end < start:
+        errors["end"] = t("error.end_before_start")
+    if values["kind"] not in ("home", "facility"):
+        errors["kind"] = t("error.required")
+    if not errors:
+        try:
+            case = enrol(runtime(), phone=values["phone"], name=values["name"],
+                         manager=g.user.username, start=start, end=end, kind=values["kind"],
+                         venue_code=values["venue"] or None, channel="hotline",
+                         operator=g.user.username)
+        except EnrolError as error:
+            errors["form"] = str(error)
+    if errors:
+        return page("enrol.html", 400, values=values, errors=errors)
+    with unit() as db:
+        audit.record(db, g.user, "case.enrol", case.phone, f"case {case.id}")
+    flash(t("roster.enrolled", name=case.full_name), "success")
+    return redirect(url_for("hotline.roster"))
+
+
+@bp.get("/roster/today")
+@requires("manager")
+def roster_today():
+    """Today's reports, alerts and non-reporters of the manager's cases."""
+    day = today()
+    with unit() as db:
+        reports = db.execute(
+            select(HealthReport, QuarantineCase)
+            .join(QuarantineCase, QuarantineCase.id == HealthReport.case_id)
+            .where(QuarantineCase.manager_id == g.user.id, HealthReport.report_date == day)
+            .order_by(HealthReport.danger.desc(), HealthReport.updated_at.desc())).all()
+        alerts = db.scalars(select(QuarantineCase).where(
+            QuarantineCase.manager_id == g.user.id, QuarantineCase.status == "active",
+            QuarantineCase.alert.is_(True)).order_by(QuarantineCase.id)).all()
+        data = digest.build(db, g.user.id, day)
+        audit.record(db, g.user, "reports.view", None, f"{day.isoformat()}")
+    return page("roster_today.html", day=day, reports=reports, alerts=alerts, data=data,
+                describe=_describe)
+
+
+@bp.get("/roster/digest")
+@requires("manager")
+def roster_digest():
+    """Today's digest: the counts and lists, and the SMS as it is sent at evening."""
+    day = today()
+    rt = runtime()
+    with unit() as db:
+        data = digest.build(db, g.user.id, day)
+        audit.record(db, g.user, "digest.view", None, day.isoformat())
+    sms = digest.text(data, language(), digest.console_pointer(rt, language()))
+    return page("digest.html", day=day, data=data, sms=sms, mask=mask,
+                describe=lambda p: describe(p.symptoms, p.temperature, language()))

@@ -1,0 +1,62 @@
+"""What every console page shares: the blueprint, the gateway's runtime, database
+units of work, the console language and page rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, current_app, g, render_template, session
+from sqlalchemy.orm import Session
+
+from gateway.runtime import Runtime
+from gateway.store.db import transaction
+from hotline.strings import STRINGS
+
+bp = Blueprint("hotline", __name__, url_prefix="/hotline", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+LANGUAGES = ("vi", "en")
+
+
+def runtime() -> Runtime:
+    """The gateway's connections."""
+    return current_app.extensions["gateway"]
+
+
+@contextmanager
+def unit() -> Iterator[Session]:
+    """One short transaction: commit on success, roll back on any error."""
+    with transaction(runtime().sessions) as db:
+        yield db
+
+
+def language() -> str:
+    """The console language chosen in this browser session (Vietnamese by default)."""
+    chosen = session.get("lang")
+    return chosen if chosen in LANGUAGES else "vi"
+
+
+def t(key: str, **variables: Any) -> str:
+    """The console text `key` in the session's language, variables filled in."""
+    vi, en = STRINGS[key]
+    return (en if language() == "en" else vi).format(**variables)
+
+
+def local(moment: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    """A moment in the gateway's local time ('' for none)."""
+    if moment is None:
+        return ""
+    return moment.astimezone(runtime().config.tz).strftime(fmt)
+
+
+def today() -> date:
+    """Today's date in the gateway's timezone."""
+    return datetime.now(runtime().config.tz).date()
+
+
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render a console page (the signed-in user, if any, is in `g.user`)."""
+    return render_template(f"hotline/{template}", user=g.get("user"), **context), status

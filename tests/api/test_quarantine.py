@@ -1,0 +1,136 @@
+"""Quarantine cases over the API: enrol (with the same welcome SMS as the CLI), list,
+read, extend or close, and the daily reports, whichever channel made them."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from gateway.quarantine.enrol import enrol
+from gateway.store import quarantine
+from gateway.store.db import transaction
+from gateway.store.models import OutboundMessage
+from tests.api.conftest import ME, OTHER, case_body, manager, venue
+
+
+def outbox(app) -> list[OutboundMessage]:
+    with app.extensions["gateway"].sessions() as session:
+        return list(session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
+
+
+def test_enrol_sends_the_same_welcome_sms_as_the_cli(app, api):
+    boss = manager(app)
+    made = api.post("/api/v1/quarantine-cases", case_body(boss, operator="ward-officer"))
+    assert made.status_code == 201, made.json
+    case = made.json
+    assert (case["phone"], case["manager"], case["status"], case["channel"]) == (
+        ME, boss, "active", "web")
+    assert case["operator"] == "ward-officer" and case["alert"] is False
+    start = date.fromisoformat(case["start_date"])
+    enrol(app.extensions["gateway"], phone=OTHER, name="Le Van C", manager=boss, start=start,
+          end=date.fromisoformat(case["end_date"]))
+    by_api, by_cli = outbox(app)
+    assert (by_api.phone, by_cli.phone) == (ME, OTHER)
+    assert by_api.body == by_cli.body
+    assert (by_api.kind, by_api.priority) == (by_cli.kind, by_cli.priority)
+    assert by_api.dedup_key == f"welcome:{case['id']}"
+
+
+def test_facility_cases_name_their_venue(app, api):
+    boss, site = manager(app), venue(api, name="Ky tuc xa", kind="other")
+    case = api.post("/api/v1/quarantine-cases", case_body(
+        boss, kind="facility", venue_code=site["code"])).json
+    assert (case["kind"], case["venue_code"]) == ("facility", site["code"])
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"manager": "nobody"}, "manager"),
+    ({"venue_code": "1234567"}, "venue_code"),
+    ({"kind": "hotel"}, "kind"),
+    ({"full_name": "X"}, "full_name"),
+    ({"end_date": "2020-01-01"}, "end_date"),
+    ({"start_date": "01/02/2026"}, "start_date"),
+    ({"phone": "hello"}, "phone"),
+])
+def test_invalid_enrolments(app, api, changes, field):
+    manager(app)
+    response = api.post("/api/v1/quarantine-cases", case_body("manager1", **changes))
+    assert response.status_code == 422, response.json
+    assert field in {e["field"] for e in response.json["errors"]}
+    assert outbox(app) == []
+
+
+def test_operators_are_not_managers(app, api):
+    from gateway.store import users
+    with transaction(app.extensions["gateway"].sessions) as session:
+        users.create(session, username="op", role="operator")
+    response = api.post("/api/v1/quarantine-cases", case_body("op"))
+    assert response.json["errors"][0] == {"field": "manager", "location": "json",
+                                          "reason": "not an active quarantine manager"}
+
+
+def test_a_second_active_case_in_the_same_dates_is_a_conflict(app, api):
+    boss = manager(app)
+    first = api.post("/api/v1/quarantine-cases", case_body(boss)).json
+    again = api.post("/api/v1/quarantine-cases", case_body(boss))
+    assert again.status_code == 409 and again.json["case_id"] == first["id"]
+    assert len(outbox(app)) == 1
+
+
+def test_extend_then_close(app, api):
+    case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
+    later = (date.fromisoformat(case["end_date"]) + timedelta(days=7)).isoformat()
+    extended = api.patch(f"/api/v1/quarantine-cases/{case['id']}", {"end_date": later})
+    assert extended.status_code == 200 and extended.json["end_date"] == later
+    closed = api.patch(f"/api/v1/quarantine-cases/{case['id']}", {"status": "closed"}).json
+    assert closed["status"] == "closed"
+    refused = api.patch(f"/api/v1/quarantine-cases/{case['id']}", {"end_date": later})
+    assert refused.status_code == 409
+    assert api.get(f"/api/v1/quarantine-cases/{case['id']}").json["status"] == "closed"
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    ({}, 422), ({"status": "active"}, 422), ({"end_date": "2000-01-01"}, 422),
+    ({"end_date": "soon"}, 422), ({"colour": "red"}, 422),
+])
+def test_invalid_changes(app, api, body, status):
+    case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
+    assert api.patch(f"/api/v1/quarantine-cases/{case['id']}", body).status_code == status
+
+
+def test_unknown_cases_are_404(api):
+    for case_id in ("999", str(2**40)):
+        assert api.get(f"/api/v1/quarantine-cases/{case_id}").status_code == 404
+        assert api.patch(f"/api/v1/quarantine-cases/{case_id}", {"status": "closed"}
+                         ).status_code == 404
+        assert api.get(f"/api/v1/quarantine-cases/{case_id}/reports").status_code == 404
+
+
+def test_list_cases_by_phone_status_and_manager(app, api):
+    boss, other_boss = manager(app), manager(app, "manager2")
+    mine = api.post("/api/v1/quarantine-cases", case_body(boss)).json
+    theirs = api.post("/api/v1/quarantine-cases", case_body(other_boss, phone=OTHER)).json
+    api.patch(f"/api/v1/quarantine-cases/{theirs['id']}", {"status": "closed"})
+
+    def ids(query):
+        return [c["id"] for c in api.get("/api/v1/quarantine-cases",
+                                         query_string=query).json["items"]]
+
+    assert ids({}) == [mine["id"], theirs["id"]]
+    assert ids({"phone": "0987654321"}) == [theirs["id"]]
+    assert ids({"status": "active"}) == [mine["id"]]
+    assert ids({"manager": "manager2"}) == [theirs["id"]]
+
+
+def test_daily_reports_from_any_channel(app, api):
+    case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
+    today = date.today()
+    with transaction(app.extensions["gateway"].sessions) as session:
+        quarantine.record_report(session, case["id"], today - timedelta(days=1), symptoms=[],
+                                 temperature=None, danger=False, channel="sms")
+        quarantine.record_report(session, case["id"], today, symptoms=[3], temperature=39.2,
+                                 danger=True, channel="hotline", operator="op1")
+    reports = api.get(f"/api/v1/quarantine-cases/{case['id']}/reports").json["items"]
+    assert [(r["channel"], r["operator"], r["danger"]) for r in reports] == [
+        ("sms", None, False), ("hotline", "op1", True)]
+    assert reports[1]["symptoms"] == [3] and reports[1]["temperature"] == 39.2

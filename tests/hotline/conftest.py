@@ -1,0 +1,116 @@
+"""Console tests run the production setup of the declaration tests (PostgreSQL, real
+Redis, Twilio played by the stand-in, a real RQ worker delivering the outbox), with a
+`Console` that signs in and posts forms with their CSRF token like a browser."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from gateway.store import venues
+from gateway.store.db import transaction
+from gateway.store.models import AuditEntry, User
+from hotline import accounts
+from tests.declare.conftest import Inbox, config, inbox  # noqa: F401 (fixtures)
+
+PASSWORD = "correct horse battery"
+CALLER = "+84912345678"
+VISITOR = "+84987654321"
+MANAGER_PHONE = "+84903000111"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_user(app, username: str, role: str, password: str = PASSWORD,
+              venue_codes: tuple[str, ...] = (), phone: str | None = None) -> int:
+    """Create a console user; its id."""
+    with transaction(app.extensions["gateway"].sessions) as session:
+        return accounts.create(session, username=username, role=role, password=password,
+                               venue_codes=venue_codes, phone=phone).id
+
+
+def make_venue(app, name: str = "Chợ Bến Thành") -> dict:
+    """Register a venue; its id, code and name."""
+    with transaction(app.extensions["gateway"].sessions) as session:
+        venue = venues.create(session, name=name, kind="market", province_code=79,
+                              province_name="Thành phố Hồ Chí Minh", street="Lê Lợi")
+        return {"id": venue.id, "code": venue.code, "name": venue.name}
+
+
+def user(app, username: str) -> User:
+    """A user as stored now."""
+    with app.extensions["gateway"].sessions() as session:
+        return session.scalar(select(User).where(User.username == username))
+
+
+def audit_entries(app) -> list[AuditEntry]:
+    """Every audit entry, oldest first."""
+    with app.extensions["gateway"].sessions() as session:
+        return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+class Console:
+    """A browser on the console: keeps cookies and the page's CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+        self.csrf: str | None = None
+
+    def get(self, path: str, **kwargs):
+        """GET a page (its CSRF token is kept for the next form)."""
+        return self._keep(self.client.get(path, **kwargs))
+
+    def post(self, path: str, data: dict | None = None, csrf: bool = True, **kwargs):
+        """POST a form, with the CSRF token of the session unless `csrf` is False."""
+        form = dict(data or {})
+        if csrf:
+            if self.csrf is None:
+                self.get("/hotline/login", follow_redirects=True)
+            form.setdefault("csrf_token", self.csrf)
+        return self._keep(self.client.post(path, data=form, **kwargs))
+
+    def login(self, username: str, password: str = PASSWORD):
+        """Sign in; the response (a redirect to the role's start page when it worked)."""
+        response = self.post("/hotline/login", {"username": username, "password": password})
+        self.csrf = None  # the session was renewed: so was its CSRF secret
+        return response
+
+    def _keep(self, response):
+        found = _TOKEN.search(response.get_data(as_text=True)) if response.mimetype == \
+            "text/html" else None
+        if found:
+            self.csrf = found.group(1)
+        return response
+
+
+@pytest.fixture
+def console(client) -> Console:
+    """A signed-out browser."""
+    return Console(client)
+
+
+@pytest.fixture
+def operator(app, client) -> Console:
+    """A browser signed in as an operator."""
+    make_user(app, "op1", "operator")
+    browser = Console(client)
+    assert browser.login("op1").status_code == 302
+    return browser
+
+
+@pytest.fixture
+def market(app) -> dict:
+    """A venue."""
+    return make_venue(app)
+
+
+def text(response) -> str:
+    """A page's text."""
+    return response.get_data(as_text=True)
+
+
+def days(n: int) -> date:
+    """Today plus n days (local)."""
+    return date.today() + timedelta(days=n)

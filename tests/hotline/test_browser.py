@@ -1,0 +1,190 @@
+"""The console in a real headless Chromium (Debian's, driven by Selenium) against the
+app served by a real WSGI server on 127.0.0.1: an operator's whole call with the OTP
+read from the Twilio stand-in, a venue staff check-in and a manager's roster.
+Screenshots go to test-artifacts/hotline/."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from gateway.quarantine.enrol import enrol
+from gateway.store import declarations
+from gateway.store.db import transaction
+from gateway.store.models import Declaration, Visit
+from tests.hotline.conftest import CALLER, MANAGER_PHONE, PASSWORD, VISITOR, days, make_user
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "hotline"
+WAIT_SECONDS = 15
+LAPTOP, PHONE = (1280, 860), (390, 844)
+CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync")
+
+
+@pytest.fixture
+def served(app) -> Iterator[str]:
+    """The app behind a real threaded WSGI server on an ephemeral port."""
+    # Plain http on loopback: a Secure cookie would not come back over it.
+    app.config["SESSION_COOKIE_SECURE"] = False
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def chrome(tmp_path) -> Iterator[webdriver.Chrome]:
+    """Headless Chromium with a fresh profile."""
+    options = webdriver.ChromeOptions()
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options.add_argument("--window-size={},{}".format(*LAPTOP))
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(WAIT_SECONDS)
+    yield driver
+    driver.quit()
+
+
+def wait(driver, css: str):
+    """The element once it is on the page (or a timeout error)."""
+    return WebDriverWait(driver, WAIT_SECONDS).until(
+        ready.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def shot(driver, name: str) -> Path:
+    """Save a screenshot of the whole page."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    width = driver.get_window_size()["width"]
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, max(height, 600))
+    driver.execute_script("window.scrollTo(0, 0)")
+    path = ARTIFACTS / f"{name}.png"
+    assert driver.save_screenshot(str(path))
+    return path
+
+
+def sign_in(driver, base: str, username: str) -> None:
+    driver.get(f"{base}/hotline/login")
+    wait(driver, "#username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "sign-in").click()
+    wait(driver, "#logout")
+
+
+def choose(driver, name: str, value: str) -> None:
+    driver.find_element(By.CSS_SELECTOR, f'input[name="{name}"][value="{value}"]').click()
+
+
+def test_an_operator_takes_a_call_and_reads_back_the_code(app, served, chrome, inbox):
+    make_user(app, "op1", "operator")
+    sign_in(chrome, served, "op1")
+    shot(chrome, "1-call-start")
+    chrome.find_element(By.ID, "phone").send_keys("0912 345 678")
+    chrome.find_element(By.ID, "send-code").click()
+    wait(chrome, "#code").send_keys(inbox.otp(CALLER))
+    chrome.find_element(By.ID, "verify").click()
+    wait(chrome, "#declare").click()
+    wait(chrome, "#name").send_keys("Nguyễn Văn An")
+    chrome.find_element(By.ID, "birth_year").send_keys("1985")
+    choose(chrome, "gender", "1")
+    chrome.find_element(By.ID, "id_number").send_keys("0")
+    chrome.find_element(By.ID, "insurance").send_keys("0")
+    Select(chrome.find_element(By.ID, "province")).select_by_value("1")
+    chrome.find_element(By.ID, "commune").send_keys("hoan ki")
+    # The type-ahead fills the datalist from the JSON endpoint.
+    suggestion = wait(chrome, '#commune-list option[value="Phường Hoàn Kiếm"]')
+    commune = chrome.find_element(By.ID, "commune")
+    commune.clear()
+    commune.send_keys(suggestion.get_attribute("value"))
+    chrome.find_element(By.ID, "street").send_keys("12 Hàng Bạc")
+    choose(chrome, "symptoms", "0")
+    choose(chrome, "contact", "2")
+    choose(chrome, "travel", "2")
+    shot(chrome, "2-declaration-form")
+    chrome.find_element(By.ID, "review").click()
+    wait(chrome, "#submit")
+    assert "Phường Hoàn Kiếm" in chrome.page_source
+    shot(chrome, "3-confirm")
+    chrome.find_element(By.ID, "submit").click()
+    shown = wait(chrome, "#declaration-code").text
+    shot(chrome, "4-declaration-code")
+    with app.extensions["gateway"].sessions() as session:
+        record = session.scalar(select(Declaration))
+    assert shown == record.code and (record.channel, record.operator) == ("hotline", "op1")
+    assert record.code in inbox.messages(CALLER)[-1]["body"]
+
+
+def test_a_form_error_in_the_browser_keeps_the_answers(app, served, chrome, inbox):
+    make_user(app, "op1", "operator")
+    sign_in(chrome, served, "op1")
+    chrome.find_element(By.ID, "phone").send_keys(CALLER)
+    chrome.find_element(By.ID, "send-code").click()
+    wait(chrome, "#code").send_keys(inbox.otp(CALLER))
+    chrome.find_element(By.ID, "verify").click()
+    wait(chrome, "#declare").click()
+    wait(chrome, "#name").send_keys("Trần Bình")
+    chrome.find_element(By.ID, "birth_year").send_keys("85")
+    chrome.find_element(By.ID, "review").click()
+    wait(chrome, "#birth_year-error")
+    assert chrome.find_element(By.ID, "name").get_attribute("value") == "Trần Bình"
+    assert "Năm sinh gồm 4 chữ số" in chrome.find_element(By.ID, "birth_year-error").text
+    shot(chrome, "5-form-errors")
+
+
+def test_venue_staff_check_a_visitor_in(app, served, chrome, inbox, market):
+    with transaction(app.extensions["gateway"].sessions) as session:
+        declarations.create(
+            session, valid_hours=24, declarer_phone=VISITOR, subject_phone=VISITOR,
+            full_name="Lê Thị Hoa", birth_year=1990, gender="female", province_code=1,
+            province_name="Thành phố Hà Nội", ward_code=1, ward_name="Phường Ba Đình",
+            street="1 Hùng Vương", symptoms=[], contact=False, travel=False, risk="low",
+            channel="sms", verification="otp", form_version="moh-2025.1")
+    make_user(app, "staff1", "venue_staff", venue_codes=(market["code"],))
+    sign_in(chrome, served, "staff1")
+    chrome.find_element(By.ID, "phone").send_keys("0987 654 321")
+    chrome.find_element(By.ID, "send-code").click()
+    wait(chrome, "#code").send_keys(inbox.otp(VISITOR))
+    chrome.find_element(By.ID, "verify").click()
+    flash = wait(chrome, "p.flash.success")
+    assert "Chợ Bến Thành" in flash.text
+    shot(chrome, "6-staff-checked-in")
+    chrome.get(f"{served}/hotline/staff/visitors")
+    assert "Lê Thị Hoa" in wait(chrome, "#visitors").text
+    shot(chrome, "7-staff-visitors")
+    with app.extensions["gateway"].sessions() as session:
+        visit = session.scalar(select(Visit))
+    assert (visit.phone, visit.operator) == (VISITOR, "staff1")
+
+
+def test_a_manager_sees_their_roster_on_a_phone(app, served, chrome):
+    make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
+    for phone, name in ((CALLER, "Trần Thị Bình"), (VISITOR, "Phạm Văn Cường")):
+        enrol(app.extensions["gateway"], phone=phone, name=name, manager="mgr1",
+              start=days(-1), end=days(12))
+    chrome.set_window_size(*PHONE)
+    sign_in(chrome, served, "mgr1")
+    roster = wait(chrome, "#roster").text
+    assert "Trần Thị Bình" in roster and "Phạm Văn Cường" in roster
+    shot(chrome, "8-manager-roster-phone")
+    chrome.find_element(By.CSS_SELECTOR, 'button[value="en"]').click()
+    assert WebDriverWait(chrome, WAIT_SECONDS).until(
+        ready.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Quarantine roster"))
+    shot(chrome, "9-manager-roster-english")

@@ -1,0 +1,114 @@
+"""Who may open what: every console route, for every role and for a signed-out
+browser, is allowed or denied as this table says. A route missing from the table
+fails the test, so a new page cannot arrive without deciding who may see it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hotline.conftest import Console, make_user, make_venue
+
+ANYONE = ("anonymous", "operator", "venue_staff", "manager", "admin")
+STAFF = ("operator", "venue_staff", "manager", "admin")
+DECLARERS = ("operator", "venue_staff")
+
+# (method, endpoint) → the roles allowed.
+TABLE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("GET", "hotline.home"): ANYONE,
+    ("GET", "hotline.login"): ANYONE,
+    ("POST", "hotline.login"): ANYONE,
+    ("POST", "hotline.logout"): ANYONE,
+    ("POST", "hotline.switch_language"): ANYONE,
+    ("GET", "hotline.static"): ANYONE,
+    ("GET", "hotline.call_start"): ("operator",),
+    ("POST", "hotline.call_start"): ("operator",),
+    ("GET", "hotline.call_code"): ("operator",),
+    ("POST", "hotline.call_code"): ("operator",),
+    ("POST", "hotline.call_resend"): DECLARERS,
+    ("POST", "hotline.call_end"): DECLARERS,
+    ("GET", "hotline.caller"): ("operator",),
+    ("GET", "hotline.caller_checkin"): ("operator",),
+    ("POST", "hotline.caller_checkin"): ("operator",),
+    ("GET", "hotline.caller_report"): ("operator",),
+    ("POST", "hotline.caller_report"): ("operator",),
+    ("GET", "hotline.declare_form"): DECLARERS,
+    ("POST", "hotline.declare_check"): DECLARERS,
+    ("GET", "hotline.declare_confirm"): DECLARERS,
+    ("POST", "hotline.declare_submit"): DECLARERS,
+    ("GET", "hotline.declare_done"): DECLARERS,
+    ("GET", "hotline.communes"): STAFF,
+    ("GET", "hotline.staff_home"): ("venue_staff",),
+    ("POST", "hotline.staff_home"): ("venue_staff",),
+    ("GET", "hotline.staff_code"): ("venue_staff",),
+    ("POST", "hotline.staff_code"): ("venue_staff",),
+    ("GET", "hotline.staff_visitors"): ("venue_staff",),
+    ("GET", "hotline.roster"): ("manager",),
+    ("GET", "hotline.roster_today"): ("manager",),
+    ("GET", "hotline.roster_digest"): ("manager",),
+    ("GET", "hotline.enrol_case"): ("manager",),
+    ("POST", "hotline.enrol_case"): ("manager",),
+    ("GET", "hotline.admin_users"): ("admin",),
+    ("POST", "hotline.admin_users"): ("admin",),
+    ("POST", "hotline.admin_user_change"): ("admin",),
+    ("GET", "hotline.admin_venues"): ("admin",),
+    ("POST", "hotline.admin_venues"): ("admin",),
+    ("GET", "hotline.venue_poster"): ("admin",),
+    ("GET", "hotline.venue_qr"): ("admin",),
+    ("GET", "hotline.admin_tokens"): ("admin",),
+    ("POST", "hotline.admin_tokens"): ("admin",),
+    ("POST", "hotline.admin_token_revoke"): ("admin",),
+    ("GET", "hotline.admin_audit"): ("admin",),
+    ("POST", "hotline.admin_audit"): ("admin",),
+}
+
+
+def routes(app) -> list[tuple[str, str, str]]:
+    """(method, endpoint, rule) of every console route."""
+    return sorted((method, rule.endpoint, rule.rule) for rule in app.url_map.iter_rules()
+                  if rule.endpoint.startswith("hotline.")
+                  for method in rule.methods - {"HEAD", "OPTIONS"})
+
+
+def test_the_table_covers_every_route(app):
+    assert {(m, e) for m, e, _ in routes(app)} == set(TABLE)
+
+
+def path_of(rule: str, venue_code: str, user_id: int) -> str:
+    return (rule.replace("<int:user_id>", str(user_id)).replace("<code>", venue_code)
+            .replace("<path:filename>", "console.css"))
+
+
+@pytest.mark.parametrize("role", ANYONE)
+def test_each_role_reaches_exactly_its_pages(app, role):
+    venue = make_venue(app)
+    admin_id = make_user(app, "someone", "admin")
+    browser = Console(app.test_client())
+    if role != "anonymous":
+        make_user(app, "me", role, venue_codes=(venue["code"],))
+        assert browser.login("me").status_code == 302
+    wrong = []
+    for method, endpoint, rule in routes(app):
+        if endpoint in ("hotline.logout", "hotline.login") and method == "POST":
+            continue  # would end this browser's session: checked below
+        path = path_of(rule, venue["code"], admin_id)
+        response = browser.get(path) if method == "GET" else browser.post(path, {})
+        location = response.headers.get("Location", "")
+        denied = response.status_code == 403 or location.endswith("/hotline/login")
+        if endpoint == "hotline.login" or endpoint == "hotline.home":
+            denied = response.status_code == 403
+        if denied == (role in TABLE[(method, endpoint)]):
+            wrong.append(f"{method} {path}: {response.status_code} {location}")
+    assert not wrong, "\n".join(wrong)
+    if role != "anonymous":
+        assert browser.get("/hotline/").status_code == 302
+        browser.post("/hotline/logout")
+        assert browser.get("/hotline/").headers["Location"].endswith("/hotline/login")
+
+
+def test_denied_pages_say_so_in_the_users_language(app):
+    make_user(app, "op1", "operator")
+    browser = Console(app.test_client())
+    browser.login("op1")
+    response = browser.get("/hotline/admin/users")
+    assert response.status_code == 403
+    assert "không được mở trang này" in response.get_data(as_text=True)
