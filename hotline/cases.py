@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
 from gateway.flows.report import describe
 from gateway.phones import InvalidPhone, mask, normalise
 from gateway.quarantine import digest
 from gateway.quarantine.enrol import NAME_MAX, EnrolError, enrol
+from gateway.store import quarantine as store
 from gateway.store.models import HealthReport, QuarantineCase
 from hotline import audit
 from hotline.auth import requires
@@ -89,6 +90,42 @@ def enrol_case():
     with unit() as db:
         audit.record(db, g.user, "case.enrol", case.phone, f"case {case.id}")
     flash(t("roster.enrolled", name=case.full_name), "success")
+    return redirect(url_for("hotline.roster"))
+
+
+@bp.post("/roster/case")
+@requires("manager")
+def change_case():
+    """Extend one of the manager's cases to a new last day, or close it."""
+    action, raw_id = request.form.get("action", ""), request.form.get("case", "")
+    end = _date(request.form.get("end", "")) if action == "extend" else None
+    with unit() as db:
+        case = db.scalar(select(QuarantineCase).where(
+            QuarantineCase.id == (int(raw_id) if raw_id.isdigit() else -1),
+            QuarantineCase.manager_id == g.user.id).with_for_update())
+        if case is None:
+            abort(404)
+        problem = None
+        if action not in ("extend", "close"):
+            problem = t("error.required")
+        elif action == "extend" and end is None:
+            problem = t("error.date")
+        else:
+            try:
+                store.change_case(case, end_date=end, close=action == "close")
+            except store.CaseChangeError as error:
+                problem = t("error.end_before_start" if error.reason == "before_start"
+                            else "roster.case_closed")
+        if problem:
+            flash(problem, "error")
+            return redirect(url_for("hotline.roster"))
+        audit.record(db, g.user, f"case.{action}", case.phone,
+                     f"case {case.id}" + (f" until {end.isoformat()}" if end else ""))
+        name = case.full_name
+    if action == "extend":
+        flash(t("roster.extended", name=name, end=end.strftime("%d/%m/%Y")), "success")
+    else:
+        flash(t("roster.closed", name=name), "success")
     return redirect(url_for("hotline.roster"))
 
 

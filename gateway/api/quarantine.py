@@ -194,13 +194,13 @@ def change_case(data: dict[str, Any], case_id: int) -> dict[str, Any]:
     """Change the end date of an active case (extend it), or close it."""
     db = session()
     case = _case(db, case_id, lock=True)
-    if case.status == "closed" and "end_date" in data:
-        raise Problem(409, "the case is closed", type="urn:gateway:problem:case-closed")
-    if "end_date" in data:
-        if data["end_date"] < case.start_date:
-            invalid("end_date", "must not be before the case's start_date")
-        case.end_date = data["end_date"]
-    if data.get("status") == "closed":
-        case.status = "closed"
+    try:
+        store.change_case(case, end_date=data.get("end_date"),
+                          close=data.get("status") == "closed")
+    except store.CaseChangeError as error:
+        if error.reason == "closed":
+            raise Problem(409, "the case is closed",
+                          type="urn:gateway:problem:case-closed") from None
+        invalid("end_date", "must not be before the case's start_date")
     db.flush()
     return records.present(db, "quarantine_case", [case])[0]

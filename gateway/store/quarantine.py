@@ -200,3 +200,24 @@ def missing_cases(session: Session, manager_id: int, day: date, limit: int) -> l
         .where(QuarantineCase.manager_id == manager_id, _active(day), ~_reported(day))
         .order_by(func.coalesce(last, QuarantineCase.start_date),
                   case((last.is_(None), 0), else_=1), QuarantineCase.id).limit(limit)))
+
+
+class CaseChangeError(ValueError):
+    """A change a case cannot take: `reason` is 'closed' or 'before_start'."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def change_case(case: QuarantineCase, *, end_date: date | None = None,
+                close: bool = False) -> None:
+    """Move an active case's last day (extend or shorten it), and/or close it."""
+    if end_date is not None:
+        if case.status == "closed":
+            raise CaseChangeError("closed")
+        if end_date < case.start_date:
+            raise CaseChangeError("before_start")
+        case.end_date = end_date
+    if close:
+        case.status = "closed"

@@ -111,3 +111,35 @@ def test_non_reporters_and_the_digest(app, inbox):
     digest = text(browser.get("/hotline/roster/digest"))
     assert "Cach ly" in digest and "Tran Thi Binh (3 ngay)" in digest
     assert [e.action for e in audit_entries(app)][-2:] == ["reports.view", "digest.view"]
+
+
+def test_a_manager_extends_then_closes_a_case(app):
+    browser = manager(app)
+    enrol(browser)
+    [case] = cases(app)
+    later = days(20)
+    response = browser.post("/hotline/roster/case", {"case": str(case.id), "action": "extend",
+                                                     "end": later.isoformat()})
+    assert response.headers["Location"].endswith("/hotline/roster")
+    assert cases(app)[0].end_date == later
+    assert f"đến {later.strftime('%d/%m/%Y')}" in text(browser.get("/hotline/roster"))
+    early = browser.post("/hotline/roster/case", {"case": str(case.id), "action": "extend",
+                                                  "end": days(-30).isoformat()})
+    assert early.status_code == 302 and cases(app)[0].end_date == later
+    assert "Ngày kết thúc trước ngày bắt đầu" in text(browser.get("/hotline/roster"))
+    browser.post("/hotline/roster/case", {"case": str(case.id), "action": "close"})
+    assert cases(app)[0].status == "closed"
+    roster = text(browser.get("/hotline/roster"))
+    assert "Đã kết thúc cách ly của Trần Thị Bình." in roster
+    assert "Không có ai đang cách ly." in roster  # the closed case left the roster
+    actions = [(e.action, e.phone) for e in audit_entries(app)]
+    assert ("case.extend", CALLER) in actions and ("case.close", CALLER) in actions
+
+
+def test_a_manager_cannot_change_another_managers_case(app):
+    enrol(manager(app, "mgr1"))
+    [case] = cases(app)
+    other = manager(app, "mgr2")
+    response = other.post("/hotline/roster/case", {"case": str(case.id), "action": "close"})
+    assert response.status_code == 404
+    assert cases(app)[0].status == "active"

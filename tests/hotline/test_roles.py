@@ -47,6 +47,7 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "hotline.roster_digest"): ("manager",),
     ("GET", "hotline.enrol_case"): ("manager",),
     ("POST", "hotline.enrol_case"): ("manager",),
+    ("POST", "hotline.change_case"): ("manager",),
     ("GET", "hotline.admin_users"): ("admin",),
     ("POST", "hotline.admin_users"): ("admin",),
     ("POST", "hotline.admin_user_change"): ("admin",),
