@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from bench import load, report
+from bench import fanout, load, report
 from bench.stack import Stack
 from gateway.store import venues
 
@@ -69,6 +69,8 @@ async def measure(args) -> dict:
                           "throughput": run.throughput(),
                           "ratio": run.throughput() / bare.throughput()})
         await asyncio.sleep(2)  # let the worker drain the last OTPs
+        correctness = report.verify(stack.database_url, runs, stack.standin)
+        fan_out = None if args.quick else fanout.measure(stack, stack.config())
         return {
             "machine": report.machine(),
             "config": f"gunicorn sync workers: {args.web}, RQ workers: {args.workers}, "
@@ -78,7 +80,7 @@ async def measure(args) -> dict:
                      "error_examples": main.timings.errors[:5]},
             "sweep": sweep, "scale_out": scale,
             "cpu_main": {k: cpu_end[k] - cpu_start.get(k, 0.0) for k in cpu_end},
-            "correctness": report.verify(stack.database_url, runs, stack.standin),
+            "correctness": correctness, "fan_out": fan_out,
         }
     finally:
         stack.down()
