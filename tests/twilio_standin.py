@@ -275,6 +275,9 @@ def _handler_for(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
         """Routes requests to the stand-in; answers JSON like Twilio."""
 
         protocol_version = "HTTP/1.1"  # keep-alive, as requests' Session expects
+        # Headers and body go out in separate writes; without TCP_NODELAY the body waits
+        # for the client's delayed ACK (40 ms a request), which is no real provider's.
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             match = _MESSAGES_PATH.match(urlsplit(self.path).path)
