@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway import addresses
-from gateway.flows.engine import Ask, Branch, Flow, FlowError, targets
+from gateway.flows.checks import targets
+from gateway.flows.engine import Ask, Branch, Flow, FlowError
 from gateway.flows.messages import CATALOGUE, render
 from gateway.flows.parsers import (
     Choice,

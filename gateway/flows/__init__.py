@@ -7,7 +7,8 @@ here with the command (keyword or menu entry) that opens it.
 from __future__ import annotations
 
 from gateway.flows import menu
-from gateway.flows.engine import Flow, check, message_keys
+from gateway.flows.checks import check, message_keys
+from gateway.flows.engine import Flow
 from gateway.flows.messages import CATALOGUE
 
 FLOWS: dict[str, Flow] = {}

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from gateway import flows
 from gateway.flows import engine
+from gateway.flows.checks import check
 from gateway.flows.engine import (
     Act,
     Ask,
@@ -24,7 +25,6 @@ from gateway.flows.engine import (
     Outcome,
     Say,
     State,
-    check,
 )
 from gateway.flows.parsers import Choice, FreeText, MultiSelect, Year, YesNo
 from gateway.flows.table import describe
