@@ -126,9 +126,11 @@ def twilio_status() -> Response:
     status = twilio.STATUS_MAP.get(form["MessageStatus"].strip().lower())
     if status is None:
         raise BadRequest(f"field 'MessageStatus' has unknown value {form['MessageStatus']!r}")
+    ref = request.args.get("m", "")
     with transaction(runtime().sessions) as session:
         known = messages.apply_status(session, form["MessageSid"].strip(), status,
-                                      form.get("ErrorCode") or None)
+                                      form.get("ErrorCode") or None,
+                                      int(ref) if ref.isdigit() else None)
     # An unknown SID (e.g. a TwiML reply) is acknowledged so Twilio does not retry.
     return text_response("ok\n" if known else "ignored: unknown MessageSid\n")
 

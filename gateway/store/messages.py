@@ -165,12 +165,21 @@ def provider_ids(session: Session, phone: str) -> set[str]:
 
 
 def apply_status(session: Session, provider_id: str, status: str,
-                 error_code: str | None) -> bool:
-    """Apply a provider's delivery report; statuses never move backwards.
-    Returns False when no outbound message has that provider id."""
+                 error_code: str | None, message_id: int | None = None) -> bool:
+    """Apply a provider's delivery report; statuses never move backwards. A report can
+    beat our own record of the provider id (the callback arrives before `mark_sent`
+    commits): `message_id`, carried in the callback URL, finds the message then.
+    Returns False when no outbound message matches."""
     message = session.scalar(select(OutboundMessage)
                              .where(OutboundMessage.provider_id == provider_id)
                              .with_for_update())
+    if message is None and message_id is not None:
+        message = session.scalar(select(OutboundMessage)
+                                 .where(OutboundMessage.id == message_id,
+                                        OutboundMessage.provider_id.is_(None))
+                                 .with_for_update())
+        if message is not None:
+            message.provider_id = provider_id
     if message is None:
         return False
     if STATUS_RANK[status] > STATUS_RANK.get(message.status, 0):

@@ -492,7 +492,7 @@ def test_backend_sends_through_messaging_service_with_status_callback(config, tw
     [request] = twilio_standin.requests
     assert request.auth == (ACCOUNT_SID, AUTH_TOKEN)
     assert request.form == {"To": PHONE, "Body": "Xin chao", "MessagingServiceSid": service,
-                            "StatusCallback": "https://gateway.example.org/sms/twilio/status"}
+                            "StatusCallback": "https://gateway.example.org/sms/twilio/status?m=1"}
     assert sid == twilio_standin.messages[0]["sid"] and backend.sender == service
 
 

@@ -94,6 +94,29 @@ def test_unknown_sid_is_acknowledged_and_changes_nothing(app, client):
     assert stored(app, message_id).status == "sent"
 
 
+def test_a_report_that_beats_our_record_of_the_sid_finds_its_message(app, client):
+    """The provider can call back before `mark_sent` commits the SID: the outbox id in
+    the callback URL finds the message, and the late `mark_sent` moves nothing back."""
+    sid = "SM" + uuid.uuid4().hex
+    with transaction(app.extensions["gateway"].sessions) as session:
+        message = messages.queue_outbound(session, phone="+84912345678", body="Ma OTP: 1",
+                                          kind="otp", priority="high")
+        assert messages.claim(session, message.id, "twilio", "+15005550006") is not None
+    form = {"MessageSid": sid, "MessageStatus": "delivered"}
+    response = client.post(f"{ROUTE}?m={message.id}", data=form)
+    assert response.get_data(as_text=True) == "ok\n"
+    assert (stored(app, message.id).status, stored(app, message.id).provider_id) == (
+        "delivered", sid)
+    with transaction(app.extensions["gateway"].sessions) as session:
+        messages.mark_sent(session, message.id, sid)
+    assert stored(app, message.id).status == "delivered"
+    # Another message's id in the URL cannot take over a message that has its SID.
+    other, other_sid = sent_message(app)
+    client.post(f"{ROUTE}?m={other}", data={"MessageSid": "SM" + uuid.uuid4().hex,
+                                            "MessageStatus": "failed"})
+    assert (stored(app, other).status, stored(app, other).provider_id) == ("sent", other_sid)
+
+
 THE_SID = object()  # stands for the SID of the test's message
 
 
