@@ -78,7 +78,7 @@ def test_otps_overtake_a_bulk_backlog_that_keeps_to_the_rate(app, workers, twili
     bulk = [r for r in requests if r.form["Body"].startswith("Nhac nho")]
     # The OTPs went out at once, while most of the backlog was still waiting.
     assert len(otps) == 3
-    assert max(r.received_at for r in otps) - otp_queued < 1.5
+    assert max(r.received_at for r in otps) - otp_queued < 3  # the backlog needs 4+ s
     assert sum(r.received_at > max(o.received_at for o in otps) for r in bulk) >= BULK // 2
     # Bulk never outpaced the bucket: after its burst, RATE a second.
     capacity, _ = throttle.shape(RATE)
@@ -108,9 +108,11 @@ def test_a_bulk_message_without_a_token_is_scheduled_not_held(app, twilio_standi
         assert throttle.take(rt.redis, SENDER, RATE, bulk=False) == 0.0
     [message_id] = queue_bulk(app, 1)
     worker = SimpleWorker([rt.queue("bulk")], connection=rt.redis)
-    started = time.monotonic()
     worker.work(burst=True)
-    assert time.monotonic() - started < 1  # the worker did not wait for the token
+    # The job ended at once, unsent ("throttled"), rather than waiting in the worker for
+    # a token; a copy of it waits in RQ's schedule instead.
+    [finished] = FinishedJobRegistry("bulk", connection=rt.redis).get_job_ids()
+    assert Job.fetch(finished, connection=rt.redis).return_value() == "throttled"
     [scheduled] = ScheduledJobRegistry("bulk", connection=rt.redis).get_job_ids()
     assert rt.redis.get(outbound.JOB_KEY.format(message_id)).decode() == scheduled
     assert outbound._has_live_job(rt, message_id)  # the sweeper leaves it alone
