@@ -167,8 +167,7 @@ def list_declarations(args: dict[str, Any]) -> dict[str, Any]:
     if "risk" in args:
         query = query.where(Declaration.risk == args["risk"])
     with current_app.extensions["gateway"].sessions() as db:
-        found = paging.page(list(db.scalars(query)), args["limit"])
-        found["items"] = records.present(db, "declaration", found["items"])
+        found = records.page(db, "declaration", query, args["limit"])
     return found
 
 

@@ -112,8 +112,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
         query = query.join(User, User.id == QuarantineCase.manager_id).where(
             User.username == args["manager"])
     with current_app.extensions["gateway"].sessions() as db:
-        found = paging.page(list(db.scalars(query)), args["limit"])
-        found["items"] = records.present(db, "quarantine_case", found["items"])
+        found = records.page(db, "quarantine_case", query, args["limit"])
     return found
 
 
@@ -138,8 +137,7 @@ def list_reports(args: dict[str, Any], case_id: int) -> dict[str, Any]:
         query = query.where(HealthReport.id > args["after"])
     with current_app.extensions["gateway"].sessions() as db:
         _case(db, case_id)
-        found = paging.page(list(db.scalars(query)), args["limit"])
-        found["items"] = records.present(db, "health_report", found["items"])
+        found = records.page(db, "health_report", query, args["limit"])
     return found
 
 

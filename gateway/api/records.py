@@ -12,6 +12,7 @@ import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.api import paging
 from gateway.store.events import MODELS
 from gateway.store.models import Declaration, User, Venue
 
@@ -176,3 +177,11 @@ def by_ids(session: Session, topic: str, ids: Iterable[int]) -> dict[int, dict[s
     model = MODELS[topic]
     rows = list(session.scalars(select(model).where(model.id.in_(set(ids)))))
     return {row["id"]: row for row in dump(session, topic, rows)}
+
+
+def page(db: Session, topic: str, query: Any, limit: int) -> dict[str, Any]:
+    """A page of `topic` records: the rows of `query` (ordered by id, fetching
+    limit + 1 to know whether more follow), presented, with the next page's cursor."""
+    found = paging.page(list(db.scalars(query)), limit)
+    found["items"] = present(db, topic, found["items"])
+    return found

@@ -102,8 +102,7 @@ def list_venues(args: dict[str, Any]) -> dict[str, Any]:
         if name in args:
             query = query.where(getattr(Venue, name) == args[name])
     with current_app.extensions["gateway"].sessions() as db:
-        found = paging.page(list(db.scalars(query)), args["limit"])
-        found["items"] = records.present(db, "venue", found["items"])
+        found = records.page(db, "venue", query, args["limit"])
     return found
 
 

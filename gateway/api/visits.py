@@ -98,8 +98,7 @@ def list_visits(args: dict[str, Any]) -> dict[str, Any]:
         if "venue" in args:
             venue = db.scalar(select(Venue.id).where(Venue.code == args["venue"]))
             query = query.where(Visit.venue_id == venue)
-        found = paging.page(list(db.scalars(query)), args["limit"])
-        found["items"] = records.present(db, "visit", found["items"])
+        found = records.page(db, "visit", query, args["limit"])
     return found
 
 
