@@ -164,3 +164,26 @@ def phone(client) -> Phone:
 def redis(app) -> Redis:
     """The app's Redis connection."""
     return app.extensions["gateway"].redis
+
+
+@pytest.fixture
+def install_flow(monkeypatch):
+    """`install_flow(flow, command, templates)`: register a test flow (opened by
+    `command`) and its templates for one test. The registry is put back by monkeypatch
+    (another flow may own the command), the templates are removed afterwards so the
+    catalogue checks never see them."""
+    from gateway import flows
+    from gateway.flows.messages import CATALOGUE, define
+    added: list[str] = []
+
+    def install(flow, command: str, templates=None) -> None:
+        if templates:
+            define({k: v for k, v in templates.items() if k not in CATALOGUE})
+            added.extend(templates)
+        monkeypatch.setitem(flows.FLOWS, flow.name, flow)
+        monkeypatch.setitem(flows.COMMAND_FLOWS, command, flow.name)
+        flows.register(flow, command=command)
+
+    yield install
+    for key in added:
+        CATALOGUE.pop(key, None)

@@ -20,9 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.serving import make_server
 
-from gateway import flows
 from gateway.flows.engine import Act, Ask, Branch, End, Flow
-from gateway.flows.messages import CATALOGUE, Template, define, render
+from gateway.flows.messages import Template, render
 from gateway.flows.parsers import FreeText, MultiSelect, Year
 from gateway.logs import JsonFormatter
 from gateway.outcomes import EFFECTS, OUTCOMES
@@ -61,25 +60,8 @@ TEMPLATES = {
 }
 
 
-def install(monkeypatch: pytest.MonkeyPatch, flow: Flow, command: str) -> None:
-    """Register `flow` for `command` for one test; monkeypatch puts back whatever the
-    registry held before (another flow may own the command by then)."""
-    monkeypatch.setitem(flows.FLOWS, flow.name, flow)
-    monkeypatch.setitem(flows.COMMAND_FLOWS, command, flow.name)
-    flows.register(flow, command=command)
-
-
-@pytest.fixture(autouse=True)
-def templates() -> Iterator[None]:
-    """The test flows' messages, removed afterwards so catalogue checks never see them."""
-    define(TEMPLATES)
-    yield
-    for key in TEMPLATES:
-        CATALOGUE.pop(key, None)
-
-
 @pytest.fixture
-def counter(monkeypatch) -> list[int]:
+def counter(monkeypatch, install_flow) -> list[int]:
     """The counting flow on KB; returns the values its effect has seen, in order."""
     seen: list[int] = []
 
@@ -88,7 +70,7 @@ def counter(monkeypatch) -> list[int]:
         return "ok", {"n": args["n"] + 1}
 
     monkeypatch.setitem(EFFECTS, "test.count", count)
-    install(monkeypatch, COUNTER, "declare")
+    install_flow(COUNTER, "declare", TEMPLATES)
     return seen
 
 
@@ -108,11 +90,11 @@ class Outcome:
 
 
 @pytest.fixture
-def survey(monkeypatch) -> Outcome:
+def survey(monkeypatch, install_flow) -> Outcome:
     """The survey flow on KB with a controllable outcome."""
     outcome = Outcome()
     monkeypatch.setitem(OUTCOMES, "test.env.record", outcome)
-    install(monkeypatch, SURVEY, "declare")
+    install_flow(SURVEY, "declare", TEMPLATES)
     return outcome
 
 

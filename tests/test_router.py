@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
 from gateway import create_app, flows
 from gateway.flows.engine import MAX_ATTEMPTS, Ask, End, Flow
-from gateway.flows.messages import CATALOGUE, Template, define, render
+from gateway.flows.messages import Template, render
 from gateway.flows.parsers import FreeText, Invalid, MultiSelect, Year, YesNo
 from gateway.outcomes import OUTCOMES
 from gateway.store.models import Phone as PhoneRow
@@ -42,22 +41,17 @@ TEMPLATES = {
 
 
 @pytest.fixture
-def recorded(monkeypatch) -> Iterator[list[dict]]:
-    """The survey flow opened by KB; yields the answers its outcome recorded."""
+def recorded(monkeypatch, install_flow) -> list[dict]:
+    """The survey flow opened by KB; the answers its outcome recorded."""
     records: list[dict] = []
 
     def record(_conversation, answers):
         records.append(dict(answers))
         return {"code": f"T{len(records)}"}
 
-    define(TEMPLATES)
     monkeypatch.setitem(OUTCOMES, "test.rt.record", record)
-    monkeypatch.setitem(flows.FLOWS, SURVEY.name, SURVEY)
-    monkeypatch.setitem(flows.COMMAND_FLOWS, "declare", SURVEY.name)
-    flows.register(SURVEY, command="declare")
-    yield records
-    for key in TEMPLATES:
-        CATALOGUE.pop(key, None)
+    install_flow(SURVEY, "declare", TEMPLATES)
+    return records
 
 
 def say(*keys: str | tuple[str, dict], language: str = "vi") -> str:
@@ -151,15 +145,9 @@ CONTACT_TEMPLATES = {
 
 
 @pytest.fixture
-def contact(monkeypatch) -> Iterator[None]:
+def contact(install_flow) -> None:
     """A yes/no question opened by KB."""
-    define(CONTACT_TEMPLATES)
-    monkeypatch.setitem(flows.FLOWS, CONTACT.name, CONTACT)
-    monkeypatch.setitem(flows.COMMAND_FLOWS, "declare", CONTACT.name)
-    flows.register(CONTACT, command="declare")
-    yield
-    for key in CONTACT_TEMPLATES:
-        CATALOGUE.pop(key, None)
+    install_flow(CONTACT, "declare", CONTACT_TEMPLATES)
 
 
 @pytest.mark.parametrize(("sent", "expected"), [

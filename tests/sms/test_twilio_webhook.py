@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from gateway import create_app, flows
+from gateway import create_app
 from gateway.flows.engine import Ask, End, Flow
-from gateway.flows.messages import CATALOGUE, Template, define, render
+from gateway.flows.messages import Template, render
 from gateway.flows.parsers import FreeText, Year
 from gateway.outcomes import OUTCOMES
 from gateway.store.models import InboundMessage
@@ -38,17 +38,12 @@ TEMPLATES = {"test.tw.name": Template("Ten?", "Name?"),
 
 
 @pytest.fixture
-def recorded(monkeypatch) -> Iterator[list[dict]]:
-    """A two-question flow opened by KB; yields what its outcome recorded."""
+def recorded(monkeypatch, install_flow) -> list[dict]:
+    """A two-question flow opened by KB; what its outcome recorded."""
     records: list[dict] = []
-    define(TEMPLATES)
     monkeypatch.setitem(OUTCOMES, "test.tw.record", lambda _c, answers: records.append(answers))
-    monkeypatch.setitem(flows.FLOWS, FLOW.name, FLOW)
-    monkeypatch.setitem(flows.COMMAND_FLOWS, "declare", FLOW.name)
-    flows.register(FLOW, command="declare")
-    yield records
-    for key in TEMPLATES:
-        CATALOGUE.pop(key, None)
+    install_flow(FLOW, "declare", TEMPLATES)
+    return records
 
 
 def without(name: str) -> dict[str, str]:

@@ -4,15 +4,13 @@ and what is refused and why."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
 from gateway import flows
 from gateway.flows import menu
 from gateway.flows.engine import Ask, End, Flow
-from gateway.flows.messages import CATALOGUE, Template, define, render
+from gateway.flows.messages import Template, render
 from gateway.flows.parsers import Choice, Invalid
 from gateway.sms import ussd
 from gateway.store.models import InboundMessage
@@ -42,16 +40,10 @@ TEMPLATES = {"test.ussd.place": Template(LONG_PROMPT, LONG_PROMPT, budget=400),
 
 
 @pytest.fixture
-def long_screens(monkeypatch) -> Iterator[None]:
+def long_screens(install_flow) -> None:
     """Menu entry 1 opens a flow whose question and one ending need several pages."""
     assert len(LONG_PROMPT) > 178 and len(LONG_END) > 178
-    define(TEMPLATES)
-    monkeypatch.setitem(flows.FLOWS, FLOW.name, FLOW)
-    monkeypatch.setitem(flows.COMMAND_FLOWS, "declare", FLOW.name)
-    flows.register(FLOW, command="declare")
-    yield
-    for key in TEMPLATES:
-        CATALOGUE.pop(key, None)
+    install_flow(FLOW, "declare", TEMPLATES)
 
 
 def post(client, text: str, session: str = "ATs1", number: str = NUMBER) -> str:
