@@ -21,7 +21,7 @@ from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
 from tests.declare.conftest import SENDER
 from tests.quarantine.conftest import runtime_of
-from tests.sms.test_outbound import Workers, wait_until
+from tests.sms.workers import Workers, wait_until
 
 RATE = 4.0
 BULK = 20
