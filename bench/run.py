@@ -18,6 +18,7 @@ from bench.stack import Stack
 from gateway.store import venues
 
 RESULTS = Path(__file__).parent / "results"
+PARTS = ("sweep", "scale", "fanout")  # the main run and its baselines always run
 
 
 def make_venue(database_url: str) -> str:
@@ -54,13 +55,13 @@ async def measure(args) -> dict:
         baseline = (before.throughput() + after.throughput()) / 2
         lives = sum(1 for made in main.expected.values() if made) / main.seconds
         sweep = []
-        for share in (0.25, 0.5, 0.75, 1.0):
+        for share in (0.25, 0.5, 0.75, 1.0) if "sweep" in args.parts else ():
             run = await load.open_loop(stack, venue, lives * share, args.seconds)
             runs.append(run)
             sweep.append({"share": share, "lives_per_second": lives * share,
                           **summary(run, baseline)})
         scale = []
-        for processes in (1, 2):
+        for processes in (1, 2) if "scale" in args.parts else ():
             stack.start_web(processes)
             bare = await load.bare(stack, args.phones, args.seconds)
             run = await load.closed_loop(stack, venue, args.phones, args.seconds)
@@ -70,7 +71,7 @@ async def measure(args) -> dict:
                           "ratio": run.throughput() / bare.throughput()})
         await asyncio.sleep(2)  # let the worker drain the last OTPs
         correctness = report.verify(stack.database_url, runs, stack.standin)
-        fan_out = None if args.quick else fanout.measure(stack, stack.config())
+        fan_out = fanout.measure(stack, stack.config()) if "fanout" in args.parts else None
         return {
             "machine": report.machine(),
             "config": f"gunicorn sync workers: {args.web}, RQ workers: {args.workers}, "
@@ -94,10 +95,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="length of each run")
     parser.add_argument("--web", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--workers", type=int, default=1, help="RQ worker processes")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"what to run after the main run, of {','.join(PARTS)}")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
+    args.parts = set(args.parts.split(",")) - {""}
+    if args.parts - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(args.parts - set(PARTS)))}")
     if args.quick:
         args.seconds, args.phones = 4, 8
+        args.parts.discard("fanout")
     results = asyncio.run(measure(args))
     path = report.write(results, args.out)
     print(path.read_text())

@@ -98,7 +98,7 @@ class Stack:
             try:
                 if requests.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still importing
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 

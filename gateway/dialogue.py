@@ -9,7 +9,6 @@ a polite reply and leaves the state as it was.
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 import traceback
@@ -28,8 +27,8 @@ from gateway.phones import mask, mask_in_text
 from gateway.runtime import Runtime
 from gateway.sms import outbound
 from gateway.store import dialogues, messages, phones
-from gateway.store.db import transaction
-from gateway.store.models import Phone
+from gateway.store.db import LostConnection, transaction
+from gateway.store.phones import TurnPhone
 
 log = logging.getLogger(__name__)
 MAX_EFFECTS_PER_TURN = 10  # a flow that loops through actions is a bug, not a dialogue
@@ -91,7 +90,7 @@ class Conversation:
     """What a channel's decision works with during one turn: the phone, its saved
     dialogue (a dict the decision may change), and the turn's database session."""
 
-    def __init__(self, runtime: Runtime, session: Session, inbound: Inbound, phone: Phone,
+    def __init__(self, runtime: Runtime, session: Session, inbound: Inbound, phone: TurnPhone,
                  saved: dict[str, Any]):
         self.runtime = runtime
         self.session = session
@@ -260,24 +259,17 @@ class _Done:
 
 def _turn(runtime: Runtime, inbound: Inbound, decide: Decide, saved: dict[str, Any],
           key: str) -> _Done:
-    language = "vi"
     try:
-        with transaction(runtime.sessions) as session:
-            # The log's unique key is the durable dedup: when Redis has forgotten a
-            # handled message (restart, eviction) the insert finds it before the flow
-            # runs, so its effects (an OTP sent, a counter bumped) never happen twice.
-            inbound_id = _record(session, inbound)
-            if inbound_id is None:
-                stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
-                reply = Reply.from_json(stored) if stored else _apology(language)
-                return _Done(reply, "duplicate", reply.to_json(), [])
-            phone = phones.get_or_create(session, inbound.phone)
-            language = phone.language
-            conversation = Conversation(runtime, session, inbound, phone, copy.deepcopy(saved))
-            reply = decide(conversation)
-            messages.set_reply(session, inbound_id, reply.to_json())
+        try:
+            reply, conversation = _transact(runtime, inbound, decide, saved)
+        except _Retry:
+            # The database restarted since this process last used the connection, and
+            # nothing has happened yet: once more, on a new one.
+            reply, conversation = _transact(runtime, inbound, decide, saved)
     except Exception:
-        return _failed(runtime, inbound, language)
+        return _failed(runtime, inbound)
+    if conversation is None:
+        return _Done(reply, "duplicate", reply.to_json(), [])
     conversation.committed()
     ttl = (runtime.config.ussd_session_seconds if inbound.channel == "ussd"
            else runtime.config.sms_dialogue_minutes * 60)
@@ -287,19 +279,48 @@ def _turn(runtime: Runtime, inbound: Inbound, decide: Decide, saved: dict[str, A
     return _Done(reply, "ok", reply.to_json(), saves)
 
 
+class _Retry(Exception):
+    """The turn's first statement met a dead connection: nothing has happened yet."""
+
+
+def _transact(runtime: Runtime, inbound: Inbound, decide: Decide,
+              saved: dict[str, Any]) -> tuple[Reply, Conversation | None]:
+    """The turn's one transaction: log the message, decide, write back the phone and
+    the reply. No conversation when the message was handled before (its reply then)."""
+    with transaction(runtime.sessions) as session:
+        # The log's unique key is the durable dedup: when Redis has forgotten a handled
+        # message (restart, eviction) the insert finds it before the flow runs, so its
+        # effects (an OTP sent, a counter bumped) never happen twice.
+        try:
+            inbound_id = _record(session, inbound)
+        except LostConnection as lost:
+            raise _Retry from lost
+        if inbound_id is None:
+            stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
+            return (Reply.from_json(stored) if stored else _apology("vi")), None
+        phone = phones.for_turn(session, inbound.phone)
+        conversation = Conversation(runtime, session, inbound, phone, saved)
+        reply = decide(conversation)
+        phones.save_turn(session, phone)
+        messages.set_reply(session, inbound_id, reply.to_json())
+    return reply, conversation
+
+
 def _apology(language: str) -> Reply:
     return Reply((render("dialogue.error", language),), end=True)
 
 
-def _failed(runtime: Runtime, inbound: Inbound, language: str) -> _Done:
-    """The polite answer to a turn that raised. Called from an `except` block: logs the
-    traceback, records the message with that answer, and leaves the saved dialogue as
-    it was, so the same question can be answered again."""
+def _failed(runtime: Runtime, inbound: Inbound) -> _Done:
+    """The polite answer (in the phone's language) to a turn that raised. Called from an
+    `except` block: logs the traceback, records the message with that answer, and
+    leaves the saved dialogue as it was, so the same question can be answered again."""
     log.exception("turn failed; state kept",
                   extra={"phone": mask(inbound.phone), "channel": inbound.channel})
-    reply = _apology(language)
+    reply = _apology("vi")
     try:
         with transaction(runtime.sessions) as session:
+            known = phones.find(session, inbound.phone)
+            reply = _apology(known.language if known else "vi")
             _record(session, inbound, reply)
     except Exception:
         # The phone still gets its answer; a retry of the message will run the turn

@@ -14,10 +14,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+from redis import Redis
+from redis.client import Pipeline
 from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -41,12 +43,16 @@ SENDING_GRACE = timedelta(minutes=5)    # a send in flight longer than this lost
 # RQ kills a job running longer than this, so a `sending` row older than SENDING_GRACE
 # can have no live worker (the HTTP timeouts of a send are far shorter).
 JOB_TIMEOUT = 60
-JOB_KEY = "sms:job:{}"                  # Redis: message id → id of its latest RQ job
+# Redis: message id → id of its latest RQ job, in hashes of JOB_BUCKET ids each (a
+# chunk's hundred pointers are then one command, not a hundred).
+JOBS_KEY = "sms:jobs:{}"
+JOB_BUCKET = 1000
 JOB_KEY_TTL = 8 * 24 * 3600             # outlives the job's failure_ttl
 FAILURE_TTL = 7 * 24 * 3600
 RESULT_TTL = 600
 MAX_HOLD = 5.0  # seconds an OTP or reply may wait in a worker for the sender's rate
-BULK_DESCRIPTION = "deliver"  # the message id is the job's argument; no text per job
+CHUNK = 100           # bulk messages per delivery job
+CHUNK_SECONDS = 1.0   # a bulk job hands the rest of its chunk back to the queue after this
 _LIVE_JOB = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 _backend: tuple[Config, Backend] | None = None
@@ -61,10 +67,6 @@ def backend(runtime: Runtime) -> Backend:
     return _backend[1]
 
 
-def _job_id(message_id: int) -> str:
-    return f"sms-{message_id}-{uuid4().hex[:8]}"
-
-
 def _retry() -> Retry:
     return Retry(max=MAX_ATTEMPTS - 1, interval=RETRY_INTERVALS)
 
@@ -72,39 +74,52 @@ def _retry() -> Retry:
 def enqueue(runtime: Runtime, message_id: int, priority: str, delay: float = 0) -> None:
     """Hand an outbox row to the workers (after the transaction that made it committed),
     at once or, with `delay`, that many seconds from now (RQ's scheduler)."""
-    job_id = _job_id(message_id)
-    # Remember the job first: a crash between the two leaves a pointer to no job, which
-    # the sweeper reads as lost, never the other way round.
-    runtime.redis.set(JOB_KEY.format(message_id), job_id, ex=JOB_KEY_TTL)
-    options = {"job_id": job_id, "retry": _retry(), "job_timeout": JOB_TIMEOUT,
-               "failure_ttl": FAILURE_TTL, "result_ttl": RESULT_TTL}
+    with runtime.redis.pipeline() as pipe:
+        _hand_over(runtime, pipe, deliver, [message_id], priority, delay)
+        pipe.execute()
+
+
+def enqueue_many(runtime: Runtime, message_ids: Sequence[int], priority: str) -> None:
+    """Hand many outbox rows to the workers, one `deliver_many` job per CHUNK of them,
+    in one Redis round trip (a pipeline, after the transaction that made them
+    committed). A job per message would make RQ's bookkeeping most of a bulk run."""
+    if not message_ids:
+        return
+    with runtime.redis.pipeline() as pipe:
+        for start in range(0, len(message_ids), CHUNK):
+            _hand_over(runtime, pipe, deliver_many, list(message_ids[start:start + CHUNK]),
+                       priority)
+        pipe.execute()
+
+
+def _hand_over(runtime: Runtime, pipe: Pipeline, job: Callable, message_ids: list[int],
+               priority: str, delay: float = 0) -> None:
+    """Queue `job` for the messages in `pipe`: each message first remembers the job (a
+    crash between the two leaves a pointer to no job, which the sweeper reads as lost,
+    never the other way round)."""
+    job_id = f"sms-{message_ids[0]}-{uuid4().hex[:8]}"
+    buckets: dict[int, list] = {}
+    for message_id in message_ids:
+        buckets.setdefault(message_id // JOB_BUCKET, []).extend((message_id, job_id))
+    for bucket, pairs in buckets.items():
+        pipe.hset(JOBS_KEY.format(bucket), items=pairs)
+        pipe.expire(JOBS_KEY.format(bucket), JOB_KEY_TTL)
+    arg = message_ids[0] if job is deliver else message_ids
     queue = runtime.queue(priority)
+    if not queue.is_async:  # the demo runs jobs inline: the pointers first, then the job
+        pipe.execute()
     if delay > 0:
         # RQ's schedule keeps whole seconds, cut down: round up, or the job would come
         # back before its place in line and only be scheduled again.
         due = datetime.fromtimestamp(math.ceil(time.time() + delay), UTC)
-        queue.enqueue_at(due, deliver, message_id, **options)
+        queue.enqueue_at(due, job, arg, job_id=job_id, retry=_retry(),
+                         job_timeout=JOB_TIMEOUT, failure_ttl=FAILURE_TTL,
+                         result_ttl=RESULT_TTL, description=job.__name__, pipeline=pipe)
     else:
-        queue.enqueue(deliver, message_id, **options)
-
-
-def enqueue_many(runtime: Runtime, message_ids: Sequence[int], priority: str) -> None:
-    """Hand many outbox rows to the workers in one Redis round trip (a pipeline, after
-    the transaction that made them committed)."""
-    if not message_ids:
-        return
-    jobs = []
-    retry = _retry()  # read by RQ into each job; one for the batch spares 1,000 objects
-    with runtime.redis.pipeline() as pipe:
-        for message_id in message_ids:
-            job_id = _job_id(message_id)
-            pipe.set(JOB_KEY.format(message_id), job_id, ex=JOB_KEY_TTL)
-            jobs.append(Queue.prepare_data(deliver, args=(message_id,), job_id=job_id,
-                                           retry=retry, timeout=JOB_TIMEOUT,
-                                           failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL,
-                                           description=BULK_DESCRIPTION))
-        runtime.queue(priority).enqueue_many(jobs, pipeline=pipe)
-        pipe.execute()
+        queue.enqueue_many([Queue.prepare_data(
+            job, args=(arg,), job_id=job_id, retry=_retry(), timeout=JOB_TIMEOUT,
+            failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL,
+            description=job.__name__)], pipeline=pipe)  # ids, not a text, per job
 
 
 def deliver(message_id: int) -> str:
@@ -116,17 +131,64 @@ def deliver(message_id: int) -> str:
     if not _rate_token(runtime, sender, message_id, job.origin if job else "high"):
         metrics.SENDS.labels(sender.name, "throttled").inc()
         return "throttled"
+    return _deliver(runtime, sender, message_id)
+
+
+def deliver_many(message_ids: list[int]) -> str:
+    """RQ job: send a chunk of bulk messages, in order. It never holds its worker: when
+    the sender's rate says wait, or after CHUNK_SECONDS (so OTPs and replies never wait
+    long behind bulk), the rest goes back to the queue as a new chunk; a message whose
+    send failed and may be retried gets a job of its own, with RQ's backoff."""
+    runtime = current()
+    sender = backend(runtime)
+    job = get_current_job()
+    priority = job.origin if job else "bulk"
+    started = time.monotonic()
+    for index, message_id in enumerate(message_ids):
+        rest = message_ids[index:]
+        if index and time.monotonic() - started > CHUNK_SECONDS:
+            _enqueue_rest(runtime, rest, priority)
+            return "handed on"
+        wait = _bulk_token(runtime, sender)
+        if wait > 0:
+            metrics.SENDS.labels(sender.name, "throttled").inc()
+            _enqueue_rest(runtime, rest, priority, wait)
+            return "throttled"
+        try:
+            _deliver(runtime, sender, message_id)
+        except SendError:  # queued again by _failed: its own job retries it later
+            enqueue(runtime, message_id, priority, delay=RETRY_INTERVALS[0])
+    return "sent"
+
+
+def _enqueue_rest(runtime: Runtime, message_ids: list[int], priority: str,
+                  delay: float = 0) -> None:
+    with runtime.redis.pipeline() as pipe:
+        _hand_over(runtime, pipe, deliver_many, message_ids, priority, delay)
+        pipe.execute()
+
+
+def _deliver(runtime: Runtime, sender: Backend, message_id: int) -> str:
+    """Claim one message, send it and record the result (raises a retryable
+    `SendError` once the row is queued again)."""
     with transaction(runtime.sessions) as session:
         message = messages.claim(session, message_id, sender.name, sender.sender)
         if message is None:
             return "not-queued"  # already sent, or another job has it
         outgoing = Outgoing(message.id, message.phone, message.body)
-        phone = phones.find(session, message.phone)
-        if message.kind not in ESSENTIAL_KINDS and phone is not None and phone.opted_out:
+        if message.kind not in ESSENTIAL_KINDS and phones.opted_out(session, message.phone):
             messages.mark_failed(session, message.id, None, "phone opted out", "suppressed")
             return "suppressed"
         attempts = message.attempts
     return _send(runtime, sender, outgoing, attempts)
+
+
+def _bulk_token(runtime: Runtime, sender: Backend) -> float:
+    """0 when a bulk message may go now, else how long until its place in line."""
+    if runtime.config.demo:
+        return 0.0
+    return throttle.take(runtime.redis, sender.sender or sender.name,
+                         runtime.config.sms_rate_per_second, bulk=True)
 
 
 def _rate_token(runtime: Runtime, sender: Backend, message_id: int, priority: str) -> bool:
@@ -215,21 +277,26 @@ def sweep() -> dict[str, int]:
 
 def _has_live_job(runtime: Runtime, message_id: int) -> bool:
     """Whether the message's latest job is still waiting to run (or just started)."""
-    job_id = runtime.redis.get(JOB_KEY.format(message_id))
+    job_id = job_of(runtime.redis, message_id)
     if job_id is None:
         return False
     try:
-        job = Job.fetch(job_id.decode() if isinstance(job_id, bytes) else job_id,
-                        connection=runtime.redis)
+        job = Job.fetch(job_id, connection=runtime.redis)
     except NoSuchJobError:
         return False
     status = job.get_status(refresh=False)
     if status in _LIVE_JOB:
         return True
-    # A started job claims its row within milliseconds; started long ago with the row
-    # still queued, its worker died before the claim.
+    # A started job claims its rows within about CHUNK_SECONDS; started long ago with
+    # the row still queued, its worker died before the claim.
     return (status == JobStatus.STARTED and job.started_at is not None
             and job.started_at > utcnow() - QUEUED_GRACE)
+
+
+def job_of(redis: Redis, message_id: int) -> str | None:
+    """The id of the latest job handed the message, if any."""
+    job_id = redis.hget(JOBS_KEY.format(message_id // JOB_BUCKET), message_id)
+    return job_id.decode() if isinstance(job_id, bytes) else job_id
 
 
 def _lookup(sender: Backend, message: OutboundMessage, known: set[str]) -> str | None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from gateway.store.models import InboundMessage, OutboundMessage, utcnow
+from gateway.store.db import Statement
+from gateway.store.models import OutboundMessage, utcnow
 from gateway.text import segments
 
 # Outbound lifecycle. A status only moves forward in this order; the last three are final.
@@ -20,34 +22,39 @@ STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2,
 FINAL = frozenset(s for s, rank in STATUS_RANK.items() if rank == 3)
 
 
+_LOG_INBOUND = Statement(
+    "INSERT INTO inbound_messages (channel, provider, provider_id, phone, recipient, body, "
+    "reply, received_at) VALUES (:channel, :provider, :provider_id, :phone, :recipient, "
+    ":body, :reply, :received_at) ON CONFLICT (provider, provider_id) DO NOTHING RETURNING id")
+_SET_REPLY = Statement("UPDATE inbound_messages SET reply = :reply WHERE id = :id")
+_STORED_REPLY = Statement("SELECT reply FROM inbound_messages "
+                          "WHERE provider = :provider AND provider_id = :provider_id")
+
+
 def record_inbound(session: Session, *, channel: str, provider: str, provider_id: str,
                    phone: str, recipient: str, body: str,
                    reply: dict[str, Any] | None = None) -> int | None:
     """Log an inbound message (with its reply, or an empty one to fill in with
     `set_reply`). Returns its id, or None when the provider message is logged already:
     the unique key is the durable dedup, and a concurrent twin's insert waits for it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.execute(
-        dialect.insert(InboundMessage)
-        .values(channel=channel, provider=provider, provider_id=provider_id, phone=phone,
-                recipient=recipient, body=body,
-                reply=json.dumps(reply) if reply is not None else "", received_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["provider", "provider_id"])
-        .returning(InboundMessage.id))
-    return inserted.scalar()
+    row = _LOG_INBOUND.run(session, {
+        "channel": channel, "provider": provider, "provider_id": provider_id, "phone": phone,
+        "recipient": recipient, "body": body,
+        "reply": json.dumps(reply) if reply is not None else "", "received_at": utcnow()
+    }).fetchone()
+    return row[0] if row else None
 
 
 def set_reply(session: Session, inbound_id: int, reply: dict[str, Any]) -> None:
     """Store the reply given to a logged inbound message."""
-    session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
-                    .values(reply=json.dumps(reply)))
+    _SET_REPLY.run(session, {"reply": json.dumps(reply), "id": inbound_id})
 
 
 def stored_reply(session: Session, provider: str, provider_id: str) -> dict[str, Any] | None:
     """The reply logged for an already-handled provider message."""
-    raw = session.scalar(select(InboundMessage.reply).where(
-        InboundMessage.provider == provider, InboundMessage.provider_id == provider_id))
-    return json.loads(raw) if raw else None
+    row = _STORED_REPLY.run(session, {"provider": provider,
+                                      "provider_id": provider_id}).fetchone()
+    return json.loads(row[0]) if row and row[0] else None
 
 
 def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priority: str,
@@ -78,8 +85,8 @@ def queue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]
     if session.get_bind().dialect.name == "postgresql":
         # Columns as arrays: a short statement whatever the batch size, parsed once.
         columns = {name: [row[name] for row in rows] for name in _BULK_COLUMNS}
-        return list(session.scalars(_PG_BULK_INSERT, {
-            **columns, "segments": [counted[body] for body in columns["body"]], "now": now}))
+        return [row[0] for row in _PG_BULK_INSERT.run(session, {
+            **columns, "segments": [counted[body] for body in columns["body"]], "now": now})]
     table = OutboundMessage.__table__
     statement = (sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"])
                  .returning(table.c.id))
@@ -90,26 +97,46 @@ def queue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]
 
 
 _BULK_COLUMNS = ("phone", "body", "kind", "priority", "dedup_key")
-_PG_BULK_INSERT = text(
+# Binary parameters: dumping 5,000 strings as text arrays (quoting each) would cost the
+# client more than the insert costs the server.
+_PG_BULK_INSERT = Statement(
     "INSERT INTO outbound_messages (phone, body, kind, priority, dedup_key, segments, status, "
     "attempts, backend, sender, created_at, updated_at) "
     "SELECT phone, body, kind, priority, dedup_key, segments, 'queued', 0, '', '', :now, :now "
     "FROM unnest(CAST(:phone AS text[]), CAST(:body AS text[]), CAST(:kind AS text[]), "
     "CAST(:priority AS text[]), CAST(:dedup_key AS text[]), CAST(:segments AS int[])) "
     "AS t(phone, body, kind, priority, dedup_key, segments) "
-    "ON CONFLICT (dedup_key) DO NOTHING RETURNING id")
+    "ON CONFLICT (dedup_key) DO NOTHING RETURNING id", binary=True)
 
 
-def claim(session: Session, message_id: int, backend: str, sender: str) -> OutboundMessage | None:
+@dataclass(frozen=True)
+class Claimed:
+    """A message a worker has taken for sending."""
+
+    id: int
+    phone: str
+    body: str
+    kind: str
+    attempts: int
+    claimed_at: datetime
+
+
+_CLAIM = Statement(
+    "UPDATE outbound_messages SET status = 'sending', claimed_at = :now, updated_at = :now, "
+    "backend = :backend, sender = :sender, attempts = attempts + 1 "
+    "WHERE id = :id AND status = 'queued' RETURNING id, phone, body, kind, attempts")
+_MARK_SENT = Statement(
+    "UPDATE outbound_messages SET status = 'sent', provider_id = :provider_id, sent_at = :now, "
+    "updated_at = :now, error_code = NULL, error_message = NULL "
+    "WHERE id = :id AND status IN ('queued', 'sending')")
+
+
+def claim(session: Session, message_id: int, backend: str, sender: str) -> Claimed | None:
     """Take a queued message for sending (atomically: only one worker wins)."""
     now = utcnow()
-    claimed = session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.id == message_id, OutboundMessage.status == "queued")
-        .values(status="sending", claimed_at=now, updated_at=now, backend=backend, sender=sender,
-                attempts=OutboundMessage.attempts + 1)
-    ).rowcount
-    return session.get(OutboundMessage, message_id) if claimed else None
+    row = _CLAIM.run(session, {"id": message_id, "now": now, "backend": backend,
+                               "sender": sender}).fetchone()
+    return Claimed(*row, claimed_at=now) if row else None
 
 
 def mark_sent(session: Session, message_id: int, provider_id: str | None) -> bool:
@@ -117,14 +144,8 @@ def mark_sent(session: Session, message_id: int, provider_id: str | None) -> boo
     the queue by the sweeper meanwhile, whose new job must then not send it again) moves
     to `sent`: a status a delivery report already advanced is kept. Returns whether the
     row changed."""
-    now = utcnow()
-    return session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.id == message_id,
-               OutboundMessage.status.in_(("queued", "sending")))
-        .values(status="sent", provider_id=provider_id, sent_at=now, updated_at=now,
-                error_code=None, error_message=None)
-    ).rowcount > 0
+    return _MARK_SENT.run(session, {"id": message_id, "provider_id": provider_id,
+                                    "now": utcnow()}).rowcount > 0
 
 
 def mark_failed(session: Session, message_id: int, code: str | None, reason: str,

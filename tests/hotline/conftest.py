@@ -10,6 +10,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from gateway import quarantine
+from gateway.config import Config
 from gateway.store import venues
 from gateway.store.db import transaction
 from gateway.store.models import AuditEntry, User
@@ -112,5 +114,5 @@ def text(response) -> str:
 
 
 def days(n: int) -> date:
-    """Today plus n days (local)."""
-    return date.today() + timedelta(days=n)
+    """Today plus n days, in the gateway's timezone (from 17:00 UTC, Hanoi's tomorrow)."""
+    return quarantine.today(Config().tz) + timedelta(days=n)
