@@ -101,6 +101,7 @@ class Conversation:
         # (key, copy, ttl) of the unfinished-form copy to save (an empty copy deletes it),
         # written with the dialogue once the turn commits.
         self.unfinished_save: tuple[str, dict[str, Any], int] | None = None
+        self._parsed: tuple[Any, State | None] = (None, None)  # (saved JSON, its State)
 
     @property
     def language(self) -> str:
@@ -116,7 +117,9 @@ class Conversation:
         # failing on every message until the state expires.
         if not data or data["node"] not in getattr(flows.FLOWS.get(data["flow"]), "nodes", {}):
             return None
-        return State.from_json(data)
+        if self._parsed[0] is not data:  # parsed once per saved value, not per look
+            self._parsed = (data, State.from_json(data))
+        return self._parsed[1]
 
     @state.setter
     def state(self, state: State | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -20,6 +21,7 @@ class InvalidPhone(ValueError):
     """The text is not a valid mobile number."""
 
 
+@functools.lru_cache(maxsize=65536)  # one phone's messages arrive again and again
 def normalise(raw: str | None, region: str = DEFAULT_REGION) -> str:
     """E.164 form of a mobile number: '0912.345.678' → '+84912345678'.
 

@@ -50,3 +50,42 @@ def test_timestamps_come_back_timezone_aware_on_both_engines(app, demo_app):
             phone = phones.find(session, "+84912345678")
             assert phone.verified_until.tzinfo is not None
             assert abs(phone.verified_until - utcnow()) < timedelta(minutes=1)
+
+
+def test_a_turn_reads_the_phone_once_and_writes_back_only_a_change(app, demo_app):
+    for application in (app, demo_app):  # raw statements: both engines, both paramstyles
+        sessions = application.extensions["gateway"].sessions
+        with transaction(sessions) as session:
+            created = phones.for_turn(session, "+84912345678")  # first contact makes it
+            assert (created.language, created.opted_out, created.verified_until) == (
+                "vi", False, None)
+            phones.save_turn(session, created)  # unchanged: nothing written
+        with sessions() as session:
+            before = phones.find(session, "+84912345678").updated_at
+        until = utcnow() + timedelta(hours=24)
+        with transaction(sessions) as session:
+            phone = phones.for_turn(session, "+84912345678")
+            assert phone.id == created.id and not phone.changed
+            phone.language, phone.verified_until = "en", until
+            assert phone.changed
+            phones.save_turn(session, phone)
+        with transaction(sessions) as session:
+            again = phones.for_turn(session, "+84912345678")
+            assert (again.language, again.verified_until) == ("en", until)
+            assert again.verified_until.tzinfo is not None
+            assert phones.is_verified(again)
+            stored = phones.find(session, "+84912345678")
+            assert (stored.language, stored.verified_until) == ("en", until)
+            assert stored.updated_at > before
+
+
+def test_concurrent_first_turns_of_a_number_share_one_row(app):
+    sessions = app.extensions["gateway"].sessions
+
+    def first_turn(_):
+        with transaction(sessions) as session:
+            return phones.for_turn(session, "+84987654321").id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = set(pool.map(first_turn, range(16)))
+    assert len(ids) == 1
