@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from bench.phones import Phone, Timings, Unexpected
-from bench.scenarios import LIVES
+from bench.scenarios import LIVES, number_for
 
 BARE_BODY = {"From": "+84912345678", "To": "1022", "Body": "KB", "MessageSid": "SM" + "0" * 32,
              "AccountSid": "AC" + "0" * 32, "NumMedia": "0", "SmsStatus": "received"}
@@ -32,19 +32,12 @@ class Run:
         return turns / self.seconds
 
 
-_numbers = itertools.count()
-
-
-def next_number() -> str:
-    """A fresh valid Vietnamese mobile number for a new virtual phone."""
-    return f"+8491{next(_numbers) % 10_000_000:07d}"
-
-
 async def _life(http, stack, venue: str, run: Run, index: int) -> None:
-    phone = Phone(http, stack.base_url, next_number(), run.timings, stack.standin)
+    kind, conversations = LIVES[index % len(LIVES)]
+    phone = Phone(http, stack.base_url, number_for(kind), run.timings, stack.standin)
     made = run.expected.setdefault(phone.number, Counter())
     try:
-        for conversation in LIVES[index % len(LIVES)]:
+        for conversation in conversations:
             await conversation(phone, venue, made)
     except (TimeoutError, Unexpected, aiohttp.ClientError) as error:
         run.timings.errors.append(str(error) or type(error).__name__)

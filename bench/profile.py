@@ -1,16 +1,21 @@
-"""Profile SMS turns in-process (pyinstrument): `python -m bench.profile [turns]`.
+"""Where a turn's time goes, in-process: `python -m bench.profile [declarations]`.
 
-Runs whole SMS declarations through the real app (PostgreSQL, Redis) with Flask's
-test client and prints where a turn's time goes."""
+Runs whole SMS declarations (signed webhooks, OTP read from the outbox) through the
+real app on PostgreSQL and Redis with Flask's test client: first the CPU time of a turn
+against a request to the bare endpoint (no profiler), then a pyinstrument profile of
+the same turns."""
 
 from __future__ import annotations
 
 import re
 import sys
+import time
 import uuid
 
 import psycopg
 from pyinstrument import Profiler
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from bench.scenarios import FORM
 from bench.stack import PG_ADMIN, REDIS_URL
@@ -18,26 +23,45 @@ from gateway import create_app
 from gateway.config import Config
 from gateway.store import schema
 from gateway.store.models import OutboundMessage
-from tests.twilio_standin import ACCOUNT_SID
+from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN
+
+SIGNER = RequestValidator(AUTH_TOKEN)
+BARE_REQUESTS = 2000
 
 
-def declare(client, sessions, number: str) -> None:
-    """One whole SMS declaration (the OTP read from the outbox table)."""
+def post(client, path: str, form: dict[str, str]) -> str:
+    """A signed webhook request; the answer's text."""
+    signature = SIGNER.compute_signature(f"http://localhost{path}", form)
+    return client.post(path, data=form,
+                       headers={"X-Twilio-Signature": signature}).get_data(as_text=True)
+
+
+def declare(client, sessions, number: str) -> int:
+    """One whole SMS declaration (the OTP read from the outbox table); its turns."""
     def sms(body: str) -> str:
-        response = client.post("/sms/twilio", data={"From": number, "To": "1022", "Body": body,
-                                                    "MessageSid": "SM" + uuid.uuid4().hex})
-        return response.get_data(as_text=True)
+        return post(client, "/sms/twilio", {"From": number, "To": "1022", "Body": body,
+                                            "MessageSid": "SM" + uuid.uuid4().hex})
     sms("KB")
     with sessions() as session:
-        body = session.query(OutboundMessage.body).filter_by(phone=number).one()[0]
+        body = session.scalars(select(OutboundMessage.body).where(
+            OutboundMessage.phone == number).order_by(OutboundMessage.id.desc())).first()
     sms(re.search(r"\d{6}", body).group(0))
     for text, _ in FORM:
         sms(text)
     sms("1")
+    return len(FORM) + 3
+
+
+def cpu_ms(work, count: int) -> float:
+    """CPU milliseconds per unit of `work()` (which returns how many units it did)."""
+    started, units = time.process_time(), 0
+    for _ in range(count):
+        units += work()
+    return 1000 * (time.process_time() - started) / units
 
 
 def main() -> None:
-    """Profile `turns` declarations' worth of turns."""
+    """Measure, then profile, `declarations` declarations' worth of turns."""
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     name = f"gwprof_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
@@ -46,20 +70,29 @@ def main() -> None:
     schema.upgrade(url)
     app = create_app(Config(database_url=url, redis_url=REDIS_URL, secret_key="x",
                             sms_backend="outbox", twilio_account_sid=ACCOUNT_SID,
-                            log_level="WARNING"))
+                            twilio_auth_token=AUTH_TOKEN, bench_endpoint=True,
+                            otp_global_per_minute=100_000, log_level="WARNING"))
     runtime = app.extensions["gateway"]
     runtime.redis.flushdb()
     client = app.test_client()
-    declare(client, runtime.sessions, "+84919999999")  # warm-up
-    profiler = Profiler(interval=0.0005)
-    profiler.start()
-    for n in range(count):
-        declare(client, runtime.sessions, f"+8491{n:07d}")
-    profiler.stop()
-    print(profiler.output_text(unicode=False, color=False, show_all=False))
-    runtime.engine.dispose()
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    numbers = (f"+8491{n:07d}" for n in range(10_000_000))
+    try:
+        declare(client, runtime.sessions, next(numbers))  # warm-up
+        bare_form = {"From": "+84912345678", "To": "1022", "Body": "KB", "MessageSid": "SM0"}
+        bare = cpu_ms(lambda: post(client, "/bench/bare", bare_form) and 1, BARE_REQUESTS)
+        turn = cpu_ms(lambda: declare(client, runtime.sessions, next(numbers)), count)
+        print(f"CPU per request, in this process: bare {bare:.2f} ms, SMS turn {turn:.2f} ms "
+              f"({bare / turn:.2f} of a turn)\n")
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(count):
+            declare(client, runtime.sessions, next(numbers))
+        profiler.stop()
+        print(profiler.output_text(unicode=False, color=False, show_all=False))
+    finally:
+        runtime.engine.dispose()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -13,7 +13,13 @@ import psutil
 from sqlalchemy import create_engine, func, select
 
 from bench.load import Run
-from gateway.store.models import Declaration, OutboundMessage, Visit
+from gateway.store.models import (
+    Declaration,
+    HealthReport,
+    OutboundMessage,
+    QuarantineCase,
+    Visit,
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -37,8 +43,9 @@ def all_turns(run: Run) -> list[float]:
 
 
 def verify(database_url: str, runs: list[Run], standin) -> dict[str, object]:
-    """Every conversation left exactly the records it should: declarations and visits
-    per phone, every outbound message sent once."""
+    """Every conversation left exactly the records it should: declarations, visits and
+    health reports per phone, an alert per danger sign reported, every outbound message
+    sent, none of them twice."""
     expected: dict[str, Counter] = {}
     for run in runs:
         for phone, made in run.expected.items():
@@ -49,16 +56,34 @@ def verify(database_url: str, runs: list[Run], standin) -> dict[str, object]:
                                    .group_by(Declaration.subject_phone)).all())
         visited = dict(db.execute(select(Visit.phone, func.count())
                                   .group_by(Visit.phone)).all())
+        reported = dict(db.execute(select(QuarantineCase.phone, func.count())
+                                   .join(HealthReport, HealthReport.case_id == QuarantineCase.id)
+                                   .group_by(QuarantineCase.phone)).all())
+        alerts = db.scalar(select(func.count()).select_from(OutboundMessage)
+                           .where(OutboundMessage.kind == "alert"))
         statuses = dict(db.execute(select(OutboundMessage.status, func.count())
                                    .group_by(OutboundMessage.status)).all())
     engine.dispose()
     wrong = [phone for phone, made in expected.items()
              if declared.get(phone, 0) != made["declarations"]
-             or visited.get(phone, 0) != made["visits"]]
+             or visited.get(phone, 0) != made["visits"]
+             or reported.get(phone, 0) != made["reports"]]
     provider_copies = Counter(m["body"] + m["to"] for m in standin.messages)
+    made = sum(expected.values(), Counter())
     return {"phones": len(expected), "phones_with_wrong_records": len(wrong),
-            "examples": wrong[:5], "outbound_by_status": statuses,
+            "examples": wrong[:5],
+            "records": {"declarations": made["declarations"], "visits": made["visits"],
+                        "reports": made["reports"]},
+            "alerts": {"expected": made["alerts"], "queued": alerts},
+            "outbound_by_status": statuses,
             "sms_sent_twice": sum(1 for c in provider_copies.values() if c > 1)}
+
+
+def passed(correctness: dict) -> bool:
+    """Whether the records check found nothing wrong."""
+    return (correctness["phones_with_wrong_records"] == 0 and correctness["sms_sent_twice"] == 0
+            and correctness["alerts"]["expected"] == correctness["alerts"]["queued"]
+            and set(correctness["outbound_by_status"]) <= {"sent"})
 
 
 def machine() -> dict[str, object]:
@@ -99,13 +124,21 @@ def markdown(results: dict) -> str:
     lines += [f"| {s['share']:.0%} | {s['lives_per_second']:.1f} | {s['throughput']:.0f} | "
               f"{s['p50']:.1f} | {s['p99']:.1f} | {s['errors']} |" for s in results["sweep"]]
     lines += ["", "Scale-out (closed loop):", "",
-              "| web processes | bare req/s | turns/s | ratio |", "| ---: | ---: | ---: | ---: |"]
-    lines += [f"| {s['web_processes']} | {s['bare']:.0f} | {s['throughput']:.0f} | "
-              f"{s['ratio']:.2f} |" for s in results["scale_out"]]
-    lines += ["", "CPU seconds during the main run:", "",
-              "| process | CPU s |", "| --- | ---: |"]
-    lines += [f"| {k} | {v:.1f} |" for k, v in results["cpu_main"].items()]
-    lines += ["", f"Correctness: {json.dumps(results['correctness'])}", ""]
+              "| web processes | RQ workers | bare req/s | turns/s | ratio |",
+              "| ---: | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {s['web_processes']} | {s['workers']} | {s['bare']:.0f} | "
+              f"{s['throughput']:.0f} | {s['ratio']:.2f} |" for s in results["scale_out"]]
+    per = results["cpu_ms_per_request"]
+    lines += ["", "CPU during the main run (seconds), and per request (ms): a bare request "
+              "against a turn:", "",
+              "| process | CPU s | ms per bare request | ms per turn |",
+              "| --- | ---: | ---: | ---: |"]
+    lines += [f"| {k} | {v:.1f} | {per['bare'].get(k, 0.0):.2f} | {per['turn'].get(k, 0.0):.2f} |"
+              for k, v in results["cpu_main"].items()]
+    lines += [f"| all | {sum(results['cpu_main'].values()):.1f} | "
+              f"{sum(per['bare'].values()):.2f} | {sum(per['turn'].values()):.2f} |"]
+    verdict = "passed" if results["passed"] else "FAILED"
+    lines += ["", f"Correctness ({verdict}): {json.dumps(results['correctness'])}", ""]
     if results.get("fan_out"):
         lines += [f"Fan-out: {json.dumps(results['fan_out'])}", ""]
     return "\n".join(lines)

@@ -1,34 +1,22 @@
 """Run the whole benchmark: `python -m bench.run [--quick]` (or `scripts/bench`).
 
 Baseline (bare endpoint) → whole conversations → baseline again → latency against
-load → scale-out with 1 and 2 web processes → correctness of every record → report
-in bench/results/."""
+load → scale-out with 1 and 2 web processes (and as many workers) → correctness of
+every record → fan-out (100,000 reminders, 1,000 digests) → report in bench/results/.
+Exits non-zero when a record was lost or duplicated: a fast run that loses data fails."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
-
-from bench import fanout, load, report
+from bench import fanout, load, report, scenarios
 from bench.stack import Stack
-from gateway.store import venues
 
 RESULTS = Path(__file__).parent / "results"
 PARTS = ("sweep", "scale", "fanout")  # the main run and its baselines always run
-
-
-def make_venue(database_url: str) -> str:
-    """A venue to check in at; its code."""
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
-    with Session(engine) as session, session.begin():
-        code = venues.create(session, name="Cho Ben Thanh", kind="market", province_code=79,
-                             province_name="Thanh pho Ho Chi Minh").code
-    engine.dispose()
-    return code
 
 
 def summary(run: load.Run, baseline: float) -> dict[str, float]:
@@ -39,19 +27,31 @@ def summary(run: load.Run, baseline: float) -> dict[str, float]:
             "p99": report.percentile(turns, 99), "errors": len(run.timings.errors)}
 
 
+async def measured(stack: Stack, running) -> tuple[load.Run, dict[str, float]]:
+    """Await a run; with the CPU seconds each process of the stack spent on it."""
+    before = stack.cpu_seconds()
+    run = await running
+    after = stack.cpu_seconds()
+    return run, {name: after[name] - before.get(name, 0.0) for name in after}
+
+
+def per_request(cpu: dict[str, float], run: load.Run) -> dict[str, float]:
+    """CPU milliseconds per request (turn), by process."""
+    requests = run.throughput() * run.seconds
+    return {name: 1000 * seconds / requests for name, seconds in cpu.items()}
+
+
 async def measure(args) -> dict:
     """Every part of the benchmark, against one stack."""
     stack = Stack(web_processes=args.web, workers=args.workers).up()
     try:
-        venue = make_venue(stack.database_url)
-        runs: list[load.Run] = []
-        await load.closed_loop(stack, venue, 4, 2)  # warm-up: imports, pools, caches
-        before = await load.bare(stack, args.phones, args.seconds)
-        cpu_start = stack.cpu_seconds()
-        main = await load.closed_loop(stack, venue, args.phones, args.seconds)
-        cpu_end = stack.cpu_seconds()
+        venue = scenarios.prepare(stack.database_url, stack.config().tz)
+        warm_up = await load.closed_loop(stack, venue, 4, 2)  # imports, pools, caches
+        before, cpu_bare = await measured(stack, load.bare(stack, args.phones, args.seconds))
+        main, cpu_main = await measured(stack, load.closed_loop(stack, venue, args.phones,
+                                                                 args.seconds))
         after = await load.bare(stack, args.phones, args.seconds)
-        runs.append(main)
+        runs = [warm_up, main]  # every run's records are checked
         baseline = (before.throughput() + after.throughput()) / 2
         lives = sum(1 for made in main.expected.values() if made) / main.seconds
         sweep = []
@@ -63,13 +63,15 @@ async def measure(args) -> dict:
         scale = []
         for processes in (1, 2) if "scale" in args.parts else ():
             stack.start_web(processes)
+            stack.start_workers(processes)
             bare = await load.bare(stack, args.phones, args.seconds)
             run = await load.closed_loop(stack, venue, args.phones, args.seconds)
             runs.append(run)
-            scale.append({"web_processes": processes, "bare": bare.throughput(),
-                          "throughput": run.throughput(),
+            scale.append({"web_processes": processes, "workers": processes,
+                          "bare": bare.throughput(), "throughput": run.throughput(),
                           "ratio": run.throughput() / bare.throughput()})
-        await asyncio.sleep(2)  # let the worker drain the last OTPs
+        stack.start_workers(args.workers)
+        await asyncio.sleep(2)  # let the workers drain the last OTPs and alerts
         correctness = report.verify(stack.database_url, runs, stack.standin)
         fan_out = fanout.measure(stack, stack.config()) if "fanout" in args.parts else None
         return {
@@ -80,8 +82,11 @@ async def measure(args) -> dict:
             "main": {**summary(main, baseline), "steps": report.steps(main),
                      "error_examples": main.timings.errors[:5]},
             "sweep": sweep, "scale_out": scale,
-            "cpu_main": {k: cpu_end[k] - cpu_start.get(k, 0.0) for k in cpu_end},
-            "correctness": correctness, "fan_out": fan_out,
+            "cpu_main": cpu_main,
+            "cpu_ms_per_request": {"bare": per_request(cpu_bare, before),
+                                   "turn": per_request(cpu_main, main)},
+            "correctness": correctness, "passed": report.passed(correctness),
+            "fan_out": fan_out,
         }
     finally:
         stack.down()
@@ -108,6 +113,8 @@ def main() -> None:
     results = asyncio.run(measure(args))
     path = report.write(results, args.out)
     print(path.read_text())
+    if not results["passed"]:
+        sys.exit("FAILED: records lost, duplicated or unsent (see Correctness)")
 
 
 if __name__ == "__main__":

@@ -80,10 +80,18 @@ class Stack:
         # Inbound webhooks are signed by the load client and checked, as in production.
         self.standin = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN).start()
         self.start_web(self.web_processes)
-        for n in range(self.workers):
-            self.processes[f"worker{n}"] = subprocess.Popen(
-                [str(BIN / "gateway"), "worker"], env=self.env(), stderr=subprocess.DEVNULL)
+        self.start_workers(self.workers)
         return self
+
+    def start_workers(self, count: int) -> None:
+        """Run `count` RQ workers (starting or stopping some)."""
+        for n in range(count, self.workers):
+            self.stop(f"worker{n}")
+        for n in range(count):
+            if f"worker{n}" not in self.processes:
+                self.processes[f"worker{n}"] = subprocess.Popen(
+                    [str(BIN / "gateway"), "worker"], env=self.env(), stderr=subprocess.DEVNULL)
+        self.workers = count
 
     def start_web(self, processes: int) -> None:
         """(Re)start gunicorn with `processes` worker processes."""

@@ -42,7 +42,7 @@ def wait_for(url: str, timeout: float = START_TIMEOUT) -> requests.Response:
     while time.monotonic() < deadline:
         try:
             return requests.get(url, timeout=2)
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or its workers still import
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout}s")
 

@@ -9,6 +9,7 @@ segments, naming as many people as fit and pointing to the console for the rest;
 
 from __future__ import annotations
 
+import bisect
 import logging
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -107,14 +108,18 @@ def text(digest: Digest, language: str, console: str) -> str:
                                     {"console": console}))
         return body + tail
 
+    def fits(index: int, count: int) -> bool:
+        shown[index] = count
+        return segments(compose()) <= MAX_SEGMENTS
+
     for index, (_, _, names) in enumerate(lists):
-        while shown[index] < len(names):
-            shown[index] += 1
-            if segments(compose()) > MAX_SEGMENTS:
-                shown[index] -= 1
-                break
-        if shown[index] < len(names):
-            break  # the second list starts only once the first is complete
+        if fits(index, len(names)):
+            continue
+        # Short of the whole list the tail says '+N more', so every name shown makes the
+        # text longer: the most that fit is found by bisection, not one name at a time.
+        too_many = bisect.bisect_left(range(len(names)), True, key=lambda n: not fits(index, n))
+        shown[index] = max(too_many - 1, 0)
+        break  # the second list starts only once the first is complete
     return compose()
 
 

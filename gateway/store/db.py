@@ -75,6 +75,15 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def commit_without_waiting(session: Session) -> None:
+    """Let this transaction's commit return before its WAL reaches the disk
+    (PostgreSQL's `synchronous_commit = off`, for this transaction only). Only for
+    writes that a database crash may undo safely: one that loses them never corrupts
+    anything, it forgets at most the last fraction of a second of them."""
+    if session.connection().dialect.name == "postgresql":
+        _NO_WAIT.run(session, {})
+
+
 class Statement:
     """A SQL statement with `:name` parameters, run on the session's DB-API connection
     inside its transaction.
@@ -111,6 +120,9 @@ class Statement:
 class LostConnection(Exception):
     """A pooled connection was dead, and its transaction lost: work that failed on its
     first statement had done nothing yet and can be tried again."""
+
+
+_NO_WAIT = Statement("SET LOCAL synchronous_commit = off")
 
 
 def _bind(value: Any, sqlite: bool) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from gateway.store.db import Statement
+from gateway.store.db import Statement, commit_without_waiting
 from gateway.store.models import OutboundMessage, utcnow
 from gateway.text import segments
 
@@ -143,7 +143,12 @@ def mark_sent(session: Session, message_id: int, provider_id: str | None) -> boo
     """The provider accepted the message. Only a message still `sending` (or put back in
     the queue by the sweeper meanwhile, whose new job must then not send it again) moves
     to `sent`: a status a delivery report already advanced is kept. Returns whether the
-    row changed."""
+    row changed.
+
+    Its commit does not wait for the disk: the claim before the send did, so a database
+    crash that forgets this mark leaves the message `sending`, and the sweeper finds it
+    at the provider (a forgotten claim, by contrast, would send it twice)."""
+    commit_without_waiting(session)
     return _MARK_SENT.run(session, {"id": message_id, "provider_id": provider_id,
                                     "now": utcnow()}).rowcount > 0
 

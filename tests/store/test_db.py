@@ -7,7 +7,7 @@ import json
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gateway.flows.messages import render
 from gateway.store import db
@@ -66,3 +66,12 @@ def test_statements_keep_casts_and_name_parameters_per_driver():
     assert statement._pyformat == "SELECT CAST(%(a)s AS text[]), b::int FROM t WHERE c = %(c_d)s"
     binary = db.Statement("SELECT :a", binary=True)
     assert binary._pyformat == "SELECT %(a)b"
+
+
+def test_a_commit_without_waiting_is_this_transactions_alone(app):
+    sessions = app.extensions["gateway"].sessions
+    with db.transaction(sessions) as session:
+        db.commit_without_waiting(session)
+        assert session.execute(text("SHOW synchronous_commit")).scalar() == "off"
+    with db.transaction(sessions) as session:
+        assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"

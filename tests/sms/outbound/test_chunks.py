@@ -25,9 +25,11 @@ from tests.sms.workers import SENDER, age, runtime_of, stored, wait_until
 
 @pytest.fixture(autouse=True)
 def fast_sender(app, monkeypatch):
-    """A sender with rate enough for every test but the throttled one."""
+    """A sender with rate enough for every test but the throttled one, and chunks with
+    time enough for every test but the one that runs out of it (a busy machine)."""
     rt = runtime_of(app)
     monkeypatch.setattr(rt, "config", replace(rt.config, sms_rate_per_second=10_000.0))
+    monkeypatch.setattr(outbound, "CHUNK_SECONDS", 60.0)
     return rt
 
 
