@@ -110,6 +110,9 @@ def batches(runtime: Runtime, slot: str, day: date, lock: Lock,
             rows = read(session, after)
             made = [make(row) for row in rows]
             ids = messages.queue_many(session, [m for m in made if m is not None])
+        if len(ids) == BATCH and result["queued"] == 0:  # a big run: see messages.analyze
+            with transaction(runtime.sessions) as session:
+                messages.analyze(session)
         outbound.enqueue_many(runtime, ids, priority)
         if not rows:
             return result

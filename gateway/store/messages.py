@@ -109,6 +109,19 @@ _PG_BULK_INSERT = Statement(
     "ON CONFLICT (dedup_key) DO NOTHING RETURNING id", binary=True)
 
 
+def analyze(session: Session) -> None:
+    """Refresh the planner's statistics of the outbox (PostgreSQL), as a bulk run does
+    once its first batch is in. Until autovacuum notices, the statistics still say
+    that almost no message is `queued`, and the workers' claim (`id = ? AND status =
+    'queued'`) is then planned through the status index: every claim walks the
+    thousands of queued rows (25 ms instead of 1 in the benchmark)."""
+    if session.connection().dialect.name == "postgresql":
+        _ANALYZE.run(session, {})
+
+
+_ANALYZE = Statement("ANALYZE outbound_messages")
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A message a worker has taken for sending."""

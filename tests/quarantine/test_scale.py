@@ -70,3 +70,31 @@ def test_a_run_over_100000_cases_is_bounded(app, manager, capsys):
     assert all(ids) and ids[0] != ids[1]  # each message knows its chunk's job
     assert peak < PEAK_BYTES, f"peak {peak} bytes"
     assert elapsed < SECONDS
+
+
+def claim_plan(app, message_id: int) -> str:
+    """How PostgreSQL would run a worker's claim of the message (its plan, as text)."""
+    with runtime_of(app).engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "EXPLAIN UPDATE outbound_messages SET status = 'sending' "
+            f"WHERE id = {int(message_id)} AND status = 'queued'").all()
+    return "\n".join(row[0] for row in rows)
+
+
+def test_a_big_run_leaves_the_workers_claims_on_the_primary_key(app, manager):
+    # Statistics gathered while every message was sent say nothing is ever queued; a run
+    # then queues thousands, and until the statistics learn of it each claim would walk
+    # the status index over all of them.
+    with transaction(runtime_of(app).sessions) as session:
+        session.execute(text(
+            "INSERT INTO outbound_messages (phone, body, kind, priority, segments, status, "
+            "attempts, backend, sender, created_at, updated_at) SELECT '+8491' || "
+            "lpad(n::text, 7, '0'), 'ok', 'otp', 'high', 1, 'sent', 1, '', '', now(), now() "
+            "FROM generate_series(1, 200) AS n"))
+    with runtime_of(app).engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE outbound_messages")
+    insert_cases(app, 3 * runs.BATCH, manager)
+    assert runs.run("morning", today=DAY, now=MORNING)["queued"] == 3 * runs.BATCH
+    with runtime_of(app).sessions() as session:
+        last = session.scalar(select(func.max(OutboundMessage.id)))
+    assert "outbound_messages_pkey" in claim_plan(app, last)
