@@ -21,7 +21,7 @@ from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
 from tests.declare.conftest import SENDER
 from tests.quarantine.conftest import runtime_of
-from tests.sms.workers import Workers, wait_until
+from tests.sms.workers import Workers, queue_bulk, wait_until
 
 RATE = 4.0
 BULK = 20
@@ -40,17 +40,6 @@ def workers(app, config, tmp_path):
     pool.env["SMS_RATE_PER_SECOND"] = str(RATE)
     yield pool
     pool.stop_all()
-
-
-def queue_bulk(app, count: int) -> list[int]:
-    """Reminders to `count` phones, queued and enqueued as a run does."""
-    rt = runtime_of(app)
-    with transaction(rt.sessions) as session:
-        ids = messages.queue_many(session, [
-            {"phone": f"+8491400{n:04d}", "body": f"Nhac nho {n}", "kind": "reminder",
-             "priority": "bulk", "dedup_key": f"test:{n}"} for n in range(count)])
-    outbound.enqueue_many(rt, ids, "bulk")
-    return ids
 
 
 def queue_otp(app, n: int) -> None:

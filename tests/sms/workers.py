@@ -188,6 +188,18 @@ def queue_message(app, phone: str = PHONE, body: str = "Ma xac thuc cua ban: 482
     return message_id
 
 
+def queue_bulk(app, count: int) -> list[int]:
+    """Reminders ('Nhac nho 0', …) to `count` phones, queued and handed to the workers as
+    a scheduled run does."""
+    rt = runtime_of(app)
+    with transaction(rt.sessions) as session:
+        ids = messages.queue_many(session, [
+            {"phone": f"+8491400{n:04d}", "body": f"Nhac nho {n}", "kind": "reminder",
+             "priority": "bulk", "dedup_key": f"test:{n}"} for n in range(count)])
+    outbound.enqueue_many(rt, ids, "bulk")
+    return ids
+
+
 def stored(app, message_id: int) -> OutboundMessage:
     """The message as the database has it now."""
     with runtime_of(app).sessions() as session:

@@ -3,6 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from gateway.store import phones
@@ -19,12 +20,14 @@ def test_get_or_create_returns_the_same_record(app):
         assert phones.get_or_create(session, "+84912345678").id == first.id
 
 
-def test_concurrent_first_contacts_create_one_row(app):
+@pytest.mark.parametrize("first_contact", [phones.get_or_create, phones.for_turn],
+                         ids=["record", "turn"])
+def test_concurrent_first_contacts_create_one_row(app, first_contact):
     sessions = app.extensions["gateway"].sessions
 
     def contact(_):
         with transaction(sessions) as session:
-            return phones.get_or_create(session, "+84987654321").id
+            return first_contact(session, "+84987654321").id
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         ids = set(pool.map(contact, range(16)))
@@ -78,14 +81,3 @@ def test_a_turn_reads_the_phone_once_and_writes_back_only_a_change(app, demo_app
             assert (stored.language, stored.verified_until) == ("en", until)
             assert stored.updated_at > before
 
-
-def test_concurrent_first_turns_of_a_number_share_one_row(app):
-    sessions = app.extensions["gateway"].sessions
-
-    def first_turn(_):
-        with transaction(sessions) as session:
-            return phones.for_turn(session, "+84987654321").id
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        ids = set(pool.map(first_turn, range(16)))
-    assert len(ids) == 1

@@ -18,9 +18,7 @@ from rq.job import Job
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry
 
 from gateway.sms import outbound, throttle
-from gateway.store import messages
-from gateway.store.db import transaction
-from tests.sms.workers import SENDER, age, runtime_of, stored, wait_until
+from tests.sms.workers import SENDER, age, queue_bulk, runtime_of, stored, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -31,17 +29,6 @@ def fast_sender(app, monkeypatch):
     monkeypatch.setattr(rt, "config", replace(rt.config, sms_rate_per_second=10_000.0))
     monkeypatch.setattr(outbound, "CHUNK_SECONDS", 60.0)
     return rt
-
-
-def queue_bulk(app, count: int) -> list[int]:
-    """`count` reminders to different phones, queued and handed over as a run does."""
-    rt = runtime_of(app)
-    with transaction(rt.sessions) as session:
-        ids = messages.queue_many(session, [
-            {"phone": f"+8491500{n:04d}", "body": f"Nhac nho {n}", "kind": "reminder",
-             "priority": "bulk", "dedup_key": f"chunk-test:{n}"} for n in range(count)])
-    outbound.enqueue_many(rt, ids, "bulk")
-    return ids
 
 
 def work(app) -> None:
