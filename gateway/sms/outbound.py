@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 from redis import Redis
@@ -75,28 +76,27 @@ def enqueue(runtime: Runtime, message_id: int, priority: str, delay: float = 0) 
     """Hand an outbox row to the workers (after the transaction that made it committed),
     at once or, with `delay`, that many seconds from now (RQ's scheduler)."""
     with runtime.redis.pipeline() as pipe:
-        _hand_over(runtime, pipe, deliver, [message_id], priority, delay)
+        _hand_over(runtime, pipe, deliver, message_id, [message_id], priority, delay)
         pipe.execute()
 
 
-def enqueue_many(runtime: Runtime, message_ids: Sequence[int], priority: str) -> None:
+def enqueue_many(runtime: Runtime, message_ids: Sequence[int], priority: str,
+                 delay: float = 0) -> None:
     """Hand many outbox rows to the workers, one `deliver_many` job per CHUNK of them,
     in one Redis round trip (a pipeline, after the transaction that made them
     committed). A job per message would make RQ's bookkeeping most of a bulk run."""
-    if not message_ids:
-        return
     with runtime.redis.pipeline() as pipe:
         for start in range(0, len(message_ids), CHUNK):
-            _hand_over(runtime, pipe, deliver_many, list(message_ids[start:start + CHUNK]),
-                       priority)
+            chunk = list(message_ids[start:start + CHUNK])
+            _hand_over(runtime, pipe, deliver_many, chunk, chunk, priority, delay)
         pipe.execute()
 
 
-def _hand_over(runtime: Runtime, pipe: Pipeline, job: Callable, message_ids: list[int],
-               priority: str, delay: float = 0) -> None:
-    """Queue `job` for the messages in `pipe`: each message first remembers the job (a
-    crash between the two leaves a pointer to no job, which the sweeper reads as lost,
-    never the other way round)."""
+def _hand_over(runtime: Runtime, pipe: Pipeline, job: Callable, arg: Any,
+               message_ids: list[int], priority: str, delay: float) -> None:
+    """Queue `job(arg)` for the messages in `pipe`: each message first remembers the
+    job (a crash between the two leaves a pointer to no job, which the sweeper reads as
+    lost, never the other way round)."""
     job_id = f"sms-{message_ids[0]}-{uuid4().hex[:8]}"
     buckets: dict[int, list] = {}
     for message_id in message_ids:
@@ -104,22 +104,19 @@ def _hand_over(runtime: Runtime, pipe: Pipeline, job: Callable, message_ids: lis
     for bucket, pairs in buckets.items():
         pipe.hset(JOBS_KEY.format(bucket), items=pairs)
         pipe.expire(JOBS_KEY.format(bucket), JOB_KEY_TTL)
-    arg = message_ids[0] if job is deliver else message_ids
     queue = runtime.queue(priority)
     if not queue.is_async:  # the demo runs jobs inline: the pointers first, then the job
         pipe.execute()
+    options = {"job_id": job_id, "retry": _retry(), "failure_ttl": FAILURE_TTL,
+               "result_ttl": RESULT_TTL, "description": job.__name__}  # ids, not a text
     if delay > 0:
         # RQ's schedule keeps whole seconds, cut down: round up, or the job would come
         # back before its place in line and only be scheduled again.
         due = datetime.fromtimestamp(math.ceil(time.time() + delay), UTC)
-        queue.enqueue_at(due, job, arg, job_id=job_id, retry=_retry(),
-                         job_timeout=JOB_TIMEOUT, failure_ttl=FAILURE_TTL,
-                         result_ttl=RESULT_TTL, description=job.__name__, pipeline=pipe)
-    else:
-        queue.enqueue_many([Queue.prepare_data(
-            job, args=(arg,), job_id=job_id, retry=_retry(), timeout=JOB_TIMEOUT,
-            failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL,
-            description=job.__name__)], pipeline=pipe)  # ids, not a text, per job
+        queue.enqueue_at(due, job, arg, job_timeout=JOB_TIMEOUT, pipeline=pipe, **options)
+    else:  # `enqueue` would WATCH keys, which a pipeline with commands cannot
+        queue.enqueue_many([Queue.prepare_data(job, args=(arg,), timeout=JOB_TIMEOUT,
+                                               **options)], pipeline=pipe)
 
 
 def deliver(message_id: int) -> str:
@@ -145,27 +142,19 @@ def deliver_many(message_ids: list[int]) -> str:
     priority = job.origin if job else "bulk"
     started = time.monotonic()
     for index, message_id in enumerate(message_ids):
-        rest = message_ids[index:]
         if index and time.monotonic() - started > CHUNK_SECONDS:
-            _enqueue_rest(runtime, rest, priority)
+            enqueue_many(runtime, message_ids[index:], priority)
             return "handed on"
-        wait = _bulk_token(runtime, sender)
+        wait = _rate_wait(runtime, sender, bulk=True)
         if wait > 0:
             metrics.SENDS.labels(sender.name, "throttled").inc()
-            _enqueue_rest(runtime, rest, priority, wait)
+            enqueue_many(runtime, message_ids[index:], priority, delay=wait)
             return "throttled"
         try:
             _deliver(runtime, sender, message_id)
         except SendError:  # queued again by _failed: its own job retries it later
             enqueue(runtime, message_id, priority, delay=RETRY_INTERVALS[0])
     return "sent"
-
-
-def _enqueue_rest(runtime: Runtime, message_ids: list[int], priority: str,
-                  delay: float = 0) -> None:
-    with runtime.redis.pipeline() as pipe:
-        _hand_over(runtime, pipe, deliver_many, message_ids, priority, delay)
-        pipe.execute()
 
 
 def _deliver(runtime: Runtime, sender: Backend, message_id: int) -> str:
@@ -183,24 +172,22 @@ def _deliver(runtime: Runtime, sender: Backend, message_id: int) -> str:
     return _send(runtime, sender, outgoing, attempts)
 
 
-def _bulk_token(runtime: Runtime, sender: Backend) -> float:
-    """0 when a bulk message may go now, else how long until its place in line."""
+def _rate_wait(runtime: Runtime, sender: Backend, bulk: bool) -> float:
+    """Take a token of the sender's rate: 0 when taken, else the seconds to wait (for
+    bulk, until its place in line). The demo never waits: its jobs run inline."""
     if runtime.config.demo:
         return 0.0
     return throttle.take(runtime.redis, sender.sender or sender.name,
-                         runtime.config.sms_rate_per_second, bulk=True)
+                         runtime.config.sms_rate_per_second, bulk=bulk)
 
 
 def _rate_token(runtime: Runtime, sender: Backend, message_id: int, priority: str) -> bool:
     """Take a token of the sender's rate. An OTP or reply waits for it here (briefly:
     the bucket keeps a reserve for them); a bulk message never holds a worker, it is
     scheduled for its place in line instead (False)."""
-    if runtime.config.demo:
-        return True  # jobs run inline there, one at a time, with no scheduler to wait on
     held = 0.0
     while True:
-        wait = throttle.take(runtime.redis, sender.sender or sender.name,
-                             runtime.config.sms_rate_per_second, bulk=priority == "bulk")
+        wait = _rate_wait(runtime, sender, bulk=priority == "bulk")
         if wait <= 0:
             return True
         if priority == "bulk" or held + wait > MAX_HOLD:

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.store import events
 
 # A pooled connection idle for longer than this is pinged before use; one in steady use
-# is not (a ping is a round trip: a fifth of a whole turn's database work). One that
-# died while in use fails its statement, SQLAlchemy then discards the whole pool, and
-# the turn is tried again on a new connection (`dialogue`).
+# is not (a ping is a round trip: a fifth of a whole turn's database work). One found
+# dead by its first statement (`LostConnection`) makes the whole pool go, and the turn
+# is tried again on a new connection (`dialogue`).
 PING_IDLE_SECONDS = 10.0
 
 
@@ -88,9 +88,10 @@ class Statement:
     """A SQL statement with `:name` parameters, run on the session's DB-API connection
     inside its transaction.
 
-    For the statements every message runs (the message log, the phone): building and
-    executing them through SQLAlchemy costs several times the round trip itself. Only
-    tables outside the change feed are written this way. Datetimes go in and come out
+    For the statements every message or send runs (the message log, the phone, the
+    outbox's insert, claim and mark): building and executing them through SQLAlchemy
+    costs several times the round trip itself. Only tables outside the change feed are
+    written this way. Datetimes go in and come out
     as aware UTC, stored naive as `UTCDateTime` does.
     """
 
