@@ -1,5 +1,6 @@
-"""The dialogue engine, replayed as transcripts of a small intake flow, plus `check`
-on every registered flow and on deliberately broken ones, and the review table."""
+"""The dialogue engine, replayed as transcripts of a small intake flow
+(`tests/flows/intake.py`): stepping, effects, attempts, going back, saved state, and
+purity on any input. `check` is in test_checks.py, the review table in test_table.py."""
 
 from __future__ import annotations
 
@@ -12,11 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway import flows
 from gateway.flows import engine
-from gateway.flows.checks import check
 from gateway.flows.engine import (
-    Act,
     Ask,
     Branch,
     End,
@@ -26,38 +24,10 @@ from gateway.flows.engine import (
     Say,
     State,
 )
-from gateway.flows.parsers import Choice, FreeText, MultiSelect, Year, YesNo
-from gateway.flows.table import describe
+from gateway.flows.parsers import MultiSelect, YesNo
+from tests.flows.intake import INTAKE
 
 PHONE = "+84912345678"
-
-
-def screening(answers: dict[str, Any]) -> str:
-    """Anyone with symptoms goes straight to the lookup; the others are asked about
-    contact first."""
-    return "lookup" if answers["symptoms"] else "contact"
-
-
-INTAKE = Flow(
-    name="intake",
-    start="name",
-    nodes={
-        "name": Ask("ask.name", FreeText(), next="year"),
-        "year": Ask("ask.year", Year(), next="symptoms"),
-        "symptoms": Ask("ask.symptoms", MultiSelect(6),
-                        next=Branch(screening, ("contact", "lookup"))),
-        "contact": Ask("ask.contact", Choice({"1": "yes", "2": "no", "3": "unsure"},
-                                             aliases={"co": "yes", "khong": "no"}),
-                       next={"yes": "lookup", "no": "lookup", "unsure": "advice"}),
-        "lookup": Act("registry.lookup", next={"found": "confirm", "new": "confirm",
-                                               "down": "failed"},
-                      args=lambda answers: {"name": answers["name"], "year": answers["year"]}),
-        "confirm": Ask("ask.confirm", YesNo(), next={True: "done", False: "name"}),
-        "done": End("say.done", outcome="declaration"),
-        "advice": End("say.call_1022"),
-        "failed": End("say.try_later"),
-    },
-)
 
 
 @dataclass(frozen=True)
@@ -304,102 +274,3 @@ def test_takes_answer(node, text, takes):
 def test_takes_answer_without_a_dialogue():
     assert engine.takes_answer(INTAKE, None, "1") is False
     assert engine.takes_answer(INTAKE, State("intake", "gone"), "1") is False
-
-
-# --- check: every registered flow is sound, and each kind of problem is caught ---
-
-@pytest.mark.parametrize("name", sorted(flows.FLOWS))
-def test_every_registered_flow_passes_check(name):
-    flow = flows.FLOWS[name]
-    assert check(flow) == []
-    assert flows.problems(flow) == []
-
-
-def test_the_intake_flow_passes_check():
-    assert check(INTAKE) == []
-
-
-def end() -> End:
-    return End(None)
-
-
-@pytest.mark.parametrize(("nodes", "start", "problems"), [
-    ({"a": end()}, "nope",
-     ["f: start node 'nope' does not exist", "f.a: unreachable"]),
-    ({"a": Ask("p", FreeText(), next="b")}, "a",
-     ["f.a: target 'b' does not exist", "f.a: never reaches an end"]),
-    ({"a": Ask("p", YesNo(), next={True: "z", False: "e"}), "e": end()}, "a",
-     ["f.a: target 'z' does not exist"]),
-    ({"a": Ask("p", FreeText(), next=Branch(lambda _: "e", ("e", "z"))), "e": end()}, "a",
-     ["f.a: target 'z' does not exist"]),
-    ({"a": Act("x", next={"ok": "z"}), "e": end()}, "a",
-     ["f.a: target 'z' does not exist", "f.e: unreachable", "f.a: never reaches an end"]),
-    ({"a": Ask("p", FreeText(), next=None), "e": end()}, "a",
-     ["f.a: leads nowhere", "f.e: unreachable", "f.a: never reaches an end"]),
-    ({"a": Act("x", next={}), "e": end()}, "a",
-     ["f.a: leads nowhere", "f.e: unreachable", "f.a: never reaches an end"]),
-    ({"a": Ask("p", YesNo(), next={True: "e"}), "e": end()}, "a",
-     ["f.a: no route for answer False"]),
-    ({"a": Ask("p", Choice({"1": "x"}, aliases={"why": "y"}), next={"x": "e"}), "e": end()},
-     "a", ["f.a: no route for answer 'y'"]),
-    ({"a": Ask("p", FreeText(), next="b"), "b": Ask("q", FreeText(), next="a"),
-      "e": end()}, "a",
-     ["f.e: unreachable", "f.a: never reaches an end", "f.b: never reaches an end"]),
-    ({"a": Ask("p", FreeText(), next="e"), "e": end(), "orphan": Ask("q", YesNo(), next="e")},
-     "a", ["f.orphan: unreachable"]),
-])
-def test_check_finds_each_kind_of_problem(nodes, start, problems):
-    assert check(Flow("f", start, nodes)) == problems
-
-
-def test_register_refuses_a_broken_flow_and_unknown_messages():
-    broken = Flow("f", "a", {"a": Ask("no.such.prompt", YesNo(), next={True: "e"}),
-                             "e": End("help")})
-    with pytest.raises(ValueError) as refused:
-        flows.register(broken)
-    assert str(refused.value) == ("f.a: no route for answer False; "
-                                  "f: message 'no.such.prompt' is not defined")
-    assert "f" not in flows.FLOWS
-
-
-# --- describe: a flow as a table for review ---
-
-@pytest.mark.parametrize("language", ["vi", "en"])
-def test_describe_the_language_flow(language):
-    table = describe(flows.FLOWS["language"], language)
-    lines = table.splitlines()
-    assert lines[0] == f"Flow language (start: language, language: {language})"
-    assert lines[2].split() == ["node", "kind", "says", "accepts", "next"]
-    row = next(line for line in lines if line.startswith("language "))
-    assert row.split()[:2] == ["language", "ask"]
-    assert "Chon ngon ngu / Language:" in row
-    assert row.rstrip().endswith("done")
-    assert "1/2 or vi, tieng viet," in row
-    assert any(line.strip() == "2 English" for line in lines)   # multi-line prompt kept
-    done = next(line for line in lines if line.startswith("done "))
-    assert done.split()[:2] == ["done", "end"] and "outcome: language" in done
-    said = "Da chuyen sang" if language == "vi" else "Replies are now"
-    assert said in done
-
-
-def test_describe_the_menu_in_english():
-    table = describe(flows.FLOWS["menu"], "en")
-    assert "Health declaration" in table and "1/2/3/4/5" in table
-    assert "(says nothing)" in table and "outcome: open" in table
-
-
-@pytest.mark.parametrize("name", sorted(flows.FLOWS))
-def test_describe_has_a_row_per_node(name):
-    flow = flows.FLOWS[name]
-    rows = [line.split()[0] for line in describe(flow).splitlines()[4:]
-            if line and not line.startswith(" ")]
-    assert rows == [flow.start, *(n for n in flow.nodes if n != flow.start)]
-
-
-def test_describe_shows_branches_routes_actions_and_missing_messages():
-    table = describe(INTAKE)
-    for expected in ["by screening: contact | lookup", "1 yes -> lookup", "3 unsure -> advice",
-                     "[does: registry.lookup]", "found -> confirm", "down -> failed",
-                     "1 yes -> done", "2 no -> name", "0 or any of 1-6", "year of birth (YYYY)",
-                     "[missing message 'ask.name']", "outcome: declaration", "(ends)"]:
-        assert expected in table, expected
