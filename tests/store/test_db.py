@@ -41,11 +41,14 @@ def test_a_database_restart_costs_no_message_its_answer(app, phone, pg_url, monk
     assert logged == 1
 
 
+@pytest.mark.parametrize("language", ["vi", "en"])
 def test_a_restart_in_the_middle_of_a_turn_is_an_apology_not_a_retry(app, phone, pg_url,
-                                                                     monkeypatch):
+                                                                     monkeypatch, language):
     # Once the message is logged the flow may have acted (an OTP issued in Redis): the
-    # turn is not run a second time; the phone is asked to send its answer again.
+    # turn is not run a second time; the phone is asked, in its language, to send its
+    # answer again.
     from gateway.store import messages
+    phone.sms(language.upper())
     real = messages.set_reply
 
     def restart_then_reply(session, inbound_id, reply):
@@ -53,7 +56,7 @@ def test_a_restart_in_the_middle_of_a_turn_is_an_apology_not_a_retry(app, phone,
         return real(session, inbound_id, reply)
 
     monkeypatch.setattr(messages, "set_reply", restart_then_reply)
-    apology = render("dialogue.error", "vi")
+    apology = render("dialogue.error", language)
     assert phone.sms("HD") == apology
     with app.extensions["gateway"].sessions() as session:  # logged on a new connection
         [reply] = session.scalars(select(InboundMessage.reply)
