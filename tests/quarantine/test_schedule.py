@@ -20,6 +20,7 @@ from tests.quarantine.conftest import PERSON, add_case, runtime_of
 from tests.test_processes import BIN, env_for
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+START_LEAD = 15  # seconds between starting the cron process and the run it must enqueue
 
 
 def test_times_become_cron_expressions_in_local_time():
@@ -63,7 +64,9 @@ def test_the_cron_process_registers_the_runs_and_enqueues_one_on_time(app, manag
     today = datetime.now(HANOI).date()
     add_case(app, start=today - timedelta(days=1), end=today + timedelta(days=5))
     inbox.deliver()  # the welcome SMS
-    soon = (datetime.now(HANOI) + timedelta(seconds=4)).time().replace(microsecond=0)
+    # Far enough ahead that a slow start of the process (a loaded CI machine) does not
+    # miss it: a time already past when cron registers would only fire tomorrow.
+    soon = (datetime.now(HANOI) + timedelta(seconds=START_LEAD)).time().replace(microsecond=0)
     config = runtime_of(app).config
     process = subprocess.Popen(
         [str(BIN / "gateway"), "cron"], cwd=tmp_path, stderr=subprocess.DEVNULL,
@@ -72,7 +75,7 @@ def test_the_cron_process_registers_the_runs_and_enqueues_one_on_time(app, manag
     try:
         redis = runtime_of(app).redis
         queue = Queue("default", connection=redis)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_LEAD + 30
         runs = []
         while time.monotonic() < deadline and not runs:
             runs = [job for job in queue.jobs if job.func_name == "gateway.quarantine.runs.run"]
