@@ -51,7 +51,8 @@ def env_for(config: Config, **extra: str) -> dict[str, str]:
     """Environment variables that give a child process this configuration."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMS_"))}
     env.update(DATABASE_URL=config.database_url, REDIS_URL=config.redis_url,
-               SECRET_KEY=config.secret_key or "", **extra)
+               SECRET_KEY=config.secret_key or "", USSD_BASIC_AUTH=config.ussd_basic_auth,
+               USSD_ALLOWED_NETWORKS=",".join(map(str, config.ussd_allowed_networks)), **extra)
     return env
 
 
