@@ -1,21 +1,17 @@
 """Security headers on every HTML page of the app: the console, the API's
 documentation (Swagger UI), the demo's phone simulator and any error page.
 
-The pages carry no inline script or style, so the policy forbids both. Swagger UI
-is the one exception: flask-smorest's page starts the bundle with an inline script
-(and the bundle sets inline styles), so `/api/v1/docs` allows inline code from its
-own origin only — still no other site's scripts, no framing, no form posts elsewhere.
+No page carries inline script or style — the simulator's and Swagger UI's start-up
+code are files (gateway/static/, gateway/templates/swagger_ui.html overrides
+flask-smorest's inline one) — so one policy forbids both everywhere.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 
 CSP = ("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
        "form-action 'self'; base-uri 'none'")
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Frame-Options": "DENY",
@@ -23,7 +19,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",  # pages show personal data: no copies in caches
 }
-DOCS_PATH = "/api/v1/docs"
 
 
 def init_app(app: Flask) -> None:
@@ -33,10 +28,7 @@ def init_app(app: Flask) -> None:
 
 def add_security_headers(response: Response) -> Response:
     """The headers for an HTML page (kept where a view set its own)."""
-    if response.mimetype != "text/html":
-        return response
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.path.rstrip("/") == DOCS_PATH:
-        response.headers["Content-Security-Policy"] = DOCS_CSP
+    if response.mimetype == "text/html":
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
     return response
