@@ -23,7 +23,7 @@ from gateway.api import auth, problems
 from gateway.api.problems import Problem
 
 SCOPE = "api"  # one budget shared by every records operation
-KEY_PREFIX = "ratelimit"
+KEY_PREFIX = "ratelimit"  # the Redis keys: ratelimit:LIMITER/token:7/api/…
 EXTENSION = "api_limiter"
 
 
@@ -42,8 +42,9 @@ def init_app(app: Flask, blueprints: list[Blueprint]) -> Limiter:
         storage = {"storage_uri": "memory://"}
     else:
         storage = {"storage_uri": "redis://",
-                   "storage_options": {"connection_pool": runtime.redis.connection_pool}}
-    limiter = Limiter(caller_key, app=app, key_prefix=KEY_PREFIX, strategy="fixed-window",
+                   "storage_options": {"connection_pool": runtime.redis.connection_pool,
+                                       "key_prefix": KEY_PREFIX}}
+    limiter = Limiter(caller_key, app=app, strategy="fixed-window",
                       headers_enabled=False, swallow_errors=True,
                       in_memory_fallback_enabled=True, **storage)
     shared = limiter.shared_limit(runtime.config.api_rate_limit, scope=SCOPE)
