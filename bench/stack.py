@@ -101,7 +101,8 @@ class Stack:
         self.web_processes, self.port = processes, free_port()
         self.processes["web"] = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(processes), "--bind",
-             f"127.0.0.1:{self.port}", "--backlog", "2048", "gateway:create_app()"],
+             f"127.0.0.1:{self.port}", "--backlog", "2048", "--no-control-socket",
+             "gateway:create_app()"],
             env=self.env(), stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
