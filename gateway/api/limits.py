@@ -50,6 +50,10 @@ def init_app(app: Flask, blueprints: list[Blueprint]) -> Limiter:
     shared = limiter.shared_limit(runtime.config.api_rate_limit, scope=SCOPE)
     for blueprint in blueprints:
         shared(blueprint)
+    limited = {blueprint.name for blueprint in blueprints}
+    # Everything else is exempt before the limiter looks at anything: while Redis is
+    # down it would otherwise ping it on other routes' requests to see if it is back.
+    limiter.request_filter(lambda: request.blueprint not in limited)
     app.extensions[EXTENSION] = limiter
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     return limiter

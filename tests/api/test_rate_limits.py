@@ -11,7 +11,7 @@ from ipaddress import ip_network
 import pytest
 
 from gateway import create_app
-from gateway.api.limits import KEY_PREFIX
+from gateway.api.limits import EXTENSION, KEY_PREFIX
 from tests.api.conftest import Api, make_token
 from tests.test_processes import free_port
 
@@ -106,3 +106,17 @@ def test_redis_down_falls_back_to_counting_in_memory(app, app_without_redis):
     spend(api)  # no 500: the limiter counts in this process's memory meanwhile
     assert_too_many(api.get("/api/v1/declarations"))
 
+
+
+def test_while_redis_is_down_other_routes_never_wait_on_the_limiter(app, app_without_redis,
+                                                                    monkeypatch):
+    secret = make_token(app, "one")
+    client = app_without_redis.test_client()
+    spend(Api(client, secret), n=1)  # the limiter has found its storage down
+    limiter = app_without_redis.extensions[EXTENSION]
+    pings = []
+    monkeypatch.setattr(limiter.storage, "check", lambda: pings.append(1) or False)
+    for _ in range(20):  # enough that the limiter would have retried its storage
+        for url in ("/hotline/login", "/api/v1/docs", "/api/v1/openapi.json"):
+            assert client.get(url).status_code < 500, url
+    assert pings == []
