@@ -11,6 +11,7 @@ import re
 import sys
 import time
 import uuid
+from ipaddress import ip_network
 
 import psycopg
 from pyinstrument import Profiler
@@ -71,7 +72,8 @@ def main() -> None:
     app = create_app(Config(database_url=url, redis_url=REDIS_URL, secret_key="x",
                             sms_backend="outbox", twilio_account_sid=ACCOUNT_SID,
                             twilio_auth_token=AUTH_TOKEN, bench_endpoint=True,
-                            otp_global_per_minute=100_000, log_level="WARNING"))
+                            otp_global_per_minute=100_000, log_level="WARNING",
+                            ussd_allowed_networks=(ip_network("127.0.0.1/32"),)))
     runtime = app.extensions["gateway"]
     runtime.redis.flushdb()
     client = app.test_client()

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from gateway import logs, runtime
+from gateway import headers, logs, proxies, runtime
 from gateway.config import Config
 
 
 def create_app(config: Config | None = None) -> Flask:
     """The Flask app: webhooks, operations endpoints and, in the demo, the phone
     simulator. Configuration comes from the environment unless given."""
-    config = config or Config.from_env()
+    if config is None:
+        config = Config.from_env()
+        # The web answers /ussd: it refuses to start without USSD authentication. A
+        # config built in code is the caller's; /ussd fails closed for it anyway.
+        config.validate_web()
     logs.configure(config.log_level)
     app = Flask(__name__)
+    if config.trusted_proxies:
+        app.wsgi_app = proxies.TrustedProxies(app.wsgi_app, config.trusted_proxies)
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
     app.extensions["gateway"] = runtime.build(config)
 
@@ -23,6 +29,7 @@ def create_app(config: Config | None = None) -> Flask:
     api.init_app(app)
     import hotline
     hotline.init_app(app)
+    headers.init_app(app)
     if config.demo:
         from gateway import simulator
         app.register_blueprint(simulator.bp)

@@ -143,7 +143,8 @@ def flows_command(name: str | None, language: str) -> None:
 
 @gateway.command(with_appcontext=False)
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True,
-              help="Base URL of a running gateway.")
+              help="Base URL of a running gateway; for one with USSD_BASIC_AUTH put the "
+                   "credentials in it: http://user:password@host:port.")
 @click.option("--phone", default="0912345678", show_default=True)
 @click.option("--ussd", "ussd_code", default=None, help="Dial this USSD code instead of SMS.")
 def sim(url: str, phone: str, ussd_code: str | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import find_dotenv, load_dotenv
+from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -19,6 +21,8 @@ REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 TWILIO_API_DEFAULT = "https://api.twilio.com"
 DEMO_REDIS_URL = "memory://"
 REPORT_SYMPTOMS = 8  # the daily report's symptom list (gateway/flows/report.py; a test ties them)
+API_RATE_LIMIT = "600/minute"  # per API token: a sync client polling the feed needs far less
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(ValueError):
@@ -61,6 +65,10 @@ class Config:
     max_body_bytes: int = 16 * 1024
     log_level: str = "INFO"
     bench_endpoint: bool = False  # POST /bench/bare: the benchmark's same-stack baseline
+    ussd_basic_auth: str = ""                   # "user:password" the aggregator sends
+    ussd_allowed_networks: tuple[Network, ...] = ()  # the aggregator's source networks
+    trusted_proxies: tuple[Network, ...] = ()   # reverse proxies whose X-Forwarded-* count
+    api_rate_limit: str = API_RATE_LIMIT        # Flask-Limiter syntax, per token
 
     @property
     def demo(self) -> bool:
@@ -117,6 +125,10 @@ class Config:
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
             bench_endpoint=env.get("BENCH_ENDPOINT", "").lower() in ("1", "true", "yes"),
+            ussd_basic_auth=env.get("USSD_BASIC_AUTH", ""),
+            ussd_allowed_networks=_networks(env, "USSD_ALLOWED_NETWORKS"),
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            api_rate_limit=env.get("API_RATE_LIMIT") or cls.api_rate_limit,
         )
         config.validate()
         return config
@@ -166,6 +178,24 @@ class Config:
         if not all(1 <= n <= REPORT_SYMPTOMS for n in self.danger_symptoms):
             raise ConfigError(f"DANGER_SYMPTOMS must be numbers 1-{REPORT_SYMPTOMS} of the "
                               f"daily report, such as 3,7,8")
+        if self.ussd_basic_auth:
+            user, colon, password = self.ussd_basic_auth.partition(":")
+            if not (user and colon and password):
+                raise ConfigError("USSD_BASIC_AUTH must be user:password, both non-empty")
+        try:
+            if not parse_many(self.api_rate_limit):
+                raise ValueError(self.api_rate_limit)
+        except ValueError:
+            raise ConfigError(f"API_RATE_LIMIT must be a rate such as 600/minute or "
+                              f"10/second;1000/hour, not {self.api_rate_limit!r}") from None
+
+    def validate_web(self) -> None:
+        """The rule for processes that serve HTTP (workers and cron never answer /ussd):
+        outside the demo, /ussd must be authenticated, for anyone who reaches it
+        unauthenticated could claim any phone number."""
+        if not (self.demo or self.ussd_basic_auth or self.ussd_allowed_networks):
+            raise ConfigError("USSD_BASIC_AUTH or USSD_ALLOWED_NETWORKS is required (only "
+                              "the demo, REDIS_URL=memory://, may run /ussd without one)")
 
     @property
     def effective_secret(self) -> str:
@@ -205,6 +235,29 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if not value > 0:
         raise ConfigError(f"{name} must be positive, not {raw!r}")
     return value
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    """Addresses or CIDR networks, IPv4 or IPv6, separated by commas or spaces."""
+    networks = []
+    for part in (p for p in re.split(r"[\s,;]+", env.get(name, "")) if p):
+        try:
+            networks.append(ipaddress.ip_network(part))
+        except ValueError:
+            loose = _loose_network(part)
+            hint = f"; did you mean {loose}?" if loose else ""
+            raise ConfigError(f"{name}: {part!r} is not an address or network such as "
+                              f"203.0.113.0/24 or 2001:db8::/32{hint}") from None
+    return tuple(networks)
+
+
+def _loose_network(part: str) -> str | None:
+    """The network of an address with host bits set (10.1.2.3/8 -> 10.0.0.0/8): refused
+    rather than widened silently, since an allowlist should say exactly what it means."""
+    try:
+        return str(ipaddress.ip_network(part, strict=False))
+    except ValueError:
+        return None
 
 
 def _clock(env: Mapping[str, str], name: str, default: time) -> time:

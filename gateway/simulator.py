@@ -15,7 +15,9 @@ from gateway.phones import InvalidPhone, normalise
 from gateway.sms import ussd
 from gateway.store.models import OutboundMessage
 
-bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+# Script and style are files, not inline, so the app-wide CSP (gateway.headers) holds.
+bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="static",
+               static_url_path="/static")
 OUTBOX_SHOWN = 20
 
 

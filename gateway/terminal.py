@@ -4,6 +4,7 @@ TWILIO_AUTH_TOKEN: development and the demo)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
@@ -18,12 +19,15 @@ class Unreachable(Exception):
 
 
 def _post(url: str, form: dict[str, str]) -> str:
+    # Credentials in the URL (http://user:password@host) go as HTTP Basic, as an
+    # aggregator sends them; they are never printed.
+    shown = re.sub(r"//[^/@]*@", "//", url)
     try:
         response = requests.post(url, data=form, timeout=TIMEOUT)
     except requests.RequestException as error:
-        raise Unreachable(f"cannot reach {url}: {error}") from None
+        raise Unreachable(f"cannot reach {shown}: {error}") from None
     if response.status_code != 200:
-        raise Unreachable(f"{url} answered {response.status_code}: {response.text.strip()}")
+        raise Unreachable(f"{shown} answered {response.status_code}: {response.text.strip()}")
     return response.text
 
 

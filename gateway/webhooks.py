@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 
-from gateway import router
+from gateway import router, ussd_auth
 from gateway.dialogue import Busy, Inbound, handle
 from gateway.phones import InvalidPhone, normalise
 from gateway.runtime import Runtime
@@ -135,9 +135,19 @@ def twilio_status() -> Response:
     return text_response("ok\n" if known else "ignored: unknown MessageSid\n")
 
 
+def _check_ussd_caller() -> Response | None:
+    """403 unless the request comes from the configured aggregator (gateway.ussd_auth)."""
+    if ussd_auth.allowed(runtime().config, request):
+        return None
+    return text_response("Forbidden: USSD requests must come from the aggregator\n", 403)
+
+
 @bp.post("/ussd")
 def ussd_request() -> Response:
-    """A USSD request: answer `CON …` or `END …`."""
+    """A USSD request from the aggregator: answer `CON …` or `END …`."""
+    denied = _check_ussd_caller()
+    if denied:
+        return denied
     inbound = ussd.parse(form_fields())
     reply = handle(runtime(), inbound, router.ussd)
     return text_response(ussd.answer(reply))

@@ -16,20 +16,12 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway.config import ConfigError
+from gateway.headers import SECURITY_HEADERS
 from gateway.phones import mask
 from hotline.web import bp, language, local, page, t
 
 IDLE_MINUTES = 15
 csrf = CSRFProtect()
-# Pages carry no inline script or style: the policy can forbid both.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",  # pages show personal data: no copies in caches
-}
 
 
 def idle_minutes(environ=os.environ) -> int:
@@ -68,6 +60,8 @@ def _guard() -> None:
 
 @bp.after_request
 def _headers(response):
+    # Every console response, not only HTML (the app adds them to HTML elsewhere):
+    # QR codes and posters show a venue, and must not be cached or framed either.
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response

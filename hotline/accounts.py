@@ -4,7 +4,7 @@ with lock-out. Record functions take a database session and never commit.
 Passwords are hashed with werkzeug's scrypt (salted, memory-hard). A wrong password
 counts against the account; after `MAX_FAILED` in a row it is locked for
 `LOCK_MINUTES`. An unknown username costs the same hash computation as a known one,
-so response time does not tell which usernames exist.
+so response time does not tell which usernames exist; a locked account costs it too.
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ def authenticate(session: Session, username: str, password: str,
         check_password_hash(_DUMMY_HASH, password or "")
         return Login("wrong")
     if user.locked_until is not None and user.locked_until > now:
+        # The same hash check as any attempt: a locked account must not answer faster.
+        check_password_hash(user.password_hash, password or "")
         return Login("locked", locked_until=user.locked_until)
     if not check_password_hash(user.password_hash, password or ""):
         user.failed_logins = (user.failed_logins or 0) + 1

@@ -21,7 +21,7 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 
 from gateway.store.models import User
 from hotline import accounts
-from hotline.web import bp, local, page, runtime, t, unit
+from hotline.web import bp, page, runtime, t, unit
 
 SESSION_KEY = "hotline:session:{}"
 IP_KEY = "hotline:login:ip:{}"
@@ -141,13 +141,12 @@ def login():
             "form": t("auth.too_many", minutes=IP_WINDOW_SECONDS // 60)})
     with unit() as db:
         result = accounts.authenticate(db, values["username"], password)
-    if result.status == "locked":
-        _count_failure()
-        return page("login.html", 403, values=values, errors={
-            "form": t("auth.locked", until=local(result.locked_until, "%H:%M"))})
+    # A locked account gets exactly the answer of a wrong password: telling them apart
+    # would tell an attacker which usernames exist (and which ones they locked).
     if result.status != "ok":
         _count_failure()
-        return page("login.html", 401, values=values, errors={"form": t("auth.wrong")})
+        return page("login.html", 401, values=values, errors={"form": t(
+            "auth.wrong", tries=accounts.MAX_FAILED, minutes=accounts.LOCK_MINUTES)})
     _start_session(result.user)
     return redirect(url_for(HOME[result.user.role]))
 

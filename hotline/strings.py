@@ -32,11 +32,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.username": ("Tên đăng nhập", "Username"),
     "auth.password": ("Mật khẩu", "Password"),
     "auth.submit": ("Đăng nhập", "Sign in"),
-    "auth.wrong": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
-    "auth.locked": ("Tài khoản tạm khóa do nhập sai nhiều lần, đến {until}. Liên hệ quản trị "
-                    "nếu cần mở sớm.",
-                    "Account locked after too many wrong passwords, until {until}. Ask an "
-                    "administrator to unlock it sooner."),
+    # One answer for a wrong password and a locked account (no account enumeration).
+    "auth.wrong": ("Sai tên đăng nhập hoặc mật khẩu. Sau {tries} lần sai, tài khoản bị tạm "
+                   "khóa {minutes} phút (quản trị viên có thể mở khóa sớm hơn).",
+                   "Wrong username or password. After {tries} wrong passwords an account is "
+                   "locked for {minutes} minutes (an administrator can unlock it sooner)."),
     "auth.too_many": ("Quá nhiều lần đăng nhập sai từ máy này. Thử lại sau {minutes} phút.",
                       "Too many failed sign-ins from this address. Try again in {minutes} "
                       "minutes."),

@@ -4,6 +4,8 @@ and a `Phone` that talks to the real webhooks."""
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import os
 import re
 import uuid
@@ -24,6 +26,8 @@ pytest_plugins = ["tests.twilio_standin"]  # the `twilio_standin` fixture, for e
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 SECRET = "test-secret-key"
+# The test client's peer is 127.0.0.1: it plays the USSD aggregator on a private link.
+AGGREGATOR = (ipaddress.ip_network("127.0.0.1/32"),)
 
 
 @pytest.fixture(scope="session")
@@ -56,8 +60,13 @@ def redis_url() -> str:
 
 @pytest.fixture
 def config(pg_url: str, redis_url: str) -> Config:
-    """Production-like configuration: PostgreSQL, real Redis, outbox SMS."""
-    return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET)
+    """Production-like configuration: PostgreSQL, real Redis, outbox SMS; checked as
+    the web's own configuration is."""
+    config = Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                    ussd_allowed_networks=AGGREGATOR)
+    config.validate()
+    config.validate_web()
+    return config
 
 
 def _clean(config: Config) -> None:
@@ -127,6 +136,13 @@ class Phone:
         return {"X-Twilio-Signature": RequestValidator(token).compute_signature(
             "http://localhost/sms/twilio", form)}
 
+    def _credentials(self) -> dict[str, str]:
+        """Authenticate like the aggregator when the gateway asks for Basic credentials."""
+        secret = self.client.application.extensions["gateway"].config.ussd_basic_auth
+        if not secret:
+            return {}
+        return {"Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
+
     def dial(self, code: str = "*1022#") -> str:
         """Start a USSD session; returns the screen (with its CON/END prefix)."""
         self.session, self.inputs, self.code = "AT" + uuid.uuid4().hex, [], code
@@ -138,7 +154,7 @@ class Phone:
         return self._ussd()
 
     def _ussd(self) -> str:
-        response = self.client.post("/ussd", data={
+        response = self.client.post("/ussd", headers=self._credentials(), data={
             "sessionId": self.session, "serviceCode": self.code, "phoneNumber": self.number,
             "networkCode": "45204", "text": "*".join(self.inputs)})
         assert response.status_code == 200, response.data

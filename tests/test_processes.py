@@ -3,6 +3,7 @@ cron scheduler, the embedded demo, and the command-line tools."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -26,6 +27,7 @@ from gateway.store import messages, schema
 from gateway.store.db import transaction
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30
 
 
@@ -51,7 +53,8 @@ def env_for(config: Config, **extra: str) -> dict[str, str]:
     """Environment variables that give a child process this configuration."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMS_"))}
     env.update(DATABASE_URL=config.database_url, REDIS_URL=config.redis_url,
-               SECRET_KEY=config.secret_key or "", **extra)
+               SECRET_KEY=config.secret_key or "", USSD_BASIC_AUTH=config.ussd_basic_auth,
+               USSD_ALLOWED_NETWORKS=",".join(map(str, config.ussd_allowed_networks)), **extra)
     return env
 
 
@@ -72,7 +75,8 @@ def test_gunicorn_serves_sms_and_health(app, config, stop_later):
     port = free_port()
     stop_later(subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "gateway:create_app()"], env=env_for(config), stderr=subprocess.DEVNULL))
+         "--no-control-socket", "gateway:create_app()"],
+        env=env_for(config), stderr=subprocess.DEVNULL))
     health = wait_for(f"http://127.0.0.1:{port}/healthz")
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "database": "ok", "redis": "ok"}
@@ -195,3 +199,56 @@ def test_flows_prints_every_flow_as_a_table():
     unknown = CliRunner().invoke(gateway, ["flows", "nope"],
                                  obj=ScriptInfo(create_app=lambda: None))
     assert unknown.exit_code != 0 and "no flow 'nope'" in unknown.output
+
+
+def test_the_web_refuses_to_start_without_ussd_authentication(app, config, tmp_path):
+    env = {k: v for k, v in env_for(config).items() if not k.startswith("USSD_")}
+    env["HOME"] = str(tmp_path)
+    result = subprocess.run([str(BIN / "gateway"), "outbox"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "USSD_BASIC_AUTH or USSD_ALLOWED_NETWORKS is required" in result.stderr
+    web = subprocess.run(
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{free_port()}", "--no-control-socket",
+         "gateway:create_app()"], env=env, cwd=tmp_path, capture_output=True, text=True,
+        timeout=60)
+    assert web.returncode != 0
+    assert "USSD_BASIC_AUTH or USSD_ALLOWED_NETWORKS is required" in web.stderr
+
+
+def test_the_procfile_web_has_no_shared_control_socket(app, config, tmp_path, stop_later):
+    # gunicorn >= 25.1 opens a control socket, by default one per user ($HOME/.gunicorn)
+    # that every gunicorn of the host's user would share.
+    [line] = [x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("web:")]
+    command = line.removeprefix("web:").strip().replace("0.0.0.0", "127.0.0.1")
+    ports = [free_port(), free_port()]
+    for port in ports:
+        env = env_for(config, PORT=str(port), WEB_CONCURRENCY="1", HOME=str(tmp_path),
+                      PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+        stop_later(subprocess.Popen(["sh", "-c", f"exec {command}"], env=env, cwd=tmp_path,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    for port in ports:  # both run side by side
+        assert wait_for(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    assert [p for p in tmp_path.rglob("*") if p.is_socket() or p.suffix == ".ctl"] == []
+
+
+def test_sim_dials_a_gateway_that_asks_for_credentials(config):
+    app = create_app(dataclasses.replace(config, ussd_basic_auth="at:s3cret",
+                                         ussd_allowed_networks=()))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host = f"127.0.0.1:{server.server_port}"
+        good = CliRunner().invoke(gateway, ["sim", "--url", f"http://at:s3cret@{host}",
+                                            "--ussd", "*1022#"], input="5\n2\n",
+                                  obj=ScriptInfo(create_app=lambda: None))
+        assert good.exit_code == 0, good.output
+        assert "END Replies are now in English" in good.output
+        bad = CliRunner().invoke(gateway, ["sim", "--url", f"http://at:wrong@{host}",
+                                           "--ussd", "*1022#"], input="5\n",
+                                 obj=ScriptInfo(create_app=lambda: None))
+        assert bad.exit_code != 0 and "answered 403" in bad.output
+        assert "wrong" not in bad.output  # the password is never printed
+    finally:
+        server.shutdown()
+        app.extensions["gateway"].engine.dispose()

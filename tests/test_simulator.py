@@ -77,7 +77,7 @@ def test_outbox_lists_that_phones_messages_newest_first(sim, demo_app):
     ("sms", None, "empty phone number"),
     ("ussd", {"phone": "+842438123456", "session": "s", "text": ""}, "not a mobile number"),
     ("ussd", {"phone": NUMBER, "text": ""}, "session required"),
-    ("ussd", {"phone": NUMBER, "session": "s", "text": "1*" * 81}, "longer than 160"),
+    ("ussd", {"phone": NUMBER, "session": "s", "text": "1*" + "x" * 183}, "longer than 182"),
     ("outbox", {"phone": "hello"}, "not a phone number"),
 ], ids=["sms-bad-phone", "sms-no-phone", "sms-no-json", "ussd-landline", "ussd-no-session",
         "ussd-long-text", "outbox-bad-phone"])

@@ -72,9 +72,12 @@ def init_app(app: Flask) -> None:
     # Swagger UI's files come from a package, not a CDN: the docs work offline.
     app.add_url_rule(f"{PREFIX}/docs/assets/<path:name>", "api_docs_assets", _docs_asset)
 
-    from gateway.api import declarations, events, quarantine, venues, visits
-    for module in (declarations, venues, visits, quarantine, events):
-        api.register_blueprint(module.blp)
+    from gateway.api import declarations, events, limits, quarantine, venues, visits
+    blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events)]
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    if "gateway" in app.extensions:  # not on the bare app that only renders the document
+        limits.init_app(app, blueprints)
 
 
 def _docs_asset(name: str) -> Response:

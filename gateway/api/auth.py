@@ -36,7 +36,19 @@ def _unauthorised(detail: str, error: str | None = None) -> Problem:
 
 
 def authenticate() -> Caller:
-    """The caller of this request, or a 401 problem."""
+    """The caller of this request, or a 401 problem. Decided once per request: the
+    rate limiter (gateway.api.limits) asks first, the view's `requires` again."""
+    if "api_caller" not in g:
+        try:
+            g.api_caller = _authenticate()
+        except Problem as problem:
+            g.api_caller = problem
+    if isinstance(g.api_caller, Problem):
+        raise g.api_caller
+    return g.api_caller
+
+
+def _authenticate() -> Caller:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if not header:

@@ -21,7 +21,10 @@ MORE, BACK, MAIN_MENU = "99", "0", "00"
 PREFIX_CHARS = len("CON ")
 SCREEN_CHARS = USSD_MAX_CHARS - PREFIX_CHARS
 REQUIRED = ("sessionId", "serviceCode", "phoneNumber")
-MAX_TEXT = 160
+# `text` is cumulative (every input of the session), so only MAX_BODY_BYTES bounds it;
+# one input cannot be longer than a USSD string itself (GSM 03.90: 182 characters),
+# so a longer one did not come from a phone.
+MAX_INPUT = USSD_MAX_CHARS
 MAX_SESSION_ID = 64
 
 
@@ -40,8 +43,8 @@ def parse(form: Mapping[str, str]) -> Inbound:
         # Refused rather than cut: two sessions sharing a prefix would share a dialogue.
         raise BadRequest(f"field 'sessionId' longer than {MAX_SESSION_ID} characters")
     text = form["text"]
-    if len(text) > MAX_TEXT:
-        raise BadRequest(f"field 'text' longer than {MAX_TEXT} characters")
+    if any(len(part) > MAX_INPUT for part in text.split("*")):
+        raise BadRequest(f"field 'text' has an input longer than {MAX_INPUT} characters")
     try:
         phone = normalise(form["phoneNumber"])
     except InvalidPhone as error:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from gateway.config import Config
 from gateway.runtime import QUEUES
 from gateway.store.models import Declaration
-from tests.conftest import SECRET, Phone
+from tests.conftest import AGGREGATOR, SECRET, Phone
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
 SENDER = "IT-antiNCOV"
@@ -27,7 +27,8 @@ def config(pg_url, redis_url, twilio_standin: TwilioStandIn) -> Config:
     return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
                   sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=SENDER,
-                  twilio_api_base_url=twilio_standin.url)
+                  twilio_api_base_url=twilio_standin.url,
+                  ussd_allowed_networks=AGGREGATOR)
 
 
 class Inbox:

@@ -83,3 +83,20 @@ def test_family_member_declared_over_ussd_with_their_code(app, me, inbox):
     [record] = declarations(app)
     assert (record.declarer_phone, record.subject_phone, record.relation, record.channel) == (
         ME, MEMBER, "parent", "ussd")
+
+
+def test_a_long_name_and_street_reach_the_summary(app, me):
+    # `text` is cumulative: with a 60-character name and a 100-character street the
+    # summary step's text is near 200 characters; it was refused with a 400 over 160.
+    from gateway.flows.declaration import NAME_MAX, STREET_MAX
+    name = ("Nguyen Thi " + "Thanh Huong " * 5)[:NAME_MAX].strip()
+    street = ("So 12 ngo 34 duong " + "Tran Hung Dao " * 8)[:STREET_MAX].strip()
+    script = [(name, "Nam sinh"), *FORM[1:8], (street, "trieu chung"), *FORM[9:11],
+              ("2", f"CON {name}, 1990, Nu. {street[:20]}")]
+    me.dial()
+    summary = walk(me, [("1", "ho va ten"), *script])
+    assert len("*".join(me.inputs)) > 160 and summary.startswith("CON ")
+    done = me.press("1")
+    assert done.startswith("END Da khai bao"), (summary, done)
+    [record] = declarations(app)
+    assert (record.full_name, record.street) == (name, street)

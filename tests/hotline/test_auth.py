@@ -4,9 +4,12 @@ every form, cookie flags, the idle timeout and sessions that end on the server."
 from __future__ import annotations
 
 import json
+import re
 
 from hotline import accounts, auth
 from tests.hotline.conftest import PASSWORD, Console, make_user, text, user
+
+_CSRF_VALUE = re.compile(r'value="[^"]{40,}"')
 
 
 def test_the_sign_in_page_is_vietnamese_and_switches_to_english(console):
@@ -57,17 +60,41 @@ def test_a_wrong_password_is_refused_without_saying_which_part(app, console):
 
 def test_five_wrong_passwords_lock_the_account_until_an_admin_unlocks_it(app, console):
     make_user(app, "op1", "operator")
-    for _ in range(accounts.MAX_FAILED - 1):
+    for _ in range(accounts.MAX_FAILED):
         assert console.login("op1", "wrong password!").status_code == 401
-    locked = console.login("op1", "wrong password!")
-    assert locked.status_code == 403 and "tạm khóa" in text(locked)
     assert user(app, "op1").locked_until is not None
-    assert console.login("op1").status_code == 403  # even the right password
+    assert console.login("op1").status_code == 401  # even the right password
     make_user(app, "adm1", "admin")
     admin = Console(app.test_client())
     admin.login("adm1")
     admin.post(f"/hotline/admin/users/{user(app, 'op1').id}", {"action": "unlock"})
     assert console.login("op1").status_code == 302
+
+
+def answer(response) -> tuple[int, str]:
+    """Status and page text, without the per-session CSRF token."""
+    return response.status_code, _CSRF_VALUE.sub('value=""', text(response))
+
+
+def test_a_locked_account_answers_exactly_like_a_wrong_password(app, console, monkeypatch):
+    # Telling them apart would tell an attacker which usernames exist.
+    make_user(app, "op1", "operator")
+    wrong = answer(console.login("op1", "wrong password!"))
+    for _ in range(accounts.MAX_FAILED - 1):
+        console.login("op1", "wrong password!")
+    assert user(app, "op1").locked_until is not None
+    hashes = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash",
+                        lambda *a: hashes.append(1) or real(*a))
+    locked_wrong = answer(console.login("op1", "wrong password!"))
+    locked_right = answer(console.login("op1"))
+    unknown = answer(console.login("nobody", "wrong password!"))
+    assert wrong == locked_wrong == locked_right
+    assert wrong[0] == unknown[0] == 401 and "tạm" in wrong[1]  # the lock rule is stated
+    assert "nobody" in unknown[1] and wrong[1] == unknown[1].replace("nobody", "op1")
+    # The same cost class: one scrypt check per attempt, locked or not.
+    assert len(hashes) == 3
 
 
 def test_many_failures_from_one_address_are_slowed_down(app, console):

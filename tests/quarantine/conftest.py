@@ -17,7 +17,7 @@ from gateway.quarantine.enrol import enrol
 from gateway.store import users
 from gateway.store.db import transaction
 from gateway.store.models import HealthReport, OutboundMessage, QuarantineCase
-from tests.conftest import SECRET, Phone
+from tests.conftest import AGGREGATOR, SECRET, Phone
 from tests.declare.conftest import SENDER, Inbox
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
@@ -35,7 +35,8 @@ def config(pg_url, redis_url, twilio_standin: TwilioStandIn) -> Config:
     return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
                   sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=SENDER,
-                  twilio_api_base_url=twilio_standin.url, sms_rate_per_second=1000)
+                  twilio_api_base_url=twilio_standin.url,
+                  ussd_allowed_networks=AGGREGATOR, sms_rate_per_second=1000)
 
 
 class Clock:

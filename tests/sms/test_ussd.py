@@ -238,7 +238,7 @@ def without(name: str) -> dict[str, str]:
     ({**GOOD, "phoneNumber": "12345"}, "field 'phoneNumber' is not a valid mobile number"),
     ({**GOOD, "phoneNumber": "+842438123456"},
      "field 'phoneNumber' is not a valid mobile number"),
-    ({**GOOD, "text": "1*" * 80 + "1"}, "field 'text' longer than 160 characters"),
+    ({**GOOD, "text": "1*" + "x" * 183}, "field 'text' has an input longer than 182 characters"),
     ({**GOOD, "sessionId": "AT" + "x" * 63}, "field 'sessionId' longer than 64 characters"),
 ], ids=["no-session", "no-service-code", "no-phone", "no-text", "blank-session", "bad-phone",
         "landline", "long-text", "long-session"])

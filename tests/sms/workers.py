@@ -25,7 +25,7 @@ from gateway.sms import outbound
 from gateway.store import messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
-from tests.conftest import SECRET
+from tests.conftest import AGGREGATOR, SECRET
 from tests.twilio_standin import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -50,7 +50,8 @@ def config(pg_url: str, redis_url: str, twilio_standin: TwilioStandIn) -> Config
     return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
                   sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=SENDER,
-                  twilio_api_base_url=twilio_standin.url)
+                  twilio_api_base_url=twilio_standin.url,
+                  ussd_allowed_networks=AGGREGATOR)
 
 
 def worker_env(config: Config) -> dict[str, str]:

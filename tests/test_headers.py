@@ -1,0 +1,150 @@
+"""Security headers on every HTML page of the app — every GET route of `app.url_map`,
+signed out and signed in, in production and in the demo (simulator) — and the pages
+that carry scripts still work under the policy in a real browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
+from werkzeug.serving import make_server
+
+from gateway.headers import SECURITY_HEADERS
+from tests.hotline.conftest import Console, make_user
+
+WAIT_SECONDS = 15
+ARGUMENTS = {"int": "1", "path": "x", "default": "x"}  # a value for each URL converter
+
+
+def get_routes(app) -> list[str]:
+    """A URL for every GET route of the app, its arguments filled with some value."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        url = rule.rule
+        for name, converter in rule._converters.items():
+            kind = type(converter).__name__.removesuffix("Converter").lower()
+            url = re.sub(rf"<(?:[^:>]+:)?{name}>", ARGUMENTS.get(kind, "x"), url)
+        urls.append(url)
+    return sorted(set(urls))
+
+
+def check_html_headers(browsers, urls) -> int:
+    """Request every URL with every browser; every HTML answer must carry the
+    headers. The number of HTML pages seen."""
+    seen = 0
+    for browser in browsers:
+        for url in urls:
+            response = browser.get(url)
+            if response.mimetype != "text/html":
+                continue
+            seen += 1
+            for name, value in SECURITY_HEADERS.items():
+                if name == "Content-Security-Policy":
+                    assert "frame-ancestors 'none'" in response.headers.get(name, ""), url
+                    assert "default-src 'self'" in response.headers.get(name, ""), url
+                    assert "unsafe" not in response.headers.get(name, ""), url
+                else:
+                    assert response.headers.get(name) == value, (url, name)
+    return seen
+
+
+def test_every_html_page_carries_the_security_headers(app):
+    make_user(app, "adm1", "admin")
+    make_user(app, "op1", "operator")
+    signed_out = Console(app.test_client())
+    admin, operator = Console(app.test_client()), Console(app.test_client())
+    admin.login("adm1")
+    operator.login("op1")
+    urls = get_routes(app)
+    assert "/api/v1/docs" in urls and "/hotline/login" in urls
+    assert check_html_headers([signed_out, admin, operator], [*urls, "/no/such/page"]) > 20
+
+
+def test_every_html_page_of_the_demo_carries_them(demo_app):
+    urls = get_routes(demo_app)
+    assert "/simulator/" in urls
+    assert check_html_headers([demo_app.test_client()], urls) > 5
+
+
+def test_other_answers_keep_their_own_headers(client):
+    # JSON, plain text and metrics are not pages: no page policy on them.
+    for url in ("/healthz", "/api/v1/openapi.json"):
+        assert "Content-Security-Policy" not in client.get(url).headers, url
+
+
+@pytest.fixture
+def chrome(tmp_path) -> Iterator[webdriver.Chrome]:
+    """Headless Chromium that keeps the browser console (CSP violations land there)."""
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(WAIT_SECONDS)
+    yield driver
+    driver.quit()
+
+
+def serve(app) -> Iterator[str]:
+    """The app behind a real threaded WSGI server on an ephemeral port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(app) -> Iterator[str]:
+    """The production app over HTTP."""
+    yield from serve(app)
+
+
+@pytest.fixture
+def served_demo(demo_app) -> Iterator[str]:
+    """The demo app over HTTP."""
+    yield from serve(demo_app)
+
+
+def violations(driver) -> list[str]:
+    """Content-Security-Policy complaints in the browser console."""
+    return [e["message"] for e in driver.get_log("browser")
+            if "Content Security Policy" in e["message"]]
+
+
+def wait_for(driver, css: str):
+    return WebDriverWait(driver, WAIT_SECONDS).until(
+        ready.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def test_swagger_ui_works_under_the_policy(served, chrome):
+    chrome.get(f"{served}/api/v1/docs")
+    wait_for(chrome, ".swagger-ui .opblock")  # the operations, read from openapi.json
+    assert "Health declaration gateway" in chrome.find_element(By.CSS_SELECTOR, ".title").text
+    assert violations(chrome) == []
+
+
+def test_the_simulator_works_under_the_policy(served_demo, chrome):
+    chrome.get(f"{served_demo}/simulator/")
+    chrome.find_element(By.ID, "text").send_keys("HD")
+    chrome.find_element(By.ID, "send").click()
+    reply = wait_for(chrome, ".msg.out")
+    assert reply.text.startswith("KB")
+    assert chrome.find_element(By.CSS_SELECTOR, ".phone").value_of_css_property(
+        "border-radius") == "28px"  # the style sheet applied
+    assert violations(chrome) == []
