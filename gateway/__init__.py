@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from gateway import logs, runtime
+from gateway import inputs, logs, runtime
 from gateway.config import Config
 
 
@@ -14,6 +14,7 @@ def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     logs.configure(config.log_level)
     app = Flask(__name__)
+    inputs.install_converters(app)  # before any route, so every route gets them
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
     app.extensions["gateway"] = runtime.build(config)
 
