@@ -15,7 +15,6 @@ import os
 from collections.abc import Iterator
 
 import pytest
-
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
