@@ -89,3 +89,4 @@ def watch() -> Iterator[Watch]:
     root.addHandler(handler)
     yield handler
     root.removeHandler(handler)
+    print(f"fuzzed with {handler.requests} requests")  # shown by `pytest -s`
