@@ -5,7 +5,7 @@ first server error or logged traceback and names the request that caused it.
 The budget is fixed so CI stays fast (≥ 10,000 requests in all, about a minute on
 two cores); `FUZZ_SCALE=10 scripts/test tests/test_webhooks_fuzz.py
 tests/hotline/test_fuzz.py tests/api/test_fuzz.py` runs ten times as many, with the
-same seed unless `FUZZ_SEED` is set too.
+same fixed examples unless `FUZZ_RANDOM=1` asks for a random run.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
-SEED = os.environ.get("FUZZ_SEED")
+RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 
 
 def fuzz_settings(examples: int) -> settings:
     """Hypothesis settings for `examples` (times FUZZ_SCALE) examples: no deadline,
-    derandomized unless FUZZ_SEED asks for another run, no example database (CI
+    derandomized unless FUZZ_RANDOM=1 asks for a random run, no example database (CI
     starts fresh), and quiet about slow data generation (it is the point here)."""
     return settings(max_examples=max(1, int(examples * SCALE)), deadline=None,
-                    derandomize=SEED is None, database=None, print_blob=True,
+                    derandomize=not RANDOM, database=None, print_blob=True,
                     suppress_health_check=list(HealthCheck))
 
 

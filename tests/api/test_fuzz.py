@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 import schemathesis
-from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from tests.api.conftest import make_token, manager
