@@ -36,6 +36,12 @@ def refused_character(text: str) -> str | None:
     return f"control character U+{ord(char):04X}"
 
 
+def shown(name: str) -> str:
+    """A field name fit to quote in a reason: short, and with control characters and
+    anything outside ASCII escaped ('\\x00')."""
+    return name[:40].encode("unicode_escape").decode("ascii")
+
+
 def whole_number(text: str, maximum: int = INT_MAX) -> int | None:
     """`text` as a non-negative integer of ASCII digits no larger than `maximum`, or
     None (str.isdigit would also take '²' and '٣', which int() then refuses)."""

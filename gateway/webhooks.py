@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, request
 
 from gateway import router
 from gateway.dialogue import Busy, Inbound, handle
-from gateway.inputs import refused_character, whole_number
+from gateway.inputs import refused_character, shown, whole_number
 from gateway.phones import InvalidPhone, normalise
 from gateway.runtime import Runtime
 from gateway.sms import twilio, ussd
@@ -50,17 +50,13 @@ def form_fields() -> dict[str, str]:
     form: dict[str, str] = {}
     for name, value in pairs:
         if name in form:
-            raise BadRequest(f"field '{_shown(name)}' given more than once")
+            raise BadRequest(f"field '{shown(name)}' given more than once")
         refused = refused_character(name) or refused_character(value)
         if refused:
-            raise BadRequest(f"field '{_shown(name)}' contains {refused}")
+            raise BadRequest(f"field '{shown(name)}' contains {refused}")
         form[name] = value
     return form
 
-
-def _shown(name: str) -> str:
-    """A field name fit for the reason: printable, and short."""
-    return name[:40].encode("ascii", "backslashreplace").decode()
 
 
 def text_response(body: str, status: int = 200, mimetype: str = "text/plain") -> Response:

@@ -16,7 +16,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway.config import ConfigError
-from gateway.inputs import refused_character
+from gateway.inputs import refused_character, shown
 from gateway.phones import mask
 from hotline.web import bp, language, local, page, t
 
@@ -78,7 +78,7 @@ def _refused_field() -> tuple[str, str] | None:
     for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]:
         reason = refused_character(name) or refused_character(value)
         if reason:
-            return name[:40].encode("ascii", "backslashreplace").decode(), reason
+            return shown(name), reason
     return None
 
 

@@ -21,8 +21,8 @@ class Integer(ma.fields.Integer):
     def __init__(self, *, strict: bool = True, validate: Any = None, **kwargs: Any):
         extra = [] if validate is None else validate if isinstance(validate, list) \
             else [validate]
-        super().__init__(strict=strict, validate=[ma.validate.Range(-INT_MAX - 1, INT_MAX),
-                                                  *extra], **kwargs)
+        super().__init__(strict=strict, validate=[ma.validate.Range(
+            -INT_MAX - 1, INT_MAX, error="must be between {min} and {max}"), *extra], **kwargs)
 
     def _validated(self, value: Any) -> int | None:
         try:

@@ -108,7 +108,8 @@ class Parser(FlaskParser):
     def _load_location_data(self, *, schema: ma.Schema, req, location: str) -> Any:
         data = super()._load_location_data(schema=schema, req=req, location=location)
         if location in ("query", "querystring"):
-            found = _refused_text(dict(req.args.lists()))
+            found = next(filter(None, (_refused_text({name: value}) for name, value
+                                       in req.args.items(multi=True))), None)
         elif location == "json":
             found = _refused_text(data)
         else:
