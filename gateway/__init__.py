@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from gateway import headers, logs, proxies, runtime
+from gateway import headers, inputs, logs, proxies, runtime
 from gateway.config import Config
 
 
@@ -20,6 +20,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     if config.trusted_proxies:
         app.wsgi_app = proxies.TrustedProxies(app.wsgi_app, config.trusted_proxies)
+    inputs.install_converters(app)  # before any route, so every route gets them
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
     app.extensions["gateway"] = runtime.build(config)
 

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, request
 
 from gateway import router, ussd_auth
 from gateway.dialogue import Busy, Inbound, handle
+from gateway.inputs import refused_character, shown, whole_number
 from gateway.phones import InvalidPhone, normalise
 from gateway.runtime import Runtime
 from gateway.sms import twilio, ussd
@@ -22,6 +23,7 @@ from gateway.store.db import transaction
 bp = Blueprint("webhooks", __name__)
 MAX_SMS_BODY = 1600  # Twilio's own limit for one inbound message
 MAX_SID = 64  # the width of inbound_messages.provider_id (Twilio's SIDs have 34)
+MAX_ERROR_CODE = 16  # the width of outbound_messages.error_code (Twilio's have 5 digits)
 
 
 class BadRequest(ValueError):
@@ -34,7 +36,9 @@ def runtime() -> Runtime:
 
 
 def form_fields() -> dict[str, str]:
-    """The urlencoded form, decoded strictly: undecodable bytes are a 400, not '�'."""
+    """The urlencoded form, decoded strictly: undecodable bytes, a repeated field and
+    control characters (a NUL above all: PostgreSQL refuses it) are a 400, not '�',
+    a silent pick of one value, or a server error deep inside the turn."""
     if request.mimetype != "application/x-www-form-urlencoded":
         raise BadRequest("expected an application/x-www-form-urlencoded body")
     raw = request.get_data(cache=True)
@@ -43,7 +47,16 @@ def form_fields() -> dict[str, str]:
                           encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("body is not valid UTF-8 form data") from None
-    return dict(pairs)
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        if name in form:
+            raise BadRequest(f"field '{shown(name)}' given more than once")
+        refused = refused_character(name) or refused_character(value)
+        if refused:
+            raise BadRequest(f"field '{shown(name)}' contains {refused}")
+        form[name] = value
+    return form
+
 
 
 def text_response(body: str, status: int = 200, mimetype: str = "text/plain") -> Response:
@@ -123,14 +136,19 @@ def twilio_status() -> Response:
     if denied:
         return denied
     _require(form, "MessageSid", "MessageStatus")
+    if len(form["MessageSid"].strip()) > MAX_SID:
+        raise BadRequest(f"field 'MessageSid' longer than {MAX_SID} characters")
+    if len(form.get("ErrorCode", "")) > MAX_ERROR_CODE:
+        raise BadRequest(f"field 'ErrorCode' longer than {MAX_ERROR_CODE} characters")
     status = twilio.STATUS_MAP.get(form["MessageStatus"].strip().lower())
     if status is None:
-        raise BadRequest(f"field 'MessageStatus' has unknown value {form['MessageStatus']!r}")
+        raise BadRequest(f"field 'MessageStatus' has unknown value {form['MessageStatus'][:40]!r}")
+    # `m` is the outbox id the gateway put in the callback URL; anything else there
+    # (a number beyond the column, letters) cannot be ours and is ignored.
     ref = request.args.get("m", "")
     with transaction(runtime().sessions) as session:
         known = messages.apply_status(session, form["MessageSid"].strip(), status,
-                                      form.get("ErrorCode") or None,
-                                      int(ref) if ref.isdigit() else None)
+                                      form.get("ErrorCode") or None, whole_number(ref))
     # An unknown SID (e.g. a TwiML reply) is acknowledged so Twilio does not retry.
     return text_response("ok\n" if known else "ignored: unknown MessageSid\n")
 

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway.config import ConfigError
 from gateway.headers import SECURITY_HEADERS
+from gateway.inputs import refused_character, shown
 from gateway.phones import mask
 from hotline.web import bp, language, local, page, t
 
@@ -50,12 +51,27 @@ def init_app(app: Flask) -> None:
 
 
 @bp.before_request
-def _guard() -> None:
+def _guard():
     # CSRF first: a forged sign-in or sign-out is refused before anything happens.
     if request.method == "POST":
         csrf.protect()
+    refused = _refused_field()
+    if refused:
+        return page("error.html", 400, message=t("error.characters", field=refused[0],
+                                                  reason=refused[1]))
     from hotline.auth import load_user
     load_user()
+    return None
+
+
+def _refused_field() -> tuple[str, str] | None:
+    """The first form or query field holding a character no field may (a NUL, which
+    PostgreSQL refuses, or another control character): its name and why."""
+    for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]:
+        reason = refused_character(name) or refused_character(value)
+        if reason:
+            return shown(name), reason
+    return None
 
 
 @bp.after_request

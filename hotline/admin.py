@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy import select
 
+from gateway.inputs import whole_number
 from gateway.phones import InvalidPhone, normalise
 from gateway.store import tokens
 from gateway.store.models import User
@@ -119,7 +120,7 @@ def admin_audit():
             phone = normalise(typed)
         except InvalidPhone:
             errors["phone"] = t("error.phone")
-    before = request.args.get("before", type=int)
+    before = whole_number(request.args.get("before", ""))  # a bad one: the newest page
     with unit() as db:
         entries = audit.latest(db, phone=phone, before=before) if not errors else []
     older = entries[-1].id if len(entries) == audit.PAGE_SIZE and not phone else None

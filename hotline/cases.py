@@ -11,6 +11,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
 from gateway.flows.report import describe
+from gateway.inputs import whole_number
 from gateway.phones import InvalidPhone, mask, normalise
 from gateway.quarantine import digest
 from gateway.quarantine.enrol import NAME_MAX, EnrolError, enrol
@@ -101,7 +102,8 @@ def change_case():
     end = _date(request.form.get("end", "")) if action == "extend" else None
     with unit() as db:
         case = db.scalar(select(QuarantineCase).where(
-            QuarantineCase.id == (int(raw_id) if raw_id.isdigit() else -1),
+            # An id the column cannot hold matches nothing, like an unknown one.
+            QuarantineCase.id == (whole_number(raw_id) or -1),
             QuarantineCase.manager_id == g.user.id).with_for_update())
         if case is None:
             abort(404)

@@ -52,6 +52,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.not_found": ("Không tìm thấy.", "Not found."),
     "error.csrf": ("Biểu mẫu đã hết hạn hoặc không hợp lệ. Tải lại trang và thử lại.",
                    "The form expired or is not valid. Reload the page and try again."),
+    "error.characters": ("Ô {field} chứa ký tự không được phép ({reason}).",
+                         "The field {field} contains a character that is not allowed "
+                         "({reason})."),
     "error.title": ("Không thực hiện được", "That did not work"),
     "error.back": ("Về trang chính", "Back to the start page"),
     "error.password_short": ("Mật khẩu cần ít nhất {min} ký tự.",

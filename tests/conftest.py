@@ -21,7 +21,8 @@ from gateway.config import Config
 from gateway.store import schema
 from gateway.store.models import Base
 
-pytest_plugins = ["tests.twilio_standin"]  # the `twilio_standin` fixture, for every test
+# `twilio_standin` fixture for every test; the scan of the whole run's logs for personal data
+pytest_plugins = ["tests.twilio_standin", "tests.logscan"]
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")

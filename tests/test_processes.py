@@ -252,3 +252,31 @@ def test_sim_dials_a_gateway_that_asks_for_credentials(config):
     finally:
         server.shutdown()
         app.extensions["gateway"].engine.dispose()
+
+
+def test_the_procfile_access_log_has_no_query_strings(app, config, stop_later, tmp_path):
+    from tests.api.conftest import make_token
+    from tests.logscan import capture
+    command = next(line.split(":", 1)[1] for line in
+                   (Path(__file__).parent.parent / "Procfile").read_text().splitlines()
+                   if line.startswith("web:"))
+    port = free_port()
+    output = (tmp_path / "web.log").open("w+")
+    stop_later(subprocess.Popen(
+        ["sh", "-c", command], stdout=output, stderr=subprocess.STDOUT,
+        env=env_for(config, PORT=str(port), WEB_CONCURRENCY="1",
+                    PATH=f"{BIN}:{os.environ['PATH']}")))
+    wait_for(f"http://127.0.0.1:{port}/healthz")
+    answer = requests.get(f"http://127.0.0.1:{port}/api/v1/declarations?phone=0912345678",
+                          headers={"Authorization": f"Bearer {make_token(app, 'log')}",
+                                   "X-Request-Id": "req-42"}, timeout=10)
+    assert answer.status_code == 200
+    deadline = time.monotonic() + START_TIMEOUT
+    while "/api/v1/declarations" not in (tmp_path / "web.log").read_text() \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+    logged = (tmp_path / "web.log").read_text()
+    capture("gunicorn (Procfile web)", logged)
+    line = next(line for line in logged.splitlines() if "/api/v1/declarations" in line)
+    assert '"GET /api/v1/declarations HTTP/1.1" 200' in line and "req-42" in line
+    assert "phone" not in logged and "0912345678" not in logged

@@ -12,6 +12,7 @@ from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from gateway import inputs
 from gateway.api import problems
 
 PREFIX = "/api/v1"
@@ -59,6 +60,7 @@ def _http_error_under_prefix(error: HTTPException):
 
 def init_app(app: Flask) -> None:
     """Mount the records API and its documentation on `app`."""
+    inputs.install_converters(app)  # already done by create_app; here for a bare app
     app.config.update(
         API_TITLE="Health declaration gateway: records API", API_VERSION="1",
         OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX=PREFIX, OPENAPI_JSON_PATH="openapi.json",

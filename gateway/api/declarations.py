@@ -15,7 +15,7 @@ from vietnam_provinces import Province, Ward
 from gateway.api import PREFIX, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
-from gateway.api.fields import Moment, PhoneNumber
+from gateway.api.fields import Integer, Moment, PhoneNumber
 from gateway.api.problems import Problem
 from gateway.api.writes import session, writes
 from gateway.codes import parse_declaration_code
@@ -84,10 +84,10 @@ class DeclarationIn(ma.Schema):
     insurance_number = F.String(allow_none=True, validate=parsed_by(
         InsuranceNumber(), "10 digits, or 2 letters and 13 digits"),
         metadata={"description": "BHYT number; null to skip"})
-    province_code = F.Integer(required=True, strict=True, metadata={
+    province_code = Integer(required=True, strict=True, metadata={
         "description": "official code of the province (34 units since 1 July 2025)",
         "example": 1})
-    ward_code = F.Integer(required=True, strict=True, metadata={
+    ward_code = Integer(required=True, strict=True, metadata={
         "description": "official code of the commune/ward, within the province",
         "example": 70})
     street = F.String(required=True, validate=parsed_by(

@@ -1,5 +1,6 @@
-"""Request fields shared by the resources: phone numbers in any common spelling,
-venue codes with their check digit, and UTC-aware times."""
+"""Request fields shared by the resources: integers that fit the records' columns,
+phone numbers in any common spelling, venue codes with their check digit, and
+UTC-aware times."""
 
 from __future__ import annotations
 
@@ -9,7 +10,25 @@ from typing import Any
 import marshmallow as ma
 
 from gateway.codes import parse_venue_code
+from gateway.inputs import INT_MAX
 from gateway.phones import InvalidPhone, normalise
+
+
+class Integer(ma.fields.Integer):
+    """A JSON integer (strict: no floats, no strings) that fits a PostgreSQL `integer`
+    column: a larger one is refused with a reason, not failed on in the database."""
+
+    def __init__(self, *, strict: bool = True, validate: Any = None, **kwargs: Any):
+        extra = [] if validate is None else validate if isinstance(validate, list) \
+            else [validate]
+        super().__init__(strict=strict, validate=[ma.validate.Range(
+            -INT_MAX - 1, INT_MAX, error="must be between {min} and {max}"), *extra], **kwargs)
+
+    def _validated(self, value: Any) -> int | None:
+        try:
+            return super()._validated(value)
+        except OverflowError:  # int(inf), from a non-strict field given JSON's Infinity
+            raise self.make_error("invalid") from None
 
 
 class PhoneNumber(ma.fields.String):

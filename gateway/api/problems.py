@@ -16,6 +16,8 @@ from flask import Response
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from gateway.inputs import refused_character
+
 log = logging.getLogger(__name__)
 MIMETYPE = "application/problem+json"
 VALIDATION = "urn:gateway:problem:validation"
@@ -95,11 +97,50 @@ def from_http_exception(error: HTTPException) -> Problem:
 
 class Parser(FlaskParser):
     """webargs' Flask parser with unknown query parameters refused (as unknown body
-    fields are), so a misspelt filter is an error rather than silently ignored."""
+    fields are), so a misspelt filter is an error rather than silently ignored, and
+    every string of the request — JSON values and keys at any depth, query values —
+    refused when it holds a NUL or another control character (`gateway.inputs`)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
         "query": ma.RAISE, "querystring": ma.RAISE}
+
+    def _load_location_data(self, *, schema: ma.Schema, req, location: str) -> Any:
+        data = super()._load_location_data(schema=schema, req=req, location=location)
+        if location in ("query", "querystring"):
+            found = next(filter(None, (_refused_text({name: value}) for name, value
+                                       in req.args.items(multi=True))), None)
+        elif location == "json":
+            found = _refused_text(data)
+        else:
+            found = None
+        if found:
+            path, reason = found
+            raise ma.ValidationError({path or ma.schema.SCHEMA: [f"contains {reason}"]})
+        return data
+
+
+def _refused_text(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The dotted path of the first string (or key) in `value` that holds a character
+    no field may, and why; None when there is none."""
+    if isinstance(value, str):
+        reason = refused_character(value)
+        return (path, reason) if reason else None
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            name = str(key)
+            reason = refused_character(name)
+            if reason:
+                return (path or ma.schema.SCHEMA, f"a key with {reason}")
+            found = _refused_text(inner, f"{path}.{name}" if path else name)
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, inner in enumerate(value):
+            found = _refused_text(inner, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    return None
 
 
 class ProblemSchema(ma.Schema):

@@ -16,7 +16,7 @@ from gateway import posters
 from gateway.api import PREFIX, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
-from gateway.api.fields import PhoneNumber
+from gateway.api.fields import Integer, PhoneNumber
 from gateway.api.problems import Problem
 from gateway.api.writes import session, writes
 from gateway.codes import parse_venue_code
@@ -34,8 +34,8 @@ class VenueIn(ma.Schema):
     name = F.String(required=True, validate=ma.validate.Length(max=300),
                     metadata={"example": "Cho Ben Thanh"})
     kind = F.String(load_default="other", validate=ma.validate.OneOf(venues.KINDS))
-    province_code = F.Integer(required=True, strict=True, metadata={"example": 79})
-    ward_code = F.Integer(allow_none=True, strict=True)
+    province_code = Integer(required=True, strict=True, metadata={"example": 79})
+    ward_code = Integer(allow_none=True, strict=True)
     street = F.String(load_default="", validate=ma.validate.Length(max=120))
     contact_phone = PhoneNumber(allow_none=True)
     operator = F.String(allow_none=True, validate=ma.validate.Length(min=1, max=60))

@@ -24,14 +24,16 @@ PING_IDLE_SECONDS = 10.0
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL and foreign keys, PostgreSQL a small pool
-    that pings connections that sat idle."""
+    that pings connections that sat idle. Neither puts a statement's parameters (names,
+    birth years, addresses, symptoms) into its errors, so no traceback logs them."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+                               hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10, hide_parameters=True)
     event.listen(engine, "checkin", _stamp)
     event.listen(engine, "checkout", _ping_if_idle)
     return engine

@@ -29,6 +29,22 @@ from tests.api.conftest import declaration_body
     ("get", "/api/v1/nothing-here", {}, 404, "not found"),
     ("delete", "/api/v1/declarations", {}, 405, "not allowed"),
     ("post", "/api/v1/declarations", {"json": {"street": "x" * 20_000}}, 413, ""),
+    ("post", "/api/v1/declarations", {"json": declaration_body(full_name="An\x00")}, 422,
+     "full_name: contains a NUL character"),
+    ("post", "/api/v1/venues", {"json": {"name\x00": "x"}}, 422,
+     "body: contains a key with a NUL character"),
+    ("post", "/api/v1/declarations", {"data": '{"street": "\\ud800"}',
+                                      "content_type": "application/json"}, 422,
+     "street: contains an unpaired surrogate"),
+    ("post", "/api/v1/declarations", {"json": declaration_body(symptoms=["\x07"])}, 422,
+     "symptoms.0: contains control character U+0007"),
+    ("post", "/api/v1/declarations", {"json": declaration_body(ward_code=2**31)}, 422,
+     "ward_code: must be between"),
+    ("post", "/api/v1/venues", {"json": {"name": "x", "province_code": -(2**63)}}, 422,
+     "province_code: must be between"),
+    ("get", "/api/v1/declarations?phone=09%00", {}, 422, "phone: contains a NUL character"),
+    ("get", "/api/v1/declarations/AB%00CDEF", {}, 404, "not found"),
+    ("get", "/api/v1/quarantine-cases/99999999999", {}, 404, "not found"),
 ])
 def test_bad_requests_get_problems(api, method, path, kwargs, status, detail):
     response = getattr(api.client, method)(path, headers={

@@ -102,7 +102,7 @@ def bad(**changes):
     (bad(id_number="0"), "id_number", "CCCD has 12 digits"),
     (bad(insurance_number="123"), "insurance_number", "10 digits"),
     (bad(province_code=99), "province_code", "not the code of a province"),
-    (bad(province_code=10**40), "province_code", "not the code of a province"),
+    (bad(province_code=10**40), "province_code", "must be between -2147483648 and 2147483647"),
     (bad(ward_code=26743), "ward_code", "not the code of a commune or ward of Thành phố Hà Nội"),
     (bad(ward_code=-1), "ward_code", "not the code of a commune or ward"),
     (bad(symptoms=[7]), "symptoms.0", "greater than or equal to 1 and less than or equal to 6"),

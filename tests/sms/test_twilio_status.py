@@ -117,6 +117,14 @@ def test_a_report_that_beats_our_record_of_the_sid_finds_its_message(app, client
     assert (stored(app, other).status, stored(app, other).provider_id) == ("sent", other_sid)
 
 
+@pytest.mark.parametrize("ref", ["2147483648", "99999999999999999999", "²", "-1", "x"])
+def test_a_reference_that_cannot_be_an_outbox_id_is_ignored(app, client, ref):
+    response = client.post(f"{ROUTE}?m={ref}", data={"MessageSid": "SM" + uuid.uuid4().hex,
+                                                     "MessageStatus": "delivered"})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ignored: unknown MessageSid\n"
+
+
 THE_SID = object()  # stands for the SID of the test's message
 
 
@@ -130,6 +138,12 @@ THE_SID = object()  # stands for the SID of the test's message
                  "field 'MessageStatus' must not be empty", id="blank-status"),
     pytest.param({"MessageSid": THE_SID, "MessageStatus": "teleported"},
                  "field 'MessageStatus' has unknown value 'teleported'", id="unknown-status"),
+    pytest.param({"MessageSid": THE_SID, "MessageStatus": "delivered\x00"},
+                 "field 'MessageStatus' contains a NUL character", id="nul-status"),
+    pytest.param({"MessageSid": "SM" + "0" * 63, "MessageStatus": "delivered"},
+                 "field 'MessageSid' longer than 64 characters", id="long-sid"),
+    pytest.param({"MessageSid": THE_SID, "MessageStatus": "failed", "ErrorCode": "3" * 17},
+                 "field 'ErrorCode' longer than 16 characters", id="long-error-code"),
 ])
 def test_bad_report_is_refused_with_reason(app, client, form, reason):
     message_id, sid = sent_message(app)
@@ -145,6 +159,9 @@ def test_bad_report_is_refused_with_reason(app, client, form, reason):
                  "application/x-www-form-urlencoded", id="json-body"),
     pytest.param(b"MessageSid=SM1&MessageStatus=sent%FF", "application/x-www-form-urlencoded",
                  "not valid UTF-8", id="undecodable"),
+    pytest.param(b"MessageSid=SM1&MessageStatus=sent&MessageStatus=failed",
+                 "application/x-www-form-urlencoded", "field 'MessageStatus' given more than once",
+                 id="repeated"),
 ])
 def test_malformed_body_is_refused(client, body, content_type, reason):
     response = client.post(ROUTE, data=body, content_type=content_type)

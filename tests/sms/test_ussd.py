@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from gateway import flows
 from gateway.flows import menu
@@ -240,8 +241,12 @@ def without(name: str) -> dict[str, str]:
      "field 'phoneNumber' is not a valid mobile number"),
     ({**GOOD, "text": "1*" + "x" * 183}, "field 'text' has an input longer than 182 characters"),
     ({**GOOD, "sessionId": "AT" + "x" * 63}, "field 'sessionId' longer than 64 characters"),
+    ({**GOOD, "text": "1*\x00"}, "field 'text' contains a NUL character"),
+    ({**GOOD, "sessionId": "AT\x1b[2J"}, "field 'sessionId' contains control character U+001B"),
+    (MultiDict([*GOOD.items(), ("phoneNumber", "+84987654321")]),
+     "field 'phoneNumber' given more than once"),
 ], ids=["no-session", "no-service-code", "no-phone", "no-text", "blank-session", "bad-phone",
-        "landline", "long-text", "long-session"])
+        "landline", "long-text", "long-session", "nul", "escape", "repeated"])
 def test_bad_request_is_refused_with_the_reason(client, app, form, reason):
     response = client.post("/ussd", data=form)
     assert response.status_code == 400
