@@ -1,9 +1,10 @@
 """One turn of a dialogue, the same for every channel.
 
 `handle` wraps a channel's decision in what makes it safe: a retried provider message
-gets its first answer and changes nothing; one phone's messages run one at a time
-under a Redis lock; all records of the turn are written in one short transaction;
-the dialogue state is saved only after that commits; an error inside a flow becomes
+gets its first answer and changes nothing; one phone's messages run one at a time, in
+the order they arrived (a line per phone in Redis, see `store.dialogues`); all records
+of the turn are written in one short transaction; the dialogue state is saved only
+after that commits; an error inside a flow becomes
 a polite reply and leaves the state as it was.
 """
 
@@ -212,8 +213,9 @@ Decide = Callable[[Conversation], Reply]
 def handle(runtime: Runtime, inbound: Inbound, decide: Decide) -> Reply:
     """Handle one inbound message exactly once and return the reply.
 
-    Redis is met twice: one script answers a handled message at once, or takes the
-    phone's lock and loads its dialogue; one pipeline saves the dialogue, remembers the
+    Redis is met twice: one script answers a handled message at once, or takes a place
+    in the phone's line and, at its head, the phone's lock and its dialogue (waiting
+    messages run that script again until then); one pipeline saves the dialogue, remembers the
     reply and releases the lock. The database is met in one transaction. Raises `Busy`
     when the phone's lock could not be had in time (the route answers 503 and the
     provider retries later)."""
