@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.orm import Session
 
 from gateway import flows, metrics
@@ -32,6 +34,8 @@ from gateway.store.db import LostConnection, transaction
 from gateway.store.phones import TurnPhone
 
 log = logging.getLogger(__name__)
+# Redis cannot be reached: no turn can run (the webhooks answer without one).
+RedisDown = (RedisConnectionError, RedisTimeoutError)
 MAX_EFFECTS_PER_TURN = 10  # a flow that loops through actions is a bug, not a dialogue
 
 
@@ -271,6 +275,10 @@ def _turn(runtime: Runtime, inbound: Inbound, decide: Decide, saved: dict[str, A
             # The database restarted since this process last used the connection, and
             # nothing has happened yet: once more, on a new one.
             reply, conversation = _transact(runtime, inbound, decide, saved)
+    except RedisDown:
+        # Redis went away during the turn: its transaction is rolled back and nothing
+        # is recorded, so the provider's retry (or the next dial) is a first turn.
+        raise
     except Exception:
         return _failed(runtime, inbound)
     if conversation is None:
