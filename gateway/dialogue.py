@@ -103,6 +103,7 @@ class Conversation:
         self.phone = phone
         self.saved = saved
         self._after_commit: list[Callable[[], None]] = []
+        self._on_rollback: list[Callable[[], None]] = []
         # (key, copy, ttl) of the unfinished-form copy to save (an empty copy deletes it),
         # written with the dialogue once the turn commits.
         self.unfinished_save: tuple[str, dict[str, Any], int] | None = None
@@ -210,6 +211,23 @@ class Conversation:
         for action in self._after_commit:
             action()
 
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Register how to undo an effect this turn had outside its transaction (in
+        Redis: an OTP issued, a counter taken), should the transaction roll back."""
+        self._on_rollback.append(undo)
+
+    def rolled_back(self) -> None:
+        """Undo the turn's outside effects, newest first. Each is tried: one that fails
+        (Redis gone as well) is logged and does not stop the others."""
+        for undo in reversed(self._on_rollback):
+            try:
+                undo()
+            except Exception:
+                log.exception("could not undo an effect of a failed turn",
+                              extra={"phone": mask(self.inbound.phone),
+                                     "channel": self.inbound.channel})
+        self._on_rollback.clear()
+
 
 Decide = Callable[[Conversation], Reply]
 
@@ -300,22 +318,30 @@ def _transact(runtime: Runtime, inbound: Inbound, decide: Decide,
               saved: dict[str, Any]) -> tuple[Reply, Conversation | None]:
     """The turn's one transaction: log the message, decide, write back the phone and
     the reply. No conversation when the message was handled before (its reply then)."""
-    with transaction(runtime.sessions) as session:
-        # The log's unique key is the durable dedup: when Redis has forgotten a handled
-        # message (restart, eviction) the insert finds it before the flow runs, so its
-        # effects (an OTP sent, a counter bumped) never happen twice.
-        try:
-            inbound_id = _record(session, inbound)
-        except LostConnection as lost:
-            raise _Retry from lost
-        if inbound_id is None:
-            stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
-            return (Reply.from_json(stored) if stored else _apology("vi")), None
-        phone = phones.for_turn(session, inbound.phone)
-        conversation = Conversation(runtime, session, inbound, phone, saved)
-        reply = decide(conversation)
-        phones.save_turn(session, phone)
-        messages.set_reply(session, inbound_id, reply.to_json())
+    conversation: Conversation | None = None
+    try:
+        with transaction(runtime.sessions) as session:
+            # The log's unique key is the durable dedup: when Redis has forgotten a
+            # handled message (restart, eviction) the insert finds it before the flow
+            # runs, so its effects (an OTP sent, a counter bumped) never happen twice.
+            try:
+                inbound_id = _record(session, inbound)
+            except LostConnection as lost:
+                raise _Retry from lost
+            if inbound_id is None:
+                stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
+                return (Reply.from_json(stored) if stored else _apology("vi")), None
+            phone = phones.for_turn(session, inbound.phone)
+            conversation = Conversation(runtime, session, inbound, phone, saved)
+            reply = decide(conversation)
+            phones.save_turn(session, phone)
+            messages.set_reply(session, inbound_id, reply.to_json())
+    except BaseException:
+        # Nothing of the turn was written (or its commit failed): what it did in Redis
+        # goes too, so a retry starts from where this turn did.
+        if conversation is not None:
+            conversation.rolled_back()
+        raise
     return reply, conversation
 
 

@@ -38,6 +38,7 @@ def send_code(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str,
         # "busy" is the global ceiling against SMS pumping: not the citizen's doing.
         result = "busy" if issued.reason == "busy" else "refused"
         return result, {"minutes": -(-issued.retry_after // MINUTE)}
+    conversation.on_rollback(lambda: otp.revoke(runtime.redis, args["phone"], issued))
     target = phones.get_or_create(conversation.session, args["phone"])
     if args["purpose"] == "member":
         body = render("otp.sms_member", target.language,
