@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from gateway import otp
+from gateway import fanout, otp
 from gateway.codes import parse_venue_code
 from gateway.config import Config
 from gateway.flows.messages import render
@@ -112,14 +112,19 @@ class StaffResult:
     check_in: venues.CheckIn | None = None
 
 
-def staff_send_code(session: Session, redis: Redis, config: Config,
-                    visitor: str) -> tuple[otp.Issued | otp.Refused, int | None]:
+def staff_send_code(session: Session, redis: Redis, config: Config, visitor: str,
+                    operator: str | None = None) -> tuple[otp.Issued | otp.Refused, int | None]:
     """Venue staff check a visitor in: first an OTP to the visitor's phone. The SMS is
     queued in `session`; its outbox id is returned for the caller to enqueue once the
-    transaction commits."""
+    transaction commits. With `operator` (the console account), the code counts
+    against that account's cap: refused with reason 'capped' once it is reached."""
+    taken = fanout.take(redis, fanout.operator_caps(config, operator)) if operator else None
+    if isinstance(taken, fanout.Capped):
+        return otp.Refused("capped", taken.retry_after), None
     issued = otp.issue(redis, visitor, config.effective_secret,
                        otp.Limits(global_per_minute=config.otp_global_per_minute))
     if isinstance(issued, otp.Refused):
+        fanout.give_back(redis, taken)
         return issued, None
     phone = phones.get_or_create(session, visitor)
     body = render("otp.sms", phone.language, {"code": issued.code})

@@ -50,6 +50,10 @@ class Config:
     verified_hours: int = 24
     declaration_valid_hours: int = 24
     otp_global_per_minute: int = 300
+    otp_fanout_per_hour: int = 5       # OTPs one declarer may cause to other numbers
+    otp_fanout_per_day: int = 10
+    otp_fanout_per_session: int = 3    # ...and within one USSD session
+    otp_operator_per_hour: int = 60    # OTPs one console account may cause
     checkin_repeat_minutes: int = 30
     visit_close_hours: int = 8
     sms_short_number: str = "1022"
@@ -109,6 +113,11 @@ class Config:
             declaration_valid_hours=_int(env, "DECLARATION_VALID_HOURS",
                                          cls.declaration_valid_hours),
             otp_global_per_minute=_int(env, "OTP_GLOBAL_PER_MINUTE", cls.otp_global_per_minute),
+            otp_fanout_per_hour=_int(env, "OTP_FANOUT_PER_HOUR", cls.otp_fanout_per_hour),
+            otp_fanout_per_day=_int(env, "OTP_FANOUT_PER_DAY", cls.otp_fanout_per_day),
+            otp_fanout_per_session=_int(env, "OTP_FANOUT_PER_SESSION",
+                                        cls.otp_fanout_per_session),
+            otp_operator_per_hour=_int(env, "OTP_OPERATOR_PER_HOUR", cls.otp_operator_per_hour),
             checkin_repeat_minutes=_int(env, "CHECKIN_REPEAT_MINUTES",
                                         cls.checkin_repeat_minutes),
             visit_close_hours=_int(env, "VISIT_CLOSE_HOURS", cls.visit_close_hours),
@@ -175,6 +184,9 @@ class Config:
         if not 37.5 <= self.danger_temperature <= 42:
             raise ConfigError(f"DANGER_TEMPERATURE must be 37.5 to 42 (degrees C), not "
                               f"{self.danger_temperature}")
+        if self.otp_fanout_per_hour > self.otp_fanout_per_day:
+            raise ConfigError(f"OTP_FANOUT_PER_HOUR ({self.otp_fanout_per_hour}) must not be "
+                              f"more than OTP_FANOUT_PER_DAY ({self.otp_fanout_per_day})")
         if not all(1 <= n <= REPORT_SYMPTOMS for n in self.danger_symptoms):
             raise ConfigError(f"DANGER_SYMPTOMS must be numbers 1-{REPORT_SYMPTOMS} of the "
                               f"daily report, such as 3,7,8")

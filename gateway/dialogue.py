@@ -1,9 +1,10 @@
 """One turn of a dialogue, the same for every channel.
 
 `handle` wraps a channel's decision in what makes it safe: a retried provider message
-gets its first answer and changes nothing; one phone's messages run one at a time
-under a Redis lock; all records of the turn are written in one short transaction;
-the dialogue state is saved only after that commits; an error inside a flow becomes
+gets its first answer and changes nothing; one phone's messages run one at a time, in
+the order they arrived (a line per phone in Redis, see `store.dialogues`); all records
+of the turn are written in one short transaction; the dialogue state is saved only
+after that commits; an error inside a flow becomes
 a polite reply and leaves the state as it was.
 """
 
@@ -16,6 +17,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.orm import Session
 
 from gateway import flows, metrics
@@ -31,6 +34,8 @@ from gateway.store.db import LostConnection, transaction
 from gateway.store.phones import TurnPhone
 
 log = logging.getLogger(__name__)
+# Redis cannot be reached: no turn can run (the webhooks answer without one).
+RedisDown = (RedisConnectionError, RedisTimeoutError)
 MAX_EFFECTS_PER_TURN = 10  # a flow that loops through actions is a bug, not a dialogue
 
 
@@ -98,6 +103,7 @@ class Conversation:
         self.phone = phone
         self.saved = saved
         self._after_commit: list[Callable[[], None]] = []
+        self._on_rollback: list[Callable[[], None]] = []
         # (key, copy, ttl) of the unfinished-form copy to save (an empty copy deletes it),
         # written with the dialogue once the turn commits.
         self.unfinished_save: tuple[str, dict[str, Any], int] | None = None
@@ -205,6 +211,23 @@ class Conversation:
         for action in self._after_commit:
             action()
 
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Register how to undo an effect this turn had outside its transaction (in
+        Redis: an OTP issued, a counter taken), should the transaction roll back."""
+        self._on_rollback.append(undo)
+
+    def rolled_back(self) -> None:
+        """Undo the turn's outside effects, newest first. Each is tried: one that fails
+        (Redis gone as well) is logged and does not stop the others."""
+        for undo in reversed(self._on_rollback):
+            try:
+                undo()
+            except Exception:
+                log.exception("could not undo an effect of a failed turn",
+                              extra={"phone": mask(self.inbound.phone),
+                                     "channel": self.inbound.channel})
+        self._on_rollback.clear()
+
 
 Decide = Callable[[Conversation], Reply]
 
@@ -212,8 +235,9 @@ Decide = Callable[[Conversation], Reply]
 def handle(runtime: Runtime, inbound: Inbound, decide: Decide) -> Reply:
     """Handle one inbound message exactly once and return the reply.
 
-    Redis is met twice: one script answers a handled message at once, or takes the
-    phone's lock and loads its dialogue; one pipeline saves the dialogue, remembers the
+    Redis is met twice: one script answers a handled message at once, or takes a place
+    in the phone's line and, at its head, the phone's lock and its dialogue (waiting
+    messages run that script again until then); one pipeline saves the dialogue, remembers the
     reply and releases the lock. The database is met in one transaction. Raises `Busy`
     when the phone's lock could not be had in time (the route answers 503 and the
     provider retries later)."""
@@ -269,6 +293,10 @@ def _turn(runtime: Runtime, inbound: Inbound, decide: Decide, saved: dict[str, A
             # The database restarted since this process last used the connection, and
             # nothing has happened yet: once more, on a new one.
             reply, conversation = _transact(runtime, inbound, decide, saved)
+    except RedisDown:
+        # Redis went away during the turn: its transaction is rolled back and nothing
+        # is recorded, so the provider's retry (or the next dial) is a first turn.
+        raise
     except Exception:
         return _failed(runtime, inbound)
     if conversation is None:
@@ -290,22 +318,30 @@ def _transact(runtime: Runtime, inbound: Inbound, decide: Decide,
               saved: dict[str, Any]) -> tuple[Reply, Conversation | None]:
     """The turn's one transaction: log the message, decide, write back the phone and
     the reply. No conversation when the message was handled before (its reply then)."""
-    with transaction(runtime.sessions) as session:
-        # The log's unique key is the durable dedup: when Redis has forgotten a handled
-        # message (restart, eviction) the insert finds it before the flow runs, so its
-        # effects (an OTP sent, a counter bumped) never happen twice.
-        try:
-            inbound_id = _record(session, inbound)
-        except LostConnection as lost:
-            raise _Retry from lost
-        if inbound_id is None:
-            stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
-            return (Reply.from_json(stored) if stored else _apology("vi")), None
-        phone = phones.for_turn(session, inbound.phone)
-        conversation = Conversation(runtime, session, inbound, phone, saved)
-        reply = decide(conversation)
-        phones.save_turn(session, phone)
-        messages.set_reply(session, inbound_id, reply.to_json())
+    conversation: Conversation | None = None
+    try:
+        with transaction(runtime.sessions) as session:
+            # The log's unique key is the durable dedup: when Redis has forgotten a
+            # handled message (restart, eviction) the insert finds it before the flow
+            # runs, so its effects (an OTP sent, a counter bumped) never happen twice.
+            try:
+                inbound_id = _record(session, inbound)
+            except LostConnection as lost:
+                raise _Retry from lost
+            if inbound_id is None:
+                stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
+                return (Reply.from_json(stored) if stored else _apology("vi")), None
+            phone = phones.for_turn(session, inbound.phone)
+            conversation = Conversation(runtime, session, inbound, phone, saved)
+            reply = decide(conversation)
+            phones.save_turn(session, phone)
+            messages.set_reply(session, inbound_id, reply.to_json())
+    except BaseException:
+        # Nothing of the turn was written (or its commit failed): what it did in Redis
+        # goes too, so a retry starts from where this turn did.
+        if conversation is not None:
+            conversation.rolled_back()
+        raise
     return reply, conversation
 
 

@@ -4,6 +4,7 @@ time)."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -17,6 +18,7 @@ TURN_SECONDS = Histogram("gateway_turn_seconds", "Time to handle one inbound mes
 SENDS = Counter("gateway_sends_total", "Outbound send attempts, by backend and result",
                 ["backend", "result"])
 RUNS_KEY = "metrics:schedule_runs"  # Redis hash 'slot:result' -> count (see count_run)
+log = logging.getLogger(__name__)
 
 
 class StoreCollector:
@@ -26,8 +28,24 @@ class StoreCollector:
         self.runtime = runtime
 
     def collect(self):
-        """Outbound messages by status, and RQ queue depths."""
-        from gateway.runtime import QUEUES
+        """Outbound messages by status (from the database), RQ queue depths and
+        scheduled runs (from Redis), and whether each source answered: a source that
+        is down leaves its series out instead of failing the whole page."""
+        up = GaugeMetricFamily("gateway_metrics_source_up", "Whether the metrics of a "
+                               "source could be read at this scrape (1) or not (0)",
+                               labels=["source"])
+        for source, read in (("database", self._database), ("redis", self._redis)):
+            try:
+                families = list(read())
+            except Exception as error:  # any failure: report it, keep the rest
+                log.warning("metrics source unavailable",
+                            extra={"source": source, "error": type(error).__name__})
+                families = None
+            up.add_metric([source], 0 if families is None else 1)
+            yield from families or ()
+        yield up
+
+    def _database(self):
         from gateway.store import messages
 
         outbound = GaugeMetricFamily("gateway_outbound_messages", "Outbound messages by status",
@@ -39,6 +57,10 @@ class StoreCollector:
         for status in sorted({*messages.STATUS_RANK, *counts}):
             outbound.add_metric([status], counts.get(status, 0))
         yield outbound
+
+    def _redis(self):
+        from gateway.runtime import QUEUES
+
         depth = GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in each RQ queue",
                                   labels=["queue"])
         for name in QUEUES:

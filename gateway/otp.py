@@ -83,10 +83,12 @@ DEFAULT_LIMITS = Limits()
 
 @dataclass(frozen=True)
 class Issued:
-    """A new code: send `code` by SMS (never log it); it is valid until `expires_at`."""
+    """A new code: send `code` by SMS (never log it); it is valid until `expires_at`.
+    `receipt` is what `revoke` needs to take the issue back."""
 
     code: str = field(repr=False)  # so logging an Issued cannot leak the code
     expires_at: datetime
+    receipt: tuple[str, int, str] = field(default=("", 0, ""), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -165,16 +167,38 @@ def issue(redis: Redis, phone: str, secret: str | bytes, limits: Limits = DEFAUL
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     minute = now_ms // (MINUTE_SECONDS * 1000)
     expires_ms = now_ms + limits.ttl_seconds * 1000
+    member, digest = secrets.token_hex(8), _digest(key, phone, code)
     reason, wait_ms = redis.register_script(ISSUE_LUA)(
         keys=[f"otp:sent:{phone}", f"otp:code:{phone}", f"otp:global:{minute}"],
         args=[now_ms, limits.window_seconds * 1000, limits.per_window,
               DAY_SECONDS * 1000, limits.per_day, limits.global_per_minute,
-              (minute + 1) * MINUTE_SECONDS * 1000 - now_ms, secrets.token_hex(8),
-              _digest(key, phone, code), expires_ms, limits.ttl_seconds * 1000])
+              (minute + 1) * MINUTE_SECONDS * 1000 - now_ms, member,
+              digest, expires_ms, limits.ttl_seconds * 1000])
     reason = _text(reason)
     if reason == "issued":
-        return Issued(code, datetime.fromtimestamp(expires_ms / 1000, UTC))
+        return Issued(code, datetime.fromtimestamp(expires_ms / 1000, UTC),
+                      (member, minute, digest))
     return Refused(reason, max(1, math.ceil(int(wait_ms) / 1000)))
+
+
+# Take an issue back: its entry in the phone's log, its count in the global minute, and
+# the code itself if it is still the live one. KEYS as ISSUE_LUA; ARGV: log entry, digest.
+REVOKE_LUA = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+if redis.call('HGET', KEYS[2], 'h') == ARGV[2] then redis.call('DEL', KEYS[2]) end
+if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+return 1
+"""
+
+
+def revoke(redis: Redis, phone: str, issued: Issued) -> None:
+    """Undo `issue` when its SMS was never queued (the caller's transaction rolled
+    back): the code is deleted and the issue no longer counts against the phone's
+    limits or the global ceiling. A code it replaced stays replaced."""
+    member, minute, digest = issued.receipt
+    redis.register_script(REVOKE_LUA)(
+        keys=[f"otp:sent:{phone}", f"otp:code:{phone}", f"otp:global:{minute}"],
+        args=[member, digest])
 
 
 def verify(redis: Redis, phone: str, code: str, secret: str | bytes,

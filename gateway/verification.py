@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from gateway import otp
+from gateway import fanout, otp
 from gateway.flows.messages import render
 from gateway.outcomes import effect
 from gateway.phones import mask
@@ -30,14 +30,21 @@ def limits(conversation: Conversation) -> otp.Limits:
 
 @effect("otp.send")
 def send_code(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
-    """Issue a code for args['phone'] and queue its SMS; 'refused' says for how long."""
+    """Issue a code for args['phone'] and queue its SMS; 'refused' (or 'capped', the
+    declarer's own cap on codes to other numbers) says for how long."""
     runtime = conversation.runtime
+    # A code for another number (a family member) counts against the declarer's caps.
+    taken = fanout.take_for_declarer(conversation) if args["purpose"] == "member" else None
+    if isinstance(taken, fanout.Capped):
+        return "capped", {"minutes": taken.minutes}
     issued = otp.issue(runtime.redis, args["phone"], runtime.config.effective_secret,
                        limits(conversation))
     if isinstance(issued, otp.Refused):
+        fanout.give_back(runtime.redis, taken)
         # "busy" is the global ceiling against SMS pumping: not the citizen's doing.
         result = "busy" if issued.reason == "busy" else "refused"
         return result, {"minutes": -(-issued.retry_after // MINUTE)}
+    conversation.on_rollback(lambda: otp.revoke(runtime.redis, args["phone"], issued))
     target = phones.get_or_create(conversation.session, args["phone"])
     if args["purpose"] == "member":
         body = render("otp.sms_member", target.language,

@@ -7,12 +7,14 @@ the size limit), translates it through its channel module, and lets
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 
 from gateway import router, ussd_auth
-from gateway.dialogue import Busy, Inbound, handle
+from gateway.dialogue import Busy, Inbound, RedisDown, Reply, handle
+from gateway.flows.messages import render
 from gateway.inputs import refused_character, shown, whole_number
 from gateway.phones import InvalidPhone, normalise
 from gateway.runtime import Runtime
@@ -21,9 +23,11 @@ from gateway.store import messages
 from gateway.store.db import transaction
 
 bp = Blueprint("webhooks", __name__)
+log = logging.getLogger(__name__)
 MAX_SMS_BODY = 1600  # Twilio's own limit for one inbound message
 MAX_SID = 64  # the width of inbound_messages.provider_id (Twilio's SIDs have 34)
 MAX_ERROR_CODE = 16  # the width of outbound_messages.error_code (Twilio's have 5 digits)
+REDIS_DOWN_RETRY_SECONDS = 5
 
 
 class BadRequest(ValueError):
@@ -82,6 +86,22 @@ def busy(_error: Busy) -> Response:
     response = text_response("Busy: a previous message from this phone is in progress\n", 503)
     response.headers["Retry-After"] = "1"
     return response
+
+
+def redis_down(error: Exception) -> Response:
+    """Redis is unreachable, so no turn can run: Twilio is asked to retry (503), a USSD
+    session, which cannot be retried, ends with the apology. Logged here, once."""
+    log.warning("redis unavailable: %s answered without a turn", request.path,
+                extra={"error": type(error).__name__})
+    if request.endpoint == "webhooks.ussd_request":
+        return text_response(ussd.answer(Reply((render("dialogue.error", "vi", None, "ussd"),))))
+    response = text_response("Service unavailable: please retry later\n", 503)
+    response.headers["Retry-After"] = str(REDIS_DOWN_RETRY_SECONDS)
+    return response
+
+
+for _kind in RedisDown:
+    bp.register_error_handler(_kind, redis_down)
 
 
 def _require(form: dict[str, str], *names: str) -> None:

@@ -48,10 +48,10 @@ def call_start():
     if error:
         return page("call_start.html", 400, call=None, values={"phone": typed},
                     errors={"phone": error})
-    wait = calls.send_code(phone, "call")
-    if wait is not None:
+    refused = calls.send_code(phone, "call")
+    if refused is not None:
         return page("call_start.html", 429, call=None, values={"phone": typed},
-                    errors={"phone": t("call.code_refused", minutes=wait)})
+                    errors={"phone": refused})
     return redirect(url_for("hotline.call_code"))
 
 
@@ -85,9 +85,8 @@ def call_resend():
     call = calls.current()
     if call is None:
         return redirect(url_for("hotline.home"))
-    wait = calls.send_code(call.phone, call.purpose, call.venue_id)
-    flash(t("call.code_refused", minutes=wait) if wait else t("call.code_resent"),
-          "warning" if wait else "info")
+    refused = calls.send_code(call.phone, call.purpose, call.venue_id)
+    flash(refused or t("call.code_resent"), "warning" if refused else "info")
     target = "hotline.call_code" if call.purpose == "call" else "hotline.staff_code"
     return redirect(url_for(target))
 

@@ -22,7 +22,7 @@ from gateway.sms import outbound
 from gateway.store import phones
 from gateway.store.models import utcnow
 from hotline import audit
-from hotline.web import runtime
+from hotline.web import runtime, t
 
 CALL_KEY = "hotline:call:{}"
 MINUTE = 60
@@ -65,15 +65,18 @@ def end() -> None:
     runtime().redis.delete(CALL_KEY.format(g.sid))
 
 
-def send_code(phone: str, purpose: str, venue_id: int | None = None) -> int | None:
+def send_code(phone: str, purpose: str, venue_id: int | None = None) -> str | None:
     """Send the caller a one-time code (through the outbox, after commit) and start a
-    new call for their phone. Returns None when sent, else the minutes to wait."""
+    new call for their phone. Returns None when sent, else why not and for how long
+    (too many codes for this number, or from this console account)."""
     rt = runtime()
     with rt.sessions() as db, db.begin():
-        issued, message_id = staff_send_code(db, rt.redis, rt.config, phone)
+        issued, message_id = staff_send_code(db, rt.redis, rt.config, phone,
+                                             operator=f"user:{g.user.id}")
         if isinstance(issued, otp.Refused):
             audit.record(db, g.user, "otp.refused", phone, issued.reason)
-            return -(-issued.retry_after // MINUTE)
+            key = "call.code_capped" if issued.reason == "capped" else "call.code_refused"
+            return t(key, minutes=-(-issued.retry_after // MINUTE))
         audit.record(db, g.user, "otp.send", phone, purpose)
     outbound.enqueue(rt, message_id, "high")
     save(Call(phone=phone, purpose=purpose, venue_id=venue_id))

@@ -43,10 +43,10 @@ def staff_home():
         errors["phone"] = error
     if errors:
         return page("staff.html", 400, venues=places, values=values, errors=errors)
-    wait = calls.send_code(phone, "visit", venue.id)
-    if wait is not None:
+    refused = calls.send_code(phone, "visit", venue.id)
+    if refused is not None:
         return page("staff.html", 429, venues=places, values=values,
-                    errors={"phone": t("call.code_refused", minutes=wait)})
+                    errors={"phone": refused})
     return redirect(url_for("hotline.staff_code"))
 
 

@@ -99,6 +99,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "Too many wrong tries: the code is cancelled. Send a new one."),
     "call.code_refused": ("Số này đã nhận quá nhiều mã. Thử lại sau {minutes} phút.",
                           "Too many codes for this number. Try again in {minutes} minutes."),
+    "call.code_capped": ("Tài khoản của bạn đã gửi quá nhiều mã trong giờ qua. Thử lại sau "
+                         "{minutes} phút.",
+                         "Your account has sent too many codes in the last hour. Try again "
+                         "in {minutes} minutes."),
     "call.code_resent": ("Đã gửi mã mới.", "A new code was sent."),
     "call.verified": ("Đã xác thực số điện thoại người gọi.", "The caller's phone is verified."),
     "call.verify_first": ("Cần xác thực số điện thoại người gọi trước.",

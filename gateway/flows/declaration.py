@@ -84,9 +84,11 @@ def _otp_nodes(prefix: str, phone_key: str, verified_next: str,
         latest = answers.get(f"{prefix}_retry") or answers[f"{prefix}_code"]
         return {**target(answers), "code": latest}
 
+    sent = {"sent": f"{prefix}_code", "refused": "otp_refused", "busy": "otp_busy"}
+    if purpose == "member":  # a code to another number is capped per declarer
+        sent["capped"] = "otp_capped"
     return {
-        f"{prefix}_send": Act("otp.send", {"sent": f"{prefix}_code", "refused": "otp_refused",
-                                           "busy": "otp_busy"}, args=target),
+        f"{prefix}_send": Act("otp.send", sent, args=target),
         f"{prefix}_code": Ask("decl.otp", OtpCode(), f"{prefix}_check", show=masked),
         f"{prefix}_check": Act("otp.verify", {"ok": verified_next, "wrong": f"{prefix}_retry",
                                               "expired": "otp_expired", "locked": "otp_locked"},
@@ -191,6 +193,7 @@ family_declaration = Flow(
             ("member_send", "relation"))),
         # A member with a phone proves it: they read the code to the declarer.
         **_otp_nodes("member", "member_phone", "relation", "member"),
+        "otp_capped": End("decl.otp_capped"),
         "relation": Ask("decl.relation", Choice(RELATIONS), "name"),
         **_form_nodes("decl.member_name", restart="name"),
     },

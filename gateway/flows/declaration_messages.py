@@ -23,6 +23,9 @@ define({
     "decl.otp_refused": Template(
         "Ban da yeu cau qua nhieu ma xac thuc. Vui long thu lai sau {minutes} phut.",
         "Too many codes requested. Please try again in {minutes} minutes."),
+    "decl.otp_capped": Template(
+        "Ban da gui qua nhieu ma xac thuc cho so khac. Vui long thu lai sau {minutes} phut.",
+        "Too many codes sent to other numbers. Please try again in {minutes} minutes."),
     "decl.otp_busy": Template("He thong dang qua tai. Vui long thu lai sau {minutes} phut.",
                               "The service is busy. Please try again in {minutes} minutes."),
     "decl.otp_expired": Template("Ma da het han hoac da dung. Gui {keyword} de nhan ma moi.",
@@ -103,7 +106,7 @@ define({
     "invalid.ward": Template("Khong tim thay xa/phuong nay. Kiem tra ten va nhap lai.",
                              "Commune/ward not found. Check the name and try again."),
 }, samples={
-    "code": "ABCDEFGH", "masked": "+849*****678", "tries_left": 4, "minutes": 15,
+    "code": "ABCDEFGH", "masked": "+849*****678", "tries_left": 4, "minutes": 1440,
     "keyword": "KB", "declarer": "+849*****678", "full_name": "X" * 60, "birth_year": 1980,
     "ward_name": "Phuong Nguyen Thai Binh Trung", "province_name": "Thanh pho Ho Chi Minh",
     "province_list": "1 Ha Noi\n" * 34, "candidates": "1 Phuong Nguyen Thai Binh Trung\n" * 4,
