@@ -17,6 +17,7 @@ TURN_SECONDS = Histogram("gateway_turn_seconds", "Time to handle one inbound mes
 SENDS = Counter("gateway_sends_total", "Outbound send attempts, by backend and result",
                 ["backend", "result"])
 RUNS_KEY = "metrics:schedule_runs"  # Redis hash 'slot:result' -> count (see count_run)
+FAILED_KEY = "metrics:outbound_failed"  # Redis hash 'kind:reason' -> count (count_failure)
 
 
 class StoreCollector:
@@ -51,6 +52,19 @@ class StoreCollector:
             slot, _, result = field.decode().partition(":")
             runs.add_metric([slot, result], int(count))
         yield runs
+        failed = CounterMetricFamily("gateway_outbound_failed", "Outbound messages given up, "
+                                     "by kind and reason (permanent, horizon, unreadable)",
+                                     labels=["kind", "reason"])
+        for field, count in sorted(self.runtime.redis.hgetall(FAILED_KEY).items()):
+            kind, _, reason = field.decode().partition(":")
+            failed.add_metric([kind, reason], int(count))
+        yield failed
+
+
+def count_failure(redis, kind: str, reason: str, count: int = 1) -> None:
+    """Count outbound messages given up, in Redis like `count_run`: the worker that
+    gave up is not the process Prometheus scrapes."""
+    redis.hincrby(FAILED_KEY, f"{kind}:{reason}", count)
 
 
 def count_run(redis, slot: str, result: str) -> None:
