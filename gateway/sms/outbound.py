@@ -399,6 +399,11 @@ def _lost(runtime: Runtime) -> list[tuple[int, str]]:
     return lost
 
 
+def has_live_job(runtime: Runtime, message_id: int, priority: str) -> bool:
+    """Whether the latest job handed the message (of queue `priority`) will still run."""
+    return _Jobs(runtime.redis).live(job_of(runtime.redis, message_id), priority)
+
+
 class _Jobs:
     """Where the jobs are, read once per sweep: a job is live only if it is in its
     queue (or being handed to a worker), scheduled for a time not long past, or was
