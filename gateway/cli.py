@@ -93,6 +93,7 @@ def worker(burst: bool, fork: bool) -> None:
 
     def once() -> bool:
         running = kind([rt.queue(name) for name in QUEUES], connection=rt.redis)
+        running.max_connection_wait_time = survive.MAX_WAIT  # RQ's own waits: 60 s
         running.work(burst=burst, with_scheduler=True)
         # Ended by a stop request, or a burst's empty queues; else by an error.
         return burst or running._shutdown_requested_date is not None
