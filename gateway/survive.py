@@ -20,6 +20,7 @@ from collections.abc import Callable
 from redis import Redis
 from redis.exceptions import ConnectionError, TimeoutError
 from redis.exceptions import ResponseError as RedisResponseError
+from rq.exceptions import StopRequested
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ def run(once: Callable[[], bool], redis: Redis, what: str,
     """Call `once()` until it returns True (stopped on request); a lost Redis
     connection is waited out with backoff (until Redis answers a PING) and the run
     started again. `once` returning False means it ended without being asked to."""
-    wait = FIRST_WAIT
     while True:
         try:
             if once():
@@ -43,13 +43,22 @@ def run(once: Callable[[], bool], redis: Redis, what: str,
             log.warning("%s ended without a stop request; starting it again", what)
         except LOST as error:
             log.warning("%s lost Redis (%s); waiting for it", what, type(error).__name__)
-        while True:
-            sleep(wait)
-            wait = min(MAX_WAIT, wait * 2)
-            try:
-                redis.ping()
-                break
-            except (*LOST, RedisResponseError):
-                continue
+        try:
+            _wait_for(redis, sleep, FIRST_WAIT)
+        except (StopRequested, KeyboardInterrupt):  # RQ's signal handlers, still installed
+            log.warning("%s stopped while waiting for Redis", what)
+            return
         log.warning("%s: Redis is back, resuming", what)
-        wait = FIRST_WAIT
+
+
+def _wait_for(redis: Redis, sleep: Callable[[float], None], wait: float) -> None:
+    """Sleep with a doubling wait until Redis answers a PING (a restarting Redis
+    answers LOADING errors for a while)."""
+    while True:
+        sleep(wait)
+        wait = min(MAX_WAIT, wait * 2)
+        try:
+            redis.ping()
+            return
+        except (*LOST, RedisResponseError):
+            continue

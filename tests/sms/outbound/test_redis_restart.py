@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue, Worker
+from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
@@ -185,3 +186,13 @@ def test_a_run_ending_on_its_own_is_started_again():
 
     survive.run(once, _Redis(down=0), "cron", sleep=waits.append)
     assert len(runs) == 3 and waits == [1.0, 1.0]
+
+
+def test_a_stop_request_while_waiting_for_redis_ends_the_process():
+    def once() -> bool:
+        raise RedisConnectionError("Connection refused")
+
+    def sleep(seconds: float) -> None:
+        raise StopRequested()  # SIGTERM: RQ's handler, still installed, raises this
+
+    survive.run(once, _Redis(down=100), "worker", sleep=sleep)  # returns, no traceback
