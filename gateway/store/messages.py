@@ -270,6 +270,8 @@ def apply_status(session: Session, provider_id: str, status: str,
         message.status = status
         message.error_code = error_code or None
         message.updated_at = utcnow()
+        if STATUS_RANK[status] >= STATUS_RANK["sent"]:
+            message.sealed = None  # the provider has the text (a report beat mark_sent)
     return True
 
 
