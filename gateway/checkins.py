@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
@@ -16,6 +17,7 @@ from gateway.codes import parse_venue_code
 from gateway.config import Config
 from gateway.flows.messages import render
 from gateway.outcomes import effect, outcome
+from gateway.sms import sealing
 from gateway.store import declarations, messages, phones, venues
 from gateway.store.models import Venue, utcnow
 
@@ -122,14 +124,17 @@ def staff_send_code(session: Session, redis: Redis, config: Config, visitor: str
     if isinstance(taken, fanout.Capped):
         return otp.Refused("capped", taken.retry_after), None
     issued = otp.issue(redis, visitor, config.effective_secret,
-                       otp.Limits(global_per_minute=config.otp_global_per_minute))
+                       otp.Limits(global_per_minute=config.otp_global_per_minute),
+                       history=partial(messages.otp_times, session, visitor))
     if isinstance(issued, otp.Refused):
         fanout.give_back(redis, taken)
         return issued, None
     phone = phones.get_or_create(session, visitor)
-    body = render("otp.sms", phone.language, {"code": issued.code})
+    body, sealed = sealing.hide(config.effective_secret,
+                                render("otp.sms", phone.language, {"code": issued.code}),
+                                issued.code)
     message = messages.queue_outbound(session, phone=visitor, body=body, kind="otp",
-                                      priority="high")
+                                      priority="high", sealed=sealed)
     return issued, message.id
 
 

@@ -82,25 +82,41 @@ def worker(burst: bool, fork: bool) -> None:
 
     Jobs run in the worker's own process: a send is one short HTTP call, and forking a
     process for it cost more than the send (about 14 SMS/s instead of hundreds). A job
-    lost with a crashed worker is recovered by the outbox sweeper."""
+    lost with a crashed worker is recovered by the outbox sweeper. A Redis restart is
+    waited out and a fresh worker started (gateway/survive.py)."""
     from rq import SimpleWorker, Worker
 
+    from gateway import survive
     from gateway.runtime import QUEUES
     rt = _runtime()
     kind = Worker if fork else SimpleWorker
-    kind([rt.queue(name) for name in QUEUES], connection=rt.redis).work(
-        burst=burst, with_scheduler=True)
+
+    def once() -> bool:
+        running = kind([rt.queue(name) for name in QUEUES], connection=rt.redis)
+        running.max_connection_wait_time = survive.MAX_WAIT  # RQ's own waits: 60 s
+        running.work(burst=burst, with_scheduler=True)
+        # Ended by a stop request, or a burst's empty queues; else by an error.
+        return burst or running._shutdown_requested_date is not None
+
+    survive.run(once, rt.redis, "worker")
 
 
 @gateway.command()
 def cron() -> None:
-    """Run RQ's cron scheduler with the gateway's recurring jobs."""
+    """Run RQ's cron scheduler with the gateway's recurring jobs; a Redis restart is
+    waited out and a fresh scheduler started (gateway/survive.py)."""
     from rq.cron import CronScheduler
 
-    from gateway import schedules
-    scheduler = CronScheduler(connection=_runtime().redis)
-    schedules.register(scheduler)
-    scheduler.start()
+    from gateway import schedules, survive
+    redis = _runtime().redis
+
+    def once() -> bool:
+        scheduler = CronScheduler(connection=redis)
+        schedules.register(scheduler)
+        scheduler.start()  # returns only when asked to stop; a lost Redis raises
+        return True
+
+    survive.run(once, redis, "cron")
 
 
 @gateway.command()

@@ -66,6 +66,7 @@ class Config:
     danger_temperature: float = 39.0
     danger_symptoms: tuple[int, ...] = (3, 7, 8)  # numbers of the daily report's list
     sms_rate_per_second: float = 10.0           # per sender; a long number does about 1
+    sms_retry_hours: int = 24                   # a failing message is retried this long
     max_body_bytes: int = 16 * 1024
     log_level: str = "INFO"
     bench_endpoint: bool = False  # POST /bench/bare: the benchmark's same-stack baseline
@@ -131,6 +132,7 @@ class Config:
             danger_temperature=_float(env, "DANGER_TEMPERATURE", cls.danger_temperature),
             danger_symptoms=_numbers(env, "DANGER_SYMPTOMS", cls.danger_symptoms),
             sms_rate_per_second=_float(env, "SMS_RATE_PER_SECOND", cls.sms_rate_per_second),
+            sms_retry_hours=_int(env, "SMS_RETRY_HOURS", cls.sms_retry_hours),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
             bench_endpoint=env.get("BENCH_ENDPOINT", "").lower() in ("1", "true", "yes"),

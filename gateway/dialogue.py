@@ -197,11 +197,12 @@ class Conversation:
         return tuple(render(s.key, self.language, s.vars, self.inbound.channel) for s in said)
 
     def send(self, phone: str, body: str, kind: str, priority: str = "high",
-             dedup_key: str | None = None) -> None:
-        """Queue an SMS of our own (e.g. an OTP) in this turn's transaction; it is
-        handed to the workers once the turn commits."""
+             dedup_key: str | None = None, sealed: str | None = None) -> None:
+        """Queue an SMS of our own (e.g. an OTP: `body` masked, the real text `sealed`)
+        in this turn's transaction; it is handed to the workers once the turn commits."""
         message = messages.queue_outbound(self.session, phone=phone, body=body, kind=kind,
-                                          priority=priority, dedup_key=dedup_key)
+                                          priority=priority, dedup_key=dedup_key,
+                                          sealed=sealed)
         if message is not None:
             self._after_commit.append(lambda: outbound.enqueue(self.runtime, message.id,
                                                                priority))

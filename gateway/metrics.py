@@ -19,6 +19,7 @@ SENDS = Counter("gateway_sends_total", "Outbound send attempts, by backend and r
                 ["backend", "result"])
 RUNS_KEY = "metrics:schedule_runs"  # Redis hash 'slot:result' -> count (see count_run)
 log = logging.getLogger(__name__)
+FAILED_KEY = "metrics:outbound_failed"  # Redis hash 'kind:reason' -> count (count_failure)
 
 
 class StoreCollector:
@@ -73,6 +74,19 @@ class StoreCollector:
             slot, _, result = field.decode().partition(":")
             runs.add_metric([slot, result], int(count))
         yield runs
+        failed = CounterMetricFamily("gateway_outbound_failed", "Outbound messages given up, "
+                                     "by kind and reason (permanent, horizon, unreadable)",
+                                     labels=["kind", "reason"])
+        for field, count in sorted(self.runtime.redis.hgetall(FAILED_KEY).items()):
+            kind, _, reason = field.decode().partition(":")
+            failed.add_metric([kind, reason], int(count))
+        yield failed
+
+
+def count_failure(redis, kind: str, reason: str, count: int = 1) -> None:
+    """Count outbound messages given up, in Redis like `count_run`: the worker that
+    gave up is not the process Prometheus scrapes."""
+    redis.hincrby(FAILED_KEY, f"{kind}:{reason}", count)
 
 
 def count_run(redis, slot: str, result: str) -> None:

@@ -28,6 +28,11 @@ Security reasoning:
   stops at a ceiling of codes per minute across all numbers.
 
 Decisions:
+- Redis may lose `otp:sent:{phone}` (a restart without persistence, a failover to a
+  replica that lagged). The limits must not reset then, so a caller passes `history`,
+  the times of the OTP SMS the outbox (the source of truth) holds for the phone; when
+  the key is missing, the limits are rebuilt from it before counting. Only a phone
+  without the key pays for the look-up.
 - "Per day" is a rolling 24 hours, not the local calendar day: it needs no timezone
   and does not allow twenty codes across midnight. The 15-minute window rolls too.
   Refused requests are not counted and never replace the live code.
@@ -47,6 +52,7 @@ import hmac
 import math
 import re
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -111,11 +117,15 @@ class Verdict:
     tries_left: int | None = None
 
 
-# Check both per-phone limits, then the global ceiling; only if all pass, record the
+# Rebuild the issue times from the outbox's history (ARGV[12…]) if Redis lost them,
+# check both per-phone limits, then the global ceiling; only if all pass, record the
 # issue and replace the phone's code. Times are integer milliseconds.
 ISSUE_LUA = """
 local now, window, per_window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local day, per_day = tonumber(ARGV[4]), tonumber(ARGV[5])
+if #ARGV > 11 and redis.call('EXISTS', KEYS[1]) == 0 then
+  for i = 12, #ARGV do redis.call('ZADD', KEYS[1], ARGV[i], 'outbox:' .. i) end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - day)
 local reason, wait = false, 0
 local function check(name, span, limit)
@@ -159,11 +169,17 @@ return {'wrong', redis.call('HINCRBY', KEYS[1], 'tries', 1)}
 
 
 def issue(redis: Redis, phone: str, secret: str | bytes, limits: Limits = DEFAULT_LIMITS,
-          now: datetime | None = None) -> Issued | Refused:
+          now: datetime | None = None,
+          history: Callable[[datetime], Iterable[datetime]] | None = None) -> Issued | Refused:
     """Issue a new code for `phone` (E.164), replacing its previous code, unless a
-    limit refuses it; a refusal leaves the live code alone."""
+    limit refuses it; a refusal leaves the live code alone. `history(since)` gives the
+    times codes were sent to the phone since `since`, read only when Redis lost them."""
     key = _key(phone, secret)
     now_ms = _ms(now)
+    seeds: list[int] = []
+    if history is not None and not redis.exists(f"otp:sent:{phone}"):
+        since = datetime.fromtimestamp((now_ms - DAY_SECONDS * 1000) / 1000, UTC)
+        seeds = [_ms(moment) for moment in history(since)]
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     minute = now_ms // (MINUTE_SECONDS * 1000)
     expires_ms = now_ms + limits.ttl_seconds * 1000
@@ -173,7 +189,7 @@ def issue(redis: Redis, phone: str, secret: str | bytes, limits: Limits = DEFAUL
         args=[now_ms, limits.window_seconds * 1000, limits.per_window,
               DAY_SECONDS * 1000, limits.per_day, limits.global_per_minute,
               (minute + 1) * MINUTE_SECONDS * 1000 - now_ms, member,
-              digest, expires_ms, limits.ttl_seconds * 1000])
+              digest, expires_ms, limits.ttl_seconds * 1000, *seeds])
     reason = _text(reason)
     if reason == "issued":
         return Issued(code, datetime.fromtimestamp(expires_ms / 1000, UTC),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gateway import router
 from gateway.dialogue import Busy, Inbound, handle
 from gateway.phones import InvalidPhone, normalise
-from gateway.sms import ussd
+from gateway.sms import sealing, ussd
 from gateway.store.models import OutboundMessage
 
 # Script and style are files, not inline, so the app-wide CSP (gateway.headers) holds.
@@ -81,6 +81,18 @@ def outbox() -> Response:
     with current_app.extensions["gateway"].sessions() as session:
         rows = session.scalars(select(OutboundMessage).where(OutboundMessage.phone == phone)
                                .order_by(OutboundMessage.id.desc()).limit(OUTBOX_SHOWN))
-        items = [{"id": m.id, "body": m.body, "kind": m.kind, "status": m.status,
+        items = [{"id": m.id, "body": _text(m), "kind": m.kind, "status": m.status,
                   "at": m.created_at.isoformat()} for m in rows]
     return jsonify(messages=items)
+
+
+def _text(message: OutboundMessage) -> str:
+    """What the phone got: an OTP is masked in the outbox, and the development outbox
+    backend keeps its sealed text for this page (a real provider's send clears it)."""
+    if message.sealed:
+        try:
+            return sealing.unseal(current_app.extensions["gateway"].config.effective_secret,
+                                  message.sealed)
+        except sealing.Unreadable:
+            pass
+    return message.body

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from gateway import fanout, otp
 from gateway.flows.messages import render
 from gateway.outcomes import effect
 from gateway.phones import mask
-from gateway.store import phones
+from gateway.sms import sealing
+from gateway.store import messages, phones
 from gateway.store.models import utcnow
 
 if TYPE_CHECKING:
@@ -38,7 +40,8 @@ def send_code(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str,
     if isinstance(taken, fanout.Capped):
         return "capped", {"minutes": taken.minutes}
     issued = otp.issue(runtime.redis, args["phone"], runtime.config.effective_secret,
-                       limits(conversation))
+                       limits(conversation),
+                       history=partial(messages.otp_times, conversation.session, args["phone"]))
     if isinstance(issued, otp.Refused):
         fanout.give_back(runtime.redis, taken)
         # "busy" is the global ceiling against SMS pumping: not the citizen's doing.
@@ -51,7 +54,9 @@ def send_code(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str,
                       {"code": issued.code, "declarer": mask(conversation.inbound.phone)})
     else:
         body = render("otp.sms", target.language, {"code": issued.code})
-    conversation.send(args["phone"], body, kind="otp", priority="high")
+    # The outbox keeps the text masked; the worker unseals the real one to send it.
+    body, sealed = sealing.hide(runtime.config.effective_secret, body, issued.code)
+    conversation.send(args["phone"], body, kind="otp", priority="high", sealed=sealed)
     return "sent", {}
 
 

@@ -24,7 +24,11 @@ def test_seed_is_idempotent_and_usable(demo_app):
     assert returning.sms(f"CI {first.venue_code}").startswith(
         "Da check-in tai Cho Ben Thanh (demo) luc ")
     assert returning.sms("KB").startswith("Da gui ma 6 so")
-    with sessions() as session:  # the demo's outbox holds the OTP SMS
-        otp_sms = session.scalars(select(OutboundMessage.body)).one()
-    code = re.search(r"\d{6}", otp_sms).group(0)
+    with sessions() as session:  # the demo's outbox holds the OTP SMS, masked …
+        stored_sms = session.scalars(select(OutboundMessage.body)).one()
+    assert "******" in stored_sms and not re.search(r"\d{6}", stored_sms)
+    # … and the phone simulator shows the phone what it got.
+    [otp_sms] = demo_app.test_client().post(
+        "/simulator/outbox", json={"phone": first.returning_phone}).get_json()["messages"]
+    code = re.search(r"\d{6}", otp_sms["body"]).group(0)
     assert returning.sms(code).startswith("Co phai ban: Nguyen Van Demo, 1985")

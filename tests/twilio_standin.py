@@ -10,7 +10,8 @@ from the test process and from real RQ worker processes alike:
 - `GET /2010-04-01/Accounts/{AccountSid}/Messages.json?To=…&DateSent>=…` lists the
   messages it holds, newest first, like Twilio's list resource.
 
-Tests steer it: `fail_next` (500/429…), `delay` (answer late, after or before accepting
+Tests steer it: `fail_next` (500/429…), `outage` (every create request answers an
+error for a while, with `Retry-After` if asked), `delay` (answer late, after or before accepting
 the message: a slow provider while a worker is killed), `backlog` (accepted messages
 stay `queued` at the provider, without a send date) and `wait_for_*` (bounded waits).
 Use it through the `twilio_standin` fixture (`twilio_standin_fixture` below).
@@ -59,6 +60,16 @@ class Failure:
 
 
 @dataclass
+class Outage:
+    """A window (monotonic seconds) in which every create request gets `status`."""
+
+    status: int
+    start: float
+    end: float
+    retry_after: float | None
+
+
+@dataclass
 class CreateRequest:
     """One `POST …/Messages.json` the stand-in received (accepted or not)."""
 
@@ -78,6 +89,7 @@ class TwilioStandIn:
         self.requests: list[CreateRequest] = []     # every create request, oldest first
         self.backlog = False          # accepted messages stay queued (no date_sent)
         self._failures: list[Failure] = []
+        self._outages: list[Outage] = []
         self._delay = 0.0
         self._delay_before_accept = False
         self._delay_count = 0
@@ -120,6 +132,19 @@ class TwilioStandIn:
         code = code if code is not None else 20000 + status
         with self._changed:
             self._failures += [Failure(status, code, message)] * count
+
+    def outage(self, status: int, seconds: float, retry_after: float | None = None) -> None:
+        """Every create request answers `status` (429, 500, 503…) for `seconds` from now,
+        with a `Retry-After` header of `retry_after` seconds when given; nothing is
+        accepted meanwhile. A later outage takes over from an earlier one."""
+        now = time.monotonic()
+        with self._changed:
+            self._outages.append(Outage(status, now, now + seconds, retry_after))
+
+    def requests_answered(self, status: int) -> list[CreateRequest]:
+        """The create requests answered with `status` so far (e.g. during an outage)."""
+        with self._changed:
+            return [r for r in self.requests if r.status == status]
 
     def delay(self, seconds: float, before_accept: bool = False, count: int = 1) -> None:
         """Hold the next `count` create requests for `seconds` before answering.
@@ -164,11 +189,21 @@ class TwilioStandIn:
         return auth == (self.account_sid, self.auth_token)
 
     def create(self, account: str, form: dict[str, str],
-               auth: tuple[str, str] | None, client_gone) -> tuple[int, dict[str, Any]] | None:
-        """Handle a create request; None means: drop the connection without an answer."""
+               auth: tuple[str, str] | None, client_gone) -> tuple | None:
+        """Handle a create request: (status, payload[, headers]); None means: drop the
+        connection without an answer."""
         request = CreateRequest(form, auth)
         with self._changed:
             self.requests.append(request)
+            outage = next((o for o in reversed(self._outages)
+                           if o.start <= request.received_at < o.end), None)
+            if outage is not None:
+                request.status = outage.status
+                self._changed.notify_all()
+                headers = ({"Retry-After": f"{outage.retry_after:g}"}
+                           if outage.retry_after is not None else {})
+                return (outage.status, _error(20000 + outage.status, "Service unavailable",
+                                              outage.status), headers)
             failure = self._failures.pop(0) if self._failures else None
             delay = self._delay if self._delay_count > 0 else 0.0
             before_accept = self._delay_before_accept
@@ -322,12 +357,15 @@ def _handler_for(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             except OSError:
                 return True
 
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
+        def _send(self, status: int, payload: dict[str, Any],
+                  headers: dict[str, str] | None = None) -> None:
             body = json.dumps(payload).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
             except OSError:

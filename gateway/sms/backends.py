@@ -13,15 +13,20 @@ from gateway.config import Config
 class SendError(Exception):
     """A send that failed. `retryable` says whether trying again may succeed;
     `maybe_sent` that the provider may have accepted it (e.g. a read timeout), so it
-    must be reconciled, never blindly re-sent."""
+    must be reconciled, never blindly re-sent. `provider_trouble` says the provider
+    itself is in trouble (429, 5xx, unreachable): every worker then pauses sending to
+    it, for `retry_after` seconds when the provider said so."""
 
     def __init__(self, reason: str, code: str | None = None, retryable: bool = False,
-                 maybe_sent: bool = False):
+                 maybe_sent: bool = False, provider_trouble: bool = False,
+                 retry_after: float | None = None):
         super().__init__(reason)
         self.reason = reason
         self.code = code
         self.retryable = retryable
         self.maybe_sent = maybe_sent
+        self.provider_trouble = provider_trouble
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

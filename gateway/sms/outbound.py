@@ -1,18 +1,23 @@
 """Outbound SMS: the database outbox is the source of truth; RQ jobs only carry ids.
 
 `enqueue` hands a queued row to a worker; `deliver` claims it atomically (so a job run
-twice sends once), sends it through the configured backend and records the result;
-RQ retries transient failures with backoff. `sweep` finds rows whose job was lost
-(still `queued`, with no live job) or whose worker died mid-send (stuck in `sending`):
-the first are enqueued again, the second are looked up at the provider and marked sent
-if it has them, re-queued only if it does not — so nothing is lost and nothing is sent
-twice.
+twice sends once), sends it through the configured backend and records the result.
+A failed send is rescheduled by the outbox, one schedule per message up to its horizon
+(gateway/sms/retry.py); a provider in trouble (429, 5xx, unreachable) pauses every
+worker's sends to it (gateway/sms/breaker.py), and messages met while paused wait
+without using an attempt. `sweep` finds rows whose job was lost (still `queued` and
+due, with their job in no queue, schedule or worker) or whose worker died mid-send
+(stuck in `sending`): the first are enqueued again, the second are looked up at the
+provider and marked sent if it has them, re-queued only if it does not — so nothing
+is lost and nothing is sent twice. It also gives up messages past their horizon.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import random
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -21,14 +26,16 @@ from uuid import uuid4
 
 from redis import Redis
 from redis.client import Pipeline
+from redis.exceptions import RedisError
 from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from gateway import metrics
 from gateway.config import Config
 from gateway.runtime import Runtime, current
-from gateway.sms import throttle
+from gateway.sms import breaker, retry, sealing, throttle
 from gateway.sms.backends import Backend, Outgoing, SendError, for_config
 from gateway.store import messages, phones
 from gateway.store.db import transaction
@@ -36,14 +43,26 @@ from gateway.store.models import OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
-RETRY_INTERVALS = [5, 30, 120, 600, 1800]   # seconds; RQ's scheduler re-enqueues the retry
+# RQ's own retries only cover a job that crashed (e.g. the database restarting); a
+# failed send is rescheduled by the outbox itself (gateway/sms/retry.py).
+CRASH_RETRIES = [5, 30, 120]             # seconds
 ESSENTIAL_KINDS = frozenset({"otp", "reply", "alert", "notice"})  # sent even after STOP
-QUEUED_GRACE = timedelta(minutes=2)     # a queued row older than this, with no job, lost it
+# A queued row due this long ago with no live job lost it. Only the moment between a
+# commit and its enqueue needs a grace: where a job is is read exactly (`_Jobs`).
+QUEUED_GRACE = timedelta(seconds=10)
 SENDING_GRACE = timedelta(minutes=5)    # a send in flight longer than this lost its worker
 # RQ kills a job running longer than this, so a `sending` row older than SENDING_GRACE
 # can have no live worker (the HTTP timeouts of a send are far shorter).
 JOB_TIMEOUT = 60
+# A job started longer ago than this is not running any more (RQ killed it or its
+# worker died), so rows it has not claimed are lost.
+STARTED_GRACE = timedelta(seconds=JOB_TIMEOUT + 30)
+# A scheduled job due longer ago than this was not moved to its queue: no scheduler
+# runs (every worker runs one), or Redis lost it.
+SCHEDULED_GRACE = timedelta(seconds=30)
+SWEEP_BATCH = 500
+SWEEP_MAX = 20_000        # queued rows one sweep looks at (a bigger backlog: next sweep)
+SPREAD_SECONDS = 2.0      # paused messages come back spread over this much time
 # Redis: message id → id of its latest RQ job, in hashes of JOB_BUCKET ids each (a
 # chunk's hundred pointers are then one command, not a hundred).
 JOBS_KEY = "sms:jobs:{}"
@@ -54,7 +73,6 @@ RESULT_TTL = 600
 MAX_HOLD = 5.0  # seconds an OTP or reply may wait in a worker for the sender's rate
 CHUNK = 100           # bulk messages per delivery job
 CHUNK_SECONDS = 1.0   # a bulk job hands the rest of its chunk back to the queue after this
-_LIVE_JOB = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 _backend: tuple[Config, Backend] | None = None
 
@@ -69,7 +87,7 @@ def backend(runtime: Runtime) -> Backend:
 
 
 def _retry() -> Retry:
-    return Retry(max=MAX_ATTEMPTS - 1, interval=RETRY_INTERVALS)
+    return Retry(max=len(CRASH_RETRIES), interval=CRASH_RETRIES)
 
 
 def enqueue(runtime: Runtime, message_id: int, priority: str, delay: float = 0) -> None:
@@ -120,22 +138,29 @@ def _hand_over(runtime: Runtime, pipe: Pipeline, job: Callable, arg: Any,
 
 
 def deliver(message_id: int) -> str:
-    """RQ job: send one outbox message. Returns its final status ('throttled' when the
-    sender's rate made it wait: a job scheduled for later will send it)."""
+    """RQ job: send one outbox message. Returns what became of it ('throttled' or
+    'paused' when the sender's rate or an outage made it wait: a job scheduled for
+    later will send it)."""
     runtime = current()
     sender = backend(runtime)
     job = get_current_job()
-    if not _rate_token(runtime, sender, message_id, job.origin if job else "high"):
+    priority = job.origin if job else "high"
+    if not _rate_token(runtime, sender, message_id, priority):
         metrics.SENDS.labels(sender.name, "throttled").inc()
         return "throttled"
-    return _deliver(runtime, sender, message_id)
+    wait, probing = _gate(runtime, sender)
+    if wait > 0:
+        metrics.SENDS.labels(sender.name, "paused").inc()
+        enqueue(runtime, message_id, priority, delay=_spread(wait))
+        return "paused"
+    return _deliver(runtime, sender, message_id, priority, probing)
 
 
 def deliver_many(message_ids: list[int]) -> str:
     """RQ job: send a chunk of bulk messages, in order. It never holds its worker: when
-    the sender's rate says wait, or after CHUNK_SECONDS (so OTPs and replies never wait
-    long behind bulk), the rest goes back to the queue as a new chunk; a message whose
-    send failed and may be retried gets a job of its own, with RQ's backoff."""
+    the sender's rate or an outage says wait, or after CHUNK_SECONDS (so OTPs and
+    replies never wait long behind bulk), the rest goes back to the queue as a new
+    chunk; a message whose send failed is rescheduled on its own (gateway/sms/retry.py)."""
     runtime = current()
     sender = backend(runtime)
     job = get_current_job()
@@ -150,26 +175,60 @@ def deliver_many(message_ids: list[int]) -> str:
             metrics.SENDS.labels(sender.name, "throttled").inc()
             enqueue_many(runtime, message_ids[index:], priority, delay=wait)
             return "throttled"
-        try:
-            _deliver(runtime, sender, message_id)
-        except SendError:  # queued again by _failed: its own job retries it later
-            enqueue(runtime, message_id, priority, delay=RETRY_INTERVALS[0])
+        wait, probing = _gate(runtime, sender)
+        if wait > 0:
+            metrics.SENDS.labels(sender.name, "paused").inc()
+            enqueue_many(runtime, message_ids[index:], priority, delay=_spread(wait))
+            return "paused"
+        _deliver(runtime, sender, message_id, priority, probing)
     return "sent"
 
 
-def _deliver(runtime: Runtime, sender: Backend, message_id: int) -> str:
-    """Claim one message, send it and record the result (raises a retryable
-    `SendError` once the row is queued again)."""
+def _gate(runtime: Runtime, sender: Backend) -> tuple[float, bool]:
+    """(seconds to wait, whether this send is the probe) of the sender's shared
+    back-off; the demo never waits."""
+    if runtime.config.demo:
+        return 0.0, False
+    return breaker.gate(runtime.redis, _sender_key(sender))
+
+
+def _spread(wait: float) -> float:
+    """A paused message comes back a little after the pause, not all at one instant."""
+    return wait + random.uniform(0, SPREAD_SECONDS)
+
+
+def _sender_key(sender: Backend) -> str:
+    return sender.sender or sender.name
+
+
+def _deliver(runtime: Runtime, sender: Backend, message_id: int, priority: str,
+             probing: bool = False) -> str:
+    """Claim one message, send it and record the result. A probe that sends nothing
+    (the message was taken meanwhile) hands the probe on at once."""
+    result = _claim_and_send(runtime, sender, message_id, priority, probing)
+    if probing and result in ("not-queued", "suppressed", "failed-unreadable"):
+        breaker.release_probe(runtime.redis, _sender_key(sender))
+    return result
+
+
+def _claim_and_send(runtime: Runtime, sender: Backend, message_id: int, priority: str,
+                    probing: bool) -> str:
     with transaction(runtime.sessions) as session:
         message = messages.claim(session, message_id, sender.name, sender.sender)
         if message is None:
             return "not-queued"  # already sent, or another job has it
-        outgoing = Outgoing(message.id, message.phone, message.body)
         if message.kind not in ESSENTIAL_KINDS and phones.opted_out(session, message.phone):
             messages.mark_failed(session, message.id, None, "phone opted out", "suppressed")
             return "suppressed"
-        attempts = message.attempts
-    return _send(runtime, sender, outgoing, attempts)
+        try:
+            body = (sealing.unseal(runtime.config.effective_secret, message.sealed)
+                    if message.sealed else message.body)
+        except sealing.Unreadable as error:
+            messages.mark_failed(session, message.id, None, str(error))
+            _count_failure(runtime, message.id, message.kind, "unreadable", str(error))
+            return "failed-unreadable"
+    outgoing = Outgoing(message.id, message.phone, body)
+    return _send(runtime, sender, outgoing, message, priority, probing)
 
 
 def _rate_wait(runtime: Runtime, sender: Backend, bulk: bool) -> float:
@@ -177,7 +236,7 @@ def _rate_wait(runtime: Runtime, sender: Backend, bulk: bool) -> float:
     bulk, until its place in line). The demo never waits: its jobs run inline."""
     if runtime.config.demo:
         return 0.0
-    return throttle.take(runtime.redis, sender.sender or sender.name,
+    return throttle.take(runtime.redis, _sender_key(sender),
                          runtime.config.sms_rate_per_second, bulk=bulk)
 
 
@@ -197,34 +256,69 @@ def _rate_token(runtime: Runtime, sender: Backend, message_id: int, priority: st
         held += wait
 
 
-def _send(runtime: Runtime, sender: Backend, outgoing: Outgoing, attempts: int) -> str:
+def _send(runtime: Runtime, sender: Backend, outgoing: Outgoing,
+          message: messages.Claimed, priority: str, probing: bool) -> str:
     try:
         provider_id = sender.send(outgoing)
     except SendError as error:
         metrics.SENDS.labels(sender.name, "error").inc()
-        return _failed(runtime, outgoing, error, attempts)
+        return _failed(runtime, sender, message, error, priority)
     metrics.SENDS.labels(sender.name, "sent").inc()
+    if probing:
+        breaker.close(runtime.redis, _sender_key(sender))
     with transaction(runtime.sessions) as session:
-        messages.mark_sent(session, outgoing.message_id, provider_id)
+        # The development `outbox` backend keeps the sealed text: its phone simulator
+        # shows the outbox, which is the phone's inbox there.
+        messages.mark_sent(session, outgoing.message_id, provider_id,
+                           keep_sealed=sender.name == "outbox")
     return "sent"
 
 
-def _failed(runtime: Runtime, outgoing: Outgoing, error: SendError, attempts: int) -> str:
-    log.warning("send failed", extra={"phone": outgoing.phone, "message_id": outgoing.message_id,
-                                      "code": error.code, "reason": error.reason})
+def _failed(runtime: Runtime, sender: Backend, message: messages.Claimed, error: SendError,
+            priority: str) -> str:
+    """Record a failed send: pause the sender if the provider is in trouble; then the
+    message waits for the sweeper (maybe sent), is scheduled again (within its
+    horizon) or fails for good (a permanent error, or the horizon reached)."""
+    log.warning("send failed", extra={"message_id": message.id, "code": error.code,
+                                      "reason": error.reason, "attempts": message.attempts})
+    if error.provider_trouble or error.maybe_sent:
+        paused = breaker.trip(runtime.redis, _sender_key(sender), error.retry_after)
+        log.warning("sender paused", extra={"sender_backend": sender.name,
+                                            "seconds": round(paused, 1)})
     if error.maybe_sent:
         return "sending"  # left for the sweeper to reconcile with the provider
-    final = not error.retryable or attempts >= MAX_ATTEMPTS
+    now = utcnow()
+    due = (retry.next_attempt(runtime.config, message.kind, message.created_at,
+                              message.attempts, now) if error.retryable else None)
     with transaction(runtime.sessions) as session:
-        messages.mark_failed(session, outgoing.message_id, error.code, error.reason,
-                             "failed" if final else "queued")
-    if final:
+        if due is None:
+            changed = messages.mark_failed(session, message.id, error.code, error.reason)
+        else:
+            changed = messages.mark_failed(session, message.id, error.code, error.reason,
+                                           "queued", next_attempt_at=due)
+    if due is None:
+        if changed:
+            _count_failure(runtime, message.id, message.kind,
+                           "horizon" if error.retryable else "permanent", error.reason)
         return "failed"
-    raise error  # RQ retries the job after its backoff interval
+    enqueue(runtime, message.id, priority, delay=(due - now).total_seconds())
+    return "retry"
+
+
+def _count_failure(runtime: Runtime, message_id: int, kind: str, reason: str,
+                   detail: str) -> None:
+    """A message is given up: an ERROR line and the failure metric operators alert on."""
+    log.error("outbound message failed", extra={"message_id": message_id, "kind": kind,
+                                                "failure": reason, "reason": detail})
+    try:
+        metrics.count_failure(runtime.redis, kind, reason)
+    except RedisError:  # the row says `failed` whatever happens to the counter
+        log.warning("failure not counted: Redis unavailable")
 
 
 def sweep() -> dict[str, int]:
-    """RQ job (cron): recover lost jobs and sends interrupted by a dead worker.
+    """RQ job (cron): recover lost jobs and sends interrupted by a dead worker, and
+    give up messages past their retry horizon.
 
     No transaction is held open across the provider lookups, and every change is
     conditional on the row still being in the state the sweep saw, so a worker that
@@ -233,16 +327,14 @@ def sweep() -> dict[str, int]:
     runtime = current()
     sender = backend(runtime)
     requeued = reconciled = 0
+    expired = _expire(runtime)
     with transaction(runtime.sessions) as session:
-        waiting = messages.stale(session, "queued", QUEUED_GRACE)
         interrupted = messages.stale(session, "sending", SENDING_GRACE)
         known = {m.phone: messages.provider_ids(session, m.phone) for m in interrupted}
-    # A queued row with a live job is waiting its turn (a long bulk backlog, a retry's
-    # backoff): enqueueing it again would only pile up duplicate jobs.
-    lost = [(m.id, m.priority) for m in waiting if not _has_live_job(runtime, m.id)]
+    lost = _lost(runtime)
     for message in interrupted:
         try:
-            found = _lookup(sender, message, known[message.phone])
+            found = _lookup(runtime, sender, message, known[message.phone])
         except SendError as error:  # provider unreachable: decide on a later sweep
             log.warning("reconcile lookup failed", extra={"message_id": message.id,
                                                            "reason": error.reason})
@@ -254,30 +346,115 @@ def sweep() -> dict[str, int]:
             elif messages.mark_failed(session, message.id, None, "worker lost mid-send",
                                       "queued", claimed_at=message.claimed_at):
                 lost.append((message.id, message.priority))
+    by_priority: dict[str, list[int]] = {}
     for message_id, priority in lost:
-        enqueue(runtime, message_id, priority)
-        requeued += 1
-    if requeued or reconciled:
-        log.info("outbox swept", extra={"requeued": requeued, "reconciled": reconciled})
-    return {"requeued": requeued, "reconciled": reconciled}
+        by_priority.setdefault(priority, []).append(message_id)
+    for priority, ids in by_priority.items():
+        if priority == "bulk":
+            enqueue_many(runtime, ids, priority)
+        else:
+            for message_id in ids:
+                enqueue(runtime, message_id, priority)
+        requeued += len(ids)
+    if requeued or reconciled or expired:
+        log.info("outbox swept", extra={"requeued": requeued, "reconciled": reconciled,
+                                        "expired": expired})
+    return {"requeued": requeued, "reconciled": reconciled, "expired": expired}
 
 
-def _has_live_job(runtime: Runtime, message_id: int) -> bool:
-    """Whether the message's latest job is still waiting to run (or just started)."""
-    job_id = job_of(runtime.redis, message_id)
-    if job_id is None:
-        return False
-    try:
-        job = Job.fetch(job_id, connection=runtime.redis)
-    except NoSuchJobError:
-        return False
-    status = job.get_status(refresh=False)
-    if status in _LIVE_JOB:
-        return True
-    # A started job claims its rows within about CHUNK_SECONDS; started long ago with
-    # the row still queued, its worker died before the claim.
-    return (status == JobStatus.STARTED and job.started_at is not None
-            and job.started_at > utcnow() - QUEUED_GRACE)
+def _expire(runtime: Runtime) -> int:
+    """Fail queued messages past their horizon (e.g. met paused again and again)."""
+    now = utcnow()
+    given_up: list[tuple[int, str]] = []
+    with transaction(runtime.sessions) as session:
+        for is_otp, kind in ((True, "otp"), (False, "reminder")):
+            given_up += messages.expire(session, is_otp,
+                                        now - retry.horizon(runtime.config, kind))
+    for message_id, kind in given_up:
+        _count_failure(runtime, message_id, kind, "horizon", "retry horizon reached")
+    return len(given_up)
+
+
+def _lost(runtime: Runtime) -> list[tuple[int, str]]:
+    """(id, priority) of the queued messages, due a while ago, whose job is nowhere."""
+    jobs = _Jobs(runtime.redis)
+    lost: list[tuple[int, str]] = []
+    after_id = looked = 0
+    while looked < SWEEP_MAX:
+        with transaction(runtime.sessions) as session:
+            batch = [(m.id, m.priority) for m in messages.stale(
+                session, "queued", QUEUED_GRACE, limit=SWEEP_BATCH, after_id=after_id)]
+        if not batch:
+            break
+        pointers = runtime.redis.hmget  # one round trip per bucket of pointers
+        job_ids: dict[int, str | None] = {}
+        for bucket in {message_id // JOB_BUCKET for message_id, _ in batch}:
+            ids = [m for m, _ in batch if m // JOB_BUCKET == bucket]
+            for message_id, job_id in zip(ids, pointers(JOBS_KEY.format(bucket), ids),
+                                          strict=True):
+                job_ids[message_id] = job_id.decode() if isinstance(job_id, bytes) else job_id
+        lost += [(m, p) for m, p in batch if not jobs.live(job_ids[m], p)]
+        after_id = batch[-1][0]
+        looked += len(batch)
+    return lost
+
+
+def has_live_job(runtime: Runtime, message_id: int, priority: str) -> bool:
+    """Whether the latest job handed the message (of queue `priority`) will still run."""
+    return _Jobs(runtime.redis).live(job_of(runtime.redis, message_id), priority)
+
+
+class _Jobs:
+    """Where the jobs are, read once per sweep: a job is live only if it is in its
+    queue (or being handed to a worker), scheduled for a time not long past, or was
+    started recently by a worker, never because of what its hash says. A job in none
+    of these is lost whatever its status (e.g. left `queued` in no queue after a Redis
+    restart), and its messages are enqueued again: their claim keeps them sent once."""
+
+    def __init__(self, redis: Redis):
+        self.redis = redis
+        self._queues: dict[str, tuple[set[str], dict[str, float], set[str]]] = {}
+
+    def live(self, job_id: str | None, priority: str) -> bool:
+        """Whether the job `job_id` of queue `priority` will still run."""
+        if job_id is None:
+            return False
+        waiting, scheduled, started = self._read(priority)
+        if job_id in waiting or job_id in started:
+            return True
+        due = scheduled.get(job_id)
+        return due is not None and due > time.time() - SCHEDULED_GRACE.total_seconds()
+
+    def _read(self, name: str) -> tuple[set[str], dict[str, float], set[str]]:
+        if name not in self._queues:
+            queue = Queue(name, connection=self.redis)
+            # Read atomically (MULTI), in the order a job moves: a job cannot slip from
+            # one place to the next between two reads and be missed.
+            with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zrange(ScheduledJobRegistry(name, connection=self.redis).key, 0, -1,
+                            withscores=True)
+                pipe.lrange(queue.key, 0, -1)
+                pipe.lrange(f"{queue.key}:intermediate", 0, -1)
+                pipe.zrange(StartedJobRegistry(name, connection=self.redis).key, 0, -1)
+                scheduled, waiting, handed, started = pipe.execute()
+            recent = {job_id for job_id in (_text(entry).split(":")[0] for entry in started)
+                      if self._started_recently(job_id)}
+            self._queues[name] = ({_text(j) for j in (*waiting, *handed)},
+                                  {_text(j): score for j, score in scheduled}, recent)
+        return self._queues[name]
+
+    def _started_recently(self, job_id: str) -> bool:
+        # A started job claims its rows within about CHUNK_SECONDS; started long ago
+        # with its rows still queued, its worker died (or RQ killed it) before the claim.
+        try:
+            job = Job.fetch(job_id, connection=self.redis)
+        except NoSuchJobError:
+            return False
+        return job.started_at is not None and job.started_at > utcnow() - STARTED_GRACE
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def job_of(redis: Redis, message_id: int) -> str | None:
@@ -286,7 +463,14 @@ def job_of(redis: Redis, message_id: int) -> str | None:
     return job_id.decode() if isinstance(job_id, bytes) else job_id
 
 
-def _lookup(sender: Backend, message: OutboundMessage, known: set[str]) -> str | None:
+def _lookup(runtime: Runtime, sender: Backend, message: OutboundMessage,
+            known: set[str]) -> str | None:
+    """The provider id of an interrupted send, compared on its real (unsealed) text."""
     since = (message.claimed_at or message.created_at) - timedelta(minutes=1)
-    return sender.find_sent(Outgoing(message.id, message.phone, message.body), since,
+    body = message.body
+    if message.sealed:
+        # Unreadable: no match on the masked text, so it is sent again, never lost.
+        with contextlib.suppress(sealing.Unreadable):
+            body = sealing.unseal(runtime.config.effective_secret, message.sealed)
+    return sender.find_sent(Outgoing(message.id, message.phone, body), since,
                             exclude=frozenset(known))

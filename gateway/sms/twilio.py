@@ -20,6 +20,7 @@ from gateway.sms.backends import Outgoing, SendError
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 10
 LOOKUP_PAGE_SIZE = 100
+MAX_RETRY_AFTER = 3600.0  # seconds: a provider's Retry-After is believed up to an hour
 # Twilio's MessageStatus values → our outbound statuses.
 STATUS_MAP = {
     "accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
@@ -74,7 +75,8 @@ class TwilioBackend:
                                       timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
         except requests.ConnectionError as error:
             if isinstance(error, requests.exceptions.ConnectTimeout) or not _reached(error):
-                raise SendError("provider unreachable", retryable=True) from None
+                raise SendError("provider unreachable", retryable=True,
+                                provider_trouble=True) from None
             raise SendError("connection lost after sending", maybe_sent=True) from None
         except requests.Timeout:
             raise SendError("provider timed out", maybe_sent=True) from None
@@ -87,8 +89,9 @@ class TwilioBackend:
             except (ValueError, KeyError, TypeError):
                 raise SendError("provider answer without a SID", maybe_sent=True) from None
         code, reason = _error(response)
-        retryable = response.status_code == 429 or response.status_code >= 500
-        raise SendError(reason, code=code, retryable=retryable)
+        trouble = response.status_code == 429 or response.status_code >= 500
+        raise SendError(reason, code=code, retryable=trouble, provider_trouble=trouble,
+                        retry_after=retry_after(response.headers.get("Retry-After")))
 
     def find_sent(self, message: Outgoing, since: datetime,
                   exclude: Set[str] = frozenset()) -> str | None:
@@ -117,6 +120,26 @@ class TwilioBackend:
                     and _created(item) >= since):
                 return str(item["sid"])
         return None
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from `Retry-After` (a number of seconds or an HTTP date), capped at
+    MAX_RETRY_AFTER; None when absent or unreadable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def _created(item: Mapping) -> datetime:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from gateway.store.db import Statement, commit_without_waiting
+from gateway.store.db import Statement, commit_without_waiting, utc
 from gateway.store.models import OutboundMessage, utcnow
 from gateway.text import segments
 
@@ -58,14 +58,17 @@ def stored_reply(session: Session, provider: str, provider_id: str) -> dict[str,
 
 
 def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priority: str,
-                   dedup_key: str | None = None) -> OutboundMessage | None:
+                   dedup_key: str | None = None,
+                   sealed: str | None = None) -> OutboundMessage | None:
     """Add a message to the outbox. With a `dedup_key` already used, nothing is added
-    and None is returned (a scheduled send that ran twice)."""
+    and None is returned (a scheduled send that ran twice). A secret text (an OTP) comes
+    masked in `body` and `sealed` (gateway/sms/sealing.py)."""
     if dedup_key and session.scalar(select(OutboundMessage.id)
                                     .where(OutboundMessage.dedup_key == dedup_key)):
         return None
     message = OutboundMessage(phone=phone, body=body, kind=kind, priority=priority,
-                              dedup_key=dedup_key, segments=segments(body), status="queued")
+                              dedup_key=dedup_key, segments=segments(body), status="queued",
+                              sealed=sealed)
     session.add(message)
     session.flush()
     return message
@@ -131,16 +134,22 @@ class Claimed:
     body: str
     kind: str
     attempts: int
+    sealed: str | None
+    created_at: datetime
     claimed_at: datetime
 
 
 _CLAIM = Statement(
     "UPDATE outbound_messages SET status = 'sending', claimed_at = :now, updated_at = :now, "
     "backend = :backend, sender = :sender, attempts = attempts + 1 "
-    "WHERE id = :id AND status = 'queued' RETURNING id, phone, body, kind, attempts")
+    "WHERE id = :id AND status = 'queued' "
+    "RETURNING id, phone, body, kind, attempts, sealed, created_at")
+# The sealed text is kept only with `keep_sealed` (the development `outbox` backend,
+# whose phone simulator shows the outbox): a provider has the text now.
 _MARK_SENT = Statement(
     "UPDATE outbound_messages SET status = 'sent', provider_id = :provider_id, sent_at = :now, "
-    "updated_at = :now, error_code = NULL, error_message = NULL "
+    "updated_at = :now, error_code = NULL, error_message = NULL, next_attempt_at = NULL, "
+    "sealed = CASE WHEN :keep_sealed THEN sealed END "
     "WHERE id = :id AND status IN ('queued', 'sending')")
 
 
@@ -149,10 +158,13 @@ def claim(session: Session, message_id: int, backend: str, sender: str) -> Claim
     now = utcnow()
     row = _CLAIM.run(session, {"id": message_id, "now": now, "backend": backend,
                                "sender": sender}).fetchone()
-    return Claimed(*row, claimed_at=now) if row else None
+    if row is None:
+        return None
+    return Claimed(*row[:6], created_at=utc(row[6]), claimed_at=now)
 
 
-def mark_sent(session: Session, message_id: int, provider_id: str | None) -> bool:
+def mark_sent(session: Session, message_id: int, provider_id: str | None,
+              keep_sealed: bool = False) -> bool:
     """The provider accepted the message. Only a message still `sending` (or put back in
     the queue by the sweeper meanwhile, whose new job must then not send it again) moves
     to `sent`: a status a delivery report already advanced is kept. Returns whether the
@@ -163,22 +175,55 @@ def mark_sent(session: Session, message_id: int, provider_id: str | None) -> boo
     at the provider (a forgotten claim, by contrast, would send it twice)."""
     commit_without_waiting(session)
     return _MARK_SENT.run(session, {"id": message_id, "provider_id": provider_id,
-                                    "now": utcnow()}).rowcount > 0
+                                    "now": utcnow(), "keep_sealed": keep_sealed}).rowcount > 0
 
 
 def mark_failed(session: Session, message_id: int, code: str | None, reason: str,
-                status: str = "failed", claimed_at: datetime | None = None) -> bool:
-    """A message being sent will not be sent (`failed`, `suppressed`) or is `queued`
-    again for a retry. With `claimed_at`, only the claim made then is released (the
-    sweeper must not undo a newer claim). Returns whether the row changed."""
+                status: str = "failed", claimed_at: datetime | None = None,
+                next_attempt_at: datetime | None = None) -> bool:
+    """A message being sent will not be sent (`failed`, `suppressed`: its sealed text
+    is cleared) or is `queued` again for a retry at `next_attempt_at`. With
+    `claimed_at`, only the claim made then is released (the sweeper must not undo a
+    newer claim). Returns whether the row changed."""
     condition = [OutboundMessage.id == message_id, OutboundMessage.status == "sending"]
     if claimed_at is not None:
         condition.append(OutboundMessage.claimed_at == claimed_at)
-    return session.execute(
-        update(OutboundMessage).where(*condition)
-        .values(status=status, error_code=code, error_message=reason[:255],
-                updated_at=utcnow())
-    ).rowcount > 0
+    values: dict[str, Any] = {"status": status, "error_code": code,
+                              "error_message": reason[:255], "updated_at": utcnow(),
+                              "next_attempt_at": next_attempt_at}
+    if status in FINAL:
+        values["sealed"] = None
+    return session.execute(update(OutboundMessage).where(*condition)
+                           .values(**values)).rowcount > 0
+
+
+def expire(session: Session, kind_is_otp: bool, created_before: datetime,
+           limit: int = 1000) -> list[tuple[int, str]]:
+    """Give up queued messages (OTPs, or every other kind) queued before
+    `created_before`: they are past their retry horizon. Returns (id, kind) of each."""
+    kind = (OutboundMessage.kind == "otp") if kind_is_otp else (OutboundMessage.kind != "otp")
+    ids = list(session.scalars(select(OutboundMessage.id)
+                               .where(OutboundMessage.status == "queued", kind,
+                                      OutboundMessage.created_at < created_before)
+                               .order_by(OutboundMessage.id).limit(limit)))
+    if not ids:
+        return []
+    rows = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(ids), OutboundMessage.status == "queued")
+        .values(status="failed", error_code=None, sealed=None, next_attempt_at=None,
+                error_message="retry horizon reached", updated_at=utcnow())
+        .returning(OutboundMessage.id, OutboundMessage.kind))
+    return [(row[0], row[1]) for row in rows]
+
+
+def otp_times(session: Session, phone: str, since: datetime) -> list[datetime]:
+    """When OTP SMS to `phone` were queued since `since`: the outbox's record of the
+    codes issued, from which the per-phone OTP limits are rebuilt after Redis lost them."""
+    return list(session.scalars(
+        select(OutboundMessage.created_at)
+        .where(OutboundMessage.phone == phone, OutboundMessage.kind == "otp",
+               OutboundMessage.created_at >= since)))
 
 
 def reconcile(session: Session, message_id: int, claimed_at: datetime | None,
@@ -191,7 +236,7 @@ def reconcile(session: Session, message_id: int, claimed_at: datetime | None,
         .where(OutboundMessage.id == message_id, OutboundMessage.status == "sending",
                OutboundMessage.claimed_at == claimed_at)
         .values(status="sent", provider_id=provider_id, sent_at=now, updated_at=now,
-                error_code=None, error_message=None)
+                error_code=None, error_message=None, next_attempt_at=None, sealed=None)
     ).rowcount > 0
 
 
@@ -225,16 +270,25 @@ def apply_status(session: Session, provider_id: str, status: str,
         message.status = status
         message.error_code = error_code or None
         message.updated_at = utcnow()
+        if STATUS_RANK[status] >= STATUS_RANK["sent"]:
+            message.sealed = None  # the provider has the text (a report beat mark_sent)
     return True
 
 
 def stale(session: Session, status: str, older_than: timedelta,
-          now: datetime | None = None, limit: int = 500) -> list[OutboundMessage]:
-    """Messages left in `status` for longer than `older_than` (lost jobs, killed workers)."""
+          now: datetime | None = None, limit: int = 500,
+          after_id: int = 0) -> list[OutboundMessage]:
+    """Messages left in `status` for longer than `older_than` (lost jobs, killed
+    workers), by id from `after_id` on. A queued message counts from when its retry
+    was due (`next_attempt_at`), or else from its last change."""
     cutoff = (now or utcnow()) - older_than
-    column = OutboundMessage.claimed_at if status == "sending" else OutboundMessage.updated_at
+    if status == "sending":
+        column = OutboundMessage.claimed_at
+    else:
+        column = func.coalesce(OutboundMessage.next_attempt_at, OutboundMessage.updated_at)
     return list(session.scalars(select(OutboundMessage)
-                                .where(OutboundMessage.status == status, column < cutoff)
+                                .where(OutboundMessage.status == status, column < cutoff,
+                                       OutboundMessage.id > after_id)
                                 .order_by(OutboundMessage.id).limit(limit)))
 
 

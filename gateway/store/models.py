@@ -110,6 +110,12 @@ class OutboundMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When a retry is due after a failed send (None: at once). The sweeper re-enqueues
+    # a due row that has no live job, so the schedule lives here, not only in Redis.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A secret text (an OTP SMS) encrypted with a key derived from SECRET_KEY, while
+    # `body` keeps it masked; cleared once sent or final (gateway/sms/sealing.py).
+    sealed: Mapped[str | None] = mapped_column(Text)
 
 
 class Declaration(Base):

@@ -100,13 +100,14 @@ def test_a_report_that_beats_our_record_of_the_sid_finds_its_message(app, client
     sid = "SM" + uuid.uuid4().hex
     with transaction(app.extensions["gateway"].sessions) as session:
         message = messages.queue_outbound(session, phone="+84912345678", body="Ma OTP: 1",
-                                          kind="otp", priority="high")
+                                          kind="otp", priority="high", sealed="sealed text")
         assert messages.claim(session, message.id, "twilio", "+15005550006") is not None
     form = {"MessageSid": sid, "MessageStatus": "delivered"}
     response = client.post(f"{ROUTE}?m={message.id}", data=form)
     assert response.get_data(as_text=True) == "ok\n"
     assert (stored(app, message.id).status, stored(app, message.id).provider_id) == (
         "delivered", sid)
+    assert stored(app, message.id).sealed is None  # the provider has the text
     with transaction(app.extensions["gateway"].sessions) as session:
         messages.mark_sent(session, message.id, sid)
     assert stored(app, message.id).status == "delivered"

@@ -17,7 +17,7 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry
 
-from gateway.sms import outbound, throttle
+from gateway.sms import breaker, outbound, throttle
 from tests.sms.workers import SENDER, age, queue_bulk, runtime_of, stored, wait_until
 
 
@@ -93,28 +93,38 @@ def test_a_throttled_chunk_waits_in_the_schedule_not_in_the_worker(app, twilio_s
     assert results(app) == ["throttled"]
     [scheduled] = ScheduledJobRegistry("bulk", connection=slow_sender.redis).get_job_ids()
     assert [outbound.job_of(slow_sender.redis, i) for i in ids] == [scheduled] * 3
-    assert all(outbound._has_live_job(slow_sender, i) for i in ids)  # the sweeper waits
+    assert all(outbound.has_live_job(slow_sender, i, "bulk") for i in ids)  # sweeper waits
     assert Job.fetch(scheduled, connection=slow_sender.redis).args == (ids,)
 
 
-def test_a_failed_send_in_a_chunk_is_retried_by_a_job_of_its_own(app, twilio_standin):
+def test_a_failed_send_in_a_chunk_pauses_the_chunk_and_is_retried_on_its_own(
+        app, twilio_standin):
     twilio_standin.fail_next(1, status=500)  # the first message meets a provider error
     ids = queue_bulk(app, 3)
     work(app)
-    assert [m["body"] for m in twilio_standin.messages] == ["Nhac nho 1", "Nhac nho 2"]
+    # The error paused the sender: the rest of the chunk waits for the pause to end,
+    # without a claim (no attempt used); the failed message has a retry of its own.
+    assert twilio_standin.messages == []
     first = stored(app, ids[0])
     assert (first.status, first.attempts) == ("queued", 1)
+    assert first.next_attempt_at is not None
+    assert [stored(app, i).attempts for i in ids[1:]] == [0, 0]
     rt = runtime_of(app)
-    [retry] = ScheduledJobRegistry("bulk", connection=rt.redis).get_job_ids()
-    assert outbound.job_of(rt.redis, ids[0]) == retry
-    job = Job.fetch(retry, connection=rt.redis)
-    assert (job.func_name, job.args) == ("gateway.sms.outbound.deliver", (ids[0],))
-    Queue("bulk", connection=rt.redis).enqueue_job(job)  # its time has come
+    registry = ScheduledJobRegistry("bulk", connection=rt.redis)
+    jobs = {job_id: Job.fetch(job_id, connection=rt.redis) for job_id in registry.get_job_ids()}
+    assert sorted((j.func_name, j.args) for j in jobs.values()) == [
+        ("gateway.sms.outbound.deliver", (ids[0],)),
+        ("gateway.sms.outbound.deliver_many", (ids[1:],))]
+    assert outbound.job_of(rt.redis, ids[0]) in jobs
+    rt.redis.delete(breaker.PAUSE_KEY.format(SENDER))  # the pause is over
+    for job in jobs.values():  # their time has come
+        registry.remove(job)
+        Queue("bulk", connection=rt.redis).enqueue_job(job)
     work(app)
     assert sorted(m["body"] for m in twilio_standin.messages) == [
         "Nhac nho 0", "Nhac nho 1", "Nhac nho 2"]
-    first = stored(app, ids[0])
-    assert (first.status, first.attempts) == ("sent", 2)
+    assert [(stored(app, i).status, stored(app, i).attempts) for i in ids] == [
+        ("sent", 2), ("sent", 1), ("sent", 1)]
 
 
 def test_a_worker_killed_mid_chunk_loses_and_repeats_nothing(app, workers, twilio_standin,
@@ -128,13 +138,13 @@ def test_a_worker_killed_mid_chunk_loses_and_repeats_nothing(app, workers, twili
     wait_until(lambda: request.status != 0, timeout=5, what="held request to end")
     assert [stored(app, i).status for i in ids] == ["sending"] + ["queued"] * 4
     # Within their graces the sweeper leaves them: the chunk's job may still be running.
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 0}
+    assert outbound.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
 
     age(app, ids[0], "claimed_at", outbound.SENDING_GRACE + timedelta(minutes=1))
     for message_id in ids[1:]:
         age(app, message_id, "updated_at", outbound.QUEUED_GRACE + timedelta(minutes=1))
-    monkeypatch.setattr(outbound, "QUEUED_GRACE", timedelta(0))  # its job started long ago
-    assert outbound.sweep() == {"requeued": 5, "reconciled": 0}
+    monkeypatch.setattr(outbound, "STARTED_GRACE", timedelta(0))  # its job started long ago
+    assert outbound.sweep() == {"requeued": 5, "reconciled": 0, "expired": 0}
     workers.burst()
     assert sorted(m["body"] for m in twilio_standin.messages) == [
         f"Nhac nho {n}" for n in range(5)]

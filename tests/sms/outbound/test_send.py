@@ -95,18 +95,18 @@ def test_concurrent_claims_of_one_message_have_one_winner(app):
 
 
 @pytest.mark.parametrize(("status", "failures"), [(500, 2), (429, 1)])
-def test_transient_error_is_retried_by_rq_then_sent_once(app, workers, twilio_standin,
-                                                        monkeypatch, status, failures):
-    # RQ schedules a retry with an interval; the worker's scheduler re-enqueues it. The
-    # job (with its intervals) is created here, in the test process, so patching works.
-    monkeypatch.setattr(outbound, "RETRY_INTERVALS", [1])
+def test_transient_error_is_retried_by_the_outbox_then_sent_once(app, workers, twilio_standin,
+                                                                status, failures):
+    # The outbox schedules the retry (at most 5 s, then 10 s, with jitter); the worker's
+    # scheduler enqueues it when due.
     twilio_standin.fail_next(failures, status=status)
     message_id = queue_message(app)
     workers.start()
-    wait_until(lambda: stored(app, message_id).status == "sent", timeout=20, what="sent")
+    wait_until(lambda: stored(app, message_id).status == "sent", timeout=40, what="sent")
     message = stored(app, message_id)
     assert message.attempts == failures + 1
     assert message.error_code is None and message.error_message is None
+    assert message.next_attempt_at is None
     assert [r.status for r in twilio_standin.requests] == [status] * failures + [201]
     assert [m["sid"] for m in twilio_standin.messages] == [message.provider_id]
 
