@@ -138,8 +138,8 @@ class SentinelCluster:
             self.replica.start()
             for sentinel in self.sentinels:
                 sentinel.start()
-            _wait(lambda: b"master_link_status:up" in self.replica.client().execute_command(
-                "INFO", "replication"), START_SECONDS, "the replica to sync")
+            _wait(lambda: self.replica.client().info("replication")["master_link_status"]
+                  == "up", START_SECONDS, "the replica to sync")
             for sentinel in self.sentinels:
                 _wait(lambda s=sentinel: self._ready(s.client()), START_SECONDS,
                       f"{sentinel.name} to see the replica and its peers")
