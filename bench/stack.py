@@ -17,10 +17,10 @@ from pathlib import Path
 import psutil
 import psycopg
 import requests
-from redis import Redis
 
 from gateway.config import Config
 from gateway.store import schema
+from gateway.store.redis import connect
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
 BIN = Path(sys.executable).parent
@@ -42,6 +42,9 @@ class Stack:
 
     web_processes: int = 2
     workers: int = 1
+    redis_url: str = REDIS_URL
+    pg_admin: str = PG_ADMIN
+    overrides: dict[str, str] = field(default_factory=dict)  # settings of a run (chaos)
     database_url: str = ""
     port: int = 0
     standin: TwilioStandIn | None = None
@@ -55,7 +58,7 @@ class Stack:
     def env(self) -> dict[str, str]:
         """The gateway's configuration for the child processes."""
         env = dict(os.environ)
-        env.update(DATABASE_URL=self.database_url, REDIS_URL=REDIS_URL,
+        env.update(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
                    SECRET_KEY="bench-secret", SMS_BACKEND="twilio",
                    TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                    TWILIO_FROM=SENDER, TWILIO_API_BASE_URL=self.standin.url,
@@ -63,6 +66,7 @@ class Stack:
                    OTP_GLOBAL_PER_MINUTE="100000",
                    # The provider's rate is the carrier's business; measure ours.
                    SMS_RATE_PER_SECOND="100000")
+        env.update(self.overrides)
         return env
 
     def config(self) -> Config:
@@ -72,11 +76,11 @@ class Stack:
     def up(self) -> Stack:
         """Create the database, start the stand-in, gunicorn and the workers."""
         name = f"gwbench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        with psycopg.connect(self.pg_admin, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
-        self.database_url = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN)
+        self.database_url = re.sub(r"/[^/]*$", f"/{name}", self.pg_admin)
         schema.upgrade(self.database_url)
-        Redis.from_url(REDIS_URL).flushdb()
+        connect(self.redis_url).flushdb()
         # Inbound webhooks are signed by the load client and checked, as in production.
         self.standin = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN).start()
         self.start_web(self.web_processes)
@@ -92,6 +96,12 @@ class Stack:
                 self.processes[f"worker{n}"] = subprocess.Popen(
                     [str(BIN / "gateway"), "worker"], env=self.env(), stderr=subprocess.DEVNULL)
         self.workers = count
+
+    def start_cron(self) -> None:
+        """Run the `cron` process (the outbox sweeper, the schedules), if not running."""
+        if "cron" not in self.processes:
+            self.processes["cron"] = subprocess.Popen(
+                [str(BIN / "gateway"), "cron"], env=self.env(), stderr=subprocess.DEVNULL)
 
     def start_web(self, processes: int) -> None:
         """(Re)start gunicorn with `processes` worker processes."""
@@ -127,7 +137,7 @@ class Stack:
         if self.standin:
             self.standin.stop()
         name = self.database_url.rsplit("/", 1)[-1]
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        with psycopg.connect(self.pg_admin, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def cpu_seconds(self) -> dict[str, float]:

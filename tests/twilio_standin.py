@@ -78,6 +78,7 @@ class TwilioStandIn:
         self.requests: list[CreateRequest] = []     # every create request, oldest first
         self.backlog = False          # accepted messages stay queued (no date_sent)
         self._failures: list[Failure] = []
+        self._outage: tuple[int, float, float | None] | None = None  # status, until, after
         self._delay = 0.0
         self._delay_before_accept = False
         self._delay_count = 0
@@ -120,6 +121,12 @@ class TwilioStandIn:
         code = code if code is not None else 20000 + status
         with self._changed:
             self._failures += [Failure(status, code, message)] * count
+
+    def outage(self, status: int, seconds: float, retry_after: float | None = None) -> None:
+        """Answer every create request with `status` for the next `seconds` (nothing is
+        accepted), with a `Retry-After` header when `retry_after` is given."""
+        with self._changed:
+            self._outage = (status, time.monotonic() + seconds, retry_after)
 
     def delay(self, seconds: float, before_accept: bool = False, count: int = 1) -> None:
         """Hold the next `count` create requests for `seconds` before answering.
@@ -169,6 +176,13 @@ class TwilioStandIn:
         request = CreateRequest(form, auth)
         with self._changed:
             self.requests.append(request)
+            outage = self._outage
+            if outage and time.monotonic() < outage[1]:
+                request.status = outage[0]
+                self._changed.notify_all()
+                headers = {"Retry-After": str(round(outage[2]))} if outage[2] is not None else {}
+                return (outage[0], _error(20000 + outage[0], "Provider outage", outage[0]),
+                        headers)
             failure = self._failures.pop(0) if self._failures else None
             delay = self._delay if self._delay_count > 0 else 0.0
             before_accept = self._delay_before_accept
@@ -322,10 +336,13 @@ def _handler_for(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             except OSError:
                 return True
 
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
+        def _send(self, status: int, payload: dict[str, Any],
+                  headers: dict[str, str] | None = None) -> None:
             body = json.dumps(payload).encode()
             try:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
