@@ -62,16 +62,16 @@ class Shape:
     cases: int            # people reminded by the bulk run
     rate: float           # SMS_RATE_PER_SECOND: the bulk run lasts about cases / rate
     phones: int           # phones texting at once
-    fault_after: float    # seconds of bulk sending before the fault
+    fault_at: float       # the fault comes once this share of the bulk run is sent
     down: float           # seconds Redis or PostgreSQL stays down
     outage: float         # seconds of each of the provider's 429 and 500 answers
     settle: float         # seconds the phones go on after the fault ended
     drain: float          # longest wait for the outbox to be sent after that
 
 
-FULL = Shape(cases=3000, rate=100, phones=4, fault_after=5, down=10, outage=30, settle=10,
+FULL = Shape(cases=3000, rate=100, phones=4, fault_at=0.2, down=10, outage=30, settle=10,
              drain=240)
-QUICK = Shape(cases=300, rate=50, phones=2, fault_after=2, down=3, outage=5, settle=4,
+QUICK = Shape(cases=300, rate=50, phones=2, fault_at=0.2, down=3, outage=5, settle=4,
               drain=200)
 
 
@@ -179,10 +179,24 @@ def stalls(run: Run, fault_at: float, recovered: float) -> tuple[float, float]:
     return longest, (after[0] - recovered) if after else float("inf")
 
 
+def _wait_for_bulk(run: Run, count: int, timeout: float = 120) -> None:
+    """Block until `count` reminders were sent (the worker is up and sending: on a
+    loaded machine it may take seconds to start)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sent = sum(1 for m in list(run.stack.standin.messages)
+                   if not m["to"].startswith(Texting.PREFIX))
+        if sent >= count:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"the bulk run did not start sending within {timeout:.0f} s")
+
+
 def scenario(name: str, shape: Shape, pg: PostgresCluster, log=print) -> dict:
     """Run one fault scenario on a fresh stack; its figures."""
     directory = Path(tempfile.mkdtemp(prefix=f"gwchaos-{name}-"))
-    run = Run(shape, Stack(web_processes=2, workers=1, pg_admin=pg.admin_url), pg)
+    run = Run(shape, Stack(web_processes=2, workers=1, pg_admin=pg.admin_url,
+                           log_dir=directory), pg)
     if name == "redis-failover":
         run.cluster = SentinelCluster(directory).start()
         run.stack.redis_url = run.cluster.url
@@ -192,6 +206,7 @@ def scenario(name: str, shape: Shape, pg: PostgresCluster, log=print) -> dict:
         run.stack.redis_url = run.redis.url
     run.stack.overrides = {"SMS_RATE_PER_SECOND": str(shape.rate), "LOG_LEVEL": "WARNING"}
     texting = None
+    log(f"  {name}: logs in {directory}")
     try:
         run.stack.up()
         run.stack.start_cron()
@@ -204,7 +219,7 @@ def scenario(name: str, shape: Shape, pg: PostgresCluster, log=print) -> dict:
         time.sleep(2)
         reminded = runs.run("morning", today=day)
         log(f"  {name}: {reminded.get('queued', 0)} reminders queued")
-        time.sleep(shape.fault_after)
+        _wait_for_bulk(run, int(shape.cases * shape.fault_at))
         fault_at = time.monotonic()
         recovered = FAULTS[name](run)
         log(f"  {name}: fault over after {recovered - fault_at:.1f} s")

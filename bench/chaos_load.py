@@ -43,10 +43,12 @@ class Answers:
 class Texting:
     """`phones` threads, each texting KB from a new number, one message after another."""
 
+    PREFIX = "+8497"  # the phones' numbers; the bulk run's people have others
+
     def __init__(self, stack: Stack, phones: int, pause: float = 0.2):
         self.stack, self.phones, self.pause = stack, phones, pause
         self.answers = Answers()
-        self._numbers = (f"+8497{n:07d}" for n in itertools.count(1))
+        self._numbers = (f"{self.PREFIX}{n:07d}" for n in itertools.count(1))
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []

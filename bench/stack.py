@@ -45,6 +45,7 @@ class Stack:
     redis_url: str = REDIS_URL
     pg_admin: str = PG_ADMIN
     overrides: dict[str, str] = field(default_factory=dict)  # settings of a run (chaos)
+    log_dir: Path | None = None   # where the processes' logs go (default: nowhere)
     database_url: str = ""
     port: int = 0
     standin: TwilioStandIn | None = None
@@ -94,14 +95,15 @@ class Stack:
         for n in range(count):
             if f"worker{n}" not in self.processes:
                 self.processes[f"worker{n}"] = subprocess.Popen(
-                    [str(BIN / "gateway"), "worker"], env=self.env(), stderr=subprocess.DEVNULL)
+                    [str(BIN / "gateway"), "worker"], env=self.env(),
+                    stderr=self._log(f"worker{n}"))
         self.workers = count
 
     def start_cron(self) -> None:
         """Run the `cron` process (the outbox sweeper, the schedules), if not running."""
         if "cron" not in self.processes:
             self.processes["cron"] = subprocess.Popen(
-                [str(BIN / "gateway"), "cron"], env=self.env(), stderr=subprocess.DEVNULL)
+                [str(BIN / "gateway"), "cron"], env=self.env(), stderr=self._log("cron"))
 
     def start_web(self, processes: int) -> None:
         """(Re)start gunicorn with `processes` worker processes."""
@@ -110,7 +112,7 @@ class Stack:
         self.processes["web"] = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(processes), "--bind",
              f"127.0.0.1:{self.port}", "--backlog", "2048", "gateway:create_app()"],
-            env=self.env(), stderr=subprocess.DEVNULL)
+            env=self.env(), stderr=self._log("web"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -119,6 +121,12 @@ class Stack:
             except requests.RequestException:  # not listening yet, or still importing
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
+
+    def _log(self, name: str):
+        """The file a process writes its log to (appended across restarts), or none."""
+        if self.log_dir is None:
+            return subprocess.DEVNULL
+        return (self.log_dir / f"{name}.log").open("ab")
 
     def stop(self, name: str) -> None:
         """Stop one process of the stack."""
