@@ -69,10 +69,12 @@ class Shape:
     drain: float          # longest wait for the outbox to be sent after that
 
 
+# A run ends when every message was sent or `drain` seconds after the load stopped: with
+# nothing stalled the full run takes about 10 minutes, the quick one about 5.
 FULL = Shape(cases=3000, rate=100, phones=4, fault_at=0.2, down=10, outage=30, settle=10,
-             drain=240)
+             drain=150)
 QUICK = Shape(cases=300, rate=50, phones=2, fault_at=0.2, down=3, outage=5, settle=4,
-              drain=200)
+              drain=60)
 
 
 @dataclass
@@ -157,15 +159,21 @@ def _key(phone: str, body: str) -> tuple[str, str]:
 
 
 def tally(run: Run) -> dict[str, int]:
-    """Expected (outbox rows), lost (not accepted by the provider), sent twice."""
+    """Expected (outbox rows), lost (not accepted by the provider), sent twice; and, of
+    the outbox, rows given up (`failed`) and rows still waiting (`queued`, `sending`:
+    the sweeper may yet send them)."""
     rt = runtimes.current()
     with rt.sessions() as session:
-        outbox = Counter(_key(p, b) for p, b in session.execute(
-            select(OutboundMessage.phone, OutboundMessage.body)))
+        rows = session.execute(select(OutboundMessage.phone, OutboundMessage.body,
+                                      OutboundMessage.status)).all()
+    outbox = Counter(_key(phone, body) for phone, body, _ in rows)
+    statuses = Counter(status for _, _, status in rows)
     sent = Counter(_key(m["to"], m["body"]) for m in list(run.stack.standin.messages))
     return {"expected": sum(outbox.values()),
             "lost": sum(max(0, n - sent[k]) for k, n in outbox.items()),
-            "sent_twice": sum(max(0, n - outbox[k]) for k, n in sent.items())}
+            "sent_twice": sum(max(0, n - outbox[k]) for k, n in sent.items()),
+            "failed": statuses["failed"],
+            "pending": statuses["queued"] + statuses["sending"]}
 
 
 def stalls(run: Run, fault_at: float, recovered: float) -> tuple[float, float]:
@@ -258,6 +266,7 @@ def scenario(name: str, shape: Shape, pg: PostgresCluster, log=print) -> dict:
 
 
 COLUMNS = (("scenario", "fault"), ("expected", "expected"), ("lost", "lost"),
+           ("failed", "of which failed"), ("pending", "of which pending"),
            ("sent_twice", "sent twice"), ("longest_stall_s", "longest stall (s)"),
            ("resumed_after_s", "resumed after fault (s)"), ("server_errors", "server errors"),
            ("turns", "turns"), ("restarts", "restarts"))
@@ -269,7 +278,14 @@ def markdown(results: list[dict], shape: Shape, quick: bool) -> str:
              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
              f"{shape.cases} reminders at SMS_RATE_PER_SECOND={shape.rate:g}, {shape.phones} "
              f"phones texting KB (each turn sends an OTP); Redis or PostgreSQL down "
-             f"{shape.down:g} s, provider 429 then 500 for {shape.outage:g} s each.", "",
+             f"{shape.down:g} s, provider 429 then 500 for {shape.outage:g} s each; "
+             f"each run waits at most {shape.drain:g} s for its outbox to drain.", "",
+             "*Lost*: never accepted by the provider when the run ended (*failed*: given up "
+             "by the outbox; *pending*: still queued or sending, for the sweeper). *Longest "
+             "stall*: the longest gap between two sends from the fault on. *Resumed*: from "
+             "the end of the fault (worker restarted, Redis or PostgreSQL back, outage over, "
+             "new primary named) to the next send. *Server errors*: answers to the phones "
+             "that were a 5xx other than a 503 with Retry-After.", "",
              "| " + " | ".join(title for _, title in COLUMNS) + " |",
              "|" + "---|" * len(COLUMNS)]
     for result in results:
