@@ -63,6 +63,8 @@ class Shape:
     cases: int            # people reminded by the bulk run
     rate: float           # SMS_RATE_PER_SECOND: the bulk run lasts about cases / rate
     phones: int           # phones texting at once
+    pause: float          # seconds between a phone's messages (one worker sends all:
+    #                       OTPs go first, so too many would starve the bulk run)
     fault_at: float       # the fault comes once this share of the bulk run is sent
     down: float           # seconds Redis or PostgreSQL stays down
     outage: float         # seconds of each of the provider's 429 and 500 answers
@@ -72,9 +74,9 @@ class Shape:
 
 # A run ends when every message was sent or `drain` seconds after the load stopped: with
 # nothing stalled the full run takes about 10 minutes, the quick one about 5.
-FULL = Shape(cases=3000, rate=100, phones=4, fault_at=0.2, down=10, outage=30, settle=10,
+FULL = Shape(cases=3000, rate=100, phones=3, pause=0.5, fault_at=0.2, down=10, outage=30, settle=10,
              drain=150)
-QUICK = Shape(cases=300, rate=50, phones=2, fault_at=0.2, down=3, outage=5, settle=4,
+QUICK = Shape(cases=300, rate=50, phones=2, pause=0.3, fault_at=0.2, down=3, outage=5, settle=4,
               drain=60)
 
 
@@ -224,7 +226,7 @@ def scenario(name: str, shape: Shape, pg: PostgresCluster, log=print) -> dict:
         day = local_date(utcnow(), rt.config.tz)
         with transaction(rt.sessions) as session:
             insert_cases(session, shape.cases, max(1, shape.cases // 100), day)
-        texting = Texting(run.stack, shape.phones).start()
+        texting = Texting(run.stack, shape.phones, shape.pause).start()
         time.sleep(2)
         reminded = runs.run("morning", today=day)
         log(f"  {name}: {reminded.get('queued', 0)} reminders queued")
