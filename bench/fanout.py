@@ -21,7 +21,9 @@ MANAGERS = 1_000
 SEND_SECONDS = 15
 
 
-def _insert(session, cases: int, managers: int, day) -> None:
+def insert_cases(session, cases: int, managers: int, day) -> None:
+    """`cases` active home-quarantine cases (phones +849 and n in 8 digits, n from 1)
+    under `managers` managers, in two statements."""
     session.execute(text(
         "INSERT INTO users (username, display_name, role, phone, active, failed_logins, "
         "created_at) SELECT 'bench-mgr-' || n, 'Manager ' || n, 'manager', "
@@ -44,7 +46,7 @@ def measure(stack, config: Config) -> dict[str, float]:
     with transaction(runtime.sessions) as session:
         # The load runs' people in quarantine are done: the fan-out counts only its own.
         session.execute(text("UPDATE quarantine_cases SET status = 'closed'"))
-        _insert(session, CASES, MANAGERS, day)
+        insert_cases(session, CASES, MANAGERS, day)
     with runtime.engine.begin() as connection:  # what autovacuum does after such a load
         connection.exec_driver_sql("ANALYZE")
     me = psutil.Process()

@@ -17,10 +17,10 @@ from pathlib import Path
 import psutil
 import psycopg
 import requests
-from redis import Redis
 
 from gateway.config import Config
 from gateway.store import schema
+from gateway.store.redis import connect
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
 BIN = Path(sys.executable).parent
@@ -42,6 +42,10 @@ class Stack:
 
     web_processes: int = 2
     workers: int = 1
+    redis_url: str = REDIS_URL
+    pg_admin: str = PG_ADMIN
+    overrides: dict[str, str] = field(default_factory=dict)  # settings of a run (chaos)
+    log_dir: Path | None = None   # where the processes' logs go (default: nowhere)
     database_url: str = ""
     port: int = 0
     standin: TwilioStandIn | None = None
@@ -55,7 +59,7 @@ class Stack:
     def env(self) -> dict[str, str]:
         """The gateway's configuration for the child processes."""
         env = dict(os.environ)
-        env.update(DATABASE_URL=self.database_url, REDIS_URL=REDIS_URL,
+        env.update(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
                    SECRET_KEY="bench-secret", SMS_BACKEND="twilio",
                    TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                    TWILIO_FROM=SENDER, TWILIO_API_BASE_URL=self.standin.url,
@@ -65,6 +69,7 @@ class Stack:
                    OTP_GLOBAL_PER_MINUTE="100000",
                    # The provider's rate is the carrier's business; measure ours.
                    SMS_RATE_PER_SECOND="100000")
+        env.update(self.overrides)
         return env
 
     def config(self) -> Config:
@@ -74,11 +79,11 @@ class Stack:
     def up(self) -> Stack:
         """Create the database, start the stand-in, gunicorn and the workers."""
         name = f"gwbench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        with psycopg.connect(self.pg_admin, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
-        self.database_url = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN)
+        self.database_url = re.sub(r"/[^/]*$", f"/{name}", self.pg_admin)
         schema.upgrade(self.database_url)
-        Redis.from_url(REDIS_URL).flushdb()
+        connect(self.redis_url).flushdb()
         # Inbound webhooks are signed by the load client and checked, as in production.
         self.standin = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN).start()
         self.start_web(self.web_processes)
@@ -92,8 +97,15 @@ class Stack:
         for n in range(count):
             if f"worker{n}" not in self.processes:
                 self.processes[f"worker{n}"] = subprocess.Popen(
-                    [str(BIN / "gateway"), "worker"], env=self.env(), stderr=subprocess.DEVNULL)
+                    [str(BIN / "gateway"), "worker"], env=self.env(),
+                    stderr=self._log(f"worker{n}"))
         self.workers = count
+
+    def start_cron(self) -> None:
+        """Run the `cron` process (the outbox sweeper, the schedules), if not running."""
+        if "cron" not in self.processes:
+            self.processes["cron"] = subprocess.Popen(
+                [str(BIN / "gateway"), "cron"], env=self.env(), stderr=self._log("cron"))
 
     def start_web(self, processes: int) -> None:
         """(Re)start gunicorn with `processes` worker processes."""
@@ -103,7 +115,7 @@ class Stack:
             [str(BIN / "gunicorn"), "--workers", str(processes), "--bind",
              f"127.0.0.1:{self.port}", "--backlog", "2048", "--no-control-socket",
              "gateway:create_app()"],
-            env=self.env(), stderr=subprocess.DEVNULL)
+            env=self.env(), stderr=self._log("web"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -112,6 +124,12 @@ class Stack:
             except requests.RequestException:  # not listening yet, or still importing
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
+
+    def _log(self, name: str):
+        """The file a process writes its log to (appended across restarts), or none."""
+        if self.log_dir is None:
+            return subprocess.DEVNULL
+        return (self.log_dir / f"{name}.log").open("ab")
 
     def stop(self, name: str) -> None:
         """Stop one process of the stack."""
@@ -130,7 +148,7 @@ class Stack:
         if self.standin:
             self.standin.stop()
         name = self.database_url.rsplit("/", 1)[-1]
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        with psycopg.connect(self.pg_admin, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def cpu_seconds(self) -> dict[str, float]:

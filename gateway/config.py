@@ -15,9 +15,11 @@ from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gateway.store import sentinel
+
 SMS_BACKENDS = ("outbox", "twilio")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
 TWILIO_API_DEFAULT = "https://api.twilio.com"
 DEMO_REDIS_URL = "memory://"
 REPORT_SYMPTOMS = 8  # the daily report's symptom list (gateway/flows/report.py; a test ties them)
@@ -166,8 +168,14 @@ class Config:
             raise ConfigError(f"GATEWAY_TIMEZONE {self.timezone!r} is not a known "
                               "timezone, e.g. Asia/Ho_Chi_Minh") from None
         if not (self.demo or self.redis_url.startswith(REDIS_SCHEMES)):
-            raise ConfigError(f"REDIS_URL must be redis://…, rediss://…, unix://… or "
-                              f"exactly {DEMO_REDIS_URL}, not {self.redis_url!r}")
+            raise ConfigError(f"REDIS_URL must be redis://…, rediss://…, unix://…, "
+                              f"redis+sentinel://… or exactly {DEMO_REDIS_URL}, "
+                              f"not {self.redis_url!r}")
+        if sentinel.is_sentinel(self.redis_url):
+            try:
+                sentinel.parse(self.redis_url)
+            except ValueError as error:  # the reason only: the URL may hold a password
+                raise ConfigError(f"REDIS_URL (Redis Sentinel): {error}") from None
         try:
             make_url(self.database_url)
         except ArgumentError:
