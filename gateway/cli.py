@@ -15,7 +15,9 @@ from gateway.config import Config, ConfigError
 def _create_app():
     from gateway import create_app
     try:
-        return create_app()
+        # Built from an explicit config: commands, the worker and cron serve no HTTP,
+        # so they do not need the web's USSD authentication (Config.validate_web).
+        return create_app(Config.from_env())
     except ConfigError as error:
         raise click.ClickException(f"configuration: {error}") from None
 

@@ -25,6 +25,7 @@ from gateway.api.problems import Problem
 SCOPE = "api"  # one budget shared by every records operation
 KEY_PREFIX = "ratelimit"  # the Redis keys: ratelimit:LIMITER/token:7/api/…
 EXTENSION = "api_limiter"
+DEFAULT_WAIT = 60  # seconds, when the window's end cannot be read
 
 
 def caller_key() -> str:
@@ -44,6 +45,7 @@ def init_app(app: Flask, blueprints: list[Blueprint]) -> Limiter:
         storage = {"storage_uri": "redis://",
                    "storage_options": {"connection_pool": runtime.redis.connection_pool,
                                        "key_prefix": KEY_PREFIX}}
+    # A fixed window costs one INCR per request; bursts at a window's edge are fine here.
     limiter = Limiter(caller_key, app=app, strategy="fixed-window",
                       headers_enabled=False, swallow_errors=True,
                       in_memory_fallback_enabled=True, **storage)
@@ -62,8 +64,11 @@ def init_app(app: Flask, blueprints: list[Blueprint]) -> Limiter:
 def too_many_requests(error: RateLimitExceeded) -> Response:
     """429 as a problem, with `Retry-After` (seconds until the window resets)."""
     limiter: Limiter = current_app.extensions[EXTENSION]
-    current = limiter.current_limit
-    wait = max(1, int((current.reset_at if current else time.time() + 60) - time.time()))
+    try:
+        reset_at = limiter.current_limit.reset_at  # one more read of the counter
+    except Exception:  # Redis went away since the hit: a 429 all the same, never a 500
+        reset_at = time.time() + DEFAULT_WAIT
+    wait = max(1, int(reset_at - time.time()))
     return problems.response(Problem(
         429, f"too many requests: at most {error.limit.limit} for this caller; "
              f"retry in {wait} s", headers={"Retry-After": str(wait)}))
