@@ -144,7 +144,12 @@ def test_ussd_requests_from_one_phone_are_handled_in_arrival_order(server, app, 
         assert logged_order(app, ids) == ids, f"burst {burst}"
 
 
-def test_a_request_that_died_waiting_is_skipped(client, redis, monkeypatch, counter):
+@pytest.mark.parametrize(("url", "form"), [
+    ("/sms/twilio", {"From": NUMBER, "To": "+84240000", "Body": "HD", "MessageSid": "SMnext"}),
+    ("/ussd", {"sessionId": "ATnext", "serviceCode": "*1022#", "phoneNumber": NUMBER,
+               "text": ""}),
+], ids=["sms", "ussd"])
+def test_a_request_that_died_waiting_is_skipped(client, redis, monkeypatch, url, form):
     """A request crashes while in line (behind a holder that also died): the phone's
     next message waits no longer than the lock and the grace of a silent waiter."""
     monkeypatch.setattr(dialogues, "LOCK_SECONDS", 0.4)
@@ -162,8 +167,7 @@ def test_a_request_that_died_waiting_is_skipped(client, redis, monkeypatch, coun
     monkeypatch.undo()
     monkeypatch.setattr(dialogues, "WAITER_GRACE_SECONDS", 0.3)
     monkeypatch.setattr(dialogues, "LOCK_WAIT_SECONDS", 5)
-    response = client.post("/sms/twilio", data={"From": NUMBER, "To": "+84240000",
-                                                "Body": "HD", "MessageSid": "SMnext"})
+    response = client.post(url, data=form)
     assert response.status_code == 200
     assert not redis.exists(f"line:phone:{NUMBER}")  # the dead one left with the live one
 
