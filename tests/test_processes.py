@@ -24,6 +24,7 @@ from gateway.cli import gateway
 from gateway.config import Config
 from gateway.store import messages, schema
 from gateway.store.db import transaction
+from tests.logscan import capture
 
 BIN = Path(sys.executable).parent
 START_TIMEOUT = 30
@@ -68,11 +69,12 @@ def stop_later():
             process.kill()
 
 
-def test_gunicorn_serves_sms_and_health(app, config, stop_later):
+def test_gunicorn_serves_sms_and_health(app, config, stop_later, tmp_path):
     port = free_port()
     stop_later(subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "gateway:create_app()"], env=env_for(config), stderr=subprocess.DEVNULL))
+         "gateway:create_app()"], env=env_for(config),
+        stderr=(tmp_path / "web.log").open("w")))
     health = wait_for(f"http://127.0.0.1:{port}/healthz")
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "database": "ok", "redis": "ok"}
@@ -80,6 +82,7 @@ def test_gunicorn_serves_sms_and_health(app, config, stop_later):
         "From": "0912345678", "To": "+84240000", "Body": "EN", "MessageSid": "SMgunicorn1"})
     assert reply.status_code == 200
     assert "Replies are now in English" in reply.text
+    capture("gunicorn", (tmp_path / "web.log").read_text())  # scanned with the run's logs
 
 
 def test_cron_process_enqueues_the_outbox_sweep(app, config, stop_later):
@@ -199,7 +202,6 @@ def test_flows_prints_every_flow_as_a_table():
 
 def test_the_procfile_access_log_has_no_query_strings(app, config, stop_later, tmp_path):
     from tests.api.conftest import make_token
-    from tests.logscan import capture
     command = next(line.split(":", 1)[1] for line in
                    (Path(__file__).parent.parent / "Procfile").read_text().splitlines()
                    if line.startswith("web:"))
