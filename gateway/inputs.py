@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter, UnicodeConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 
 # The widest integer column the records have: ids are PostgreSQL `integer`.
 INT_MAX = 2**31 - 1
@@ -52,13 +52,26 @@ def whole_number(text: str, maximum: int = INT_MAX) -> int | None:
     return value if value <= maximum else None
 
 
+# What a path id beyond INT_MAX becomes: an id no row has, so the view answers 404.
+NO_ROW = -1
+
+
 class BoundedIntegerConverter(IntegerConverter):
-    """Werkzeug's `<int:…>` converter, limited to what an id column holds: a larger
-    number in a path is no route (404) rather than a database error."""
+    """Werkzeug's `<int:…>` converter for what an id column holds: a larger number in
+    a path reaches the view as `NO_ROW`, which it does not find (404) rather than fail
+    on in the database. Not refused as no route: a route kept per method would then
+    answer 405 for another method's rule."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", INT_MAX)
+        kwargs.setdefault("max", INT_MAX)  # documented as the maximum in the API
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        """The id, or NO_ROW when it is beyond the column."""
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            return NO_ROW
 
 
 class PrintableConverter(UnicodeConverter):

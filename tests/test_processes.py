@@ -25,6 +25,7 @@ from gateway.cli import gateway
 from gateway.config import Config
 from gateway.store import messages, schema
 from gateway.store.db import transaction
+from tests.logscan import capture
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,12 +72,12 @@ def stop_later():
             process.kill()
 
 
-def test_gunicorn_serves_sms_and_health(app, config, stop_later):
+def test_gunicorn_serves_sms_and_health(app, config, stop_later, tmp_path):
     port = free_port()
     stop_later(subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--no-control-socket", "gateway:create_app()"],
-        env=env_for(config), stderr=subprocess.DEVNULL))
+         "--no-control-socket", "gateway:create_app()"], env=env_for(config),
+        stderr=(tmp_path / "web.log").open("w")))
     health = wait_for(f"http://127.0.0.1:{port}/healthz")
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "database": "ok", "redis": "ok"}
@@ -84,6 +85,7 @@ def test_gunicorn_serves_sms_and_health(app, config, stop_later):
         "From": "0912345678", "To": "+84240000", "Body": "EN", "MessageSid": "SMgunicorn1"})
     assert reply.status_code == 200
     assert "Replies are now in English" in reply.text
+    capture("gunicorn", (tmp_path / "web.log").read_text())  # scanned with the run's logs
 
 
 def test_cron_process_enqueues_the_outbox_sweep(app, config, stop_later):
@@ -256,7 +258,6 @@ def test_sim_dials_a_gateway_that_asks_for_credentials(config):
 
 def test_the_procfile_access_log_has_no_query_strings(app, config, stop_later, tmp_path):
     from tests.api.conftest import make_token
-    from tests.logscan import capture
     command = next(line.split(":", 1)[1] for line in
                    (Path(__file__).parent.parent / "Procfile").read_text().splitlines()
                    if line.startswith("web:"))

@@ -44,7 +44,7 @@ from tests.api.conftest import declaration_body
      "province_code: must be between"),
     ("get", "/api/v1/declarations?phone=09%00", {}, 422, "phone: contains a NUL character"),
     ("get", "/api/v1/declarations/AB%00CDEF", {}, 404, "not found"),
-    ("get", "/api/v1/quarantine-cases/99999999999", {}, 404, "not found"),
+    ("get", "/api/v1/quarantine-cases/99999999999", {}, 404, "no quarantine case"),
 ])
 def test_bad_requests_get_problems(api, method, path, kwargs, status, detail):
     response = getattr(api.client, method)(path, headers={

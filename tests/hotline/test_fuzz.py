@@ -19,7 +19,7 @@ from tests.fuzzing import NUMBER, PHONE, TEXT, VALUE, fuzz_settings, watch  # no
 from tests.hotline.conftest import CALLER, Console, make_user, make_venue
 from tests.hotline.test_call import FORM, verify
 
-EXAMPLES = 300  # each sends a batch of up to 10 requests: about 2,000 in all
+EXAMPLES = 300  # each sends a batch of up to 12 requests: about 1,900 in all
 # Every field a console form reads (the declaration form's are the flow's questions).
 FIELDS = ("action", "case", "code", "end", "start", "lang", "name", "next", "password",
           "phone", "temperature", "username", "venue", "venues", "scopes", "symptoms",
@@ -93,7 +93,7 @@ def test_hostile_console_forms_get_no_server_error(app, inbox, watch):  # noqa: 
     assert len(routes) >= 15, routes  # the walk reaches every form
     browsers, victim = _browsers(app, inbox)
 
-    @given(batch=st.lists(console_request(routes, victim), min_size=1, max_size=10))
+    @given(batch=st.lists(console_request(routes, victim), min_size=1, max_size=12))
     @fuzz_settings(EXAMPLES)
     def fuzz(batch):
         for method, role, path, form in batch:
