@@ -367,7 +367,8 @@ def _expire(runtime: Runtime) -> int:
     now = utcnow()
     given_up: list[tuple[int, str]] = []
     with transaction(runtime.sessions) as session:
-        for is_otp, kind in ((True, "otp"), (False, "reminder")):
+        # Two horizons: an OTP's lifetime, and SMS_RETRY_HOURS for every other kind.
+        for is_otp, kind in ((True, "otp"), (False, "reply")):
             given_up += messages.expire(session, is_otp,
                                         now - retry.horizon(runtime.config, kind))
     for message_id, kind in given_up:

@@ -1,4 +1,5 @@
-"""A Redis restart heals itself: the worker and cron processes survive it, and the
+"""A Redis restart heals itself: the worker process survives it (`gateway cron` runs
+the same loop, tested here with fakes), and the
 sweeper judges a job live only by where it is (its queue, the schedule with a due time
 not long past, a worker that started it recently), so every job Redis forgot is
 enqueued again and every message still goes out exactly once.
@@ -9,7 +10,6 @@ waiting for the cron's minute."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +24,6 @@ from gateway import survive
 from gateway.sms import outbound
 from tests.redis_server import OwnRedis, own_redis_fixture  # noqa: F401 (fixture)
 from tests.sms.workers import (
-    GATEWAY,
     queue_bulk,
     queue_message,
     runtime_of,
@@ -68,26 +67,25 @@ def test_redis_killed_mid_run_every_message_sent_once(app, workers, twilio_stand
     assert outbound.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
 
 
-def test_cron_survives_a_redis_restart_and_sweeps_again(app, workers, own_redis):
-    cron = subprocess.Popen([GATEWAY, "cron"], env=workers.env, cwd=workers.log_dir,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    workers.running.append((cron, workers.log_dir / "cron.log"))  # stopped in teardown
+def test_the_worker_lives_through_redis_dying_under_a_running_job(app, workers,
+                                                                   twilio_standin, own_redis):
+    # The job's own bookkeeping (after the send) meets the dead Redis: RQ's worker ends
+    # its loop there; `gateway worker` waits for Redis and starts a fresh one.
+    twilio_standin.delay(30)  # the send is accepted at once, answered late
+    worker = workers.start()
     redis = runtime_of(app).redis
-    default = Queue("default", connection=redis)
-
-    def swept() -> bool:
-        return any(job is not None and job.func_name == "gateway.sms.outbound.sweep"
-                   for job in default.get_jobs())
-
-    wait_until(swept, timeout=30, what="the cron's first sweep")
+    wait_until(lambda: Worker.all(connection=redis), timeout=30, what="worker to listen")
+    first = queue_message(app, body="first")
+    twilio_standin.wait_for_requests(1)
     own_redis.kill()
-    time.sleep(1)  # the cron meets the dead Redis
+    twilio_standin.release()  # the job ends while Redis is down
+    wait_until(lambda: stored(app, first).status == "sent", timeout=30, what="first sent")
+    wait_until(lambda: "Redis" in workers.log(worker), timeout=30, what="the worker to notice")
     own_redis.start()
-    # A fresh scheduler runs its interval jobs at once: the sweep is back within
-    # seconds of Redis, not at the next minute of a cron that exited.
-    wait_until(swept, timeout=60, what="a sweep after the restart")
-    assert cron.poll() is None
+    second = queue_message(app, body="second")
+    wait_until(lambda: stored(app, second).status == "sent", timeout=60, what="second sent")
+    assert worker.poll() is None, workers.log(worker)
+    assert [m["body"] for m in twilio_standin.messages] == ["first", "second"]
 
 
 # --- the sweeper's view of where a job is ---------------------------------------------------
