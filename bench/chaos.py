@@ -162,9 +162,10 @@ def _key(phone: str, body: str) -> tuple[str, str]:
 
 
 def tally(run: Run) -> dict[str, int]:
-    """Expected (outbox rows), lost (not accepted by the provider), sent twice; and, of
-    the outbox, rows given up (`failed`) and rows still waiting (`queued`, `sending`:
-    the sweeper may yet send them)."""
+    """Expected (outbox rows), lost (not accepted by the provider), sent twice; and the
+    outbox's own view: rows given up (`failed`) and rows not settled yet (`queued` or
+    `sending`: a send the sweeper will retry, or one the provider has but whose worker
+    died before recording it)."""
     rt = runtimes.current()
     with rt.sessions() as session:
         rows = session.execute(select(OutboundMessage.phone, OutboundMessage.body,
@@ -238,7 +239,7 @@ def scenario(name: str, shape: Shape, pg: PostgresCluster, log=print) -> dict:
         texting.stop()
         deadline = time.monotonic() + shape.drain
         counts = tally(run)
-        while counts["lost"] and time.monotonic() < deadline:
+        while (counts["lost"] or counts["pending"]) and time.monotonic() < deadline:
             time.sleep(2)
             counts = tally(run)
         drained = time.monotonic()
@@ -269,7 +270,7 @@ def scenario(name: str, shape: Shape, pg: PostgresCluster, log=print) -> dict:
 
 
 COLUMNS = (("scenario", "fault"), ("expected", "expected"), ("lost", "lost"),
-           ("failed", "of which failed"), ("pending", "of which pending"),
+           ("failed", "outbox failed"), ("pending", "outbox unsettled"),
            ("sent_twice", "sent twice"), ("longest_stall_s", "longest stall (s)"),
            ("resumed_after_s", "resumed after fault (s)"), ("server_errors", "server errors"),
            ("turns", "turns"), ("restarts", "restarts"))
@@ -283,8 +284,9 @@ def markdown(results: list[dict], shape: Shape, quick: bool) -> str:
              f"phones texting KB (each turn sends an OTP); Redis or PostgreSQL down "
              f"{shape.down:g} s, provider 429 then 500 for {shape.outage:g} s each; "
              f"each run waits at most {shape.drain:g} s for its outbox to drain.", "",
-             "*Lost*: never accepted by the provider when the run ended (*failed*: given up "
-             "by the outbox; *pending*: still queued or sending, for the sweeper). *Longest "
+             "*Lost*: never accepted by the provider when the run ended. *Outbox failed*: "
+             "rows given up; *unsettled*: rows still queued or sending (the sweeper settles "
+             "them later: sends them, or marks them sent after asking the provider). *Longest "
              "stall*: the longest gap between two sends from the fault on. *Resumed*: from "
              "the end of the fault (worker restarted, Redis or PostgreSQL back, outage over, "
              "new primary named) to the next send. *Server errors*: answers to the phones "
