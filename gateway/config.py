@@ -170,7 +170,7 @@ class Config:
         if not (self.demo or self.redis_url.startswith(REDIS_SCHEMES)):
             raise ConfigError(f"REDIS_URL must be redis://…, rediss://…, unix://…, "
                               f"redis+sentinel://… or exactly {DEMO_REDIS_URL}, "
-                              f"not {self.redis_url!r}")
+                              f"not {_scheme_only(self.redis_url)!r}")
         if sentinel.is_sentinel(self.redis_url):
             try:
                 sentinel.parse(self.redis_url)
@@ -223,6 +223,12 @@ class Config:
     def effective_secret(self) -> str:
         """The signing key; the demo falls back to a fixed, clearly non-secret value."""
         return self.secret_key or "demo-only-not-secret"
+
+
+def _scheme_only(url: str) -> str:
+    """What an error may repeat of a URL: its scheme, never the password after it."""
+    scheme, separator, _ = url.partition("://")
+    return f"{scheme}://…" if separator else "…"
 
 
 def _database_url(url: str) -> str:

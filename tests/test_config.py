@@ -105,3 +105,11 @@ def test_reads_the_dotenv_of_the_working_directory(tmp_path, monkeypatch):
     config = Config.from_env()
     assert (config.secret_key, config.timezone) == ("from-dotenv", "UTC")
     assert os.environ["SECRET_KEY"] == "from-dotenv"
+
+
+def test_a_bad_redis_url_is_named_without_its_password():
+    with pytest.raises(ConfigError) as error:
+        Config.from_env(environ={**BASE, "REDIS_URL": "http://:hunter2@cache:6379/0"},
+                        dotenv=False)
+    assert "REDIS_URL" in str(error.value) and "'http://…'" in str(error.value)
+    assert "hunter2" not in str(error.value)
