@@ -294,12 +294,12 @@ def markdown(results: list[dict], shape: Shape, quick: bool) -> str:
              "| " + " | ".join(title for _, title in COLUMNS) + " |",
              "|" + "---|" * len(COLUMNS)]
     for result in results:
-        cells = []
-        for key, _ in COLUMNS:
-            value = result.get(key, "")
-            if key == "restarts":
-                value = ", ".join(f"{k} {v}" for k, v in value.items()) or "0"
-            cells.append(str(value))
+        if "error" in result:  # the scenario could not run to the end
+            cells = [result["scenario"], f"not run to the end: {result['error']}"]
+            cells += [""] * (len(COLUMNS) - len(cells))
+        else:
+            cells = [str(result[key]) for key, _ in COLUMNS[:-1]]
+            cells.append(", ".join(f"{k} {v}" for k, v in result["restarts"].items()) or "0")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
