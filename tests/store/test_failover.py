@@ -167,12 +167,15 @@ def test_turns_and_sends_ride_out_a_primary_failover(app, config, cluster, worke
                what="the scheduled send")
 
     with rt.sessions() as session:
-        outbox = session.execute(select(OutboundMessage.phone, OutboundMessage.body)).all()
+        outbox = session.execute(select(OutboundMessage.provider_id,
+                                        OutboundMessage.status)).all()
         inbound = Counter(session.scalars(select(InboundMessage.provider_id)))
+    # OTP texts are stored masked, so rows and sends are matched by the provider's id.
     sent = Counter((m["to"], m["body"]) for m in twilio_standin.messages)
     assert len(outbox) >= BULK + len(provider.answers)
     assert [key for key, n in sent.items() if n > 1] == []          # nothing sent twice
-    assert set(sent) == {(phone, body) for phone, body in outbox}   # nothing lost
+    assert {status for _, status in outbox} == {"sent"}             # nothing lost
+    assert sorted(sid for sid, _ in outbox) == sorted(m["sid"] for m in twilio_standin.messages)
     # Every message handled once, and a retried one got the first answer again.
     assert set(inbound) == set(provider.answers)
     assert max(inbound.values()) == 1
