@@ -1,8 +1,9 @@
-"""A reminder run over 100,000 active cases completes within bounded memory and time:
+"""A reminder run over 100,000 active cases completes within bounded memory:
 cases are read a batch at a time, their outbox rows inserted in one statement per
 batch and handed to the workers as one delivery job per chunk, in one Redis pipeline per
 batch. The test only enqueues (sending 100,000 SMS is the provider's business, at its
-rate)."""
+rate). Its speed is the benchmark's business (`bench/fanout.py` times the same run);
+the time is printed here only for the reader."""
 
 from __future__ import annotations
 
@@ -23,11 +24,6 @@ CASES = 100_000
 # Holding every case, message and job of the run at once would take hundreds of MB
 # (about 3 KB each as ORM rows, rendered bodies and RQ jobs); one batch takes a few.
 PEAK_BYTES = 40 * 1024 * 1024
-# Untraced the run takes about 5 s here (2 CPUs shared with PostgreSQL and Redis);
-# tracemalloc hooks every allocation, so traced it takes about three times as long.
-# The bound catches anything quadratic (a plan that sorts every case for each batch
-# took 35 s untraced).
-SECONDS = 60
 
 
 def insert_cases(app, count: int, manager: int) -> None:
@@ -69,7 +65,6 @@ def test_a_run_over_100000_cases_is_bounded(app, manager, capsys):
     ids = [outbound.job_of(redis, n) for n in (1, CASES)]
     assert all(ids) and ids[0] != ids[1]  # each message knows its chunk's job
     assert peak < PEAK_BYTES, f"peak {peak} bytes"
-    assert elapsed < SECONDS
 
 
 def claim_plan(app, message_id: int) -> str:
