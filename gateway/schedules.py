@@ -10,7 +10,7 @@ from rq.cron import CronScheduler
 from gateway import checkins
 from gateway.quarantine import schedule as quarantine
 from gateway.runtime import current
-from gateway.sms import outbound
+from gateway.sms import sweeper
 
 SWEEP_SECONDS = 60
 VISIT_CLOSE_SECONDS = 600
@@ -18,7 +18,7 @@ VISIT_CLOSE_SECONDS = 600
 
 def register(scheduler: CronScheduler) -> None:
     """Register every recurring job with the scheduler."""
-    scheduler.register(outbound.sweep, queue_name="default", interval=SWEEP_SECONDS)
+    scheduler.register(sweeper.sweep, queue_name="default", interval=SWEEP_SECONDS)
     scheduler.register(checkins.close_forgotten_visits, queue_name="default",
                        interval=VISIT_CLOSE_SECONDS)
     # Reminders, digest, last day: cron times in GATEWAY_TIMEZONE (it becomes the

@@ -96,7 +96,7 @@ def test_cron_process_enqueues_the_outbox_sweep(app, config, stop_later):
     while time.monotonic() < deadline and not queue.job_ids:
         time.sleep(0.2)
     assert queue.job_ids, "cron enqueued nothing"
-    assert queue.jobs[0].func_name == "gateway.sms.outbound.sweep"
+    assert queue.jobs[0].func_name == "gateway.sms.sweeper.sweep"
 
 
 def test_demo_runs_embedded_with_the_simulator(tmp_path, stop_later):

@@ -5,22 +5,19 @@ twice sends once), sends it through the configured backend and records the resul
 A failed send is rescheduled by the outbox, one schedule per message up to its horizon
 (gateway/sms/retry.py); a provider in trouble (429, 5xx, unreachable) pauses every
 worker's sends to it (gateway/sms/breaker.py), and messages met while paused wait
-without using an attempt. `sweep` finds rows whose job was lost (still `queued` and
-due, with their job in no queue, schedule or worker) or whose worker died mid-send
-(stuck in `sending`): the first are enqueued again, the second are looked up at the
-provider and marked sent if it has them, re-queued only if it does not — so nothing
-is lost and nothing is sent twice. It also gives up messages past their horizon.
+without using an attempt. What a lost job or a dead worker leaves behind, the
+sweeper (gateway/sms/sweeper.py) finds and hands over again — so nothing is lost, and
+the claim keeps anything from being sent twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -28,9 +25,6 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry, get_current_job
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from gateway import metrics
 from gateway.config import Config
@@ -39,7 +33,7 @@ from gateway.sms import breaker, retry, sealing, throttle
 from gateway.sms.backends import Backend, Outgoing, SendError, for_config
 from gateway.store import messages, phones
 from gateway.store.db import transaction
-from gateway.store.models import OutboundMessage, utcnow
+from gateway.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +41,8 @@ log = logging.getLogger(__name__)
 # failed send is rescheduled by the outbox itself (gateway/sms/retry.py).
 CRASH_RETRIES = [5, 30, 120]             # seconds
 ESSENTIAL_KINDS = frozenset({"otp", "reply", "alert", "notice"})  # sent even after STOP
-# A queued row due this long ago with no live job lost it. Only the moment between a
-# commit and its enqueue needs a grace: where a job is is read exactly (`_Jobs`).
-QUEUED_GRACE = timedelta(seconds=10)
-SENDING_GRACE = timedelta(minutes=5)    # a send in flight longer than this lost its worker
-# RQ kills a job running longer than this, so a `sending` row older than SENDING_GRACE
-# can have no live worker (the HTTP timeouts of a send are far shorter).
+# RQ kills a job running longer than this (the sweeper relies on it: gateway/sms/sweeper.py).
 JOB_TIMEOUT = 60
-# A job started longer ago than this is not running any more (RQ killed it or its
-# worker died), so rows it has not claimed are lost.
-STARTED_GRACE = timedelta(seconds=JOB_TIMEOUT + 30)
-# A scheduled job due longer ago than this was not moved to its queue: no scheduler
-# runs (every worker runs one), or Redis lost it.
-SCHEDULED_GRACE = timedelta(seconds=30)
-SWEEP_BATCH = 500
-SWEEP_MAX = 20_000        # queued rows one sweep looks at (a bigger backlog: next sweep)
 SPREAD_SECONDS = 2.0      # paused messages come back spread over this much time
 # Redis: message id → id of its latest RQ job, in hashes of JOB_BUCKET ids each (a
 # chunk's hundred pointers are then one command, not a hundred).
@@ -225,7 +206,7 @@ def _claim_and_send(runtime: Runtime, sender: Backend, message_id: int, priority
                     if message.sealed else message.body)
         except sealing.Unreadable as error:
             messages.mark_failed(session, message.id, None, str(error))
-            _count_failure(runtime, message.id, message.kind, "unreadable", str(error))
+            count_failure(runtime, message.id, message.kind, "unreadable", str(error))
             return "failed-unreadable"
     outgoing = Outgoing(message.id, message.phone, body)
     return _send(runtime, sender, outgoing, message, priority, probing)
@@ -298,14 +279,14 @@ def _failed(runtime: Runtime, sender: Backend, message: messages.Claimed, error:
                                            "queued", next_attempt_at=due)
     if due is None:
         if changed:
-            _count_failure(runtime, message.id, message.kind,
+            count_failure(runtime, message.id, message.kind,
                            "horizon" if error.retryable else "permanent", error.reason)
         return "failed"
     enqueue(runtime, message.id, priority, delay=(due - now).total_seconds())
     return "retry"
 
 
-def _count_failure(runtime: Runtime, message_id: int, kind: str, reason: str,
+def count_failure(runtime: Runtime, message_id: int, kind: str, reason: str,
                    detail: str) -> None:
     """A message is given up: an ERROR line and the failure metric operators alert on."""
     log.error("outbound message failed", extra={"message_id": message_id, "kind": kind,
@@ -316,162 +297,7 @@ def _count_failure(runtime: Runtime, message_id: int, kind: str, reason: str,
         log.warning("failure not counted: Redis unavailable")
 
 
-def sweep() -> dict[str, int]:
-    """RQ job (cron): recover lost jobs and sends interrupted by a dead worker, and
-    give up messages past their retry horizon.
-
-    No transaction is held open across the provider lookups, and every change is
-    conditional on the row still being in the state the sweep saw, so a worker that
-    finishes meanwhile is never overruled.
-    """
-    runtime = current()
-    sender = backend(runtime)
-    requeued = reconciled = 0
-    expired = _expire(runtime)
-    with transaction(runtime.sessions) as session:
-        interrupted = messages.stale(session, "sending", SENDING_GRACE)
-        known = {m.phone: messages.provider_ids(session, m.phone) for m in interrupted}
-    lost = _lost(runtime)
-    for message in interrupted:
-        try:
-            found = _lookup(runtime, sender, message, known[message.phone])
-        except SendError as error:  # provider unreachable: decide on a later sweep
-            log.warning("reconcile lookup failed", extra={"message_id": message.id,
-                                                           "reason": error.reason})
-            continue
-        with transaction(runtime.sessions) as session:
-            if found:
-                reconciled += messages.reconcile(session, message.id, message.claimed_at,
-                                                 found)
-            elif messages.mark_failed(session, message.id, None, "worker lost mid-send",
-                                      "queued", claimed_at=message.claimed_at):
-                lost.append((message.id, message.priority))
-    by_priority: dict[str, list[int]] = {}
-    for message_id, priority in lost:
-        by_priority.setdefault(priority, []).append(message_id)
-    for priority, ids in by_priority.items():
-        if priority == "bulk":
-            enqueue_many(runtime, ids, priority)
-        else:
-            for message_id in ids:
-                enqueue(runtime, message_id, priority)
-        requeued += len(ids)
-    if requeued or reconciled or expired:
-        log.info("outbox swept", extra={"requeued": requeued, "reconciled": reconciled,
-                                        "expired": expired})
-    return {"requeued": requeued, "reconciled": reconciled, "expired": expired}
-
-
-def _expire(runtime: Runtime) -> int:
-    """Fail queued messages past their horizon (e.g. met paused again and again)."""
-    now = utcnow()
-    given_up: list[tuple[int, str]] = []
-    with transaction(runtime.sessions) as session:
-        # Two horizons: an OTP's lifetime, and SMS_RETRY_HOURS for every other kind.
-        for is_otp, kind in ((True, "otp"), (False, "reply")):
-            given_up += messages.expire(session, is_otp,
-                                        now - retry.horizon(runtime.config, kind))
-    for message_id, kind in given_up:
-        _count_failure(runtime, message_id, kind, "horizon", "retry horizon reached")
-    return len(given_up)
-
-
-def _lost(runtime: Runtime) -> list[tuple[int, str]]:
-    """(id, priority) of the queued messages, due a while ago, whose job is nowhere."""
-    jobs = _Jobs(runtime.redis)
-    lost: list[tuple[int, str]] = []
-    after_id = looked = 0
-    while looked < SWEEP_MAX:
-        with transaction(runtime.sessions) as session:
-            batch = [(m.id, m.priority) for m in messages.stale(
-                session, "queued", QUEUED_GRACE, limit=SWEEP_BATCH, after_id=after_id)]
-        if not batch:
-            break
-        pointers = runtime.redis.hmget  # one round trip per bucket of pointers
-        job_ids: dict[int, str | None] = {}
-        for bucket in {message_id // JOB_BUCKET for message_id, _ in batch}:
-            ids = [m for m, _ in batch if m // JOB_BUCKET == bucket]
-            for message_id, job_id in zip(ids, pointers(JOBS_KEY.format(bucket), ids),
-                                          strict=True):
-                job_ids[message_id] = job_id.decode() if isinstance(job_id, bytes) else job_id
-        lost += [(m, p) for m, p in batch if not jobs.live(job_ids[m], p)]
-        after_id = batch[-1][0]
-        looked += len(batch)
-    return lost
-
-
-def has_live_job(runtime: Runtime, message_id: int, priority: str) -> bool:
-    """Whether the latest job handed the message (of queue `priority`) will still run."""
-    return _Jobs(runtime.redis).live(job_of(runtime.redis, message_id), priority)
-
-
-class _Jobs:
-    """Where the jobs are, read once per sweep: a job is live only if it is in its
-    queue (or being handed to a worker), scheduled for a time not long past, or was
-    started recently by a worker, never because of what its hash says. A job in none
-    of these is lost whatever its status (e.g. left `queued` in no queue after a Redis
-    restart), and its messages are enqueued again: their claim keeps them sent once."""
-
-    def __init__(self, redis: Redis):
-        self.redis = redis
-        self._queues: dict[str, tuple[set[str], dict[str, float], set[str]]] = {}
-
-    def live(self, job_id: str | None, priority: str) -> bool:
-        """Whether the job `job_id` of queue `priority` will still run."""
-        if job_id is None:
-            return False
-        waiting, scheduled, started = self._read(priority)
-        if job_id in waiting or job_id in started:
-            return True
-        due = scheduled.get(job_id)
-        return due is not None and due > time.time() - SCHEDULED_GRACE.total_seconds()
-
-    def _read(self, name: str) -> tuple[set[str], dict[str, float], set[str]]:
-        if name not in self._queues:
-            queue = Queue(name, connection=self.redis)
-            # Read atomically (MULTI), in the order a job moves: a job cannot slip from
-            # one place to the next between two reads and be missed.
-            with self.redis.pipeline(transaction=True) as pipe:
-                pipe.zrange(ScheduledJobRegistry(name, connection=self.redis).key, 0, -1,
-                            withscores=True)
-                pipe.lrange(queue.key, 0, -1)
-                pipe.lrange(f"{queue.key}:intermediate", 0, -1)
-                pipe.zrange(StartedJobRegistry(name, connection=self.redis).key, 0, -1)
-                scheduled, waiting, handed, started = pipe.execute()
-            recent = {job_id for job_id in (_text(entry).split(":")[0] for entry in started)
-                      if self._started_recently(job_id)}
-            self._queues[name] = ({_text(j) for j in (*waiting, *handed)},
-                                  {_text(j): score for j, score in scheduled}, recent)
-        return self._queues[name]
-
-    def _started_recently(self, job_id: str) -> bool:
-        # A started job claims its rows within about CHUNK_SECONDS; started long ago
-        # with its rows still queued, its worker died (or RQ killed it) before the claim.
-        try:
-            job = Job.fetch(job_id, connection=self.redis)
-        except NoSuchJobError:
-            return False
-        return job.started_at is not None and job.started_at > utcnow() - STARTED_GRACE
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def job_of(redis: Redis, message_id: int) -> str | None:
     """The id of the latest job handed the message, if any."""
     job_id = redis.hget(JOBS_KEY.format(message_id // JOB_BUCKET), message_id)
     return job_id.decode() if isinstance(job_id, bytes) else job_id
-
-
-def _lookup(runtime: Runtime, sender: Backend, message: OutboundMessage,
-            known: set[str]) -> str | None:
-    """The provider id of an interrupted send, compared on its real (unsealed) text."""
-    since = (message.claimed_at or message.created_at) - timedelta(minutes=1)
-    body = message.body
-    if message.sealed:
-        # Unreadable: no match on the masked text, so it is sent again, never lost.
-        with contextlib.suppress(sealing.Unreadable):
-            body = sealing.unseal(runtime.config.effective_secret, message.sealed)
-    return sender.find_sent(Outgoing(message.id, message.phone, body), since,
-                            exclude=frozenset(known))

@@ -15,7 +15,7 @@ from rq.registry import FinishedJobRegistry, ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 from sqlalchemy import select
 
-from gateway.sms import outbound, throttle
+from gateway.sms import outbound, sweeper, throttle
 from gateway.store import messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
@@ -104,7 +104,7 @@ def test_a_bulk_message_without_a_token_is_scheduled_not_held(app, twilio_standi
     assert Job.fetch(finished, connection=rt.redis).return_value() == "throttled"
     [scheduled] = ScheduledJobRegistry("bulk", connection=rt.redis).get_job_ids()
     assert outbound.job_of(rt.redis, message_id) == scheduled
-    assert outbound.has_live_job(rt, message_id, "bulk")  # the sweeper leaves it alone
+    assert sweeper.has_live_job(rt, message_id, "bulk")  # the sweeper leaves it alone
     assert twilio_standin.messages == []
     # At its time RQ's scheduler enqueues it again, and then it is sent.
     scheduler = RQScheduler([rt.queue("bulk")], connection=rt.redis)

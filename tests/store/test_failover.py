@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from gateway.config import Config
-from gateway.sms import outbound
+from gateway.sms import outbound, sweeper
 from gateway.store.models import InboundMessage, OutboundMessage
 from gateway.store.redis import connect
 from tests.conftest import SECRET, twiml_text
@@ -143,7 +143,7 @@ def test_turns_and_sends_ride_out_a_primary_failover(app, config, cluster, worke
     # The last writes before the kill may not have reached the replica (asynchronous
     # replication): the sweeper (cron, every minute) finds outbox rows whose job was lost
     # and hands them over again. Here it runs at once, with a short grace.
-    monkeypatch.setattr(outbound, "QUEUED_GRACE", timedelta(seconds=3))
+    monkeypatch.setattr(sweeper, "QUEUED_GRACE", timedelta(seconds=3))
 
     swept = [0.0]
 
@@ -152,7 +152,7 @@ def test_turns_and_sends_ride_out_a_primary_failover(app, config, cluster, worke
             waiting = session.scalar(select(func.count()).where(
                 OutboundMessage.status != "sent"))
         if waiting and time.monotonic() - swept[0] > 1:
-            outbound.sweep()
+            sweeper.sweep()
             swept[0] = time.monotonic()
         return waiting == 0
 

@@ -17,7 +17,7 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry
 
-from gateway.sms import breaker, outbound, throttle
+from gateway.sms import breaker, outbound, sweeper, throttle
 from tests.sms.workers import SENDER, age, queue_bulk, runtime_of, stored, wait_until
 
 
@@ -93,7 +93,7 @@ def test_a_throttled_chunk_waits_in_the_schedule_not_in_the_worker(app, twilio_s
     assert results(app) == ["throttled"]
     [scheduled] = ScheduledJobRegistry("bulk", connection=slow_sender.redis).get_job_ids()
     assert [outbound.job_of(slow_sender.redis, i) for i in ids] == [scheduled] * 3
-    assert all(outbound.has_live_job(slow_sender, i, "bulk") for i in ids)  # sweeper waits
+    assert all(sweeper.has_live_job(slow_sender, i, "bulk") for i in ids)  # sweeper waits
     assert Job.fetch(scheduled, connection=slow_sender.redis).args == (ids,)
 
 
@@ -138,13 +138,13 @@ def test_a_worker_killed_mid_chunk_loses_and_repeats_nothing(app, workers, twili
     wait_until(lambda: request.status != 0, timeout=5, what="held request to end")
     assert [stored(app, i).status for i in ids] == ["sending"] + ["queued"] * 4
     # Within their graces the sweeper leaves them: the chunk's job may still be running.
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
+    assert sweeper.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
 
-    age(app, ids[0], "claimed_at", outbound.SENDING_GRACE + timedelta(minutes=1))
+    age(app, ids[0], "claimed_at", sweeper.SENDING_GRACE + timedelta(minutes=1))
     for message_id in ids[1:]:
-        age(app, message_id, "updated_at", outbound.QUEUED_GRACE + timedelta(minutes=1))
-    monkeypatch.setattr(outbound, "STARTED_GRACE", timedelta(0))  # its job started long ago
-    assert outbound.sweep() == {"requeued": 5, "reconciled": 0, "expired": 0}
+        age(app, message_id, "updated_at", sweeper.QUEUED_GRACE + timedelta(minutes=1))
+    monkeypatch.setattr(sweeper, "STARTED_GRACE", timedelta(0))  # its job started long ago
+    assert sweeper.sweep() == {"requeued": 5, "reconciled": 0, "expired": 0}
     workers.burst()
     assert sorted(m["body"] for m in twilio_standin.messages) == [
         f"Nhac nho {n}" for n in range(5)]

@@ -15,7 +15,7 @@ import pytest
 from rq import Worker
 
 from gateway.config import Config
-from gateway.sms import breaker, outbound, retry, twilio
+from gateway.sms import breaker, outbound, retry, sweeper, twilio
 from tests.sms.workers import (
     SENDER,
     age,
@@ -81,7 +81,7 @@ def test_retry_after_is_honoured_and_paused_messages_keep_their_attempts(app, tw
     assert len(twilio_standin.requests) == 1  # nothing more went to the provider
     message = stored(app, second)
     assert (message.status, message.attempts) == ("queued", 0)
-    assert outbound.has_live_job(rt, second, "high")  # rescheduled after the pause
+    assert sweeper.has_live_job(rt, second, "high")  # rescheduled after the pause
     message = stored(app, first)
     assert (message.status, message.attempts, message.error_code) == ("queued", 1, "20429")
     assert message.next_attempt_at > datetime.now(UTC)
@@ -146,7 +146,7 @@ def test_horizon_reached_fails_the_message_with_the_metric(app, client, twilio_s
     otp = queue_message(app, enqueue=False)
     age(app, otp, "created_at", timedelta(minutes=6))
     young = queue_message(app, body="Thong bao", kind="notice", enqueue=False)
-    assert outbound.sweep()["expired"] == 1
+    assert sweeper.sweep()["expired"] == 1
     assert [stored(app, i).status for i in (otp, young)] == ["failed", "queued"]
     assert stored(app, otp).error_message == "retry horizon reached"
     found = samples(client)
@@ -162,7 +162,7 @@ def test_within_the_horizon_a_failed_message_is_scheduled_not_failed(app, twilio
     assert outbound.deliver(alert) == "retry"
     message = stored(app, alert)
     assert (message.status, message.attempts) == ("queued", 1)
-    assert outbound.has_live_job(runtime_of(app), alert, "high")  # its retry, scheduled
+    assert sweeper.has_live_job(runtime_of(app), alert, "high")  # its retry, scheduled
 
 
 # --- the policy's arithmetic ----------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from rq import Queue
 
-from gateway.sms import outbound, twilio
+from gateway.sms import outbound, sweeper, twilio
 from gateway.store import messages
 from gateway.store.db import transaction
 from tests.sms.workers import (
@@ -42,14 +42,14 @@ def test_worker_killed_after_provider_accepted_is_reconciled_not_resent(
     assert (message.status, message.attempts, message.provider_id) == ("sending", 1, None)
 
     # Still within its grace:
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
-    age(app, message_id, "claimed_at", outbound.SENDING_GRACE + timedelta(minutes=1))
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 1, "expired": 0}
+    assert sweeper.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
+    age(app, message_id, "claimed_at", sweeper.SENDING_GRACE + timedelta(minutes=1))
+    assert sweeper.sweep() == {"requeued": 0, "reconciled": 1, "expired": 0}
     message = stored(app, message_id)
     assert (message.status, message.provider_id) == ("sent", accepted["sid"])
 
     workers.burst()  # whatever RQ still holds of the killed job must not send it again
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
+    assert sweeper.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
     assert len(twilio_standin.sent_to(PHONE)) == 1
     assert stored(app, message_id).status == "sent"
 
@@ -67,8 +67,8 @@ def test_worker_killed_before_provider_got_message_is_resent_once(app, workers,
     assert request.status == -1 and twilio_standin.messages == []
     assert stored(app, message_id).status == "sending"
 
-    age(app, message_id, "claimed_at", outbound.SENDING_GRACE + timedelta(minutes=1))
-    assert outbound.sweep() == {"requeued": 1, "reconciled": 0, "expired": 0}
+    age(app, message_id, "claimed_at", sweeper.SENDING_GRACE + timedelta(minutes=1))
+    assert sweeper.sweep() == {"requeued": 1, "reconciled": 0, "expired": 0}
     message = stored(app, message_id)
     assert (message.status, message.error_message) == ("queued", "worker lost mid-send")
 
@@ -80,7 +80,7 @@ def test_worker_killed_before_provider_got_message_is_resent_once(app, workers,
 
 
 def test_lost_job_is_enqueued_again_once(app, workers, twilio_standin):
-    grace = outbound.QUEUED_GRACE + timedelta(minutes=1)
+    grace = sweeper.QUEUED_GRACE + timedelta(minutes=1)
     lost = queue_message(app, body="lost", enqueue=False)           # its job never made it
     waiting = queue_message(app, body="waiting")                    # old, but its job waits
     fresh = queue_message(app, body="fresh", enqueue=False)         # too young to judge
@@ -88,10 +88,10 @@ def test_lost_job_is_enqueued_again_once(app, workers, twilio_standin):
     age(app, waiting, "updated_at", grace)
     high = Queue("high", connection=runtime_of(app).redis)
 
-    assert outbound.sweep() == {"requeued": 1, "reconciled": 0, "expired": 0}
+    assert sweeper.sweep() == {"requeued": 1, "reconciled": 0, "expired": 0}
     assert high.count == 2
     # The lost message has a job again now: a second sweep must not pile up another.
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
+    assert sweeper.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
     assert high.count == 2
 
     workers.burst()
@@ -111,8 +111,8 @@ def test_read_timeout_leaves_message_for_sweeper(app, twilio_standin, monkeypatc
     twilio_standin.release()
     [accepted] = twilio_standin.wait_for_messages(1)
     assert stored(app, message_id).status == "sending"
-    age(app, message_id, "claimed_at", outbound.SENDING_GRACE + timedelta(minutes=1))
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 1, "expired": 0}
+    age(app, message_id, "claimed_at", sweeper.SENDING_GRACE + timedelta(minutes=1))
+    assert sweeper.sweep() == {"requeued": 0, "reconciled": 1, "expired": 0}
     assert stored(app, message_id).provider_id == accepted["sid"]
     assert len(twilio_standin.messages) == 1
 
@@ -127,8 +127,8 @@ def test_sweep_never_takes_another_message_with_the_same_text(app, twilio_standi
                            enqueue=False)
     with transaction(runtime_of(app).sessions) as session:  # a worker claimed it, then died
         assert messages.claim(session, second, "twilio", SENDER) is not None
-    age(app, second, "claimed_at", outbound.SENDING_GRACE + timedelta(minutes=1))
-    assert outbound.sweep() == {"requeued": 1, "reconciled": 0, "expired": 0}
+    age(app, second, "claimed_at", sweeper.SENDING_GRACE + timedelta(minutes=1))
+    assert sweeper.sweep() == {"requeued": 1, "reconciled": 0, "expired": 0}
     assert outbound.deliver(second) == "sent"
     sids = {stored(app, first).provider_id, stored(app, second).provider_id}
     assert sids == {m["sid"] for m in twilio_standin.messages} and len(sids) == 2
@@ -138,9 +138,9 @@ def test_sweep_waits_while_provider_unreachable(app, twilio_standin):
     message_id = queue_message(app, enqueue=False)
     with transaction(runtime_of(app).sessions) as session:
         messages.claim(session, message_id, "twilio", SENDER)
-    age(app, message_id, "claimed_at", outbound.SENDING_GRACE + timedelta(minutes=1))
+    age(app, message_id, "claimed_at", sweeper.SENDING_GRACE + timedelta(minutes=1))
     twilio_standin.stop()
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
+    assert sweeper.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
     assert stored(app, message_id).status == "sending"  # decided on a later sweep
 
 

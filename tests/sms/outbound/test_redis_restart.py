@@ -21,7 +21,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from gateway import survive
-from gateway.sms import outbound
+from gateway.sms import outbound, sweeper
 from tests.redis_server import OwnRedis, own_redis_fixture  # noqa: F401 (fixture)
 from tests.sms.workers import (
     queue_bulk,
@@ -56,15 +56,15 @@ def test_redis_killed_mid_run_every_message_sent_once(app, workers, twilio_stand
     assert not all_sent(app, ids)
     # The cron's sweep (run here at once, and with the rows counted as due now rather
     # than QUEUED_GRACE later) enqueues every message whose job Redis forgot.
-    monkeypatch.setattr(outbound, "QUEUED_GRACE", timedelta(0))
-    swept = outbound.sweep()
+    monkeypatch.setattr(sweeper, "QUEUED_GRACE", timedelta(0))
+    swept = sweeper.sweep()
     assert swept["requeued"] > 0 and swept["expired"] == 0
     wait_until(lambda: all_sent(app, ids), timeout=60, what="every message sent")
 
     bodies = [m["body"] for m in twilio_standin.messages]
     assert sorted(bodies) == sorted(set(bodies)) and len(bodies) == len(ids)
     assert worker.poll() is None, workers.log(worker)  # the worker lived through it
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
+    assert sweeper.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
 
 
 def test_the_worker_lives_through_redis_dying_under_a_running_job(app, workers,
@@ -101,34 +101,34 @@ def _lose_job(app, message_id: int) -> Job:
 
 
 def test_a_queued_job_in_no_queue_is_lost_whatever_its_status(app, monkeypatch):
-    monkeypatch.setattr(outbound, "QUEUED_GRACE", timedelta(0))
+    monkeypatch.setattr(sweeper, "QUEUED_GRACE", timedelta(0))
     lost = queue_message(app, body="lost")
     waiting = queue_message(app, body="waiting")
     _lose_job(app, lost)
-    assert outbound.sweep() == {"requeued": 1, "reconciled": 0, "expired": 0}
-    assert outbound.has_live_job(runtime_of(app), lost, "high")
-    assert outbound.has_live_job(runtime_of(app), waiting, "high")
-    assert outbound.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
+    assert sweeper.sweep() == {"requeued": 1, "reconciled": 0, "expired": 0}
+    assert sweeper.has_live_job(runtime_of(app), lost, "high")
+    assert sweeper.has_live_job(runtime_of(app), waiting, "high")
+    assert sweeper.sweep() == {"requeued": 0, "reconciled": 0, "expired": 0}
 
 
 def test_a_scheduled_job_is_live_until_long_past_its_time(app, monkeypatch):
-    monkeypatch.setattr(outbound, "QUEUED_GRACE", timedelta(0))
+    monkeypatch.setattr(sweeper, "QUEUED_GRACE", timedelta(0))
     rt = runtime_of(app)
     message_id = queue_message(app, kind="notice", enqueue=False)
     outbound.enqueue(rt, message_id, "high", delay=600)  # e.g. a retry's backoff
     registry = ScheduledJobRegistry("high", connection=rt.redis)
     job_id = outbound.job_of(rt.redis, message_id)
     assert registry.get_job_ids() == [job_id]
-    assert outbound.sweep()["requeued"] == 0  # due in ten minutes: live
+    assert sweeper.sweep()["requeued"] == 0  # due in ten minutes: live
     # Due a minute ago and still in the schedule: no scheduler moved it (or it was
     # restored from an old snapshot), so the message is enqueued now.
     rt.redis.zadd(registry.key, {job_id: time.time() - 60})
-    assert outbound.sweep()["requeued"] == 1
+    assert sweeper.sweep()["requeued"] == 1
     assert outbound.job_of(rt.redis, message_id) in Queue("high", connection=rt.redis).job_ids
 
 
 def test_a_started_job_is_live_only_while_recent(app, monkeypatch):
-    monkeypatch.setattr(outbound, "QUEUED_GRACE", timedelta(0))
+    monkeypatch.setattr(sweeper, "QUEUED_GRACE", timedelta(0))
     rt = runtime_of(app)
     message_id = queue_message(app, kind="notice")
     job = _lose_job(app, message_id)
@@ -137,10 +137,10 @@ def test_a_started_job_is_live_only_while_recent(app, monkeypatch):
     job.save()
     rt.redis.zadd(StartedJobRegistry("high", connection=rt.redis).key,
                   {f"{job.id}:execution": time.time() + 120})
-    assert outbound.sweep()["requeued"] == 0
-    job.started_at = datetime.now(UTC) - outbound.STARTED_GRACE - timedelta(seconds=5)
+    assert sweeper.sweep()["requeued"] == 0
+    job.started_at = datetime.now(UTC) - sweeper.STARTED_GRACE - timedelta(seconds=5)
     job.save()
-    assert outbound.sweep()["requeued"] == 1  # its worker died before the claim
+    assert sweeper.sweep()["requeued"] == 1  # its worker died before the claim
 
 
 # --- the processes' loop ---------------------------------------------------------------------
