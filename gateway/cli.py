@@ -93,8 +93,16 @@ def worker(burst: bool, fork: bool) -> None:
     rt = _runtime()
     kind = Worker if fork else SimpleWorker
 
+    previous: list = []  # the worker of the last run, if it ended
+
     def once() -> bool:
-        running = kind([rt.queue(name) for name in QUEUES], connection=rt.redis)
+        for ended in previous:
+            survive.release_scheduler(ended)
+        # RQ restarts a dead scheduler (e.g. one that lost Redis while its worker waited
+        # the outage out) only in its maintenance, by default every ten minutes.
+        running = kind([rt.queue(name) for name in QUEUES], connection=rt.redis,
+                       maintenance_interval=survive.SCHEDULER_CHECK_SECONDS)
+        previous[:] = [running]
         running.max_connection_wait_time = survive.MAX_WAIT  # RQ's own waits: 60 s
         running.work(burst=burst, with_scheduler=True)
         # Ended by a stop request, or a burst's empty queues; else by an error.

@@ -6,9 +6,17 @@ else (running a job, its bookkeeping, the heartbeat) the error ends `work()`, an
 cron scheduler's loop ends at the first one. A restarted Redis also has forgotten the
 worker's registration. So each run builds a fresh worker or scheduler, and a run
 ended by a lost connection is followed, after one log line and a growing wait, by
-another. A stop asked for (SIGTERM, Ctrl-C) ends the process as before. A
-supervisor (the platform for Procfile processes, systemd's `Restart=always`) still
-restarts a process that exits for any other reason.
+another.
+
+A worker's scheduler runs in a process of its own, which dies when it loses Redis
+while the worker itself may wait the outage out: the worker looks for it every
+SCHEDULER_CHECK_SECONDS (RQ's default: ten minutes) and starts it again. A fresh
+worker's scheduler needs the locks of the one before: a Redis with persistence comes
+back with them, held in the name of a scheduler that is gone (`release_scheduler`).
+
+A stop asked for (SIGTERM, Ctrl-C) ends the process as before. A supervisor (the
+platform for Procfile processes, systemd's `Restart=always`) still restarts a process
+that exits for any other reason.
 """
 
 from __future__ import annotations
@@ -18,13 +26,17 @@ import time
 from collections.abc import Callable
 
 from redis import Redis
-from redis.exceptions import ConnectionError, TimeoutError
+from redis.exceptions import ConnectionError, RedisError, TimeoutError
 from redis.exceptions import ResponseError as RedisResponseError
 from rq.exceptions import StopRequested
+from rq.worker import BaseWorker
 
 log = logging.getLogger(__name__)
 
 FIRST_WAIT = 1.0
+# How often a worker checks that its scheduler process lives (RQ's maintenance, which
+# also cleans the job registries: cheap at this rate).
+SCHEDULER_CHECK_SECONDS = 15
 MAX_WAIT = 30.0
 # What a Redis restart looks like from a client: the connection refused or dropped,
 # a timeout, or a Redis still loading its data ("LOADING"), a BusyLoadingError.
@@ -62,3 +74,18 @@ def _wait_for(redis: Redis, sleep: Callable[[float], None], wait: float) -> None
             return
         except (*LOST, RedisResponseError):
             continue
+
+
+def release_scheduler(ended: BaseWorker) -> None:
+    """Stop what is left of an ended worker's scheduler and release the locks it held
+    (only its own: another worker's scheduler keeps its locks), so the next worker's
+    scheduler starts at once."""
+    scheduler = ended.scheduler
+    if scheduler is None:
+        return
+    if scheduler._process is not None and scheduler._process.is_alive():
+        ended.stop_scheduler()
+    try:
+        scheduler.release_locks()
+    except RedisError:  # gone again: the locks expire by themselves (a minute)
+        log.warning("could not release the old scheduler's locks")

@@ -7,6 +7,10 @@ with its files in a temporary directory. Never the shared Redis on 6379.
     cluster.kill_primary()       # SIGKILL; the sentinels promote the replica
     cluster.wait_for_failover()  # until they name the new master
     cluster.stop()               # every process, always (teardown)
+
+A test that needs one server it may kill asks for the `own_redis` fixture (a module
+imports `own_redis_fixture` to offer it): a lone server without persistence, so a
+`kill()` and `start()` bring it back empty, as a crash of a Redis without AOF would.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -183,3 +189,12 @@ class SentinelCluster:
         """Stop every process (sentinels first, so they do not fail over meanwhile)."""
         for server in [*self.sentinels, self.replica, self.primary]:
             server.stop()
+
+
+@pytest.fixture(name="own_redis")
+def own_redis_fixture(tmp_path: Path) -> Iterator[RedisServer]:
+    """`own_redis`: a running Redis server of this test's own, without persistence;
+    stopped in teardown whatever happened."""
+    server = RedisServer(tmp_path, "own").start()
+    yield server
+    server.stop()

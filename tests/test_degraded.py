@@ -7,15 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from redis import Redis
 
 from gateway import create_app
 from gateway.flows.messages import render
@@ -23,52 +17,10 @@ from gateway.store import messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
 from tests.conftest import Phone
+from tests.redis_servers import own_redis_fixture  # noqa: F401 (fixture)
 
 NUMBER = "+84912345678"
 CLOSED_DATABASE = "postgresql://postgres@127.0.0.1:1/none"  # nothing listens on port 1
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of this test's own (never the shared one), which it may kill."""
-
-    def __init__(self, directory):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        """Gone at once, as in a crash."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def own_redis(tmp_path) -> Iterator[OwnRedis]:
-    """A private Redis server, killed in teardown whatever happened."""
-    server = OwnRedis(tmp_path)
-    yield server
-    server.kill()
 
 
 @pytest.fixture

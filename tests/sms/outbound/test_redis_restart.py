@@ -4,7 +4,7 @@ sweeper judges a job live only by where it is (its queue, the schedule with a du
 not long past, a worker that started it recently), so every job Redis forgot is
 enqueued again and every message still goes out exactly once.
 
-Redis here is a server of the test's own (tests/redis_server.py), killed with SIGKILL
+Redis here is a server of the test's own (tests/redis_servers.py), killed with SIGKILL
 and started again empty (no persistence); the sweep job is run directly instead of
 waiting for the cron's minute."""
 
@@ -22,7 +22,7 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from gateway import survive
 from gateway.sms import outbound, sweeper
-from tests.redis_server import OwnRedis, own_redis_fixture  # noqa: F401 (fixture)
+from tests.redis_servers import RedisServer, own_redis_fixture  # noqa: F401 (fixture)
 from tests.sms.workers import (
     queue_bulk,
     queue_message,
@@ -33,7 +33,7 @@ from tests.sms.workers import (
 
 
 @pytest.fixture
-def redis_url(own_redis: OwnRedis) -> str:
+def redis_url(own_redis: RedisServer) -> str:
     """The app, workers and cron use the test's own Redis."""
     return own_redis.url
 
