@@ -236,12 +236,13 @@ Decide = Callable[[Conversation], Reply]
 def handle(runtime: Runtime, inbound: Inbound, decide: Decide) -> Reply:
     """Handle one inbound message exactly once and return the reply.
 
-    Redis is met twice: one script answers a handled message at once, or takes a place
-    in the phone's line and, at its head, the phone's lock and its dialogue (waiting
-    messages run that script again until then); one pipeline saves the dialogue, remembers the
-    reply and releases the lock. The database is met in one transaction. Raises `Busy`
-    when the phone's lock could not be had in time (the route answers 503 and the
-    provider retries later)."""
+    The turn itself meets Redis twice: one script answers a handled message at once, or
+    takes a place in the phone's line and, at its head, the phone's lock and its
+    dialogue (a message that has to wait runs that script again until then); one script
+    saves the dialogue, remembers the reply and releases the lock. What the flow does
+    may add its own calls (issuing an OTP, looking for an unfinished form). The
+    database is met in one transaction. Raises `Busy` when the phone's turn did not come
+    in time (the route answers 503 and the provider retries later)."""
     started = time.perf_counter()
     key = dialogue_key(inbound)
     claim = dialogues.begin(runtime.redis, inbound.provider, inbound.provider_id,

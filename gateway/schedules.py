@@ -1,7 +1,5 @@
-"""Recurring jobs for RQ's cron scheduler (the `cron` process).
-
-Later capabilities (reminders, digests, visit auto-close) add their entries here.
-"""
+"""Recurring jobs for RQ's cron scheduler (the `cron` process): the outbox sweeper,
+closing forgotten visits, and the quarantine runs (reminders, digest, last day)."""
 
 from __future__ import annotations
 

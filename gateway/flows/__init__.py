@@ -16,7 +16,7 @@ COMMAND_FLOWS: dict[str, str] = {}
 
 
 def problems(flow: Flow) -> list[str]:
-    """What keeps a flow from being registered: `engine.check`'s problems, and
+    """What keeps a flow from being registered: `checks.check`'s problems, and
     messages it says that the catalogue does not define."""
     return check(flow) + [f"{flow.name}: message {key!r} is not defined"
                           for key in sorted(message_keys(flow)) if key not in CATALOGUE]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gateway.flows.messages import render
 from gateway.flows.report import FEVER_TEMPERATURE
 from gateway.flows.report_messages import DIGEST_NAME_MAX
+from gateway.quarantine.batching import batches
 from gateway.runtime import Runtime
 from gateway.store import quarantine as store
 from gateway.text import segments
@@ -142,8 +143,6 @@ def console_pointer(runtime: Runtime, language: str) -> str:
 def run(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:
     """Send each manager with active cases their digest of `day` (once per manager and
     day), a batch of managers at a time."""
-    from gateway.quarantine.runs import batches
-
     def read(session: Session, after: int) -> list[Any]:
         return [_Prepared(manager_id, _message(runtime, session, manager_id, day))
                 for manager_id in store.managers_batch(session, day, after, MANAGER_BATCH)]

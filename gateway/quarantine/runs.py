@@ -25,10 +25,9 @@ from redis.lock import Lock
 
 from gateway import metrics
 from gateway.flows.messages import LANGUAGES, render
-from gateway.quarantine import local_date
+from gateway.quarantine import digest, local_date
+from gateway.quarantine.batching import BATCH, LATER, STARTED_KEY, batches
 from gateway.runtime import Runtime, current
-from gateway.sms import outbound
-from gateway.store import messages
 from gateway.store import quarantine as store
 from gateway.store.db import transaction
 from gateway.store.models import utcnow
@@ -36,12 +35,9 @@ from gateway.store.models import utcnow
 log = logging.getLogger(__name__)
 
 SLOTS = ("morning", "noon", "digest", "end")
-BATCH = 1000
 LOCK_KEY = "quarantine:run:{}:{}"          # slot, day: held while a run goes on
-STARTED_KEY = "quarantine:started:{}:{}"   # slot, day: a run of it has begun
 LOCK_SECONDS = 600                          # renewed every batch; a dead worker's lapses
 DAY_SECONDS = 2 * 24 * 3600
-LATER = {"morning": "noon"}                 # a later reminder supersedes an earlier one
 RUN_TIMEOUT = 3600                          # RQ's limit for one run job
 
 
@@ -85,42 +81,6 @@ def _report_unfinished_predecessor(runtime: Runtime, slot: str, day: date) -> No
             log.warning("quarantine run not finished when the next one started",
                         extra={"slot": earlier, "next": slot, "day": day.isoformat()})
             metrics.count_run(runtime.redis, earlier, "late")
-
-
-def superseded(runtime: Runtime, slot: str, day: date) -> bool:
-    """Whether the run of the slot after this one has begun on the same day."""
-    later = LATER.get(slot)
-    return bool(later and runtime.redis.exists(STARTED_KEY.format(later, day)))
-
-
-def batches(runtime: Runtime, slot: str, day: date, lock: Lock,
-            read: Callable[[Any, int], list], make: Callable[[Any], dict[str, Any] | None],
-            priority: str = "bulk") -> dict[str, Any]:
-    """Page through `read(session, after_id)` a batch at a time; queue the message
-    `make(row)` gives for each row (None: skip it) and hand them to the workers after
-    each batch commits. Stops early when a later slot has begun."""
-    result = {"slot": slot, "day": day.isoformat(), "result": "done", "seen": 0,
-              "queued": 0, "skipped": 0}
-    after = 0
-    while True:
-        if superseded(runtime, slot, day):
-            log.warning("quarantine run superseded by the next one", extra=result)
-            return {**result, "result": "superseded"}
-        with transaction(runtime.sessions) as session:
-            rows = read(session, after)
-            made = [make(row) for row in rows]
-            ids = messages.queue_many(session, [m for m in made if m is not None])
-        if len(ids) == BATCH and result["queued"] == 0:  # a big run: see messages.analyze
-            with transaction(runtime.sessions) as session:
-                messages.analyze(session)
-        outbound.enqueue_many(runtime, ids, priority)
-        if not rows:
-            return result
-        after = rows[-1].id
-        result["seen"] += len(rows)
-        result["queued"] += len(ids)
-        result["skipped"] += made.count(None)
-        lock.reacquire()  # still alive: keep the lock for another LOCK_SECONDS
 
 
 def _bodies(key: str, variables: dict[str, Any]) -> dict[str, str]:
@@ -172,7 +132,6 @@ def ended(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:
 
 
 def _digests(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:
-    from gateway.quarantine import digest
     return digest.run(runtime, slot, day, lock)
 
 

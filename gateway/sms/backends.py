@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from gateway.config import Config
-
 
 class SendError(Exception):
     """A send that failed. `retryable` says whether trying again may succeed;
@@ -52,12 +50,3 @@ class Backend(Protocol):
         """The provider id of this message if the provider has it: a message to the same
         phone with the same text, created since `since`, whose id is not in `exclude`
         (ids already recorded for other messages). Raises SendError when it cannot tell."""
-
-
-def for_config(config: Config) -> Backend:
-    """The backend SMS_BACKEND names."""
-    if config.sms_backend == "twilio":
-        from gateway.sms.twilio import TwilioBackend
-        return TwilioBackend(config)
-    from gateway.sms.outbox import OutboxBackend
-    return OutboxBackend()

@@ -30,7 +30,9 @@ from gateway import metrics
 from gateway.config import Config
 from gateway.runtime import Runtime, current
 from gateway.sms import breaker, retry, sealing, throttle
-from gateway.sms.backends import Backend, Outgoing, SendError, for_config
+from gateway.sms.backends import Backend, Outgoing, SendError
+from gateway.sms.log_only import LogOnlyBackend
+from gateway.sms.twilio import TwilioBackend
 from gateway.store import messages, phones
 from gateway.store.db import transaction
 from gateway.store.models import utcnow
@@ -56,6 +58,13 @@ CHUNK = 100           # bulk messages per delivery job
 CHUNK_SECONDS = 1.0   # a bulk job hands the rest of its chunk back to the queue after this
 
 _backend: tuple[Config, Backend] | None = None
+
+
+def for_config(config: Config) -> Backend:
+    """The backend SMS_BACKEND names."""
+    if config.sms_backend == "twilio":
+        return TwilioBackend(config)
+    return LogOnlyBackend()
 
 
 def backend(runtime: Runtime) -> Backend:

@@ -21,8 +21,3 @@ def alembic_config(database_url: str) -> AlembicConfig:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database schema up to `revision`."""
     command.upgrade(alembic_config(database_url), revision)
-
-
-def revise(database_url: str, message: str) -> None:
-    """Write a new migration from the difference between the models and the database."""
-    command.revision(alembic_config(database_url), message=message, autogenerate=True)

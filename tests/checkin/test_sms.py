@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.codes import parse_venue_code
+from gateway.codes import new_venue_code, parse_venue_code
 from gateway.store.db import transaction
 from gateway.store.models import Visit
 from tests.checkin.conftest import declared, visits
@@ -93,11 +93,15 @@ def test_a_mistyped_code_is_refused_never_another_venue(app, me, inbox, market):
     assert visits(app) == []
 
 
-def test_a_well_formed_code_of_no_venue(me, inbox, market):
+def test_a_well_formed_code_of_no_venue(app, me, inbox, market):
     declared(me, inbox)
-    assert me.sms("CI 1000009") in ("Khong co dia diem nao mang ma 1000009. Kiem tra lai poster.",
-                                    "Ma dia diem khong dung: kiem tra 7 chu so tren poster roi "
-                                    "gui lai CI <ma>.")
+    nowhere = new_venue_code()  # a right check digit, registered to no venue
+    while nowhere == market["code"]:
+        nowhere = new_venue_code()
+    assert parse_venue_code(nowhere) == nowhere
+    assert me.sms(f"CI {nowhere}") == (
+        f"Khong co dia diem nao mang ma {nowhere}. Kiem tra lai poster.")
+    assert visits(app) == []
 
 
 def test_ci_without_a_code_asks_for_it(app, me, inbox, market):

@@ -234,7 +234,7 @@ def test_standin_lists_by_recipient_and_send_date(twilio_standin):
 
 # --- the outbox backend (the default) ------------------------------------------------------
 
-class TestOutboxBackend:
+class TestLogOnlyBackend:
     """SMS_BACKEND=outbox: nothing leaves the machine, the log shows it masked."""
 
     @pytest.fixture

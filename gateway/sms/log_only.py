@@ -1,5 +1,6 @@
-"""The `outbox` backend: messages stay in the database outbox and are logged (masked);
-`gateway outbox` and the phone simulator show them. For development and the demo."""
+"""The log-only backend (`SMS_BACKEND=outbox`): nothing leaves the machine; messages
+stay in the database outbox and are logged (masked), and `gateway outbox` and the phone
+simulator show them. For development and the demo."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from gateway.sms.backends import Outgoing
 log = logging.getLogger(__name__)
 
 
-class OutboxBackend:
+class LogOnlyBackend:
     """Marks messages sent without leaving the machine."""
 
     name = "outbox"
