@@ -8,6 +8,7 @@ import base64
 import ipaddress
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -15,6 +16,7 @@ import psycopg
 import pytest
 from redis import Redis
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from gateway import create_app, runtime
 from gateway.config import Config
@@ -162,6 +164,17 @@ class Phone:
         body = response.get_data(as_text=True)
         assert len(body) <= 182, body
         return body
+
+
+def serve(app) -> Iterator[str]:
+    """Serve `app` with a real threaded WSGI server on an ephemeral loopback port while
+    the caller iterates (a fixture's `yield from serve(app)`); yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 def twiml_text(document: str) -> str:

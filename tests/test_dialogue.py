@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ import pytest
 import requests
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.serving import make_server
 
 from gateway.flows.engine import Act, Ask, Branch, End, Flow
 from gateway.flows.messages import Template, render
@@ -28,7 +26,7 @@ from gateway.outcomes import EFFECTS, OUTCOMES
 from gateway.store import dialogues
 from gateway.store.models import InboundMessage
 from gateway.store.models import Phone as PhoneRow
-from tests.conftest import Phone, twiml_text
+from tests.conftest import Phone, serve, twiml_text
 
 NUMBER = "+84912345678"
 STATE_KEY = f"dlg:sms:{NUMBER}"
@@ -140,12 +138,7 @@ def test_duplicate_after_redis_forgot_is_answered_from_the_log(phone, counter, a
 @pytest.fixture
 def server(app) -> Iterator[str]:
     """The app served by a real threaded WSGI server; yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
+    yield from serve(app)
 
 
 def post_sms(base: str, body: str, sid: str, sender: str = NUMBER) -> tuple[int, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -15,9 +14,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
 
 from gateway.headers import SECURITY_HEADERS
+from tests.conftest import serve
 from tests.hotline.conftest import Console, make_user
 
 WAIT_SECONDS = 15
@@ -97,16 +96,6 @@ def chrome(tmp_path) -> Iterator[webdriver.Chrome]:
     driver.set_page_load_timeout(WAIT_SECONDS)
     yield driver
     driver.quit()
-
-
-def serve(app) -> Iterator[str]:
-    """The app behind a real threaded WSGI server on an ephemeral port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from gateway.flows.engine import Act, Ask, Branch, End, Flow
 from gateway.flows.messages import Template
@@ -21,7 +20,7 @@ from gateway.outcomes import EFFECTS
 from gateway.sms import ussd
 from gateway.store import dialogues
 from gateway.store.models import InboundMessage
-from tests.conftest import twiml_text
+from tests.conftest import serve, twiml_text
 
 NUMBER = "+84912345678"
 BURSTS = 15
@@ -53,12 +52,7 @@ def counter(monkeypatch, install_flow) -> None:
 @pytest.fixture
 def server(app) -> Iterator[str]:
     """The app behind a real threaded WSGI server; yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
+    yield from serve(app)
 
 
 def post_sms(base: str, body: str, sid: str) -> tuple[int, str]:

@@ -6,7 +6,6 @@ Screenshots go to test-artifacts/hotline/."""
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +17,12 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from gateway.quarantine.enrol import enrol
 from gateway.store import declarations
 from gateway.store.db import transaction
 from gateway.store.models import Declaration, Visit
+from tests.conftest import serve
 from tests.hotline.conftest import CALLER, MANAGER_PHONE, PASSWORD, VISITOR, days, make_user
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "hotline"
@@ -39,12 +38,7 @@ def served(app) -> Iterator[str]:
     """The app behind a real threaded WSGI server on an ephemeral port."""
     # Plain http on loopback: a Secure cookie would not come back over it.
     app.config["SESSION_COOKIE_SECURE"] = False
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    yield from serve(app)
 
 
 @pytest.fixture
