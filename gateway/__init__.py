@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from gateway import headers, inputs, logs, proxies, runtime
+from gateway import actions, flows, headers, inputs, logs, proxies, runtime
 from gateway.config import Config
 
 
@@ -17,6 +17,11 @@ def create_app(config: Config | None = None) -> Flask:
         # config built in code is the caller's; /ussd fails closed for it anyway.
         config.validate_web()
     logs.configure(config.log_level)
+    # A flow naming an effect or outcome that has no handler fails here, at start-up,
+    # not with a KeyError in the middle of someone's dialogue.
+    unhandled = actions.missing(flows.FLOWS.values())
+    if unhandled:
+        raise RuntimeError("flows name actions with no handler: " + "; ".join(unhandled))
     app = Flask(__name__)
     if config.trusted_proxies:
         app.wsgi_app = proxies.TrustedProxies(app.wsgi_app, config.trusted_proxies)

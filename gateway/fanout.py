@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from redis import Redis
 
 from gateway.config import Config
-
-if TYPE_CHECKING:
-    from gateway.dialogue import Conversation
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -125,12 +122,11 @@ def operator_caps(config: Config, operator: str) -> list[Cap]:
     return [Cap(f"otpfan:operator:{operator}:hour", config.otp_operator_per_hour, HOUR)]
 
 
-def take_for_declarer(conversation: Conversation) -> Taken | Capped:
-    """Count an OTP the turn's phone causes to another number; it is given back if the
-    turn rolls back."""
-    inbound, redis = conversation.inbound, conversation.runtime.redis
-    session = inbound.session_id if inbound.channel == "ussd" else ""
-    taken = take(redis, declarer_caps(conversation.runtime.config, inbound.phone, session))
+def take_for_declarer(redis: Redis, config: Config, phone: str, ussd_session: str,
+                      on_rollback: Callable[[Callable[[], None]], None]) -> Taken | Capped:
+    """Count an OTP a declarer's `phone` (in `ussd_session`, '' off USSD) causes to
+    another number; `on_rollback` registers its giving back should the turn roll back."""
+    taken = take(redis, declarer_caps(config, phone, ussd_session))
     if isinstance(taken, Taken):
-        conversation.on_rollback(lambda: give_back(redis, taken))
+        on_rollback(lambda: give_back(redis, taken))
     return taken

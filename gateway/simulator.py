@@ -9,10 +9,11 @@ import uuid
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
-from gateway import router
-from gateway.dialogue import Busy, Inbound, handle
+from gateway.dialogue import router
+from gateway.dialogue.messages import Busy, Inbound
+from gateway.dialogue.turn import handle
 from gateway.phones import InvalidPhone, normalise
-from gateway.sms import sealing, ussd
+from gateway.sms import outbound, sealing, ussd
 from gateway.store.models import OutboundMessage
 
 # Script and style are files, not inline, so the app-wide CSP (gateway.headers) holds.
@@ -57,7 +58,8 @@ def sms() -> Response:
     data = request.get_json(silent=True) or {}
     text = str(data.get("text", ""))[:1600]
     inbound = Inbound("sms", "sim", uuid.uuid4().hex, _phone(), text, recipient="simulator")
-    reply = handle(current_app.extensions["gateway"], inbound, router.sms)
+    reply = handle(current_app.extensions["gateway"], inbound, router.sms,
+                   outbound.enqueue)
     return jsonify(reply="\n".join(reply.texts))
 
 
@@ -70,7 +72,8 @@ def dial() -> Response:
         raise _Invalid("session required")
     inbound = ussd.parse({"sessionId": session, "serviceCode": str(data.get("code", "*1022#")),
                           "phoneNumber": _phone(), "text": str(data.get("text", ""))})
-    reply = handle(current_app.extensions["gateway"], inbound, router.ussd)
+    reply = handle(current_app.extensions["gateway"], inbound, router.ussd,
+                   outbound.enqueue)
     return jsonify(screen=ussd.answer(reply))
 
 

@@ -2,7 +2,7 @@
 
 Each route checks the request (400 with the reason, 403 on a bad signature, 413 over
 the size limit), translates it through its channel module, and lets
-`dialogue.handle` run the turn.
+`dialogue.turn.handle` run the turn.
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 
-from gateway import router, ussd_auth
-from gateway.dialogue import Busy, Inbound, RedisDown, Reply, handle
+from gateway import ussd_auth
+from gateway.dialogue import router
+from gateway.dialogue.messages import Busy, Inbound, RedisDown, Reply
+from gateway.dialogue.turn import handle
 from gateway.flows.messages import render
 from gateway.inputs import refused_character, shown, whole_number
 from gateway.phones import InvalidPhone, normalise
 from gateway.runtime import Runtime
-from gateway.sms import twilio, ussd
+from gateway.sms import outbound, twilio, ussd
 from gateway.store import messages
 from gateway.store.db import transaction
 
@@ -144,7 +146,7 @@ def twilio_inbound() -> Response:
         raise BadRequest("field 'From' is not a valid mobile number") from None
     inbound = Inbound(channel="sms", provider="twilio", provider_id=form["MessageSid"],
                       phone=phone, text=form["Body"], recipient=form["To"][:32])
-    reply = handle(runtime(), inbound, router.sms)
+    reply = handle(runtime(), inbound, router.sms, outbound.enqueue)
     return text_response(twilio.twiml(reply.texts), mimetype="application/xml")
 
 
@@ -187,5 +189,5 @@ def ussd_request() -> Response:
     if denied:
         return denied
     inbound = ussd.parse(form_fields())
-    reply = handle(runtime(), inbound, router.ussd)
+    reply = handle(runtime(), inbound, router.ussd, outbound.enqueue)
     return text_response(ussd.answer(reply))

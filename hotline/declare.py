@@ -3,7 +3,7 @@ summary to read back, and the record with its code, which the caller also gets b
 SMS. A visitor brought here by venue staff is checked in once the record is made.
 
 The record is written by the same code as an SMS or USSD declaration
-(`gateway.declarations.record`), with channel `hotline`; the console then sets the
+(`gateway.actions.declarations.record`), with channel `hotline`; the console then sets the
 operator.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy.orm import Session
 
-from gateway import declarations as declaring
+from gateway.actions import declarations as declaring
 from gateway.flows.declaration import is_high_risk, self_declaration
 from gateway.flows.engine import State
 from gateway.flows.messages import render

@@ -1,5 +1,5 @@
 """The console as a channel: it hands the record-writing code that SMS and USSD use
-(`gateway.declarations.record`, `gateway.quarantine.reports.record`) what that code
+(`gateway.actions.declarations.record`, `gateway.actions.reports.record`) what that code
 reads of a dialogue's conversation, so console records are written the same way,
 with channel `hotline`."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from gateway.dialogue import Inbound
+from gateway.dialogue.messages import Inbound
 from gateway.runtime import Runtime
 from gateway.sms import outbound
 from gateway.store import messages

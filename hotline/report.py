@@ -1,6 +1,6 @@
 """Today's quarantine report, recorded by an operator for a verified caller with an
 active case. The answer is read by the daily-report flow's own parser and written by
-the same code as an SMS report (`gateway.quarantine.reports.record`), so danger signs
+the same code as an SMS report (`gateway.actions.reports.record`), so danger signs
 alert the manager exactly as they would over SMS."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy import select
 
+from gateway.actions import reports
 from gateway.flows.parsers import Invalid
 from gateway.flows.report import SYMPTOMS, report
-from gateway.quarantine import reports
 from gateway.store import quarantine as cases
 from gateway.store.models import HealthReport
 from hotline import audit, calls, form

@@ -84,7 +84,7 @@ def test_redis_down_status_callbacks_still_apply(on_own_redis, own_redis):
 def test_redis_lost_during_a_turn_records_nothing(on_own_redis, own_redis, monkeypatch):
     """Redis answered the start of the turn and went away inside it: the turn is rolled
     back (not recorded with an apology), so Twilio's retry is a first turn."""
-    from gateway import router
+    from gateway.dialogue import router
 
     def decide(conversation):
         own_redis.kill()

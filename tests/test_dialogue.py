@@ -1,4 +1,4 @@
-"""The turn envelope (`gateway.dialogue.handle`) through the real webhooks: messages
+"""The turn envelope (`gateway.dialogue.turn.handle`) through the real webhooks: messages
 from one phone run one at a time and exactly once, a duplicate is answered from
 memory (Redis) or from the log (PostgreSQL) without running the flow again, a lock
 held too long is a 503, and a flow that raises gets a polite reply, a log entry
@@ -18,11 +18,11 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from gateway.actions import EFFECTS, OUTCOMES
 from gateway.flows.engine import Act, Ask, Branch, End, Flow
 from gateway.flows.messages import Template, render
 from gateway.flows.parsers import FreeText, MultiSelect, Year
 from gateway.logs import JsonFormatter
-from gateway.outcomes import EFFECTS, OUTCOMES
 from gateway.store import dialogues
 from gateway.store.models import InboundMessage
 from gateway.store.models import Phone as PhoneRow
@@ -227,7 +227,7 @@ def test_error_in_a_flow_gets_a_polite_reply_and_keeps_the_state(
     failed_sid = phone.last_sid
 
     # Logged with its traceback...
-    failures = [r for r in caplog.records if r.name == "gateway.dialogue"
+    failures = [r for r in caplog.records if r.name == "gateway.dialogue.turn"
                 and r.levelno == logging.ERROR]
     assert len(failures) == 1 and failures[0].exc_info is not None
     assert type(error).__name__ in caplog.text

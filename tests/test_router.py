@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from gateway import create_app, flows
+from gateway.actions import OUTCOMES
 from gateway.flows.engine import MAX_ATTEMPTS, Ask, End, Flow
 from gateway.flows.messages import Template, render
 from gateway.flows.parsers import FreeText, Invalid, MultiSelect, Year, YesNo
-from gateway.outcomes import OUTCOMES
 from gateway.store.models import Phone as PhoneRow
 from tests.conftest import Phone
 

@@ -13,10 +13,10 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from gateway.actions import EFFECTS
 from gateway.flows.engine import Act, Ask, Branch, End, Flow
 from gateway.flows.messages import Template
 from gateway.flows.parsers import FreeText
-from gateway.outcomes import EFFECTS
 from gateway.sms import ussd
 from gateway.store import dialogues
 from gateway.store.models import InboundMessage

@@ -10,7 +10,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from gateway import dialogue
+from gateway.dialogue import turn
 from gateway.flows.messages import render
 from gateway.store.models import OutboundMessage
 
@@ -34,7 +34,7 @@ def failing_commit(monkeypatch):
     def fail(*_args, **_kwargs):
         raise RuntimeError("the database refused the turn's last write")
 
-    monkeypatch.setattr(dialogue.messages, "set_reply", fail)
+    monkeypatch.setattr(turn.messages, "set_reply", fail)
     return monkeypatch
 
 
@@ -57,7 +57,7 @@ def test_an_otp_of_a_committed_turn_stays(phone, redis, app):
 
 def test_every_undo_runs_even_when_one_fails(phone, redis, monkeypatch, caplog):
     ran: list[str] = []
-    from gateway import router
+    from gateway.dialogue import router
 
     def decide(conversation):
         conversation.on_rollback(lambda: ran.append("first"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.flows.engine import Ask, Branch, End, Flow, Node, Tell
+from gateway.flows.engine import Act, Ask, Branch, End, Flow, Node, Tell
 
 
 def targets(node: Node) -> tuple[str, ...]:
@@ -36,6 +36,20 @@ def message_keys(flow: Flow) -> set[str]:
         elif isinstance(node, End | Tell) and node.message:
             keys.add(node.message)
     return keys
+
+
+def effects_named(flow: Flow) -> set[str]:
+    """Every effect the flow's `Act` nodes ask the caller to perform."""
+    return {node.effect for node in flow.nodes.values() if isinstance(node, Act)}
+
+
+def outcomes_named(flow: Flow) -> set[str]:
+    """Every outcome kind the flow's `End` nodes ask the caller to act on."""
+    kinds: set[str] = set()
+    for node in flow.nodes.values():
+        if isinstance(node, End) and node.outcome:
+            kinds.update((node.outcome,) if isinstance(node.outcome, str) else node.outcome)
+    return kinds
 
 
 def check(flow: Flow) -> list[str]:

@@ -2,10 +2,11 @@
 their managers learn at once about danger signs and every evening about who did not
 report.
 
-`enrol` creates cases (and sends the welcome SMS), `reports` records the daily report
-from the dialogue and alerts the manager, `runs` holds the scheduled runs (reminders,
-the last day) and their bookkeeping, `digest` the managers' evening digest, and
-`schedule` the entries of RQ's cron. Days are local days of `GATEWAY_TIMEZONE`.
+`enrol` creates cases (and sends the welcome SMS), `runs` holds the scheduled runs
+(reminders, the last day) and their bookkeeping, `digest` the managers' evening
+digest, and `schedule` the entries of RQ's cron. The daily report from the dialogue
+(and its alert to the manager) is `gateway.actions.reports`. Days are local days of
+`GATEWAY_TIMEZONE`.
 """
 
 from __future__ import annotations

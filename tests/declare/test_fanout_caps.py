@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from gateway import dialogue
+from gateway.dialogue import turn
 from gateway.flows.messages import render
 from gateway.store import phones
 from gateway.store.db import transaction
@@ -98,7 +98,7 @@ def test_a_failed_turn_counts_nothing_against_the_declarer(app, me, monkeypatch,
     numbers = members(6)
     me.sms("KH")
     with monkeypatch.context() as patch:
-        patch.setattr(dialogue.messages, "set_reply", lambda *a, **k: 1 / 0)
+        patch.setattr(turn.messages, "set_reply", lambda *a, **k: 1 / 0)
         assert me.sms(numbers[0][0]) == render("dialogue.error", "vi")
     assert all(redis.zcard(key) == 0 for key in redis.scan_iter("otpfan:*"))
     for local, _ in numbers[1:]:  # still five to give

@@ -4,7 +4,7 @@ table-driven: every accepted spelling and every refusal."""
 
 import pytest
 
-import gateway.router  # noqa: F401 - loads every flow's templates into the catalogue
+import gateway.dialogue.router  # noqa: F401 - loads every flow's templates into the catalogue
 from gateway.flows.declaration import is_high_risk, summary, ward
 from gateway.flows.messages import CATALOGUE, render
 from gateway.flows.parsers import InsuranceNumber, Invalid, OtpCode, PhoneOrSkip

@@ -3,7 +3,7 @@ budget in pure GSM-7 without diacritics."""
 
 import pytest
 
-import gateway.router  # noqa: F401  (loads every module that defines templates)
+import gateway.dialogue.router  # noqa: F401  (loads every module that defines templates)
 from gateway.flows import FLOWS, messages
 from gateway.flows.engine import Ask
 from gateway.flows.messages import (

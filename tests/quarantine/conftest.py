@@ -12,7 +12,8 @@ from rq import Queue
 from sqlalchemy import select
 
 from gateway.config import Config
-from gateway.quarantine import reports
+from gateway.actions import reports
+from gateway.dialogue import router
 from gateway.quarantine.enrol import enrol
 from gateway.store import users
 from gateway.store.db import transaction
@@ -40,11 +41,13 @@ def config(pg_url, redis_url, twilio_standin: TwilioStandIn) -> Config:
 
 
 class Clock:
-    """The report dialogue's clock (gateway.quarantine.reports.utcnow)."""
+    """The report dialogue's clock (`utcnow` of gateway.actions.reports, and of the
+    router, which takes a bare reply as the day's report)."""
 
     def __init__(self, monkeypatch):
         self.now = MORNING
         monkeypatch.setattr(reports, "utcnow", lambda: self.now)
+        monkeypatch.setattr(router, "utcnow", lambda: self.now)
 
     def set(self, moment: datetime) -> None:
         """Move the clock to `moment` (aware)."""

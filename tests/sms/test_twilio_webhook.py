@@ -15,10 +15,10 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from gateway import create_app
+from gateway.actions import OUTCOMES
 from gateway.flows.engine import Ask, End, Flow
 from gateway.flows.messages import Template, render
 from gateway.flows.parsers import FreeText, Year
-from gateway.outcomes import OUTCOMES
 from gateway.store.models import InboundMessage
 from tests.conftest import Phone, twiml_text
 

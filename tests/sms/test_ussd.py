@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from gateway import flows
+from gateway.dialogue import screens
 from gateway.flows import menu
 from gateway.flows.engine import Ask, End, Flow
 from gateway.flows.messages import Template, render
@@ -169,7 +170,7 @@ def test_long_closing_message_stays_open_until_its_last_page(client, long_screen
 
 def test_paginate_wraps_a_long_line_instead_of_cutting_it():
     text = " ".join(f"word{i}" for i in range(80))
-    pages = ussd.paginate(text, "en")
+    pages = screens.paginate(text, "en")
     assert len(pages) > 1
     assert all(len("CON " + page) <= USSD_MAX_CHARS for page in pages)
     nav = {render("ussd.more", "en"), render("ussd.back", "en")}

@@ -1,14 +1,20 @@
-"""What an inbound message means: keywords and global commands over SMS, the main
-menu and screen paging over USSD. Called by `dialogue.handle` inside a turn."""
+"""What an inbound message means: keywords and global commands over SMS (and a bare
+reply from a phone in quarantine), the main menu and screen paging over USSD. Called
+by `dialogue.turn.handle` inside a turn; the flow a message opens is named here as an
+`Entry` and entered by the conversation."""
 
 from __future__ import annotations
 
-from gateway.dialogue import Conversation, Reply
+from gateway.actions.entering import Entry
+from gateway.dialogue import screens
+from gateway.dialogue.conversation import Conversation
+from gateway.dialogue.messages import Reply
 from gateway.flows import engine, keywords, menu, resume
 from gateway.flows.engine import Ask, Say
 from gateway.flows.messages import render
-from gateway.quarantine import reports as quarantine_reports
-from gateway.sms import ussd as ussd_channel
+from gateway.quarantine import local_date
+from gateway.store import quarantine as cases
+from gateway.store.models import utcnow
 
 NON_ESSENTIAL_OPT = {"stop": True, "start": False}
 
@@ -31,9 +37,21 @@ def sms(conversation: Conversation) -> Reply:
     else:
         # From a phone in quarantine, a bare reply is that day's report (the reminder
         # asks for one); it goes before an unfinished form, which '0' would not answer.
-        said = (quarantine_reports.bare_reply(conversation) or _offer_unfinished(conversation)
+        said = (_bare_reply(conversation) or _offer_unfinished(conversation)
                 or [Say("help")])
     return Reply(conversation.render(said), end=conversation.state is None)
+
+
+def _bare_reply(conversation: Conversation) -> list[Say]:
+    """A message that is no keyword, with no dialogue open, from a phone with an
+    active case is that day's report (a reply to the reminder). One query; nothing
+    to say (an empty list) for any other phone."""
+    day = local_date(utcnow(), conversation.runtime.config.tz)
+    case = cases.active_case(conversation.session, conversation.inbound.phone, day)
+    if case is None:
+        return []
+    return conversation.enter(Entry("report", {"rest": conversation.inbound.text,
+                                               "case_id": case.id}))
 
 
 def _offer_unfinished(conversation: Conversation, command: str | None = None) -> list[Say]:
@@ -75,7 +93,7 @@ def _command(conversation: Conversation, command: keywords.Command) -> list[Say]
         offered = _offer_unfinished(conversation, name)
         if offered:
             return offered
-    return conversation.open(name, {"args": list(command.args), "rest": command.rest})
+    return conversation.enter(Entry(name, {"args": list(command.args), "rest": command.rest}))
 
 
 def ussd(conversation: Conversation) -> Reply:
@@ -83,22 +101,22 @@ def ussd(conversation: Conversation) -> Reply:
     page through a long screen, `00` returns to the main menu, anything else goes to
     the open dialogue (the main menu on the first request)."""
     saved = conversation.saved
-    inputs = ussd_channel.new_inputs(conversation.inbound.text, saved.get("seen", 0))
+    inputs = screens.new_inputs(conversation.inbound.text, saved.get("seen", 0))
     saved["seen"] = saved.get("seen", 0) + len(inputs)
     if not saved.get("started"):
         saved["started"] = True
-        venue = ussd_channel.dial_through(conversation.inbound.recipient,
-                                          conversation.runtime.config.ussd_code)
+        venue = screens.dial_through(conversation.inbound.recipient,
+                                     conversation.runtime.config.ussd_code)
         # *1022*<venue code># checks in at once, as scanning the poster would.
-        _show(conversation, conversation.open("checkin", {"args": [venue]}) if venue
+        _show(conversation, conversation.enter(Entry("checkin", {"args": [venue]})) if venue
               else _offer_unfinished(conversation) or conversation.play(engine.start(menu.menu)))
     for text in inputs:
         pages, page = saved.get("pages", []), saved.get("page", 0)
-        if text == ussd_channel.MORE and page + 1 < len(pages):
+        if text == screens.MORE and page + 1 < len(pages):
             saved["page"] = page + 1
-        elif text == ussd_channel.BACK and page > 0:
+        elif text == screens.BACK and page > 0:
             saved["page"] = page - 1
-        elif text == ussd_channel.MAIN_MENU or conversation.state is None:
+        elif text == screens.MAIN_MENU or conversation.state is None:
             _show(conversation, conversation.play(engine.start(menu.menu)))
         else:
             flow = conversation.flow()
@@ -112,7 +130,7 @@ def ussd(conversation: Conversation) -> Reply:
     screen = pages[page] or goodbye
     if ended:
         if len(pages) > 1:  # "0 Back" cannot be used once the session is over
-            screen = ussd_channel.without_navigation(screen, conversation.language)
+            screen = screens.without_navigation(screen, conversation.language)
         saved.clear()
     return Reply((screen,), end=ended)
 
@@ -120,5 +138,5 @@ def ussd(conversation: Conversation) -> Reply:
 def _show(conversation: Conversation, said: list[Say]) -> None:
     """Make `said` the current screen, split into pages."""
     text = "\n".join(conversation.render(said))
-    conversation.saved["pages"] = ussd_channel.paginate(text, conversation.language)
+    conversation.saved["pages"] = screens.paginate(text, conversation.language)
     conversation.saved["page"] = 0

@@ -1,43 +1,38 @@
 """Declarations inside dialogues: what the form needs to know before it starts
 (`declaration.context`), offering a returning phone its last answers
-(`declaration.reuse`), writing the record (outcome `declaration`) and `TT`
-(`status.lookup`)."""
+(`declaration.reuse`), writing the record (outcome `declaration`, also the console's
+declaration) and `TT` (`status.lookup`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from gateway.actions.context import Context, Records
 from gateway.flows.declaration import FORM_VERSION, is_high_risk, ward
-from gateway.outcomes import effect, outcome
 from gateway.store import declarations, phones, venues
 from gateway.store.models import Venue
 
-if TYPE_CHECKING:
-    from gateway.dialogue import Conversation
 
-
-def local_time(conversation: Conversation, moment: datetime) -> str:
+def local_time(context: Records, moment: datetime) -> str:
     """'14:05 24/11' in the gateway's timezone."""
-    return moment.astimezone(conversation.runtime.config.tz).strftime("%H:%M %d/%m")
+    return moment.astimezone(context.runtime.config.tz).strftime("%H:%M %d/%m")
 
 
-@effect("declaration.context")
-def context(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
+def before_form(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:
     """Whether the declarer's phone is verified (USSD: by the network; else by a recent
     OTP), and the identity of their last declaration, if any."""
-    previous = declarations.last_identity(conversation.session, conversation.inbound.phone)
+    previous = declarations.last_identity(context.session, context.inbound.phone)
     data: dict[str, Any] = {"previous": previous}
-    if conversation.inbound.channel == "ussd":
+    if context.inbound.channel == "ussd":
         return "verified", {**data, "verification": "network"}
-    if phones.is_verified(conversation.phone):
+    if phones.is_verified(context.phone):
         return "verified", {**data, "verification": "otp"}
     return "unverified", data
 
 
-@effect("declaration.reuse")
-def reuse(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
+def reuse(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:
     """Take the identity and address of the last declaration as this one's answers."""
     last = args["previous"]
     id_number = ({"type": last["id_type"], "number": last["id_number"]}
@@ -50,17 +45,16 @@ def reuse(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dic
         "street": last["street"]}
 
 
-@outcome("declaration")
-def record(conversation: Conversation, answers: Mapping[str, Any]) -> dict[str, Any]:
+def record(context: Records, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Write the declaration; its code and validity go into the closing message."""
-    inbound = conversation.inbound
+    inbound = context.inbound
     member = answers.get("member_phone")
     on_behalf = "relation" in answers
     id_number = answers.get("id_number") or {}
     place = ward(answers)
     high = is_high_risk(answers)
     declaration = declarations.create(
-        conversation.session, valid_hours=conversation.runtime.config.declaration_valid_hours,
+        context.session, valid_hours=context.runtime.config.declaration_valid_hours,
         declarer_phone=inbound.phone,
         subject_phone=member if on_behalf else inbound.phone,
         relation=answers["relation"] if on_behalf else "self",
@@ -75,7 +69,7 @@ def record(conversation: Conversation, answers: Mapping[str, Any]) -> dict[str, 
         verification=_verification(answers, on_behalf, member),
         form_version=FORM_VERSION, answers=_answers(answers))
     return {"code": declaration.code,
-            "valid_until": local_time(conversation, declaration.valid_until)}
+            "valid_until": local_time(context, declaration.valid_until)}
 
 
 def _verification(answers: Mapping[str, Any], on_behalf: bool, member: str | None) -> str:
@@ -91,17 +85,16 @@ def _answers(answers: Mapping[str, Any]) -> dict[str, Any]:
             if k not in skip and not k.endswith(("_code", "_retry"))}
 
 
-@effect("status.lookup")
-def status(conversation: Conversation, args: Mapping[str, Any]) -> tuple[str, dict]:
+def status(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:
     """Everything `TT` reports: the latest valid declaration and the open check-in."""
-    session, phone = conversation.session, conversation.inbound.phone
+    session, phone = context.session, context.inbound.phone
     facts: dict[str, Any] = {}
     latest = declarations.latest_valid(session, phone)
     if latest is not None:
         facts.update(code=latest.code,
-                     valid_until=local_time(conversation, latest.valid_until))
+                     valid_until=local_time(context, latest.valid_until))
     visit = venues.open_visit(session, phone)
     if visit is not None:
         facts.update(visit_venue=session.get(Venue, visit.venue_id).name[:40],
-                     visit_time=local_time(conversation, visit.checked_in_at))
+                     visit_time=local_time(context, visit.checked_in_at))
     return "ok", facts
