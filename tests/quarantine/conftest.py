@@ -11,8 +11,8 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from gateway.config import Config
 from gateway.actions import reports
+from gateway.config import Config
 from gateway.dialogue import router
 from gateway.quarantine.enrol import enrol
 from gateway.store import users

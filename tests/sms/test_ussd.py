@@ -14,7 +14,6 @@ from gateway.flows import menu
 from gateway.flows.engine import Ask, End, Flow
 from gateway.flows.messages import Template, render
 from gateway.flows.parsers import Choice, Invalid
-from gateway.sms import ussd
 from gateway.store.models import InboundMessage
 from gateway.store.models import Phone as PhoneRow
 from gateway.text import USSD_MAX_CHARS
