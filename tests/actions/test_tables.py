@@ -1,0 +1,44 @@
+"""The action tables: every effect and outcome a shipped flow names has a handler, a
+flow naming one that does not is reported by `actions.missing`, and the app refuses
+to start with such a flow registered."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway import actions, create_app, flows
+from gateway.config import Config
+from gateway.flows.checks import effects_named, outcomes_named
+from gateway.flows.engine import Act, End, Flow
+
+TYPO = Flow("typo", "look", {
+    "look": Act("chekin.venue", {"found": "done", "none": "also"}),
+    "done": End(None, outcome=("declaration", "vsit")),
+    "also": End(None, outcome="language"),
+})
+
+
+@pytest.mark.parametrize("name", sorted(flows.FLOWS))
+def test_every_shipped_flow_has_its_handlers(name):
+    assert actions.missing([flows.FLOWS[name]]) == []
+
+
+def test_the_tables_name_only_what_some_flow_uses():
+    """No dead entries: each handler is named by a shipped flow."""
+    shipped = flows.FLOWS.values()
+    assert set(actions.EFFECTS) == set().union(*(effects_named(f) for f in shipped))
+    assert set(actions.OUTCOMES) == set().union(*(outcomes_named(f) for f in shipped))
+
+
+def test_unknown_effects_and_outcomes_are_reported():
+    assert actions.missing([TYPO]) == ["typo: effect 'chekin.venue' has no handler",
+                                       "typo: outcome 'vsit' has no handler"]
+
+
+def test_the_app_refuses_to_start_with_an_unhandled_name(monkeypatch):
+    monkeypatch.setitem(flows.FLOWS, TYPO.name, TYPO)
+    with pytest.raises(RuntimeError) as refused:
+        create_app(Config(database_url="sqlite://", redis_url="memory://"))
+    assert str(refused.value) == ("flows name actions with no handler: typo: effect "
+                                  "'chekin.venue' has no handler; typo: outcome 'vsit' "
+                                  "has no handler")
