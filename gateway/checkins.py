@@ -11,10 +11,9 @@ from functools import partial
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from gateway import fanout, otp
+from gateway import fanout, otp, sealing
 from gateway.config import Config
 from gateway.flows.messages import render
-from gateway.sms import sealing
 from gateway.store import declarations, messages, phones, venues
 from gateway.store.models import Venue, utcnow
 

@@ -9,11 +9,12 @@ import uuid
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
+from gateway import sealing
 from gateway.dialogue import router
 from gateway.dialogue.messages import Busy, Inbound
 from gateway.dialogue.turn import handle
 from gateway.phones import InvalidPhone, normalise
-from gateway.sms import outbound, sealing, ussd
+from gateway.sms import outbound, ussd
 from gateway.store.models import OutboundMessage
 
 # Script and style are files, not inline, so the app-wide CSP (gateway.headers) holds.

@@ -10,11 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 from gateway.actions.context import Context, Records
+from gateway.days import local_date
 from gateway.flows import report
 from gateway.flows.messages import render
 from gateway.flows.report_messages import ALERT_NAME_MAX
 from gateway.phones import mask
-from gateway.quarantine import local_date
 from gateway.store import quarantine as store
 from gateway.store.models import QuarantineCase, utcnow
 

@@ -11,11 +11,10 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from gateway import fanout, otp
+from gateway import fanout, otp, sealing
 from gateway.actions.context import Context
 from gateway.flows.messages import render
 from gateway.phones import mask
-from gateway.sms import sealing
 from gateway.store import messages, phones
 from gateway.store.models import utcnow
 

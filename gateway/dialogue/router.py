@@ -6,13 +6,13 @@ by `dialogue.turn.handle` inside a turn; the flow a message opens is named here 
 from __future__ import annotations
 
 from gateway.actions.entering import Entry
+from gateway.days import local_date
 from gateway.dialogue import screens
 from gateway.dialogue.conversation import Conversation
 from gateway.dialogue.messages import Reply
 from gateway.flows import engine, keywords, menu, resume
 from gateway.flows.engine import Ask, Say
 from gateway.flows.messages import render
-from gateway.quarantine import local_date
 from gateway.store import quarantine as cases
 from gateway.store.models import utcnow
 

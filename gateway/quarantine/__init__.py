@@ -6,7 +6,7 @@ report.
 (reminders, the last day) and their bookkeeping, `digest` the managers' evening
 digest, and `schedule` the entries of RQ's cron. The daily report from the dialogue
 (and its alert to the manager) is `gateway.actions.reports`. Days are local days of
-`GATEWAY_TIMEZONE`.
+`GATEWAY_TIMEZONE` (`gateway.days`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from gateway.days import local_date
 from gateway.store.models import utcnow
-
-
-def local_date(moment: datetime, tz: ZoneInfo) -> date:
-    """The local day of a moment: 16:59 UTC is 23:59 in Hanoi, 17:01 UTC the next day."""
-    return moment.astimezone(tz).date()
 
 
 def today(tz: ZoneInfo, now: datetime | None = None) -> date:

@@ -24,8 +24,9 @@ from redis.exceptions import LockError
 from redis.lock import Lock
 
 from gateway import metrics
+from gateway.days import local_date
 from gateway.flows.messages import LANGUAGES, render
-from gateway.quarantine import digest, local_date
+from gateway.quarantine import digest
 from gateway.quarantine.batching import BATCH, LATER, STARTED_KEY, batches
 from gateway.runtime import Runtime, current
 from gateway.store import quarantine as store

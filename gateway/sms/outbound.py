@@ -26,10 +26,10 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry, get_current_job
 
-from gateway import metrics
+from gateway import metrics, sealing
 from gateway.config import Config
 from gateway.runtime import Runtime, current
-from gateway.sms import breaker, retry, sealing, throttle
+from gateway.sms import breaker, retry, throttle
 from gateway.sms.backends import Backend, Outgoing, SendError
 from gateway.sms.log_only import LogOnlyBackend
 from gateway.sms.twilio import TwilioBackend

@@ -22,8 +22,9 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
+from gateway import sealing
 from gateway.runtime import Runtime, current
-from gateway.sms import retry, sealing
+from gateway.sms import retry
 from gateway.sms.backends import Backend, Outgoing, SendError
 from gateway.sms.outbound import (
     JOB_BUCKET,

@@ -62,7 +62,7 @@ def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priori
                    sealed: str | None = None) -> OutboundMessage | None:
     """Add a message to the outbox. With a `dedup_key` already used, nothing is added
     and None is returned (a scheduled send that ran twice). A secret text (an OTP) comes
-    masked in `body` and `sealed` (gateway/sms/sealing.py)."""
+    masked in `body` and `sealed` (gateway/sealing.py)."""
     if dedup_key and session.scalar(select(OutboundMessage.id)
                                     .where(OutboundMessage.dedup_key == dedup_key)):
         return None

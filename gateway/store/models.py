@@ -114,7 +114,7 @@ class OutboundMessage(Base):
     # a due row that has no live job, so the schedule lives here, not only in Redis.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A secret text (an OTP SMS) encrypted with a key derived from SECRET_KEY, while
-    # `body` keeps it masked; cleared once sent or final (gateway/sms/sealing.py).
+    # `body` keeps it masked; cleared once sent or final (gateway/sealing.py).
     sealed: Mapped[str | None] = mapped_column(Text)
 
 

@@ -10,8 +10,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from gateway import checkins, otp
-from gateway.sms import outbound, sealing
+from gateway import checkins, otp, sealing
+from gateway.sms import outbound
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
 from tests.declare.conftest import ME, MEMBER
