@@ -58,14 +58,16 @@ Decide = Callable[[Conversation], Reply]
 def handle(runtime: Runtime, inbound: Inbound, decide: Decide, hand_off: HandOff) -> Reply:
     """Handle one inbound message exactly once and return the reply.
 
-    The turn itself meets Redis twice: one script answers a handled message at once, or
-    takes a place in the phone's line and, at its head, the phone's lock and its
-    dialogue (a message that has to wait runs that script again until then); one script
-    saves the dialogue, remembers the reply and releases the lock. What the flow does
-    may add its own calls (issuing an OTP, looking for an unfinished form). The
-    database is met in one transaction. Raises `Busy` when the phone's turn did not come
-    in time (the route answers 503 and the provider retries later). `hand_off` gives
-    the SMS the turn queued to the workers once it commits (the channel passes it)."""
+    A turn meets Redis in two scripts of its own: one answers a handled message at
+    once, or takes a place in the phone's line and, at its head, the phone's lock and
+    its dialogue (a message that has to wait runs that script again until then); one
+    saves the dialogue, remembers the reply and releases the lock. Besides those, what
+    the flow does adds its own calls (issuing an OTP, looking for an unfinished form),
+    and so does handing each SMS the turn queued to the workers (`hand_off`, which the
+    channel passes, once the turn commits). The database is met in one transaction (a
+    second one only to retry on a fresh connection, or to record a turn that failed).
+    Raises `Busy` when the phone's turn did not come in time (the route answers 503 and
+    the provider retries later)."""
     started = time.perf_counter()
     key = dialogue_key(inbound)
     claim = dialogues.begin(runtime.redis, inbound.provider, inbound.provider_id,

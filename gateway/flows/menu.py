@@ -1,7 +1,8 @@
 """The USSD main menu and the language choice, as flows.
 
-A menu entry ends the menu with the outcome `open`; the dialogue handler then starts
-the flow registered for that command, or says it is coming soon.
+A menu entry ends the menu with the outcome `open`, whose action
+(`gateway.actions.entering`) names the flow registered for that command; the
+conversation enters it, or says it is coming soon.
 """
 
 from gateway.flows.engine import Ask, End, Flow
