@@ -23,7 +23,8 @@ from gateway.store.phones import TurnPhone
 
 log = logging.getLogger(__name__)
 MAX_EFFECTS_PER_TURN = 10  # a flow that loops through actions is a bug, not a dialogue
-# Hands an outbox row (id, priority) to the workers once the turn has committed.
+# Hands an outbox row (id, priority) to the workers once the turn has committed (the
+# channel passes `gateway.sms.outbound.enqueue`).  # replaced by the store hand-off
 HandOff = Callable[[Runtime, int, str], None]
 
 
