@@ -6,7 +6,7 @@ that write records use), so both write records with the same code."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from gateway.runtime import Runtime
 from gateway.store.phones import TurnPhone
 
 
+@runtime_checkable
 class Caller(Protocol):
     """Who wrote, and on which channel (a dialogue's inbound message has these)."""
 
@@ -30,6 +31,7 @@ class Caller(Protocol):
         """The USSD session ('' on other channels)."""
 
 
+@runtime_checkable
 class Records(Protocol):
     """Enough to write a record for a caller in a transaction and queue an SMS in it."""
 
@@ -45,6 +47,7 @@ class Records(Protocol):
         """Queue an SMS in the transaction (handed to the workers once it commits)."""
 
 
+@runtime_checkable
 class Context(Records, Protocol):
     """What an effect handler may use during a turn, beyond `Records`: the phone's row
     for the turn, the sealed SMS an OTP needs, and undoing what it did in Redis."""
