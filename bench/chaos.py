@@ -46,7 +46,8 @@ from bench.fanout import insert_cases
 from bench.postgres import PostgresCluster
 from bench.stack import Stack
 from gateway import runtime as runtimes
-from gateway.quarantine import local_date, runs
+from gateway.days import local_date
+from gateway.quarantine import runs
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage, utcnow
 from tests.redis_servers import RedisServer, SentinelCluster

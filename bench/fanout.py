@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from gateway import runtime as runtimes
 from gateway.config import Config
-from gateway.quarantine import local_date, runs
+from gateway.days import local_date
+from gateway.quarantine import runs
 from gateway.store.db import transaction
 from gateway.store.models import utcnow
 

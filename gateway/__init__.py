@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask, Response
 
 from gateway import actions, flows, headers, inputs, logs, proxies, runtime
 from gateway.config import Config
+from gateway.sms import outbound
+from gateway.store import handoff
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -27,7 +31,10 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = proxies.TrustedProxies(app.wsgi_app, config.trusted_proxies)
     inputs.install_converters(app)  # before any route, so every route gets them
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
-    app.extensions["gateway"] = runtime.build(config)
+    app.extensions["gateway"] = built = runtime.build(config)
+    # Every session hands the SMS it queued to the workers once it commits (here: the
+    # app factory builds every process's runtime, and knows both the store and sms/).
+    handoff.install(built.sessions, partial(outbound.hand_over, built))
 
     from gateway import api, ops, webhooks
     app.register_blueprint(webhooks.bp)

@@ -83,8 +83,9 @@ def quarantine_enrol(phone: str, name: str, manager: str, start: datetime | None
     runtime = _runtime()
     first = _day(start) or today(runtime.config.tz)
     try:
-        case = enrol(runtime, phone=phone, name=name, manager=manager, start=first,
-                     end=end.date(), kind=kind, venue_code=venue_code)
+        with transaction(runtime.sessions) as session:
+            case = enrol(session, phone=phone, name=name, manager=manager, start=first,
+                         end=end.date(), kind=kind, venue_code=venue_code)
     except EnrolError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"enrolled case #{case.id}: {case.full_name}, {mask(case.phone)}, {kind}, "

@@ -121,12 +121,3 @@ def operator_caps(config: Config, operator: str) -> list[Cap]:
     """The cap of a console account (`operator` identifies it, e.g. its user id)."""
     return [Cap(f"otpfan:operator:{operator}:hour", config.otp_operator_per_hour, HOUR)]
 
-
-def take_for_declarer(redis: Redis, config: Config, phone: str, ussd_session: str,
-                      on_rollback: Callable[[Callable[[], None]], None]) -> Taken | Capped:
-    """Count an OTP a declarer's `phone` (in `ussd_session`, '' off USSD) causes to
-    another number; `on_rollback` registers its giving back should the turn roll back."""
-    taken = take(redis, declarer_caps(config, phone, ussd_session))
-    if isinstance(taken, Taken):
-        on_rollback(lambda: give_back(redis, taken))
-    return taken

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
-from gateway import checkins
+from gateway import visits
 from gateway.quarantine import schedule as quarantine
 from gateway.runtime import current
 from gateway.sms import sweeper
@@ -17,7 +17,7 @@ VISIT_CLOSE_SECONDS = 600
 def register(scheduler: CronScheduler) -> None:
     """Register every recurring job with the scheduler."""
     scheduler.register(sweeper.sweep, queue_name="default", interval=SWEEP_SECONDS)
-    scheduler.register(checkins.close_forgotten_visits, queue_name="default",
+    scheduler.register(visits.close_forgotten_visits, queue_name="default",
                        interval=VISIT_CLOSE_SECONDS)
     # Reminders, digest, last day: cron times in GATEWAY_TIMEZONE (it becomes the
     # process's local time, which RQ's cron reads).

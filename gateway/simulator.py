@@ -14,7 +14,7 @@ from gateway.dialogue import router
 from gateway.dialogue.messages import Busy, Inbound
 from gateway.dialogue.turn import handle
 from gateway.phones import InvalidPhone, normalise
-from gateway.sms import outbound, ussd
+from gateway.sms import ussd
 from gateway.store.models import OutboundMessage
 
 # Script and style are files, not inline, so the app-wide CSP (gateway.headers) holds.
@@ -59,8 +59,7 @@ def sms() -> Response:
     data = request.get_json(silent=True) or {}
     text = str(data.get("text", ""))[:1600]
     inbound = Inbound("sms", "sim", uuid.uuid4().hex, _phone(), text, recipient="simulator")
-    reply = handle(current_app.extensions["gateway"], inbound, router.sms,
-                   outbound.enqueue)
+    reply = handle(current_app.extensions["gateway"], inbound, router.sms)
     return jsonify(reply="\n".join(reply.texts))
 
 
@@ -73,8 +72,7 @@ def dial() -> Response:
         raise _Invalid("session required")
     inbound = ussd.parse({"sessionId": session, "serviceCode": str(data.get("code", "*1022#")),
                           "phoneNumber": _phone(), "text": str(data.get("text", ""))})
-    reply = handle(current_app.extensions["gateway"], inbound, router.ussd,
-                   outbound.enqueue)
+    reply = handle(current_app.extensions["gateway"], inbound, router.ussd)
     return jsonify(screen=ussd.answer(reply))
 
 

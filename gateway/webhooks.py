@@ -20,7 +20,7 @@ from gateway.flows.messages import render
 from gateway.inputs import refused_character, shown, whole_number
 from gateway.phones import InvalidPhone, normalise
 from gateway.runtime import Runtime
-from gateway.sms import outbound, twilio, ussd
+from gateway.sms import twilio, ussd
 from gateway.store import messages
 from gateway.store.db import transaction
 
@@ -146,7 +146,7 @@ def twilio_inbound() -> Response:
         raise BadRequest("field 'From' is not a valid mobile number") from None
     inbound = Inbound(channel="sms", provider="twilio", provider_id=form["MessageSid"],
                       phone=phone, text=form["Body"], recipient=form["To"][:32])
-    reply = handle(runtime(), inbound, router.sms, outbound.enqueue)
+    reply = handle(runtime(), inbound, router.sms)
     return text_response(twilio.twiml(reply.texts), mimetype="application/xml")
 
 
@@ -189,5 +189,5 @@ def ussd_request() -> Response:
     if denied:
         return denied
     inbound = ussd.parse(form_fields())
-    reply = handle(runtime(), inbound, router.ussd, outbound.enqueue)
+    reply = handle(runtime(), inbound, router.ussd)
     return text_response(ussd.answer(reply))

@@ -17,10 +17,9 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from gateway import otp
-from gateway.checkins import staff_send_code
-from gateway.sms import outbound
 from gateway.store import phones
 from gateway.store.models import utcnow
+from gateway.visits import staff_send_code
 from hotline import audit
 from hotline.web import runtime, t
 
@@ -71,14 +70,12 @@ def send_code(phone: str, purpose: str, venue_id: int | None = None) -> str | No
     (too many codes for this number, or from this console account)."""
     rt = runtime()
     with rt.sessions() as db, db.begin():
-        issued, message_id = staff_send_code(db, rt.redis, rt.config, phone,
-                                             operator=f"user:{g.user.id}")
-        if isinstance(issued, otp.Refused):
-            audit.record(db, g.user, "otp.refused", phone, issued.reason)
-            key = "call.code_capped" if issued.reason == "capped" else "call.code_refused"
-            return t(key, minutes=-(-issued.retry_after // MINUTE))
+        sent = staff_send_code(db, rt.redis, rt.config, phone, operator=f"user:{g.user.id}")
+        if isinstance(sent, otp.Refused):
+            audit.record(db, g.user, "otp.refused", phone, sent.reason)
+            key = "call.code_capped" if sent.reason == "capped" else "call.code_refused"
+            return t(key, minutes=-(-sent.retry_after // MINUTE))
         audit.record(db, g.user, "otp.send", phone, purpose)
-    outbound.enqueue(rt, message_id, "high")
     save(Call(phone=phone, purpose=purpose, venue_id=venue_id))
     return None
 

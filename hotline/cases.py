@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from gateway.flows.report import describe
 from gateway.inputs import whole_number
-from gateway.phones import InvalidPhone, mask, normalise
+from gateway.phones import mask
 from gateway.quarantine import digest
-from gateway.quarantine.enrol import NAME_MAX, EnrolError, enrol
+from gateway.quarantine.enrol import NAME_MAX, EnrolError, enrol, refusals
 from gateway.store import quarantine as store
 from gateway.store.models import HealthReport, QuarantineCase
 from hotline import audit
@@ -63,35 +63,41 @@ def enrol_case():
                     errors={})
     values = {k: request.form.get(k, "").strip()
               for k in ("phone", "name", "start", "end", "kind", "venue")}
-    errors, start, end = {}, _date(values["start"]), _date(values["end"])
-    try:
-        normalise(values["phone"])
-    except InvalidPhone:
-        errors["phone"] = t("error.phone") if values["phone"] else t("error.required")
-    if not 2 <= len(" ".join(values["name"].split())) <= NAME_MAX:
-        errors["name"] = t("error.name", max=NAME_MAX)
+    start, end = _date(values["start"]), _date(values["end"])
+    errors = {}
     if start is None:
         errors["start"] = t("error.date")
     if end is None:
         errors["end"] = t("error.date")
-    elif start is not None and end < start:
-        errors["end"] = t("error.end_before_start")
-    if values["kind"] not in ("home", "facility"):
-        errors["kind"] = t("error.required")
+    for refused in refusals(phone=values["phone"], name=values["name"], kind=values["kind"],
+                            start=start, end=end):
+        field, message = _form_error(refused.reason, values)
+        errors[field] = message
     if not errors:
         try:
-            case = enrol(runtime(), phone=values["phone"], name=values["name"],
-                         manager=g.user.username, start=start, end=end, kind=values["kind"],
-                         venue_code=values["venue"] or None, channel="hotline",
-                         operator=g.user.username)
+            with unit() as db:
+                case = enrol(db, phone=values["phone"], name=values["name"],
+                             manager=g.user.username, start=start, end=end,
+                             kind=values["kind"], venue_code=values["venue"] or None,
+                             channel="hotline", operator=g.user.username)
+                audit.record(db, g.user, "case.enrol", case.phone, f"case {case.id}")
         except EnrolError as error:
             errors["form"] = str(error)
     if errors:
         return page("enrol.html", 400, values=values, errors=errors)
-    with unit() as db:
-        audit.record(db, g.user, "case.enrol", case.phone, f"case {case.id}")
     flash(t("roster.enrolled", name=case.full_name), "success")
     return redirect(url_for("hotline.roster"))
+
+
+def _form_error(reason: str, values: dict[str, str]) -> tuple[str, str]:
+    """Enrolment's refusal of a detail as the form shows it: (field, message)."""
+    if reason == "phone":
+        return "phone", t("error.phone") if values["phone"] else t("error.required")
+    if reason == "name":
+        return "name", t("error.name", max=NAME_MAX)
+    if reason == "dates":
+        return "end", t("error.end_before_start")
+    return reason, t("error.required")  # the kind
 
 
 @bp.post("/roster/case")

@@ -141,7 +141,6 @@ def _submit(call: calls.Call, answers: dict[str, Any]) -> dict[str, Any]:
                   "risk": record.risk}
         if call.purpose == "visit" and call.venue_id:
             result.update(_check_in(db, call, record.id))
-    desk.committed()
     return result
 
 

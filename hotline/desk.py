@@ -9,31 +9,22 @@ from sqlalchemy.orm import Session
 
 from gateway.dialogue.messages import Inbound
 from gateway.runtime import Runtime
-from gateway.sms import outbound
 from gateway.store import messages
 
 CHANNEL = "hotline"
 
 
 class Desk:
-    """The caller's phone and channel, the transaction, the runtime, and SMS queued in
-    the transaction (handed to the workers by `committed` once it commits)."""
+    """The caller's phone and channel, the transaction and the runtime. SMS queued in
+    the transaction are handed to the workers once it commits (gateway/store/handoff.py)."""
 
     def __init__(self, runtime: Runtime, session: Session, phone: str):
         self.runtime = runtime
         self.session = session
         self.inbound = Inbound(CHANNEL, CHANNEL, "", phone, "")
-        self._queued: list[tuple[int, str]] = []
 
     def send(self, phone: str, body: str, kind: str, priority: str = "high",
              dedup_key: str | None = None) -> None:
         """Queue an SMS in the outbox, in the transaction."""
-        message = messages.queue_outbound(self.session, phone=phone, body=body, kind=kind,
-                                          priority=priority, dedup_key=dedup_key)
-        if message is not None:
-            self._queued.append((message.id, priority))
-
-    def committed(self) -> None:
-        """Hand the queued SMS to the workers (call after the commit)."""
-        for message_id, priority in self._queued:
-            outbound.enqueue(self.runtime, message_id, priority)
+        messages.queue_outbound(self.session, phone=phone, body=body, kind=kind,
+                                priority=priority, dedup_key=dedup_key)

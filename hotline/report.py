@@ -62,7 +62,6 @@ def caller_report():
         written.operator = g.user.username
         audit.record(db, g.user, "report.create", call.phone,
                      f"case {case.id}: {said['verb_en'].lower()}")
-    desk.committed()
     flash(t("report.recorded_danger" if written.danger else "report.recorded"),
           "warning" if written.danger else "success")
     return redirect(url_for("hotline.caller"))

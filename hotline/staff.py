@@ -1,5 +1,5 @@
 """Venue staff: check a visitor in at one of their venues by the visitor's phone and
-the code the visitor reads back (`gateway.checkins.staff_send_code` and
+the code the visitor reads back (`gateway.visits.staff_send_code` and
 `staff_check_in`); a visitor without a valid declaration is declared for on the spot
 and then checked in; and today's visitors."""
 
@@ -10,9 +10,9 @@ from datetime import datetime, time
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy import select
 
-from gateway.checkins import staff_check_in
 from gateway.phones import mask
 from gateway.store.models import Declaration, Venue, Visit
+from gateway.visits import staff_check_in
 from hotline import accounts, audit, calls
 from hotline.auth import requires
 from hotline.caller import code_problem, read_phone

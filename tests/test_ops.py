@@ -92,7 +92,7 @@ def test_metrics_report_outbound_messages_and_queue_depth(client, app):
     with transaction(runtime.sessions) as session:
         for n in range(2):
             messages.queue_outbound(session, phone="+84912345678", body=f"m{n}", kind="reminder",
-                                    priority="bulk")
+                                    priority="bulk", hand_over=False)
     runtime.queue("bulk").enqueue("builtins.len", "abc")  # no worker runs in this test
     after = samples(client)
     assert after[("gateway_outbound_messages", (("status", "queued"),))] == 2

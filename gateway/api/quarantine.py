@@ -1,15 +1,15 @@
 """`/api/v1/quarantine-cases`: enrol (with the welcome SMS), list, read, change the
 end date or close a case, and list its daily reports.
 
-Enrolling reuses the quarantine store and the rules and welcome message of
-`gateway.quarantine.enrol`, inside the API's own transaction: `enrol()` commits on
-its own, which would put the case outside the transaction that stores the
-Idempotency-Key response (and so outside its exactly-once guarantee).
+Enrolling is `gateway.quarantine.enrol`, run inside the API's own transaction (the one
+that stores the Idempotency-Key response, so the case has its exactly-once guarantee);
+its refusals become the answers below, and its welcome SMS goes to the workers once
+that transaction commits.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import marshmallow as ma
 from flask import current_app
@@ -20,12 +20,10 @@ from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
 from gateway.api.fields import PhoneNumber, VenueCode
 from gateway.api.problems import Problem, invalid
-from gateway.api.writes import after_commit, session, writes
-from gateway.flows.messages import render
+from gateway.api.writes import session, writes
 from gateway.phones import mask
-from gateway.quarantine.enrol import KINDS, NAME_MAX
-from gateway.sms import outbound
-from gateway.store import messages, phones, users
+from gateway.quarantine.enrol import KINDS, NAME_MAX, EnrolError, full_name, refusals
+from gateway.quarantine.enrol import enrol as enrol_case
 from gateway.store import quarantine as store
 from gateway.store.models import HealthReport, QuarantineCase, User
 
@@ -50,16 +48,23 @@ class CaseIn(ma.Schema):
 
     @ma.post_load
     def check(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        """The name's length and the order of the dates."""
-        errors = {}
-        data["full_name"] = " ".join(data["full_name"].split())
-        if not 2 <= len(data["full_name"]) <= NAME_MAX:
-            errors["full_name"] = [f"must have 2 to {NAME_MAX} characters"]
-        if data["end_date"] < data["start_date"]:
-            errors["end_date"] = ["must not be before start_date"]
+        """The name's length and the order of the dates (enrolment's own rules, as
+        field errors)."""
+        data["full_name"] = full_name(data["full_name"])
+        refused = {error.reason for error in refusals(
+            phone=data["phone"], name=data["full_name"], kind=data["kind"],
+            start=data["start_date"], end=data["end_date"])}
+        errors = {field: [message] for reason, field, message in _FIELD_ERRORS
+                  if reason in refused}
         if errors:
             raise ma.ValidationError(errors)
         return data
+
+
+# Enrolment's refusals (`EnrolError.reason`) as the API words them on its fields; the
+# phone and the kind are refused by their fields' own validation before.
+_FIELD_ERRORS = (("name", "full_name", f"must have 2 to {NAME_MAX} characters"),
+                 ("dates", "end_date", "must not be before start_date"))
 
 
 class CaseChange(ma.Schema):
@@ -150,36 +155,29 @@ def list_reports(args: dict[str, Any], case_id: int) -> dict[str, Any]:
 def enrol(data: dict[str, Any]) -> dict[str, Any]:
     """Enrol a phone in quarantine; it gets the welcome SMS explaining how to report."""
     db = session()
-    manager = users.by_username(db, data["manager"])
-    if manager is None or manager.role != "manager" or not manager.active:
-        invalid("manager", "not an active quarantine manager")
-    venue = store.venue_by_code(db, data["venue_code"]) if data.get("venue_code") else None
-    if data.get("venue_code") and venue is None:
-        invalid("venue_code", "no venue has this code")
-    existing = store.overlapping_case(db, data["phone"], data["start_date"], data["end_date"])
-    if existing is not None:
-        raise Problem(409, f"{mask(data['phone'])} already has an active case in these dates",
-                      type="urn:gateway:problem:case-exists", case_id=existing.id)
-    case = store.create_case(db, phone=data["phone"], full_name=data["full_name"],
-                             kind=data["kind"], venue_id=venue.id if venue else None,
-                             start_date=data["start_date"], end_date=data["end_date"],
-                             manager_id=manager.id, channel="web",
-                             operator=data.get("operator"))
-    _welcome(db, case)
+    try:
+        case = enrol_case(db, phone=data["phone"], name=data["full_name"],
+                          manager=data["manager"], start=data["start_date"],
+                          end=data["end_date"], kind=data["kind"],
+                          venue_code=data.get("venue_code"), channel="web",
+                          operator=data.get("operator"))
+    except EnrolError as error:
+        _refuse(error, data["phone"])
     return records.present(db, "quarantine_case", [case])[0]
 
 
-def _welcome(db, case: QuarantineCase) -> None:
-    """The welcome SMS, as `gateway.quarantine.enrol` sends it, once the case commits."""
-    language = phones.get_or_create(db, case.phone).language
-    body = render("quarantine.welcome", language, {
-        "kind_vi": KINDS[case.kind][0], "kind_en": KINDS[case.kind][1],
-        "end": case.end_date.strftime("%d/%m/%Y")})
-    welcome = messages.queue_outbound(db, phone=case.phone, body=body, kind="notice",
-                                      priority="default", dedup_key=f"welcome:{case.id}")
-    if welcome is not None:
-        runtime = current_app.extensions["gateway"]
-        after_commit(lambda: outbound.enqueue(runtime, welcome.id, "default"))
+def _refuse(error: EnrolError, phone: str) -> NoReturn:
+    """Answer enrolment's refusal: a field error (422) or, for a case already there, a
+    conflict (409) that names it."""
+    if error.reason == "overlap":
+        raise Problem(409, f"{mask(phone)} already has an active case in these dates",
+                      type="urn:gateway:problem:case-exists", case_id=error.case_id)
+    invalid(*_REFUSED_FIELDS.get(error.reason, ("body", str(error))))
+
+
+# The refusals that need a look-up, on the field that caused them.
+_REFUSED_FIELDS = {"manager": ("manager", "not an active quarantine manager"),
+                   "venue": ("venue_code", "no venue has this code")}
 
 
 @blp.route("/<int:case_id>", methods=["PATCH"])

@@ -45,11 +45,6 @@ def session() -> Session:
     return g.api_session
 
 
-def after_commit(action: Callable[[], None]) -> None:
-    """Run `action` once the current write has committed (e.g. enqueue an SMS job)."""
-    g.api_after_commit.append(action)
-
-
 def _fingerprint() -> str:
     """What makes two requests 'the same': method, path and body (JSON compared by
     meaning, so key order and spacing do not matter)."""
@@ -108,7 +103,6 @@ def writes(view: Callable[..., Any]) -> Callable[..., Any]:
         fingerprint = _fingerprint() if key is not None else ""
         if key is not None and (done := _stored(token_id, key)) is not None:
             return _replay(done, fingerprint)
-        g.api_after_commit = []
         try:
             with transaction(current_app.extensions["gateway"].sessions) as db:
                 g.api_session = db
@@ -124,8 +118,6 @@ def writes(view: Callable[..., Any]) -> Callable[..., Any]:
             if key is None or (done := _stored(token_id, key)) is None:
                 raise _conflict(error) from error
             return _replay(done, fingerprint)
-        for action in g.api_after_commit:
-            action()
         return answer
     return wrapper
 

@@ -23,9 +23,6 @@ from gateway.store.phones import TurnPhone
 
 log = logging.getLogger(__name__)
 MAX_EFFECTS_PER_TURN = 10  # a flow that loops through actions is a bug, not a dialogue
-# Hands an outbox row (id, priority) to the workers once the turn has committed (the
-# channel passes `gateway.sms.outbound.enqueue`).  # replaced by the store hand-off
-HandOff = Callable[[Runtime, int, str], None]
 
 
 class Conversation:
@@ -34,14 +31,12 @@ class Conversation:
     is the `gateway.actions.context.Context` the action handlers get."""
 
     def __init__(self, runtime: Runtime, session: Session, inbound: Inbound, phone: TurnPhone,
-                 saved: dict[str, Any], hand_off: HandOff):
+                 saved: dict[str, Any]):
         self.runtime = runtime
         self.session = session
         self.inbound = inbound
         self.phone = phone
         self.saved = saved
-        self._hand_off = hand_off
-        self._queued: list[tuple[int, str]] = []  # outbox rows to hand off: (id, priority)
         self._on_rollback: list[Callable[[], None]] = []
         # (key, copy, ttl) of the unfinished-form copy to save (an empty copy deletes it),
         # written with the dialogue once the turn commits.
@@ -139,18 +134,10 @@ class Conversation:
     def send(self, phone: str, body: str, kind: str, priority: str = "high",
              dedup_key: str | None = None, sealed: str | None = None) -> None:
         """Queue an SMS of our own (e.g. an OTP: `body` masked, the real text `sealed`)
-        in this turn's transaction; it is handed to the workers once the turn commits."""
-        message = messages.queue_outbound(self.session, phone=phone, body=body, kind=kind,
-                                          priority=priority, dedup_key=dedup_key,
-                                          sealed=sealed)
-        if message is not None:
-            self._queued.append((message.id, priority))
-
-    def committed(self) -> None:
-        """Hand the SMS queued in the turn to the workers (the turn has committed)."""
-        # replaced by the store hand-off
-        for message_id, priority in self._queued:
-            self._hand_off(self.runtime, message_id, priority)
+        in this turn's transaction; the store hands it to the workers once the turn
+        commits (`gateway.store.handoff`)."""
+        messages.queue_outbound(self.session, phone=phone, body=body, kind=kind,
+                                priority=priority, dedup_key=dedup_key, sealed=sealed)
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Register how to undo an effect this turn had outside its transaction (in

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway import metrics
 from gateway.dialogue import conversation as conversations
-from gateway.dialogue.conversation import Conversation, HandOff
+from gateway.dialogue.conversation import Conversation
 from gateway.dialogue.messages import Busy, Inbound, RedisDown, Reply
 from gateway.flows.messages import render
 from gateway.phones import mask, mask_in_text
@@ -55,7 +55,7 @@ conversations.log.addFilter(_masked)  # an effect's undo that fails logs its tra
 Decide = Callable[[Conversation], Reply]
 
 
-def handle(runtime: Runtime, inbound: Inbound, decide: Decide, hand_off: HandOff) -> Reply:
+def handle(runtime: Runtime, inbound: Inbound, decide: Decide) -> Reply:
     """Handle one inbound message exactly once and return the reply.
 
     A turn meets Redis in two scripts of its own: one answers a handled message at
@@ -63,8 +63,8 @@ def handle(runtime: Runtime, inbound: Inbound, decide: Decide, hand_off: HandOff
     its dialogue (a message that has to wait runs that script again until then); one
     saves the dialogue, remembers the reply and releases the lock. Besides those, what
     the flow does adds its own calls (issuing an OTP, looking for an unfinished form),
-    and so does handing each SMS the turn queued to the workers (`hand_off`, which the
-    channel passes, once the turn commits). The database is met in one transaction (a
+    and so does handing each SMS the turn queued to the workers once it commits
+    (`gateway.store.handoff`, one pipeline for them all). The database is met in one transaction (a
     second one only to retry on a fresh connection, or to record a turn that failed).
     Raises `Busy` when the phone's turn did not come in time (the route answers 503 and
     the provider retries later)."""
@@ -79,7 +79,7 @@ def handle(runtime: Runtime, inbound: Inbound, decide: Decide, hand_off: HandOff
         metrics.TURNS.labels(inbound.channel, "duplicate").inc()
         return Reply.from_json(claim.reply)
     try:
-        turn = _turn(runtime, inbound, decide, claim.saved, key, hand_off)
+        turn = _turn(runtime, inbound, decide, claim.saved, key)
     except BaseException:
         dialogues.release(runtime.redis, claim)
         raise
@@ -112,14 +112,14 @@ class _Done:
 
 
 def _turn(runtime: Runtime, inbound: Inbound, decide: Decide, saved: dict[str, Any],
-          key: str, hand_off: HandOff) -> _Done:
+          key: str) -> _Done:
     try:
         try:
-            reply, conversation = _transact(runtime, inbound, decide, saved, hand_off)
+            reply, conversation = _transact(runtime, inbound, decide, saved)
         except _Retry:
             # The database restarted since this process last used the connection, and
             # nothing has happened yet: once more, on a new one.
-            reply, conversation = _transact(runtime, inbound, decide, saved, hand_off)
+            reply, conversation = _transact(runtime, inbound, decide, saved)
     except RedisDown:
         # Redis went away during the turn: its transaction is rolled back and nothing
         # is recorded, so the provider's retry (or the next dial) is a first turn.
@@ -128,7 +128,6 @@ def _turn(runtime: Runtime, inbound: Inbound, decide: Decide, saved: dict[str, A
         return _failed(runtime, inbound)
     if conversation is None:
         return _Done(reply, "duplicate", reply.to_json(), [])
-    conversation.committed()
     ttl = (runtime.config.ussd_session_seconds if inbound.channel == "ussd"
            else runtime.config.sms_dialogue_minutes * 60)
     saves = [(key, _pruned(conversation.saved), ttl)]
@@ -141,8 +140,8 @@ class _Retry(Exception):
     """The turn's first statement met a dead connection: nothing has happened yet."""
 
 
-def _transact(runtime: Runtime, inbound: Inbound, decide: Decide, saved: dict[str, Any],
-              hand_off: HandOff) -> tuple[Reply, Conversation | None]:
+def _transact(runtime: Runtime, inbound: Inbound, decide: Decide,
+              saved: dict[str, Any]) -> tuple[Reply, Conversation | None]:
     """The turn's one transaction: log the message, decide, write back the phone and
     the reply. No conversation when the message was handled before (its reply then)."""
     conversation: Conversation | None = None
@@ -159,7 +158,7 @@ def _transact(runtime: Runtime, inbound: Inbound, decide: Decide, saved: dict[st
                 stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
                 return (Reply.from_json(stored) if stored else _apology("vi")), None
             phone = phones.for_turn(session, inbound.phone)
-            conversation = Conversation(runtime, session, inbound, phone, saved, hand_off)
+            conversation = Conversation(runtime, session, inbound, phone, saved)
             reply = decide(conversation)
             phones.save_turn(session, phone)
             messages.set_reply(session, inbound_id, reply.to_json())

@@ -1,6 +1,7 @@
 """Outbound SMS: the database outbox is the source of truth; RQ jobs only carry ids.
 
-`enqueue` hands a queued row to a worker; `deliver` claims it atomically (so a job run
+`enqueue` hands a queued row to a worker (`hand_over`: the rows a transaction
+committed, after its commit); `deliver` claims it atomically (so a job run
 twice sends once), sends it through the configured backend and records the result.
 A failed send is rescheduled by the outbox, one schedule per message up to its horizon
 (gateway/sms/retry.py); a provider in trouble (429, 5xx, unreachable) pauses every
@@ -97,6 +98,17 @@ def enqueue_many(runtime: Runtime, message_ids: Sequence[int], priority: str,
         for start in range(0, len(message_ids), CHUNK):
             chunk = list(message_ids[start:start + CHUNK])
             _hand_over(runtime, pipe, deliver_many, chunk, chunk, priority, delay)
+        pipe.execute()
+
+
+def hand_over(runtime: Runtime, queued: Sequence[tuple[int, str]]) -> None:
+    """Hand the outbox rows one transaction committed, as (id, priority), to the workers
+    in one Redis round trip: a `deliver` job per message on its priority's queue, as
+    `enqueue` does (an OTP or reply must not wait like a bulk chunk). The session hook
+    of gateway/store/handoff.py calls it after every commit that queued messages."""
+    with runtime.redis.pipeline() as pipe:
+        for message_id, priority in queued:
+            _hand_over(runtime, pipe, deliver, message_id, [message_id], priority, 0)
         pipe.execute()
 
 

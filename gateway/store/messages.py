@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from gateway.store import handoff
 from gateway.store.db import Statement, commit_without_waiting, utc
 from gateway.store.models import OutboundMessage, utcnow
 from gateway.text import segments
@@ -58,9 +59,11 @@ def stored_reply(session: Session, provider: str, provider_id: str) -> dict[str,
 
 
 def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priority: str,
-                   dedup_key: str | None = None,
-                   sealed: str | None = None) -> OutboundMessage | None:
-    """Add a message to the outbox. With a `dedup_key` already used, nothing is added
+                   dedup_key: str | None = None, sealed: str | None = None,
+                   hand_over: bool = True) -> OutboundMessage | None:
+    """Add a message to the outbox; it is handed to the workers once the session's
+    transaction commits (`gateway.store.handoff`; with `hand_over=False` it is left to
+    the caller, or to the sweeper). With a `dedup_key` already used, nothing is added
     and None is returned (a scheduled send that ran twice). A secret text (an OTP) comes
     masked in `body` and `sealed` (gateway/sealing.py)."""
     if dedup_key and session.scalar(select(OutboundMessage.id)
@@ -71,13 +74,17 @@ def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priori
                               sealed=sealed)
     session.add(message)
     session.flush()
+    if hand_over:
+        handoff.note(session, message.id, priority)
     return message
 
 
 def queue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Add many messages to the outbox in one statement (each row: phone, body, kind,
     priority, dedup_key). A row whose `dedup_key` is already used is skipped, so a run
-    repeated or doubled adds nothing twice. Returns the ids of the rows added."""
+    repeated or doubled adds nothing twice. Returns the ids of the rows added, which the
+    caller hands to the workers itself (a bulk run refreshes the planner's statistics
+    first, `analyze`, and sends them in `deliver_many` chunks)."""
     if not rows:
         return []
     counted: dict[str, int] = {}  # bulk bodies repeat: count each text's segments once

@@ -27,8 +27,9 @@ def test_enrol_sends_the_same_welcome_sms_as_the_cli(app, api):
         ME, boss, "active", "web")
     assert case["operator"] == "ward-officer" and case["alert"] is False
     start = date.fromisoformat(case["start_date"])
-    enrol(app.extensions["gateway"], phone=OTHER, name="Le Van C", manager=boss, start=start,
-          end=date.fromisoformat(case["end_date"]))
+    with transaction(app.extensions["gateway"].sessions) as session:
+        enrol(session, phone=OTHER, name="Le Van C", manager=boss, start=start,
+              end=date.fromisoformat(case["end_date"]))
     by_api, by_cli = outbox(app)
     assert (by_api.phone, by_cli.phone) == (ME, OTHER)
     assert by_api.body == by_cli.body

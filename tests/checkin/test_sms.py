@@ -7,7 +7,8 @@ import pytest
 
 from gateway.codes import new_venue_code, parse_venue_code
 from gateway.store.db import transaction
-from gateway.store.models import Visit
+from gateway.store.models import Visit, utcnow
+from gateway.visits import close_forgotten_visits
 from tests.checkin.conftest import declared, visits
 from tests.declare.conftest import ME, converse, declarations
 from tests.declare.test_sms import NEW_USER
@@ -120,8 +121,6 @@ def test_status_shows_the_open_check_in(me, inbox, market):
 
 
 def test_forgotten_visits_close_automatically(app, me, inbox, market):
-    from gateway.checkins import close_forgotten_visits
-    from gateway.store.models import utcnow
     declared(me, inbox)
     me.sms(f"CI {market['code']}")
     assert close_forgotten_visits() == 0

@@ -3,11 +3,10 @@ visitor's OTP, and the contact-tracing overlap query."""
 
 from datetime import timedelta
 
-from gateway import checkins
-from gateway.sms import outbound
 from gateway.store import venues
 from gateway.store.db import transaction
 from gateway.store.models import Venue, Visit, utcnow
+from gateway.visits import staff_check_in, staff_send_code
 from tests.checkin.conftest import declared, make_venue, visits
 from tests.declare.conftest import ME, MEMBER
 from tests.declare.test_ussd import FORM, walk
@@ -59,16 +58,15 @@ def staff(app):
 def test_staff_check_in_a_visitor_by_the_code_they_read_back(app, me, inbox, market):
     declared(me, inbox)
     runtime, sessions = staff(app)
-    with transaction(sessions) as session:
-        _, message_id = checkins.staff_send_code(session, runtime.redis, runtime.config, ME)
-    outbound.enqueue(runtime, message_id, "high")
+    with transaction(sessions) as session:  # the code goes to the workers once committed
+        staff_send_code(session, runtime.redis, runtime.config, ME)
     code = inbox.otp(ME)
     with transaction(sessions) as session:
         venue = session.get(Venue, market["id"])
-        wrong = checkins.staff_check_in(session, runtime.redis, runtime.config, venue, ME,
+        wrong = staff_check_in(session, runtime.redis, runtime.config, venue, ME,
                                         "000000" if code != "000000" else "111111", "staff1")
         assert (wrong.status, wrong.tries_left) == ("wrong", 4)
-        done = checkins.staff_check_in(session, runtime.redis, runtime.config, venue, ME, code,
+        done = staff_check_in(session, runtime.redis, runtime.config, venue, ME, code,
                                        "staff1")
         assert done.status == "checked_in"
     [visit] = visits(app)
@@ -77,12 +75,11 @@ def test_staff_check_in_a_visitor_by_the_code_they_read_back(app, me, inbox, mar
 
 def test_staff_are_told_when_the_visitor_has_no_declaration(app, inbox, market):
     runtime, sessions = staff(app)
-    with transaction(sessions) as session:
-        _, message_id = checkins.staff_send_code(session, runtime.redis, runtime.config, MEMBER)
-    outbound.enqueue(runtime, message_id, "high")
+    with transaction(sessions) as session:  # the code goes to the workers once committed
+        staff_send_code(session, runtime.redis, runtime.config, MEMBER)
     with transaction(sessions) as session:
         venue = session.get(Venue, market["id"])
-        result = checkins.staff_check_in(session, runtime.redis, runtime.config, venue, MEMBER,
+        result = staff_check_in(session, runtime.redis, runtime.config, venue, MEMBER,
                                          inbox.otp(MEMBER), "staff1")
     assert result.status == "no_declaration"
     assert visits(app) == []

@@ -10,8 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from gateway import checkins, otp, sealing
-from gateway.sms import outbound
+from gateway import otp, otp_sms, sealing, visits
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
 from tests.declare.conftest import ME, MEMBER
@@ -57,11 +56,8 @@ def staff_code_for(app, phone: str) -> otp.Issued | otp.Refused:
     """Venue staff ask a code for `phone` (committed and handed to the workers)."""
     runtime = app.extensions["gateway"]
     with transaction(runtime.sessions) as session:
-        issued, message_id = checkins.staff_send_code(session, runtime.redis, runtime.config,
-                                                      phone)
-    if message_id is not None:
-        outbound.enqueue(runtime, message_id, "high")
-    return issued
+        sent = visits.staff_send_code(session, runtime.redis, runtime.config, phone)
+    return sent.issued if isinstance(sent, otp_sms.Sent) else sent
 
 
 def test_a_sealed_text_needs_the_same_secret_key():

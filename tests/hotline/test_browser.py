@@ -171,8 +171,9 @@ def test_venue_staff_check_a_visitor_in(app, served, chrome, inbox, market):
 def test_a_manager_sees_their_roster_on_a_phone(app, served, chrome):
     make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
     for phone, name in ((CALLER, "Trần Thị Bình"), (VISITOR, "Phạm Văn Cường")):
-        enrol(app.extensions["gateway"], phone=phone, name=name, manager="mgr1",
-              start=days(-1), end=days(12))
+        with transaction(app.extensions["gateway"].sessions) as session:
+            enrol(session, phone=phone, name=name, manager="mgr1", start=days(-1),
+                  end=days(12))
     chrome.set_window_size(*PHONE)
     sign_in(chrome, served, "mgr1")
     roster = wait(chrome, "#roster").text

@@ -88,8 +88,9 @@ def add_case(app, phone: str = PERSON, name: str = "Nguyen Van An", manager: str
              start: date = DAY - timedelta(days=3), end: date = DAY + timedelta(days=10),
              kind: str = "home") -> int:
     """Enrol a person as the CLI does (the welcome SMS is queued); the case id."""
-    return enrol(runtime_of(app), phone=phone, name=name, manager=manager, start=start,
-                 end=end, kind=kind).id
+    with transaction(runtime_of(app).sessions) as session:
+        return enrol(session, phone=phone, name=name, manager=manager, start=start,
+                     end=end, kind=kind).id
 
 
 def run_slot(app, slot: str, day: date = DAY, now: datetime | None = None) -> dict:

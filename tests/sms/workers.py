@@ -179,13 +179,12 @@ def runtime_of(app):
 
 def queue_message(app, phone: str = PHONE, body: str = "Ma xac thuc cua ban: 482913",
                   kind: str = "otp", priority: str = "high", enqueue: bool = True) -> int:
-    """Put a message in the outbox as the gateway does (then hand it to the workers)."""
+    """Put a message in the outbox as the gateway does: handed to the workers once its
+    transaction commits (or, without `enqueue`, left for the test to hand over)."""
     rt = runtime_of(app)
     with transaction(rt.sessions) as session:
         message_id = messages.queue_outbound(session, phone=phone, body=body, kind=kind,
-                                             priority=priority).id
-    if enqueue:
-        outbound.enqueue(rt, message_id, priority)
+                                             priority=priority, hand_over=enqueue).id
     return message_id
 
 

@@ -74,6 +74,20 @@ def test_duplicate_jobs_and_two_workers_send_each_message_once(app, workers, twi
     assert job_results(app) == ["not-queued"] * 3 + ["sent"] * 3
 
 
+def test_a_message_handed_over_by_the_commit_and_again_by_its_caller_is_sent_once(
+        app, workers, twilio_standin):
+    """Until every caller leaves the hand-off to the commit hook, a dialogue turn also
+    enqueues its SMS itself: the second job finds the message claimed or sent."""
+    message_id = queue_message(app, body="Ma xac thuc cua ban: 482913")  # the hook's job
+    outbound.enqueue(runtime_of(app), message_id, "high")  # and the caller's own
+    workers.burst()
+    assert [m["body"] for m in twilio_standin.wait_for_messages(1)] == [
+        "Ma xac thuc cua ban: 482913"]
+    assert len(twilio_standin.requests) == 1
+    assert (stored(app, message_id).status, stored(app, message_id).attempts) == ("sent", 1)
+    assert sorted(job_results(app)) == ["not-queued", "sent"]
+
+
 def test_concurrent_claims_of_one_message_have_one_winner(app):
     message_id = queue_message(app, enqueue=False)
     contenders = 8
