@@ -1,7 +1,8 @@
 """Phone verification inside dialogues: the `otp.send` and `otp.verify` effects.
 
 The code goes out as its own SMS (kind `otp`, high priority) in the turn's
-transaction, sent the way every channel sends one (`gateway.otp_sms`); a verified self-declarer's phone stays verified for VERIFIED_HOURS.
+transaction, sent the way every channel sends one (`gateway.otp_sms`); a verified
+self-declarer's phone stays verified for VERIFIED_HOURS.
 """
 
 from __future__ import annotations
