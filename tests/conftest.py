@@ -24,7 +24,7 @@ from gateway.store import schema
 from gateway.store.models import Base
 
 # `twilio_standin` fixture for every test; the scan of the whole run's logs for personal data
-pytest_plugins = ["tests.twilio_standin", "tests.logscan"]
+pytest_plugins = ["tests.twilio_standin", "tests.logscan", "tests.browser"]
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")

@@ -5,13 +5,10 @@ Screenshots go to test-artifacts/hotline/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.select import Select
@@ -22,15 +19,12 @@ from gateway.quarantine.enrol import enrol
 from gateway.store import declarations
 from gateway.store.db import transaction
 from gateway.store.models import Declaration, Visit
+from tests.browser import WAIT_SECONDS, wait_for
 from tests.conftest import serve
 from tests.hotline.conftest import CALLER, MANAGER_PHONE, PASSWORD, VISITOR, days, make_user
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "hotline"
-WAIT_SECONDS = 15
-LAPTOP, PHONE = (1280, 860), (390, 844)
-CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync")
+PHONE = (390, 844)
 
 
 @pytest.fixture
@@ -39,28 +33,6 @@ def served(app) -> Iterator[str]:
     # Plain http on loopback: a Secure cookie would not come back over it.
     app.config["SESSION_COOKIE_SECURE"] = False
     yield from serve(app)
-
-
-@pytest.fixture
-def chrome(tmp_path) -> Iterator[webdriver.Chrome]:
-    """Headless Chromium with a fresh profile."""
-    options = webdriver.ChromeOptions()
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
-    options.add_argument("--window-size={},{}".format(*LAPTOP))
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(WAIT_SECONDS)
-    yield driver
-    driver.quit()
-
-
-def wait(driver, css: str):
-    """The element once it is on the page (or a timeout error)."""
-    return WebDriverWait(driver, WAIT_SECONDS).until(
-        ready.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
 def shot(driver, name: str) -> Path:
@@ -77,10 +49,10 @@ def shot(driver, name: str) -> Path:
 
 def sign_in(driver, base: str, username: str) -> None:
     driver.get(f"{base}/hotline/login")
-    wait(driver, "#username").send_keys(username)
+    wait_for(driver, "#username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "sign-in").click()
-    wait(driver, "#logout")
+    wait_for(driver, "#logout")
 
 
 def choose(driver, name: str, value: str) -> None:
@@ -93,10 +65,10 @@ def test_an_operator_takes_a_call_and_reads_back_the_code(app, served, chrome, i
     shot(chrome, "1-call-start")
     chrome.find_element(By.ID, "phone").send_keys("0912 345 678")
     chrome.find_element(By.ID, "send-code").click()
-    wait(chrome, "#code").send_keys(inbox.otp(CALLER))
+    wait_for(chrome, "#code").send_keys(inbox.otp(CALLER))
     chrome.find_element(By.ID, "verify").click()
-    wait(chrome, "#declare").click()
-    wait(chrome, "#name").send_keys("Nguyễn Văn An")
+    wait_for(chrome, "#declare").click()
+    wait_for(chrome, "#name").send_keys("Nguyễn Văn An")
     chrome.find_element(By.ID, "birth_year").send_keys("1985")
     choose(chrome, "gender", "1")
     chrome.find_element(By.ID, "id_number").send_keys("0")
@@ -104,7 +76,7 @@ def test_an_operator_takes_a_call_and_reads_back_the_code(app, served, chrome, i
     Select(chrome.find_element(By.ID, "province")).select_by_value("1")
     chrome.find_element(By.ID, "commune").send_keys("hoan ki")
     # The type-ahead fills the datalist from the JSON endpoint.
-    suggestion = wait(chrome, '#commune-list option[value="Phường Hoàn Kiếm"]')
+    suggestion = wait_for(chrome, '#commune-list option[value="Phường Hoàn Kiếm"]')
     commune = chrome.find_element(By.ID, "commune")
     commune.clear()
     commune.send_keys(suggestion.get_attribute("value"))
@@ -114,11 +86,11 @@ def test_an_operator_takes_a_call_and_reads_back_the_code(app, served, chrome, i
     choose(chrome, "travel", "2")
     shot(chrome, "2-declaration-form")
     chrome.find_element(By.ID, "review").click()
-    wait(chrome, "#submit")
+    wait_for(chrome, "#submit")
     assert "Phường Hoàn Kiếm" in chrome.page_source
     shot(chrome, "3-confirm")
     chrome.find_element(By.ID, "submit").click()
-    shown = wait(chrome, "#declaration-code").text
+    shown = wait_for(chrome, "#declaration-code").text
     shot(chrome, "4-declaration-code")
     with app.extensions["gateway"].sessions() as session:
         record = session.scalar(select(Declaration))
@@ -131,13 +103,13 @@ def test_a_form_error_in_the_browser_keeps_the_answers(app, served, chrome, inbo
     sign_in(chrome, served, "op1")
     chrome.find_element(By.ID, "phone").send_keys(CALLER)
     chrome.find_element(By.ID, "send-code").click()
-    wait(chrome, "#code").send_keys(inbox.otp(CALLER))
+    wait_for(chrome, "#code").send_keys(inbox.otp(CALLER))
     chrome.find_element(By.ID, "verify").click()
-    wait(chrome, "#declare").click()
-    wait(chrome, "#name").send_keys("Trần Bình")
+    wait_for(chrome, "#declare").click()
+    wait_for(chrome, "#name").send_keys("Trần Bình")
     chrome.find_element(By.ID, "birth_year").send_keys("85")
     chrome.find_element(By.ID, "review").click()
-    wait(chrome, "#birth_year-error")
+    wait_for(chrome, "#birth_year-error")
     assert chrome.find_element(By.ID, "name").get_attribute("value") == "Trần Bình"
     assert "Năm sinh gồm 4 chữ số" in chrome.find_element(By.ID, "birth_year-error").text
     shot(chrome, "5-form-errors")
@@ -155,13 +127,13 @@ def test_venue_staff_check_a_visitor_in(app, served, chrome, inbox, market):
     sign_in(chrome, served, "staff1")
     chrome.find_element(By.ID, "phone").send_keys("0987 654 321")
     chrome.find_element(By.ID, "send-code").click()
-    wait(chrome, "#code").send_keys(inbox.otp(VISITOR))
+    wait_for(chrome, "#code").send_keys(inbox.otp(VISITOR))
     chrome.find_element(By.ID, "verify").click()
-    flash = wait(chrome, "p.flash.success")
+    flash = wait_for(chrome, "p.flash.success")
     assert "Chợ Bến Thành" in flash.text
     shot(chrome, "6-staff-checked-in")
     chrome.get(f"{served}/hotline/staff/visitors")
-    assert "Lê Thị Hoa" in wait(chrome, "#visitors").text
+    assert "Lê Thị Hoa" in wait_for(chrome, "#visitors").text
     shot(chrome, "7-staff-visitors")
     with app.extensions["gateway"].sessions() as session:
         visit = session.scalar(select(Visit))
@@ -176,7 +148,7 @@ def test_a_manager_sees_their_roster_on_a_phone(app, served, chrome):
                   end=days(12))
     chrome.set_window_size(*PHONE)
     sign_in(chrome, served, "mgr1")
-    roster = wait(chrome, "#roster").text
+    roster = wait_for(chrome, "#roster").text
     assert "Trần Thị Bình" in roster and "Phạm Văn Cường" in roster
     shot(chrome, "8-manager-roster-phone")
     chrome.find_element(By.CSS_SELECTOR, 'button[value="en"]').click()
