@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import click
 from flask import Flask, Response
 
-from gateway import headers, inputs, logs, proxies, runtime
+import hotline
+from gateway import api, runtime, webhooks
 from gateway.config import Config
+from gateway.demo import simulator
+from gateway.edge import headers, inputs, proxies
+from gateway.ops import health, logs
+from hotline import cli as console_cli
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -22,17 +28,13 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = proxies.TrustedProxies(app.wsgi_app, config.trusted_proxies)
     inputs.install_converters(app)  # before any route, so every route gets them
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
-    app.extensions["gateway"] = runtime.build(config)
-
-    from gateway import api, ops, webhooks
+    runtime.install(app, config)
     app.register_blueprint(webhooks.bp)
-    app.register_blueprint(ops.bp)
+    app.register_blueprint(health.bp)
     api.init_app(app)
-    import hotline
     hotline.init_app(app)
     headers.init_app(app)
     if config.demo:
-        from gateway import simulator
         app.register_blueprint(simulator.bp)
     if config.bench_endpoint:
         app.add_url_rule("/bench/bare", "bench_bare", _bare, methods=["POST"])
@@ -43,6 +45,12 @@ def create_app(config: Config | None = None) -> Flask:
                         status=413, mimetype="text/plain")
 
     return app
+
+
+def console_commands() -> tuple[click.Command, ...]:
+    """The console's commands (hotline/cli.py) that the `gateway` command line offers
+    beside its own: the factory is the one place the gateway meets the console."""
+    return (console_cli.user,)
 
 
 def _bare() -> Response:

@@ -21,10 +21,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.orm import Session
 
-from gateway import flows, metrics
+from gateway import flows
 from gateway.flows import engine
 from gateway.flows.engine import Say, State
 from gateway.flows.messages import render
+from gateway.ops import metrics
 from gateway.outcomes import EFFECTS, OUTCOMES
 from gateway.phones import mask, mask_in_text
 from gateway.runtime import Runtime

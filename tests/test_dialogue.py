@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from gateway.flows.engine import Act, Ask, Branch, End, Flow
 from gateway.flows.messages import Template, render
 from gateway.flows.parsers import FreeText, MultiSelect, Year
-from gateway.logs import JsonFormatter
+from gateway.ops.logs import JsonFormatter
 from gateway.outcomes import EFFECTS, OUTCOMES
 from gateway.store import dialogues
 from gateway.store.models import InboundMessage

@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from gateway.headers import SECURITY_HEADERS
+from gateway.edge.headers import SECURITY_HEADERS
 from tests.conftest import serve
 from tests.hotline.conftest import Console, make_user
 

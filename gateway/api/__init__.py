@@ -12,8 +12,8 @@ from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from gateway import inputs
 from gateway.api import problems
+from gateway.edge import inputs
 
 PREFIX = "/api/v1"
 DESCRIPTION = """\

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
 from sqlalchemy import select
 
+from gateway import runtime
 from gateway.api import PREFIX, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
@@ -111,7 +111,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     if "manager" in args:
         query = query.join(User, User.id == QuarantineCase.manager_id).where(
             User.username == args["manager"])
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         found = records.page(db, "quarantine_case", query, args["limit"])
     return found
 
@@ -121,7 +121,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, records.CaseOut)
 def get_case(case_id: int) -> dict[str, Any]:
     """One case."""
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         return records.present(db, "quarantine_case", [_case(db, case_id)])[0]
 
 
@@ -135,7 +135,7 @@ def list_reports(args: dict[str, Any], case_id: int) -> dict[str, Any]:
              .order_by(HealthReport.id).limit(args["limit"] + 1))
     if "after" in args:
         query = query.where(HealthReport.id > args["after"])
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         _case(db, case_id)
         found = records.page(db, "health_report", query, args["limit"])
     return found
@@ -178,8 +178,8 @@ def _welcome(db, case: QuarantineCase) -> None:
     welcome = messages.queue_outbound(db, phone=case.phone, body=body, kind="notice",
                                       priority="default", dedup_key=f"welcome:{case.id}")
     if welcome is not None:
-        runtime = current_app.extensions["gateway"]
-        after_commit(lambda: outbound.enqueue(runtime, welcome.id, "default"))
+        rt = runtime.current()
+        after_commit(lambda: outbound.enqueue(rt, welcome.id, "default"))
 
 
 @blp.route("/<int:case_id>", methods=["PATCH"])

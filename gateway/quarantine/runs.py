@@ -23,8 +23,8 @@ from typing import Any
 from redis.exceptions import LockError
 from redis.lock import Lock
 
-from gateway import metrics
 from gateway.flows.messages import LANGUAGES, render
+from gateway.ops import metrics
 from gateway.quarantine import digest, local_date
 from gateway.quarantine.batching import BATCH, LATER, STARTED_KEY, batches
 from gateway.runtime import Runtime, current

@@ -26,8 +26,8 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry, get_current_job
 
-from gateway import metrics
 from gateway.config import Config
+from gateway.ops import metrics
 from gateway.runtime import Runtime, current
 from gateway.sms import breaker, retry, sealing, throttle
 from gateway.sms.backends import Backend, Outgoing, SendError
