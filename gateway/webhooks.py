@@ -21,6 +21,7 @@ from gateway.phones import InvalidPhone, normalise
 from gateway.sms import twilio, ussd
 from gateway.store import messages
 from gateway.store.db import transaction
+from gateway.text import DEFAULT_LANGUAGE
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -89,7 +90,8 @@ def redis_down(error: Exception) -> Response:
     log.warning("redis unavailable: %s answered without a turn", request.path,
                 extra={"error": type(error).__name__})
     if request.endpoint == "webhooks.ussd_request":
-        return text_response(ussd.answer(Reply((render("dialogue.error", "vi", None, "ussd"),))))
+        apology = render("dialogue.error", DEFAULT_LANGUAGE, None, "ussd")
+        return text_response(ussd.answer(Reply((apology,))))
     response = text_response("Service unavailable: please retry later\n", 503)
     response.headers["Retry-After"] = str(REDIS_DOWN_RETRY_SECONDS)
     return response

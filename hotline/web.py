@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway import runtime
 from gateway.store.db import transaction
+from gateway.text import DEFAULT_LANGUAGE
 from hotline.strings import STRINGS
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline", template_folder="templates",
@@ -31,7 +32,7 @@ def unit() -> Iterator[Session]:
 def language() -> str:
     """The console language chosen in this browser session (Vietnamese by default)."""
     chosen = session.get("lang")
-    return chosen if chosen in LANGUAGES else "vi"
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def t(key: str, **variables: Any) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import click
 
 from gateway import flows
+from gateway.flows.messages import LANGUAGES
 from gateway.flows.table import describe
+from gateway.text import DEFAULT_LANGUAGE
 
 
 @click.command("flows")
 @click.argument("name", required=False)
-@click.option("--language", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--language", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE,
+              show_default=True)
 def flows_command(name: str | None, language: str) -> None:
     """Print a flow (every flow without NAME) as a table for health officers to review."""
     names = [name] if name else sorted(flows.FLOWS)

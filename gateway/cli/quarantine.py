@@ -14,6 +14,7 @@ from gateway.phones import mask
 from gateway.quarantine import digest, runs, today
 from gateway.quarantine.enrol import EnrolError, enrol
 from gateway.store import users
+from gateway.text import DEFAULT_LANGUAGE
 
 quarantine = AppGroup("quarantine", help="People in home or facility quarantine.")
 reminders = AppGroup("reminders", help="The scheduled quarantine runs.")
@@ -63,7 +64,8 @@ def quarantine_digest(manager: str, day: datetime | None, as_json: bool) -> None
     if as_json:
         click.echo(json.dumps(data.to_json(), ensure_ascii=False))
     else:
-        click.echo(digest.text(data, "vi", digest.console_pointer(rt, "vi")))
+        click.echo(digest.text(data, DEFAULT_LANGUAGE,
+                               digest.console_pointer(rt, DEFAULT_LANGUAGE)))
 
 
 @reminders.command("run")

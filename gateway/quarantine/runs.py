@@ -31,6 +31,7 @@ from gateway.runtime import Runtime, current
 from gateway.store import quarantine as store
 from gateway.store.db import transaction
 from gateway.store.models import utcnow
+from gateway.text import DEFAULT_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def reminders(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, A
     def make(row: Any) -> dict[str, Any] | None:
         if row.pending:
             return None
-        return {"phone": row.phone, "body": bodies.get(row.language, bodies["vi"]),
+        return {"phone": row.phone, "body": bodies.get(row.language, bodies[DEFAULT_LANGUAGE]),
                 "kind": "reminder", "priority": "bulk",
                 "dedup_key": f"reminder:{row.id}:{day.isoformat()}:{slot}"}
 
@@ -119,7 +120,7 @@ def ended(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:
     bodies = _bodies("quarantine.ended", {"day": day.strftime("%d/%m")})
 
     def make(row: Any) -> dict[str, Any]:
-        return {"phone": row.phone, "body": bodies.get(row.language, bodies["vi"]),
+        return {"phone": row.phone, "body": bodies.get(row.language, bodies[DEFAULT_LANGUAGE]),
                 "kind": "notice", "priority": "bulk",
                 "dedup_key": f"end:{row.id}:{day.isoformat()}"}
 
