@@ -63,6 +63,12 @@ def install(app: Flask, config: Config) -> Runtime:
     return app.extensions[_EXTENSION]
 
 
+def present(app: Flask) -> bool:
+    """Whether `app` has a runtime (a bare app that only renders the API's document
+    has none)."""
+    return _EXTENSION in app.extensions
+
+
 def of(app: Flask) -> Runtime:
     """The runtime `app` was created with."""
     return app.extensions[_EXTENSION]

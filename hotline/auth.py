@@ -103,8 +103,8 @@ def _start_session(user: User) -> None:
     sid = secrets.token_urlsafe(32)
     now = time.time()
     runtime.current().redis.set(SESSION_KEY.format(sid),
-                        json.dumps({"user_id": user.id, "started": now, "seen": now}),
-                        ex=idle_seconds())
+                                json.dumps({"user_id": user.id, "started": now, "seen": now}),
+                                ex=idle_seconds())
     session["sid"] = sid
 
 
