@@ -21,6 +21,7 @@ from twilio.request_validator import RequestValidator
 from bench.scenarios import FORM
 from bench.stack import PG_ADMIN, REDIS_URL
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.store import schema
 from gateway.store.models import OutboundMessage
@@ -74,7 +75,7 @@ def main() -> None:
                             twilio_auth_token=AUTH_TOKEN, bench_endpoint=True,
                             otp_global_per_minute=100_000, log_level="WARNING",
                             ussd_allowed_networks=(ip_network("127.0.0.1/32"),)))
-    runtime = app.extensions["gateway"]
+    runtime = runtimes.of(app)
     runtime.redis.flushdb()
     client = app.test_client()
     numbers = (f"+8491{n:07d}" for n in range(10_000_000))

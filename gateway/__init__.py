@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from functools import partial
 
+import click
 from flask import Flask, Response
 
-from gateway import actions, flows, headers, inputs, logs, proxies, runtime
+import hotline
+from gateway import actions, api, flows, runtime, webhooks
 from gateway.config import Config
+from gateway.demo import simulator
+from gateway.edge import headers, inputs, proxies
+from gateway.ops import health, logs
 from gateway.sms import outbound
 from gateway.store import handoff
+from hotline import cli as console_cli
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -31,20 +37,17 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = proxies.TrustedProxies(app.wsgi_app, config.trusted_proxies)
     inputs.install_converters(app)  # before any route, so every route gets them
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
-    app.extensions["gateway"] = built = runtime.build(config)
-    # Every session hands the SMS it queued to the workers once it commits (here: the
-    # app factory builds every process's runtime, and knows both the store and sms/).
+    built = runtime.install(app, config)
+    # Every session hands the SMS it queued to the workers once it commits. Wired here
+    # because the factory knows both the store and sms/; workers and cron run inside
+    # this app too (the `gateway` command line), so their sessions are wired as well.
     handoff.install(built.sessions, partial(outbound.hand_over, built))
-
-    from gateway import api, ops, webhooks
     app.register_blueprint(webhooks.bp)
-    app.register_blueprint(ops.bp)
+    app.register_blueprint(health.bp)
     api.init_app(app)
-    import hotline
     hotline.init_app(app)
     headers.init_app(app)
     if config.demo:
-        from gateway import simulator
         app.register_blueprint(simulator.bp)
     if config.bench_endpoint:
         app.add_url_rule("/bench/bare", "bench_bare", _bare, methods=["POST"])
@@ -55,6 +58,12 @@ def create_app(config: Config | None = None) -> Flask:
                         status=413, mimetype="text/plain")
 
     return app
+
+
+def console_commands() -> tuple[click.Command, ...]:
+    """The console's commands (hotline/cli.py) that the `gateway` command line offers
+    beside its own: the factory is the one place the gateway meets the console."""
+    return (console_cli.user,)
 
 
 def _bare() -> Response:

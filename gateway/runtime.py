@@ -1,13 +1,16 @@
 """Process-wide resources: configuration, database engine, Redis and RQ queues.
 
-Web processes get theirs from `create_app`; RQ jobs call `current()`, which builds
-them from the environment once per process (no Flask app is needed in a worker).
+`current()` is the one way to reach them: inside a Flask app context (a request, a
+CLI command) it is that app's runtime, made by `create_app` with `install`; elsewhere
+(an RQ job in a worker) it is this process's, built from the environment on first use,
+so no Flask app is needed in a worker. Code holding an app object uses `of(app)`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import Flask, current_app, has_app_context
 from redis import Redis
 from rq import Queue
 from sqlalchemy import Engine
@@ -43,6 +46,7 @@ class Runtime:
 
 
 _current: Runtime | None = None
+_EXTENSION = "gateway"  # the key of the runtime in a Flask app's extensions
 
 
 def build(config: Config) -> Runtime:
@@ -53,6 +57,27 @@ def build(config: Config) -> Runtime:
     return _current
 
 
+def install(app: Flask, config: Config) -> Runtime:
+    """Build the runtime for `config` and make it `app`'s."""
+    app.extensions[_EXTENSION] = build(config)
+    return app.extensions[_EXTENSION]
+
+
+def present(app: Flask) -> bool:
+    """Whether `app` has a runtime (a bare app that only renders the API's document
+    has none)."""
+    return _EXTENSION in app.extensions
+
+
+def of(app: Flask) -> Runtime:
+    """The runtime `app` was created with."""
+    return app.extensions[_EXTENSION]
+
+
 def current() -> Runtime:
-    """This process's runtime, built from the environment on first use."""
+    """The runtime here: the app's inside an app context (tests build several apps in
+    one process, each with its own), else this process's, built from the environment
+    on first use."""
+    if has_app_context():
+        return of(current_app)
     return _current if _current is not None else build(Config.from_env())

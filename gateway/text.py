@@ -12,6 +12,7 @@ SMS_CONCAT_SEGMENT_CHARS = 153   # per segment once a message is split (UDH take
 UCS2_SEGMENT_CHARS = 70
 UCS2_CONCAT_SEGMENT_CHARS = 67
 USSD_MAX_CHARS = 182
+DEFAULT_LANGUAGE = "vi"  # of replies to a phone whose language is not known or not chosen
 
 # GSM 03.38 basic set and the extension table (extension characters cost two septets).
 _GSM_BASIC = frozenset(

@@ -10,19 +10,20 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-from gateway import ussd_auth
+from gateway import runtime
 from gateway.dialogue import router
 from gateway.dialogue.messages import Busy, Inbound, RedisDown, Reply
 from gateway.dialogue.turn import handle
+from gateway.edge import ussd_auth
+from gateway.edge.inputs import refused_character, shown, whole_number
 from gateway.flows.messages import render
-from gateway.inputs import refused_character, shown, whole_number
 from gateway.phones import InvalidPhone, normalise
-from gateway.runtime import Runtime
 from gateway.sms import twilio, ussd
 from gateway.store import messages
 from gateway.store.db import transaction
+from gateway.text import DEFAULT_LANGUAGE
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -34,11 +35,6 @@ REDIS_DOWN_RETRY_SECONDS = 5
 
 class BadRequest(ValueError):
     """A webhook request the gateway cannot take; the message is the reason."""
-
-
-def runtime() -> Runtime:
-    """The app's runtime."""
-    return current_app.extensions["gateway"]
 
 
 def form_fields() -> dict[str, str]:
@@ -96,7 +92,8 @@ def redis_down(error: Exception) -> Response:
     log.warning("redis unavailable: %s answered without a turn", request.path,
                 extra={"error": type(error).__name__})
     if request.endpoint == "webhooks.ussd_request":
-        return text_response(ussd.answer(Reply((render("dialogue.error", "vi", None, "ussd"),))))
+        apology = render("dialogue.error", DEFAULT_LANGUAGE, None, "ussd")
+        return text_response(ussd.answer(Reply((apology,))))
     response = text_response("Service unavailable: please retry later\n", 503)
     response.headers["Retry-After"] = str(REDIS_DOWN_RETRY_SECONDS)
     return response
@@ -115,10 +112,10 @@ def _require(form: dict[str, str], *names: str) -> None:
 
 
 def _check_twilio_signature(form: dict[str, str]) -> Response | None:
-    token = runtime().config.twilio_auth_token
+    token = runtime.current().config.twilio_auth_token
     if not token:
         return None
-    base = runtime().config.public_base_url
+    base = runtime.current().config.public_base_url
     url = base + request.full_path.rstrip("?") if base else request.url
     signature = request.headers.get("X-Twilio-Signature", "")
     if not twilio.valid_signature(token, url, form, signature):
@@ -146,7 +143,7 @@ def twilio_inbound() -> Response:
         raise BadRequest("field 'From' is not a valid mobile number") from None
     inbound = Inbound(channel="sms", provider="twilio", provider_id=form["MessageSid"],
                       phone=phone, text=form["Body"], recipient=form["To"][:32])
-    reply = handle(runtime(), inbound, router.sms)
+    reply = handle(runtime.current(), inbound, router.sms)
     return text_response(twilio.twiml(reply.texts), mimetype="application/xml")
 
 
@@ -168,7 +165,7 @@ def twilio_status() -> Response:
     # `m` is the outbox id the gateway put in the callback URL; anything else there
     # (a number beyond the column, letters) cannot be ours and is ignored.
     ref = request.args.get("m", "")
-    with transaction(runtime().sessions) as session:
+    with transaction(runtime.current().sessions) as session:
         known = messages.apply_status(session, form["MessageSid"].strip(), status,
                                       form.get("ErrorCode") or None, whole_number(ref))
     # An unknown SID (e.g. a TwiML reply) is acknowledged so Twilio does not retry.
@@ -176,8 +173,8 @@ def twilio_status() -> Response:
 
 
 def _check_ussd_caller() -> Response | None:
-    """403 unless the request comes from the configured aggregator (gateway.ussd_auth)."""
-    if ussd_auth.allowed(runtime().config, request):
+    """403 unless the request comes from the configured aggregator (gateway.edge.ussd_auth)."""
+    if ussd_auth.allowed(runtime.current().config, request):
         return None
     return text_response("Forbidden: USSD requests must come from the aggregator\n", 403)
 
@@ -189,5 +186,5 @@ def ussd_request() -> Response:
     if denied:
         return denied
     inbound = ussd.parse(form_fields())
-    reply = handle(runtime(), inbound, router.ussd)
+    reply = handle(runtime.current(), inbound, router.ussd)
     return text_response(ussd.answer(reply))

@@ -15,9 +15,10 @@ import os
 from flask import Flask, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from gateway import runtime
 from gateway.config import ConfigError
-from gateway.headers import SECURITY_HEADERS
-from gateway.inputs import refused_character, shown
+from gateway.edge.headers import SECURITY_HEADERS
+from gateway.edge.inputs import refused_character, shown
 from gateway.phones import mask
 from hotline.web import bp, language, local, page, t
 
@@ -37,7 +38,7 @@ def idle_minutes(environ=os.environ) -> int:
 
 def init_app(app: Flask) -> None:
     """Register the console on the gateway's app."""
-    demo = app.extensions["gateway"].config.demo
+    demo = runtime.of(app).config.demo
     app.config.setdefault("HOTLINE_IDLE_SECONDS", idle_minutes() * 60)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       # The check is the console's own (below): webhooks and the API

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy import select
 
-from gateway.inputs import whole_number
+from gateway.edge.inputs import whole_number
 from gateway.phones import InvalidPhone, normalise
 from gateway.store import tokens
 from gateway.store.models import User

@@ -9,12 +9,12 @@ import segno
 from flask import Response, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
-from gateway import addresses, posters
+from gateway import addresses, posters, runtime
 from gateway.phones import InvalidPhone, normalise
 from gateway.store import venues
 from gateway.store.models import Venue
 from hotline.auth import requires
-from hotline.web import bp, page, runtime, t, unit
+from hotline.web import bp, page, t, unit
 
 NAME_MAX = 120
 STREET_MAX = 120
@@ -91,7 +91,7 @@ def venue_poster(code: str):
     venue = _venue(code)
     if venue is None:
         return page("error.html", 404, message=t("error.not_found"))
-    return Response(posters.svg(runtime().config, venue), mimetype="image/svg+xml",
+    return Response(posters.svg(runtime.current().config, venue), mimetype="image/svg+xml",
                     headers={"Content-Disposition":
                              f'attachment; filename="venue-{venue.code}.svg"'})
 
@@ -104,7 +104,7 @@ def venue_qr(code: str):
     if venue is None:
         return page("error.html", 404, message=t("error.not_found"))
     out = io.BytesIO()
-    segno.make(posters.qr_url(runtime().config, venue), error="m").save(
+    segno.make(posters.qr_url(runtime.current().config, venue), error="m").save(
         out, kind="png", scale=posters.QR_SCALE, border=4)
     return Response(out.getvalue(), mimetype="image/png",
                     headers={"Content-Disposition":

@@ -19,9 +19,10 @@ from typing import Any
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 
+from gateway import runtime
 from gateway.store.models import User
 from hotline import accounts
-from hotline.web import bp, page, runtime, t, unit
+from hotline.web import bp, page, t, unit
 
 SESSION_KEY = "hotline:session:{}"
 IP_KEY = "hotline:login:ip:{}"
@@ -66,7 +67,7 @@ def load_user() -> None:
     sid = session.get("sid")
     if not sid:
         return
-    redis = runtime().redis
+    redis = runtime.current().redis
     raw = redis.get(SESSION_KEY.format(sid))
     now = time.time()
     data = json.loads(raw) if raw else None
@@ -75,7 +76,7 @@ def load_user() -> None:
         end_session()
         g.expired = True
         return
-    with runtime().sessions() as db:
+    with runtime.current().sessions() as db:
         user = db.get(User, data["user_id"])
     if user is None or not user.active:
         end_session()
@@ -90,7 +91,7 @@ def end_session() -> None:
     from hotline import calls
     sid = session.get("sid")
     if sid:
-        runtime().redis.delete(SESSION_KEY.format(sid), calls.CALL_KEY.format(sid))
+        runtime.current().redis.delete(SESSION_KEY.format(sid), calls.CALL_KEY.format(sid))
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -101,20 +102,20 @@ def _start_session(user: User) -> None:
     end_session()  # a new id at sign-in: a planted cookie (session fixation) is useless
     sid = secrets.token_urlsafe(32)
     now = time.time()
-    runtime().redis.set(SESSION_KEY.format(sid),
-                        json.dumps({"user_id": user.id, "started": now, "seen": now}),
-                        ex=idle_seconds())
+    runtime.current().redis.set(SESSION_KEY.format(sid),
+                                json.dumps({"user_id": user.id, "started": now, "seen": now}),
+                                ex=idle_seconds())
     session["sid"] = sid
 
 
 def _address_blocked() -> bool:
-    count = runtime().redis.get(IP_KEY.format(request.remote_addr))
+    count = runtime.current().redis.get(IP_KEY.format(request.remote_addr))
     return int(count or 0) >= IP_MAX_FAILURES
 
 
 def _count_failure() -> None:
     key = IP_KEY.format(request.remote_addr)
-    redis = runtime().redis
+    redis = runtime.current().redis
     if redis.incr(key) == 1:
         redis.expire(key, IP_WINDOW_SECONDS)
 

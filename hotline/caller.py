@@ -9,13 +9,14 @@ from datetime import timedelta
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy import or_, select
 
+from gateway import runtime
 from gateway.codes import parse_venue_code
 from gateway.phones import InvalidPhone, mask, normalise
 from gateway.store import declarations, venues
 from gateway.store.models import Declaration, HealthReport, QuarantineCase, Venue, Visit
 from hotline import audit, calls
 from hotline.auth import requires
-from hotline.web import bp, page, runtime, t, unit
+from hotline.web import bp, page, t, unit
 
 SHOWN = 10
 
@@ -153,7 +154,7 @@ def caller_checkin():
         done = venues.check_in(db, venue, call.phone, channel="hotline",
                                operator=g.user.username, declaration_id=declaration.id,
                                repeat_window=timedelta(
-                                   minutes=runtime().config.checkin_repeat_minutes))
+                                   minutes=runtime.current().config.checkin_repeat_minutes))
         audit.record(db, g.user, "visit.create", call.phone, venue.code)
         key = "checkin.repeated" if done.repeated else "checkin.done"
         flash(t(key, venue=venue.name), "success")

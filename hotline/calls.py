@@ -16,12 +16,12 @@ from typing import Any
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from gateway import otp
+from gateway import otp, runtime
 from gateway.store import phones
 from gateway.store.models import utcnow
 from gateway.visits import staff_send_code
 from hotline import audit
-from hotline.web import runtime, t
+from hotline.web import t
 
 CALL_KEY = "hotline:call:{}"
 MINUTE = 60
@@ -43,7 +43,7 @@ class Call:
 
 def current() -> Call | None:
     """The call of this console session, if any."""
-    raw = runtime().redis.get(CALL_KEY.format(g.sid))
+    raw = runtime.current().redis.get(CALL_KEY.format(g.sid))
     return Call(**json.loads(raw)) if raw else None
 
 
@@ -55,20 +55,20 @@ def verified() -> Call | None:
 
 def save(call: Call) -> None:
     """Keep the call for as long as the console session may stay idle."""
-    runtime().redis.set(CALL_KEY.format(g.sid), json.dumps(asdict(call)),
-                        ex=int(current_app.config["HOTLINE_IDLE_SECONDS"]))
+    runtime.current().redis.set(CALL_KEY.format(g.sid), json.dumps(asdict(call)),
+                                ex=int(current_app.config["HOTLINE_IDLE_SECONDS"]))
 
 
 def end() -> None:
     """Forget the call (the operator hangs up)."""
-    runtime().redis.delete(CALL_KEY.format(g.sid))
+    runtime.current().redis.delete(CALL_KEY.format(g.sid))
 
 
 def send_code(phone: str, purpose: str, venue_id: int | None = None) -> str | None:
     """Send the caller a one-time code (through the outbox, after commit) and start a
     new call for their phone. Returns None when sent, else why not and for how long
     (too many codes for this number, or from this console account)."""
-    rt = runtime()
+    rt = runtime.current()
     with rt.sessions() as db, db.begin():
         sent = staff_send_code(db, rt.redis, rt.config, phone, operator=f"user:{g.user.id}")
         if isinstance(sent, otp.Refused):
@@ -83,7 +83,7 @@ def send_code(phone: str, purpose: str, venue_id: int | None = None) -> str | No
 def verify_code(call: Call, code: str) -> otp.Verdict:
     """Check the code the caller read back; a right one verifies the call, and the
     phone, as an OTP over SMS would."""
-    rt = runtime()
+    rt = runtime.current()
     verdict = otp.verify(rt.redis, call.phone, code, rt.config.effective_secret,
                          otp.Limits(global_per_minute=rt.config.otp_global_per_minute))
     with rt.sessions() as db, db.begin():
@@ -97,6 +97,6 @@ def mark_verified(db: Session, call: Call) -> None:
     """The caller proved they hold the phone: the call may see and change their records,
     and the phone stays verified for VERIFIED_HOURS like after an SMS code."""
     phone = phones.get_or_create(db, call.phone)
-    phone.verified_until = utcnow() + timedelta(hours=runtime().config.verified_hours)
+    phone.verified_until = utcnow() + timedelta(hours=runtime.current().config.verified_hours)
     call.verified = True
     save(call)

@@ -10,8 +10,9 @@ from datetime import date
 from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
+from gateway import runtime
+from gateway.edge.inputs import whole_number
 from gateway.flows.report import describe
-from gateway.inputs import whole_number
 from gateway.phones import mask
 from gateway.quarantine import digest
 from gateway.quarantine.enrol import NAME_MAX, EnrolError, enrol, refusals
@@ -19,7 +20,7 @@ from gateway.store import quarantine as store
 from gateway.store.models import HealthReport, QuarantineCase
 from hotline import audit
 from hotline.auth import requires
-from hotline.web import bp, language, page, runtime, t, today, unit
+from hotline.web import bp, language, page, t, today, unit
 
 ROSTER_LIMIT = 500
 
@@ -162,7 +163,7 @@ def roster_today():
 def roster_digest():
     """Today's digest: the counts and lists, and the SMS as it is sent at evening."""
     day = today()
-    rt = runtime()
+    rt = runtime.current()
     with unit() as db:
         data = digest.build(db, g.user.id, day)
         audit.record(db, g.user, "digest.view", None, day.isoformat())

@@ -15,6 +15,7 @@ from typing import Any
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy.orm import Session
 
+from gateway import runtime
 from gateway.actions import declarations as declaring
 from gateway.flows.declaration import is_high_risk, self_declaration
 from gateway.flows.engine import State
@@ -24,7 +25,7 @@ from gateway.store.models import Venue
 from hotline import audit, calls, form
 from hotline.auth import requires
 from hotline.desk import Desk
-from hotline.web import bp, page, runtime, t, unit
+from hotline.web import bp, page, t, unit
 
 FLOW = self_declaration
 DECLARERS = ("operator", "venue_staff")
@@ -112,7 +113,7 @@ def declare_submit():
         return redirect(url_for("hotline.declare_form"))
     # A double click sends two requests: only the first may write the declaration.
     guard = SUBMIT_KEY.format(g.sid)
-    if not runtime().redis.set(guard, 1, nx=True, ex=SUBMIT_GUARD_SECONDS):
+    if not runtime.current().redis.set(guard, 1, nx=True, ex=SUBMIT_GUARD_SECONDS):
         return redirect(url_for("hotline.declare_done"))
     try:
         call = calls.verified()  # again, under the guard: a first request may have ended
@@ -122,14 +123,14 @@ def declare_submit():
         call.answers, call.extra = None, {"declared": result}
         calls.save(call)
     finally:
-        runtime().redis.delete(guard)
+        runtime.current().redis.delete(guard)
     return redirect(url_for("hotline.declare_done"))
 
 
 def _submit(call: calls.Call, answers: dict[str, Any]) -> dict[str, Any]:
     """Write the record, queue its SMS, check a visitor in; what the done page shows."""
     with unit() as db:
-        desk = Desk(runtime(), db, call.phone)
+        desk = Desk(runtime.current(), db, call.phone)
         done = declaring.record(desk, answers)
         record = declarations.by_code(db, done["code"])
         record.operator = g.user.username
@@ -148,7 +149,7 @@ def _check_in(db: Session, call: calls.Call, declaration_id: int) -> dict[str, A
     venue = db.get(Venue, call.venue_id)
     done = venues.check_in(db, venue, call.phone, channel="hotline", operator=g.user.username,
                            declaration_id=declaration_id, repeat_window=timedelta(
-                               minutes=runtime().config.checkin_repeat_minutes))
+                               minutes=runtime.current().config.checkin_repeat_minutes))
     audit.record(db, g.user, "visit.create", call.phone, venue.code)
     return {"venue_name": venue.name, "visit_id": done.visit.id}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy import select
 
+from gateway import runtime
 from gateway.actions import reports
 from gateway.flows.parsers import Invalid
 from gateway.flows.report import SYMPTOMS, report
@@ -16,7 +17,7 @@ from gateway.store.models import HealthReport
 from hotline import audit, calls, form
 from hotline.auth import requires
 from hotline.desk import Desk
-from hotline.web import bp, page, runtime, t, today, unit
+from hotline.web import bp, page, t, today, unit
 
 PARSER = report.nodes["report"].parse  # the SMS answer `SK 1 3 38.5` is read by this
 
@@ -51,9 +52,9 @@ def caller_report():
     if isinstance(answer, Invalid):
         return page("caller_report.html", 400, values=values,
                     errors={"symptoms": form.message(answer)}, **context)
-    config = runtime().config
+    config = runtime.current().config
     with unit() as db:
-        desk = Desk(runtime(), db, call.phone)
+        desk = Desk(runtime.current(), db, call.phone)
         said = reports.record(desk, {"case_id": case.id, "report": answer,
                                      "danger_symptoms": list(config.danger_symptoms),
                                      "danger_temperature": config.danger_temperature})

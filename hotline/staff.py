@@ -10,13 +10,14 @@ from datetime import datetime, time
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy import select
 
+from gateway import runtime
 from gateway.phones import mask
 from gateway.store.models import Declaration, Venue, Visit
 from gateway.visits import staff_check_in
 from hotline import accounts, audit, calls
 from hotline.auth import requires
 from hotline.caller import code_problem, read_phone
-from hotline.web import bp, page, runtime, t, today, unit
+from hotline.web import bp, page, t, today, unit
 
 
 def _my_venues() -> list[Venue]:
@@ -66,7 +67,7 @@ def staff_code():
     if not code:
         return page("staff_code.html", 400, values={}, errors={"code": t("error.required")},
                     **context)
-    rt = runtime()
+    rt = runtime.current()
     with unit() as db:
         result = staff_check_in(db, rt.redis, rt.config, venue, call.phone, code,
                                 g.user.username)
@@ -90,7 +91,7 @@ def staff_code():
 def staff_visitors():
     """Today's check-ins at the staff member's venues, newest first."""
     places = _my_venues()
-    tz = runtime().config.tz
+    tz = runtime.current().config.tz
     start = datetime.combine(today(), time.min, tz)
     with unit() as db:
         rows = db.execute(

@@ -1,5 +1,5 @@
-"""What every console page shares: the blueprint, the gateway's runtime, database
-units of work, the console language and page rendering."""
+"""What every console page shares: the blueprint, database units of work, the console
+language and page rendering."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, session
+from flask import Blueprint, g, render_template, session
 from sqlalchemy.orm import Session
 
-from gateway.runtime import Runtime
+from gateway import runtime
 from gateway.store.db import transaction
+from gateway.text import DEFAULT_LANGUAGE
 from hotline.strings import STRINGS
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline", template_folder="templates",
@@ -21,22 +22,17 @@ bp = Blueprint("hotline", __name__, url_prefix="/hotline", template_folder="temp
 LANGUAGES = ("vi", "en")
 
 
-def runtime() -> Runtime:
-    """The gateway's connections."""
-    return current_app.extensions["gateway"]
-
-
 @contextmanager
 def unit() -> Iterator[Session]:
     """One short transaction: commit on success, roll back on any error."""
-    with transaction(runtime().sessions) as db:
+    with transaction(runtime.current().sessions) as db:
         yield db
 
 
 def language() -> str:
     """The console language chosen in this browser session (Vietnamese by default)."""
     chosen = session.get("lang")
-    return chosen if chosen in LANGUAGES else "vi"
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def t(key: str, **variables: Any) -> str:
@@ -49,12 +45,12 @@ def local(moment: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
     """A moment in the gateway's local time ('' for none)."""
     if moment is None:
         return ""
-    return moment.astimezone(runtime().config.tz).strftime(fmt)
+    return moment.astimezone(runtime.current().config.tz).strftime(fmt)
 
 
 def today() -> date:
     """Today's date in the gateway's timezone."""
-    return datetime.now(runtime().config.tz).date()
+    return datetime.now(runtime.current().config.tz).date()
 
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

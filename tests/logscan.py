@@ -1,7 +1,7 @@
 """A pytest plugin that keeps personal data out of the logs.
 
 For the whole run a handler on the root logger formats every record as production
-does (`gateway.logs.JsonFormatter`) and keeps the line; tests that capture what a
+does (`gateway.ops.logs.JsonFormatter`) and keeps the line; tests that capture what a
 subprocess server prints hand it over with `capture(source, text)`. When the session
 finishes, everything kept is scanned for the personal data the tests use — phone
 numbers in E.164 or a local spelling, the ID numbers and the names of the test
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 from unidecode import unidecode
 
-from gateway.logs import JsonFormatter
+from gateway.ops.logs import JsonFormatter
 
 # Vietnamese mobile numbers however the tests spell them: +84912345678, 84912345678,
 # 0912345678, 0912 345 678, 0912.345.678. Not inside a longer run of digits or a word.
@@ -69,7 +69,7 @@ def leaks(line: str) -> list[str]:
 
 class _Keeper(logging.Handler):
     """Formats records as production does and keeps the lines. The formatter is used,
-    not installed, so `gateway.logs.configure` still adds its own stderr handler."""
+    not installed, so `gateway.ops.logs.configure` still adds its own stderr handler."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)

@@ -121,7 +121,7 @@ def test_metrics_answer_while_postgresql_is_down(app, config, caplog):
         client = application.test_client()
         with caplog.at_level(logging.INFO):
             values = scrape(client)
-        assert len(warnings_of(caplog, "gateway.metrics")) == 1
+        assert len(warnings_of(caplog, "gateway.ops.metrics")) == 1
         assert b"# TYPE gateway_turns_total counter" in client.get("/metrics").data
     finally:
         application.extensions["gateway"].engine.dispose()

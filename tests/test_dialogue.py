@@ -22,7 +22,7 @@ from gateway.actions import EFFECTS, OUTCOMES
 from gateway.flows.engine import Act, Ask, Branch, End, Flow
 from gateway.flows.messages import Template, render
 from gateway.flows.parsers import FreeText, MultiSelect, Year
-from gateway.logs import JsonFormatter
+from gateway.ops.logs import JsonFormatter
 from gateway.store import dialogues
 from gateway.store.models import InboundMessage
 from gateway.store.models import Phone as PhoneRow

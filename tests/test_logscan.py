@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from gateway.logs import JsonFormatter
+from gateway.ops.logs import JsonFormatter
 from gateway.store.db import make_engine
 from tests.logscan import leaks
 

@@ -21,7 +21,7 @@ from rq import Queue
 from werkzeug.serving import make_server
 
 from gateway import create_app
-from gateway.cli import gateway
+from gateway.cli.main import gateway
 from gateway.config import Config
 from gateway.store import messages, schema
 from gateway.store.db import transaction

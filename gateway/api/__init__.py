@@ -12,8 +12,9 @@ from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from gateway import inputs
+from gateway import runtime
 from gateway.api import problems
+from gateway.edge import inputs
 
 PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -78,7 +79,7 @@ def init_app(app: Flask) -> None:
     blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events)]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    if "gateway" in app.extensions:  # not on the bare app that only renders the document
+    if runtime.present(app):
         limits.init_app(app, blueprints)
 
 

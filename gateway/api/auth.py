@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 
+from gateway import runtime
 from gateway.api.problems import Problem
 from gateway.store import tokens
 from gateway.store.db import transaction
@@ -59,7 +60,7 @@ def _authenticate() -> Caller:
                             "invalid_request")
     if len(secret) > MAX_TOKEN or not secret.isascii():
         raise _unauthorised("the token is not valid", "invalid_token")
-    with transaction(current_app.extensions["gateway"].sessions) as session:
+    with transaction(runtime.current().sessions) as session:
         token = tokens.authenticate(session, secret)
         if token is None:
             raise _unauthorised("the token is not valid", "invalid_token")

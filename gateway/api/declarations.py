@@ -8,10 +8,10 @@ from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
 from sqlalchemy import or_, select
 from vietnam_provinces import Province, Ward
 
+from gateway import runtime
 from gateway.api import PREFIX, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
@@ -166,7 +166,7 @@ def list_declarations(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Declaration.created_at >= args["since"])
     if "risk" in args:
         query = query.where(Declaration.risk == args["risk"])
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         found = records.page(db, "declaration", query, args["limit"])
     return found
 
@@ -177,7 +177,7 @@ def list_declarations(args: dict[str, Any]) -> dict[str, Any]:
 def get_declaration(code: str) -> dict[str, Any]:
     """One declaration by its code (any case; spaces and dashes ignored)."""
     canonical = parse_declaration_code(code[:40])
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         found = declarations.by_code(db, canonical) if canonical else None
         if found is None:
             raise Problem(404, "no declaration has this code")
@@ -197,7 +197,7 @@ def create_declaration(data: dict[str, Any]) -> dict[str, Any]:
     identity = data["id"] or {}
     answers = {k: v for k, v in data.items() if k not in ("id", "operator")}
     made = declarations.create(
-        session(), valid_hours=current_app.extensions["gateway"].config.declaration_valid_hours,
+        session(), valid_hours=runtime.current().config.declaration_valid_hours,
         declarer_phone=data.get("declarer_phone") or data["phone"],
         subject_phone=data.get("phone"), relation=data["relation"],
         full_name=data["full_name"], birth_year=data["birth_year"], gender=data["gender"],

@@ -9,8 +9,8 @@ from collections import defaultdict
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
 
+from gateway import runtime
 from gateway.api import PREFIX, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import ApiBlueprint
@@ -59,7 +59,7 @@ class Feed(ma.Schema):
 def feed(args: dict[str, Any]) -> dict[str, Any]:
     """Changes after the cursor, oldest first; an empty `items` means "up to date"."""
     after = args.get("after", Position())
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         batch = events.read(db, after, args["limit"])
         wanted: dict[str, set[int]] = defaultdict(set)
         for item in batch:

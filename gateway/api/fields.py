@@ -10,7 +10,7 @@ from typing import Any
 import marshmallow as ma
 
 from gateway.codes import parse_venue_code
-from gateway.inputs import INT_MAX
+from gateway.edge.inputs import INT_MAX
 from gateway.phones import InvalidPhone, normalise
 
 

@@ -19,6 +19,7 @@ import time
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 
+from gateway import runtime
 from gateway.api import auth, problems
 from gateway.api.problems import Problem
 
@@ -38,18 +39,18 @@ def caller_key() -> str:
 
 def init_app(app: Flask, blueprints: list[Blueprint]) -> Limiter:
     """Limit the API's `blueprints` on `app` to the configured rate per caller."""
-    runtime = app.extensions["gateway"]
-    if runtime.config.demo:
+    rt = runtime.of(app)
+    if rt.config.demo:
         storage = {"storage_uri": "memory://"}
     else:
         storage = {"storage_uri": "redis://",
-                   "storage_options": {"connection_pool": runtime.redis.connection_pool,
+                   "storage_options": {"connection_pool": rt.redis.connection_pool,
                                        "key_prefix": KEY_PREFIX}}
     # A fixed window costs one INCR per request; bursts at a window's edge are fine here.
     limiter = Limiter(caller_key, app=app, strategy="fixed-window",
                       headers_enabled=False, swallow_errors=True,
                       in_memory_fallback_enabled=True, **storage)
-    shared = limiter.shared_limit(runtime.config.api_rate_limit, scope=SCOPE)
+    shared = limiter.shared_limit(rt.config.api_rate_limit, scope=SCOPE)
     for blueprint in blueprints:
         shared(blueprint)
     limited = {blueprint.name for blueprint in blueprints}

@@ -16,7 +16,7 @@ from flask import Response
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from gateway.inputs import refused_character
+from gateway.edge.inputs import refused_character
 
 log = logging.getLogger(__name__)
 MIMETYPE = "application/problem+json"
@@ -99,7 +99,7 @@ class Parser(FlaskParser):
     """webargs' Flask parser with unknown query parameters refused (as unknown body
     fields are), so a misspelt filter is an error rather than silently ignored, and
     every string of the request — JSON values and keys at any depth, query values —
-    refused when it holds a NUL or another control character (`gateway.inputs`)."""
+    refused when it holds a NUL or another control character (`gateway.edge.inputs`)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,

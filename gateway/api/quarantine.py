@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 import marshmallow as ma
-from flask import current_app
 from sqlalchemy import select
 
+from gateway import runtime
 from gateway.api import PREFIX, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
@@ -116,7 +116,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     if "manager" in args:
         query = query.join(User, User.id == QuarantineCase.manager_id).where(
             User.username == args["manager"])
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         found = records.page(db, "quarantine_case", query, args["limit"])
     return found
 
@@ -126,7 +126,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, records.CaseOut)
 def get_case(case_id: int) -> dict[str, Any]:
     """One case."""
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         return records.present(db, "quarantine_case", [_case(db, case_id)])[0]
 
 
@@ -140,7 +140,7 @@ def list_reports(args: dict[str, Any], case_id: int) -> dict[str, Any]:
              .order_by(HealthReport.id).limit(args["limit"] + 1))
     if "after" in args:
         query = query.where(HealthReport.id > args["after"])
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         _case(db, case_id)
         found = records.page(db, "health_report", query, args["limit"])
     return found

@@ -8,11 +8,11 @@ from typing import Any
 
 import marshmallow as ma
 import segno
-from flask import Response, current_app
+from flask import Response
 from sqlalchemy import select
 from vietnam_provinces import Province, Ward
 
-from gateway import posters
+from gateway import posters, runtime
 from gateway.api import PREFIX, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
@@ -101,7 +101,7 @@ def list_venues(args: dict[str, Any]) -> dict[str, Any]:
     for name in ("province_code", "kind"):
         if name in args:
             query = query.where(getattr(Venue, name) == args[name])
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         found = records.page(db, "venue", query, args["limit"])
     return found
 
@@ -111,7 +111,7 @@ def list_venues(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, records.VenueOut)
 def get_venue(code: str) -> dict[str, Any]:
     """One venue by its code."""
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         return records.present(db, "venue", [find(db, code)])[0]
 
 
@@ -121,9 +121,9 @@ def get_venue(code: str) -> dict[str, Any]:
               description="the A4 poster: QR code, SMS and USSD ways to check in")
 def poster(code: str) -> Response:
     """The printable poster."""
-    runtime = current_app.extensions["gateway"]
-    with runtime.sessions() as db:
-        return Response(posters.svg(runtime.config, find(db, code)), mimetype="image/svg+xml")
+    rt = runtime.current()
+    with rt.sessions() as db:
+        return Response(posters.svg(rt.config, find(db, code)), mimetype="image/svg+xml")
 
 
 @blp.route("/<code>/qr.png", methods=["GET"])
@@ -132,9 +132,9 @@ def poster(code: str) -> Response:
               description="the QR code the smartphone apps scan")
 def qr(code: str) -> Response:
     """The venue's QR code as a PNG."""
-    runtime = current_app.extensions["gateway"]
-    with runtime.sessions() as db:
-        url = posters.qr_url(runtime.config, find(db, code))
+    rt = runtime.current()
+    with rt.sessions() as db:
+        url = posters.qr_url(rt.config, find(db, code))
     image = io.BytesIO()
     segno.make(url, error="m").save(image, kind="png", scale=posters.QR_SCALE, border=4)
     return Response(image.getvalue(), mimetype="image/png")

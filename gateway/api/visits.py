@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
 from sqlalchemy import select
 
+from gateway import runtime
 from gateway.api import PREFIX, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
@@ -82,7 +82,7 @@ def _window(args: dict[str, Any]) -> None:
 def list_visits(args: dict[str, Any]) -> dict[str, Any]:
     """Visits, oldest first: at a venue, by a phone, overlapping a time window."""
     _window(args)
-    longest = timedelta(hours=current_app.extensions["gateway"].config.visit_close_hours)
+    longest = timedelta(hours=runtime.current().config.visit_close_hours)
     query = select(Visit).order_by(Visit.id).limit(args["limit"] + 1)
     if "after" in args:
         query = query.where(Visit.id > args["after"])
@@ -94,7 +94,7 @@ def list_visits(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Visit.checked_in_at >= args["from_"] - longest,
                             (Visit.checked_out_at.is_(None))
                             | (Visit.checked_out_at >= args["from_"]))
-    with current_app.extensions["gateway"].sessions() as db:
+    with runtime.current().sessions() as db:
         if "venue" in args:
             venue = db.scalar(select(Venue.id).where(Venue.code == args["venue"]))
             query = query.where(Visit.venue_id == venue)
@@ -113,7 +113,7 @@ def list_visits(args: dict[str, Any]) -> dict[str, Any]:
 def create_visit(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Check a phone in at a venue, like `CI <code>`: it needs a valid declaration; an
     open visit elsewhere is closed; a repeat within minutes returns the same visit."""
-    config = current_app.extensions["gateway"].config
+    config = runtime.current().config
     db = session()
     venue = venues.by_code(db, data["venue_code"])
     if venue is None:
@@ -140,8 +140,8 @@ def exposures(args: dict[str, Any]) -> dict[str, Any]:
     _window(args)
     if args["to"] - args["from_"] > MAX_WINDOW:
         invalid("to", "the window is at most 31 days", "query")
-    longest = timedelta(hours=current_app.extensions["gateway"].config.visit_close_hours)
-    with current_app.extensions["gateway"].sessions() as db:
+    longest = timedelta(hours=runtime.current().config.visit_close_hours)
+    with runtime.current().sessions() as db:
         pairs = venues.overlapping(db, args["phone"], args["from_"], args["to"], longest)
         shown = {v.id: v for pair in pairs for v in pair}
         dumped = dict(zip(shown, records.present(db, "visit", list(shown.values())),

@@ -25,11 +25,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Response, current_app, g, make_response, request
+from flask import Response, g, make_response, request
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from gateway import runtime
 from gateway.api.problems import Problem, invalid
 from gateway.store.db import transaction
 from gateway.store.models import IdempotencyKey
@@ -70,7 +71,7 @@ def _replay(row: IdempotencyKey, fingerprint: str) -> Response:
 
 
 def _stored(token_id: int, key: str) -> IdempotencyKey | None:
-    with current_app.extensions["gateway"].sessions() as fresh:
+    with runtime.current().sessions() as fresh:
         return fresh.scalar(select(IdempotencyKey).where(IdempotencyKey.token_id == token_id,
                                                          IdempotencyKey.key == key))
 
@@ -104,7 +105,7 @@ def writes(view: Callable[..., Any]) -> Callable[..., Any]:
         if key is not None and (done := _stored(token_id, key)) is not None:
             return _replay(done, fingerprint)
         try:
-            with transaction(current_app.extensions["gateway"].sessions) as db:
+            with transaction(runtime.current().sessions) as db:
                 g.api_session = db
                 row = _reserve(db, token_id, key, fingerprint) if key is not None else None
                 answer = make_response(view(*args, **kwargs))

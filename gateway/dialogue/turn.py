@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gateway import metrics
+from gateway.ops import metrics
 from gateway.dialogue import conversation as conversations
 from gateway.dialogue.conversation import Conversation
 from gateway.dialogue.messages import Busy, Inbound, RedisDown, Reply

@@ -17,7 +17,6 @@ from typing import Any
 from gateway.text import SMS_SEGMENT_CHARS, USSD_MAX_CHARS, to_gsm
 
 LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
 USSD_SCREEN = USSD_MAX_CHARS - len("CON ")
 
 

@@ -23,15 +23,16 @@ from typing import Any
 from redis.exceptions import LockError
 from redis.lock import Lock
 
-from gateway import metrics
 from gateway.days import local_date
 from gateway.flows.messages import LANGUAGES, render
+from gateway.ops import metrics
 from gateway.quarantine import digest
 from gateway.quarantine.batching import BATCH, LATER, STARTED_KEY, batches
 from gateway.runtime import Runtime, current
 from gateway.store import quarantine as store
 from gateway.store.db import transaction
 from gateway.store.models import utcnow
+from gateway.text import DEFAULT_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def reminders(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, A
     def make(row: Any) -> dict[str, Any] | None:
         if row.pending:
             return None
-        return {"phone": row.phone, "body": bodies.get(row.language, bodies["vi"]),
+        return {"phone": row.phone, "body": bodies.get(row.language, bodies[DEFAULT_LANGUAGE]),
                 "kind": "reminder", "priority": "bulk",
                 "dedup_key": f"reminder:{row.id}:{day.isoformat()}:{slot}"}
 
@@ -120,7 +121,7 @@ def ended(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:
     bodies = _bodies("quarantine.ended", {"day": day.strftime("%d/%m")})
 
     def make(row: Any) -> dict[str, Any]:
-        return {"phone": row.phone, "body": bodies.get(row.language, bodies["vi"]),
+        return {"phone": row.phone, "body": bodies.get(row.language, bodies[DEFAULT_LANGUAGE]),
                 "kind": "notice", "priority": "bulk",
                 "dedup_key": f"end:{row.id}:{day.isoformat()}"}
 

@@ -27,8 +27,9 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry, get_current_job
 
-from gateway import metrics, sealing
+from gateway import sealing
 from gateway.config import Config
+from gateway.ops import metrics
 from gateway.runtime import Runtime, current
 from gateway.sms import breaker, retry, throttle
 from gateway.sms.backends import Backend, Outgoing, SendError

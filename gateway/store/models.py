@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gateway.text import DEFAULT_LANGUAGE
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
@@ -55,7 +57,7 @@ class Phone(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)  # E.164
-    language: Mapped[str] = mapped_column(String(2), default="vi")
+    language: Mapped[str] = mapped_column(String(2), default=DEFAULT_LANGUAGE)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     verified_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.store.db import Statement, utc
 from gateway.store.models import Phone, utcnow
+from gateway.text import DEFAULT_LANGUAGE
 
 
 def get_or_create(session: Session, number: str) -> Phone:
@@ -21,7 +22,7 @@ def get_or_create(session: Session, number: str) -> Phone:
         return phone
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
-    session.execute(insert(Phone).values(number=number, language="vi", opted_out=False,
+    session.execute(insert(Phone).values(number=number, language=DEFAULT_LANGUAGE, opted_out=False,
                                          created_at=now, updated_at=now)
                     .on_conflict_do_nothing(index_elements=["number"]))
     return session.scalars(select(Phone).where(Phone.number == number)).one()
@@ -74,7 +75,7 @@ _COLUMNS = "id, number, language, opted_out, verified_until"
 _READ = Statement(f"SELECT {_COLUMNS} FROM phones WHERE number = :number")
 _CREATE = Statement(
     "INSERT INTO phones (number, language, opted_out, created_at, updated_at) "
-    "VALUES (:number, 'vi', false, :now, :now) ON CONFLICT (number) DO NOTHING "
+    "VALUES (:number, :language, false, :now, :now) ON CONFLICT (number) DO NOTHING "
     f"RETURNING {_COLUMNS}")
 _WRITE = Statement("UPDATE phones SET language = :language, opted_out = :opted_out, "
                    "verified_until = :verified_until, updated_at = :now WHERE id = :id")
@@ -84,7 +85,8 @@ def for_turn(session: Session, number: str) -> TurnPhone:
     """The phone's record for a turn, created on first contact (race-free: a concurrent
     first message of the same number finds the row the other one made)."""
     row = (_READ.run(session, {"number": number}).fetchone()
-           or _CREATE.run(session, {"number": number, "now": utcnow()}).fetchone()
+           or _CREATE.run(session, {"number": number, "language": DEFAULT_LANGUAGE,
+                                    "now": utcnow()}).fetchone()
            or _READ.run(session, {"number": number}).fetchone())
     return TurnPhone(row[0], row[1], row[2], bool(row[3]), utc(row[4]))
 

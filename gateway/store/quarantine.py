@@ -26,6 +26,7 @@ from gateway.store.models import (
     Venue,
     utcnow,
 )
+from gateway.text import DEFAULT_LANGUAGE
 
 
 def _active(day: date):
@@ -102,7 +103,7 @@ def manager_contact(session: Session, manager_id: int) -> Row | None:
     """A manager's phone and reply language (id, username, phone, language)."""
     return session.execute(
         select(User.id, User.username, User.phone,
-               func.coalesce(Phone.language, "vi").label("language"))
+               func.coalesce(Phone.language, DEFAULT_LANGUAGE).label("language"))
         .outerjoin(Phone, Phone.number == User.phone).where(User.id == manager_id)).first()
 
 
@@ -125,7 +126,8 @@ def reminder_batch(session: Session, day: date, after: int, limit: int,
                                  OutboundMessage.status == "queued")
     return list(session.execute(
         select(QuarantineCase.id, QuarantineCase.phone,
-               func.coalesce(Phone.language, "vi").label("language"), pending.label("pending"))
+               func.coalesce(Phone.language, DEFAULT_LANGUAGE).label("language"),
+               pending.label("pending"))
         .outerjoin(Phone, Phone.number == QuarantineCase.phone)
         .where(_active(day), QuarantineCase.id > after, ~_reported(day),
                or_(Phone.opted_out.is_(None), Phone.opted_out.is_(False)))
@@ -136,7 +138,7 @@ def ending_batch(session: Session, day: date, after: int, limit: int) -> list[Ro
     """Active cases whose last day is `day`, by id after `after`: (id, phone, language)."""
     return list(session.execute(
         select(QuarantineCase.id, QuarantineCase.phone,
-               func.coalesce(Phone.language, "vi").label("language"))
+               func.coalesce(Phone.language, DEFAULT_LANGUAGE).label("language"))
         .outerjoin(Phone, Phone.number == QuarantineCase.phone)
         .where(QuarantineCase.status == "active", QuarantineCase.end_date == day,
                QuarantineCase.id > after)

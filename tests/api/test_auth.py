@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from gateway.cli import gateway
+from gateway.cli.main import gateway
 from gateway.store import tokens
 from gateway.store.db import transaction
 from gateway.store.models import ApiToken

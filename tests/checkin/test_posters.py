@@ -10,7 +10,7 @@ from flask.cli import ScriptInfo
 from PIL import Image
 
 from gateway import create_app
-from gateway.cli import gateway
+from gateway.cli.main import gateway
 from gateway.codes import parse_venue_code
 
 

@@ -11,6 +11,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
+from gateway import runtime
 from gateway.actions import reports
 from gateway.config import Config
 from gateway.dialogue import router
@@ -68,7 +69,7 @@ def inbox(app, twilio_standin) -> Inbox:
 
 def runtime_of(app):
     """The app's connections."""
-    return app.extensions["gateway"]
+    return runtime.of(app)
 
 
 def add_manager(app, username: str = "bs_lan", phone: str | None = MANAGER_PHONE) -> int:

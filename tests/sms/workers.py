@@ -19,6 +19,7 @@ from rq.job import Job
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import update
 
+from gateway import runtime
 from gateway.config import Config
 from gateway.runtime import QUEUES
 from gateway.sms import outbound
@@ -174,7 +175,7 @@ def wait_until(predicate: Callable[[], object], timeout: float = 15,
 
 def runtime_of(app):
     """The app's runtime (connections)."""
-    return app.extensions["gateway"]
+    return runtime.of(app)
 
 
 def queue_message(app, phone: str = PHONE, body: str = "Ma xac thuc cua ban: 482913",

@@ -16,6 +16,7 @@ from rq import Worker
 
 from gateway.config import Config
 from gateway.sms import breaker, outbound, retry, sweeper, twilio
+from tests.ops.test_endpoints import samples
 from tests.sms.workers import (
     SENDER,
     age,
@@ -25,7 +26,6 @@ from tests.sms.workers import (
     stored,
     wait_until,
 )
-from tests.test_ops import samples
 
 pytestmark = pytest.mark.usefixtures("app")
 

@@ -16,7 +16,7 @@ import pytest
 from rq import Queue, SimpleWorker, Worker
 from rq.scheduler import RQScheduler
 
-from gateway import survive
+from gateway.ops import survive
 from gateway.sms import outbound
 from tests.redis_servers import RedisServer
 from tests.sms.workers import queue_message, runtime_of, stored, wait_until

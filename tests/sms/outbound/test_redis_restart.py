@@ -20,7 +20,7 @@ from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-from gateway import survive
+from gateway.ops import survive
 from gateway.sms import outbound, sweeper
 from tests.redis_servers import RedisServer, own_redis_fixture  # noqa: F401 (fixture)
 from tests.sms.workers import (

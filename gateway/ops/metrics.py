@@ -11,6 +11,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from gateway.runtime import QUEUES
+from gateway.store import messages
+
 TURNS = Counter("gateway_turns_total", "Inbound messages handled, by channel and result",
                 ["channel", "result"])
 TURN_SECONDS = Histogram("gateway_turn_seconds", "Time to handle one inbound message",
@@ -47,8 +50,6 @@ class StoreCollector:
         yield up
 
     def _database(self):
-        from gateway.store import messages
-
         outbound = GaugeMetricFamily("gateway_outbound_messages", "Outbound messages by status",
                                      labels=["status"])
         with self.runtime.sessions() as session:
@@ -60,8 +61,6 @@ class StoreCollector:
         yield outbound
 
     def _redis(self):
-        from gateway.runtime import QUEUES
-
         depth = GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in each RQ queue",
                                   labels=["queue"])
         for name in QUEUES:

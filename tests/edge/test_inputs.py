@@ -1,9 +1,9 @@
-"""What any request may carry (gateway/inputs.py): which characters text may hold,
+"""What any request may carry (gateway/edge/inputs.py): which characters text may hold,
 which numbers are ids, and how a field name is quoted in a reason."""
 
 import pytest
 
-from gateway.inputs import INT_MAX, refused_character, shown, whole_number
+from gateway.edge.inputs import INT_MAX, refused_character, shown, whole_number
 
 
 @pytest.mark.parametrize(("text", "reason"), [

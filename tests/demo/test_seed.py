@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from gateway import demo
+from gateway.demo import seed
 from gateway.store.db import transaction
 from gateway.store.models import Declaration, OutboundMessage, Venue
 from tests.conftest import Phone
@@ -14,9 +14,9 @@ from tests.conftest import Phone
 def test_seed_is_idempotent_and_usable(demo_app):
     sessions = demo_app.extensions["gateway"].sessions
     with transaction(sessions) as session:
-        first = demo.seed(session)
+        first = seed.seed(session)
     with transaction(sessions) as session:
-        assert demo.seed(session) == first
+        assert seed.seed(session) == first
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Venue)) == 1
         assert session.scalar(select(func.count()).select_from(Declaration)) == 1

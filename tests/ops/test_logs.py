@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from gateway.logs import JsonFormatter, configure
+from gateway.ops.logs import JsonFormatter, configure
 
 PHONE = "+84912345678"
 MASKED = "+849*****678"

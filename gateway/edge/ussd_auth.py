@@ -9,7 +9,7 @@ aggregators support:
 * `USSD_BASIC_AUTH=user:password` — HTTP Basic credentials on the callback URL,
   compared in constant time;
 * `USSD_ALLOWED_NETWORKS` — the aggregator's source networks; the client address is
-  the direct peer, or the one a `TRUSTED_PROXIES` proxy forwarded (gateway.proxies).
+  the direct peer, or the one a `TRUSTED_PROXIES` proxy forwarded (gateway.edge.proxies).
 
 With both set both must pass. With neither set only the demo answers (the
 configuration refuses to start otherwise; a `Config` built in code without
@@ -23,7 +23,7 @@ import hmac
 from flask import Request
 
 from gateway.config import Config
-from gateway.proxies import within
+from gateway.edge.proxies import within
 
 
 def allowed(config: Config, request: Request) -> bool:

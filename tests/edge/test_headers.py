@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.headers import SECURITY_HEADERS
+from gateway.edge.headers import SECURITY_HEADERS
 from tests.conftest import serve
 from tests.hotline.conftest import Console, make_user
 

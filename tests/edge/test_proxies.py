@@ -11,7 +11,7 @@ from ipaddress import ip_network
 import pytest
 from flask import Flask, request
 
-from gateway.proxies import TrustedProxies, client_address
+from gateway.edge.proxies import TrustedProxies, client_address
 from hotline import auth
 from tests.hotline.conftest import Console, make_user, text
 

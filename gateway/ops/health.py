@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
-from gateway import metrics
+from gateway import runtime
+from gateway.ops import metrics
 
 bp = Blueprint("ops", __name__)
 
@@ -13,16 +14,16 @@ bp = Blueprint("ops", __name__)
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
     """200 when the database and Redis answer, 503 otherwise (JSON says which)."""
-    runtime = current_app.extensions["gateway"]
+    rt = runtime.current()
     checks = {}
     try:
-        with runtime.engine.connect() as connection:
+        with rt.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as error:  # any failure means unhealthy; say which kind
         checks["database"] = f"error: {type(error).__name__}"
     try:
-        runtime.redis.ping()
+        rt.redis.ping()
         checks["redis"] = "ok"
     except Exception as error:
         checks["redis"] = f"error: {type(error).__name__}"
@@ -33,5 +34,5 @@ def healthz() -> tuple[Response, int]:
 @bp.get("/metrics")
 def metrics_page() -> Response:
     """Prometheus text format."""
-    body = metrics.exposition(current_app.extensions["gateway"])
+    body = metrics.exposition(runtime.current())
     return Response(body, mimetype="text/plain; version=0.0.4")

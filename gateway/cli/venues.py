@@ -6,19 +6,14 @@ import json
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from gateway import addresses, posters
+from gateway import addresses, posters, runtime
 from gateway.phones import InvalidPhone, normalise
 from gateway.store import venues
 from gateway.store.db import transaction
 
 venue = AppGroup("venue", help="Venues (điểm kiểm dịch) and their posters.")
-
-
-def _runtime():
-    return current_app.extensions["gateway"]
 
 
 def _place(province: str, ward: str | None) -> dict:
@@ -54,7 +49,7 @@ def create(name: str, kind: str, province: str, ward: str | None, street: str,
         contact_phone = normalise(contact) if contact else None
     except InvalidPhone as error:
         raise click.BadParameter(str(error), param_hint="--contact") from None
-    with transaction(_runtime().sessions) as session:
+    with transaction(runtime.current().sessions) as session:
         made = venues.create(session, name=name.strip(), kind=kind, street=street.strip(),
                              contact_phone=contact_phone, channel="cli", **_place(province, ward))
         data = {"code": made.code, "name": made.name, "kind": made.kind,
@@ -73,10 +68,10 @@ def create(name: str, kind: str, province: str, ward: str | None, street: str,
               default=Path("."), show_default=True, help="Folder to write the files to.")
 def poster(code: str, directory: Path) -> None:
     """Write the printable poster (SVG) and QR code (PNG) of venue CODE."""
-    runtime = _runtime()
-    with runtime.sessions() as session:
+    rt = runtime.current()
+    with rt.sessions() as session:
         found = venues.by_code(session, code.strip())
         if found is None:
             raise click.ClickException(f"no venue has the code {code!r}")
-        svg, png = posters.write(runtime.config, found, directory)
-    click.echo(f"Poster: {svg}\nQR code: {png}\nQR URL: {posters.qr_url(runtime.config, found)}")
+        svg, png = posters.write(rt.config, found, directory)
+    click.echo(f"Poster: {svg}\nQR code: {png}\nQR URL: {posters.qr_url(rt.config, found)}")

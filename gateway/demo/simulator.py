@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from sqlalchemy import select
 
-from gateway import sealing
+from gateway import runtime, sealing
 from gateway.dialogue import router
 from gateway.dialogue.messages import Busy, Inbound
 from gateway.dialogue.turn import handle
@@ -17,9 +17,9 @@ from gateway.phones import InvalidPhone, normalise
 from gateway.sms import ussd
 from gateway.store.models import OutboundMessage
 
-# Script and style are files, not inline, so the app-wide CSP (gateway.headers) holds.
+# Script and style are files, not inline, so the app-wide CSP (gateway.edge.headers) holds.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="static",
-               static_url_path="/static")
+               static_url_path="/static", template_folder="templates")
 OUTBOX_SHOWN = 20
 
 
@@ -59,7 +59,7 @@ def sms() -> Response:
     data = request.get_json(silent=True) or {}
     text = str(data.get("text", ""))[:1600]
     inbound = Inbound("sms", "sim", uuid.uuid4().hex, _phone(), text, recipient="simulator")
-    reply = handle(current_app.extensions["gateway"], inbound, router.sms)
+    reply = handle(runtime.current(), inbound, router.sms)
     return jsonify(reply="\n".join(reply.texts))
 
 
@@ -72,7 +72,7 @@ def dial() -> Response:
         raise _Invalid("session required")
     inbound = ussd.parse({"sessionId": session, "serviceCode": str(data.get("code", "*1022#")),
                           "phoneNumber": _phone(), "text": str(data.get("text", ""))})
-    reply = handle(current_app.extensions["gateway"], inbound, router.ussd)
+    reply = handle(runtime.current(), inbound, router.ussd)
     return jsonify(screen=ussd.answer(reply))
 
 
@@ -80,7 +80,7 @@ def dial() -> Response:
 def outbox() -> Response:
     """The latest outbound SMS to `phone` (OTPs, alerts…)."""
     phone = _phone()
-    with current_app.extensions["gateway"].sessions() as session:
+    with runtime.current().sessions() as session:
         rows = session.scalars(select(OutboundMessage).where(OutboundMessage.phone == phone)
                                .order_by(OutboundMessage.id.desc()).limit(OUTBOX_SHOWN))
         items = [{"id": m.id, "body": _text(m), "kind": m.kind, "status": m.status,
@@ -93,7 +93,7 @@ def _text(message: OutboundMessage) -> str:
     backend keeps its sealed text for this page (a real provider's send clears it)."""
     if message.sealed:
         try:
-            return sealing.unseal(current_app.extensions["gateway"].config.effective_secret,
+            return sealing.unseal(runtime.current().config.effective_secret,
                                   message.sealed)
         except sealing.Unreadable:
             pass

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from gateway import runtime
 from gateway.store import tokens
 from gateway.store.db import transaction
 
 token = AppGroup("token", help="Bearer tokens of the records API (/api/v1).")
-
-
-def _sessions():
-    return current_app.extensions["gateway"].sessions
 
 
 @token.command("create")
@@ -26,7 +22,7 @@ def _sessions():
 def create(name: str, scopes: tuple[str, ...]) -> None:
     """Create a token; it is printed once and stored only as a hash."""
     try:
-        with transaction(_sessions()) as session:
+        with transaction(runtime.current().sessions) as session:
             made, secret = tokens.create(session, name, scopes)
             scope_text = made.scopes
     except tokens.TokenError as error:
@@ -41,7 +37,7 @@ def create(name: str, scopes: tuple[str, ...]) -> None:
 def revoke(name: str) -> None:
     """Revoke the token NAME: its requests get 401 from now on."""
     try:
-        with transaction(_sessions()) as session:
+        with transaction(runtime.current().sessions) as session:
             tokens.revoke(session, name)
     except tokens.TokenError as error:
         raise click.ClickException(str(error)) from None
@@ -52,7 +48,7 @@ def revoke(name: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 def list_tokens(as_json: bool) -> None:
     """List tokens (never their secrets)."""
-    with _sessions()() as session:
+    with runtime.current().sessions() as session:
         rows = [{"name": t.name, "scopes": t.scopes, "created_at": t.created_at.isoformat(),
                  "last_used_at": t.last_used_at and t.last_used_at.isoformat(),
                  "revoked_at": t.revoked_at and t.revoked_at.isoformat()}

@@ -2,8 +2,8 @@
 documentation (Swagger UI), the demo's phone simulator and any error page.
 
 No page carries inline script or style — the simulator's and Swagger UI's start-up
-code are files (gateway/static/, gateway/templates/swagger_ui.html overrides
-flask-smorest's inline one) — so one policy forbids both everywhere.
+code are files (gateway/demo/static/, gateway/static/; gateway/templates/swagger_ui.html
+overrides flask-smorest's inline one) — so one policy forbids both everywhere.
 """
 
 from __future__ import annotations
