@@ -8,7 +8,8 @@ import click
 from flask import Flask, Response
 
 import hotline
-from gateway import actions, api, flows, runtime, webhooks
+from gateway import actions, flows, runtime, webhooks
+from gateway.api import mount as records_api
 from gateway.config import Config
 from gateway.demo import simulator
 from gateway.edge import headers, inputs, proxies
@@ -44,7 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
     handoff.install(built.sessions, partial(outbound.hand_over, built))
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
-    api.init_app(app)
+    records_api.init_app(app)
     hotline.init_app(app)
     headers.init_app(app)
     if config.demo:

@@ -60,8 +60,7 @@ def _guard():
     if refused:
         return page("error.html", 400, message=t("error.characters", field=refused[0],
                                                   reason=refused[1]))
-    from hotline.auth import load_user
-    load_user()
+    auth.load_user()
     return None
 
 

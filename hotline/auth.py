@@ -21,7 +21,7 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 
 from gateway import runtime
 from gateway.store.models import User
-from hotline import accounts
+from hotline import accounts, calls
 from hotline.web import bp, page, t, unit
 
 SESSION_KEY = "hotline:session:{}"
@@ -88,7 +88,6 @@ def load_user() -> None:
 
 def end_session() -> None:
     """Forget the console session on the server and in the cookie (keeps the language)."""
-    from hotline import calls
     sid = session.get("sid")
     if sid:
         runtime.current().redis.delete(SESSION_KEY.format(sid), calls.CALL_KEY.format(sid))

@@ -15,6 +15,7 @@ from gateway.api import problems
 from gateway.api.problems import Problem
 
 log = logging.getLogger("gateway.api")
+PREFIX = "/api/v1"  # every path of the API starts here
 
 # Documented on every POST/PATCH (see gateway.api.writes).
 IDEMPOTENCY_KEY = {

@@ -12,9 +12,9 @@ from sqlalchemy import or_, select
 from vietnam_provinces import Province, Ward
 
 from gateway import runtime
-from gateway.api import PREFIX, paging, records
+from gateway.api import paging, records
 from gateway.api.auth import requires
-from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
+from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Integer, Moment, PhoneNumber
 from gateway.api.problems import Problem
 from gateway.api.writes import session, writes

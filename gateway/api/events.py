@@ -11,9 +11,9 @@ from typing import Any
 import marshmallow as ma
 
 from gateway import runtime
-from gateway.api import PREFIX, paging, records
+from gateway.api import paging, records
 from gateway.api.auth import requires
-from gateway.api.blueprint import ApiBlueprint
+from gateway.api.blueprint import PREFIX, ApiBlueprint
 from gateway.store import events
 from gateway.store.events import Position
 

@@ -15,9 +15,9 @@ import marshmallow as ma
 from sqlalchemy import select
 
 from gateway import runtime
-from gateway.api import PREFIX, paging, records
+from gateway.api import paging, records
 from gateway.api.auth import requires
-from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
+from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import PhoneNumber, VenueCode
 from gateway.api.problems import Problem, invalid
 from gateway.api.writes import session, writes

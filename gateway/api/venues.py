@@ -13,9 +13,9 @@ from sqlalchemy import select
 from vietnam_provinces import Province, Ward
 
 from gateway import posters, runtime
-from gateway.api import PREFIX, paging, records
+from gateway.api import paging, records
 from gateway.api.auth import requires
-from gateway.api.blueprint import IDEMPOTENCY_KEY, ApiBlueprint
+from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Integer, PhoneNumber
 from gateway.api.problems import Problem
 from gateway.api.writes import session, writes

@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gateway.ops import metrics
 from gateway.dialogue import conversation as conversations
 from gateway.dialogue.conversation import Conversation
 from gateway.dialogue.messages import Busy, Inbound, RedisDown, Reply
 from gateway.flows.messages import render
+from gateway.ops import metrics
 from gateway.phones import mask, mask_in_text
 from gateway.runtime import Runtime
 from gateway.store import dialogues, messages, phones

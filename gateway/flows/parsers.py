@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from gateway.phones import InvalidPhone, normalise
 from gateway.text import fold, words
 
 FREE_TEXT_MAX = 60
@@ -280,7 +281,6 @@ class PhoneOrSkip(Parser):
     accepts = "a mobile number / 0 for none"
 
     def __call__(self, text: str) -> Any:
-        from gateway.phones import InvalidPhone, normalise
         if fold(text) == SKIP:
             return None
         try:

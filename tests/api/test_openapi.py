@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from gateway import api
+from gateway.api import mount as records_api
 from tests.api.conftest import make_token, manager
 
 MAX_EXAMPLES = 15  # per operation: enough to find crashes, small enough to stay fast
@@ -24,7 +24,7 @@ def _document() -> dict:
     `from_fixture` loader does not run on pytest 9). A test below checks that the
     running app serves exactly this document."""
     bare = Flask("openapi")
-    api.init_app(bare)
+    records_api.init_app(bare)
     return bare.test_client().get("/api/v1/openapi.json").json
 
 

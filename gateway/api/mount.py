@@ -1,0 +1,84 @@
+"""Mounting the records API on an app: the resources' blueprints, the OpenAPI document
+and its browsable docs, problem+json errors under the prefix, the rate limits."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import swagger_ui_bundle
+from flask import Flask, Response, request, send_from_directory
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from gateway import runtime
+from gateway.api import declarations, events, limits, problems, quarantine, venues, visits
+from gateway.api.blueprint import PREFIX
+from gateway.edge import inputs
+
+DESCRIPTION = """\
+The records of the SMS/USSD health-declaration gateway: declarations, venues, visits,
+quarantine cases and their daily reports, whichever channel made them (`sms`, `ussd`,
+`hotline`, `web`), and a change feed to sync them.
+
+* **Auth**: `Authorization: Bearer <token>` (`gateway token create --name NAME --scope read
+  --scope write`). 401 without a valid token, 403 without the scope.
+* **Lists** are ordered by id; pass the page's `next` as `after` for the next page.
+* **Change feed**: `GET /api/v1/events?after=CURSOR` — every record created or changed,
+  in a stable order, never a gap or a repeat; keep `next` and poll with it.
+* **Idempotency**: POST and PATCH accept `Idempotency-Key`; a retry returns the first
+  response and creates nothing new.
+* **Errors** are RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+class GatewayApi(Api):
+    """flask-smorest's Api, answering errors as problem+json under /api/ only (the
+    rest of the app keeps its own error pages)."""
+
+    ERROR_SCHEMA = problems.ProblemSchema
+
+    def _register_error_handlers(self) -> None:
+        self._app.register_error_handler(HTTPException, _http_error_under_prefix)
+
+    def _register_responses(self) -> None:
+        super()._register_responses()
+        # Every documented error is problem+json, not the default application/json.
+        for name, response in self.spec.components.responses_lazy.items():
+            content = response.get("content", {})
+            error = name == "DEFAULT_ERROR" or HTTPStatus[name] >= 400
+            if error and "application/json" in content:
+                content[problems.MIMETYPE] = content.pop("application/json")
+
+
+def _http_error_under_prefix(error: HTTPException):
+    """404/405 on unknown API paths as problems; anywhere else, unchanged."""
+    if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+        return problems.response(problems.from_http_exception(error))
+    return error
+
+
+def init_app(app: Flask) -> None:
+    """Mount the records API and its documentation on `app`."""
+    inputs.install_converters(app)  # already done by create_app; here for a bare app
+    app.config.update(
+        API_TITLE="Health declaration gateway: records API", API_VERSION="1",
+        OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX=PREFIX, OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL=f"{PREFIX}/docs/assets/",
+        API_SPEC_OPTIONS={"info": {"description": DESCRIPTION},
+                          "servers": [{"url": "/"}], "security": [{"bearerAuth": []}]})
+    api = GatewayApi(app)
+    api.spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer",
+        "description": "a token from `gateway token create`"})
+    # Swagger UI's files come from a package, not a CDN: the docs work offline.
+    app.add_url_rule(f"{PREFIX}/docs/assets/<path:name>", "api_docs_assets", _docs_asset)
+
+    blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events)]
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    if runtime.present(app):
+        limits.init_app(app, blueprints)
+
+
+def _docs_asset(name: str) -> Response:
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, name, max_age=86400)
