@@ -1,7 +1,7 @@
 """The SMSC peer of the SMPP tests: starts tests/smsc/simulator.js (node-smpp as a real
 SMPP 3.4 server) and steers it through its loopback JSON control port.
 
-    from tests.smsc_peer import smsc  # noqa: F401  (the fixture; see below)
+    from tests.smsc_peer import smsc_fixture  # noqa: F401  (the `smsc` fixture)
 
     def test_something(smsc):
         client.connect(smsc.host, smsc.port) ... bind with smsc.system_id / smsc.password
@@ -281,8 +281,8 @@ class SmscPeer:
             time.sleep(interval)
 
 
-@pytest.fixture
-def smsc(tmp_path: Path) -> Iterator[SmscPeer]:
+@pytest.fixture(name="smsc")
+def smsc_fixture(tmp_path: Path) -> Iterator[SmscPeer]:
     """A running SMSC simulator bound to 127.0.0.1 on ephemeral ports, killed after the
     test; its stderr goes to smsc.log in the test's tmp_path."""
     peer = SmscPeer(log_path=tmp_path / "smsc.log")
