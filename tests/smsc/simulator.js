@@ -171,6 +171,7 @@ function record(pdu, sessionInfo) {
 
 // --- building what the SMSC sends --------------------------------------------------------
 
+// GSM-7 through node-smpp's table, which turns a character outside GSM 03.38 into a space.
 function encodeText(text, encoding) {
   if (encoding === 'ucs2') return { octets: Buffer.from(text, 'utf16le').swap16(), dataCoding: 8 };
   if (encoding === 'latin1') return { octets: Buffer.from(text, 'latin1'), dataCoding: 3 };
@@ -373,7 +374,11 @@ function bind(info, pdu, mode) {
   if (status !== STATUS.ESME_ROK) {
     state.counters.bind_refused += 1;
     event('bind_refused', { session: info.id, mode, system_id: pdu.system_id, command_status: status });
-    info.session.send(pdu.response({ command_status: status }), () => info.session.close());
+    // Wrong credentials end the connection, as carriers do; a second bind on a bound
+    // session is only refused.
+    const already = status === STATUS.ESME_RALYBND;
+    info.session.send(pdu.response({ command_status: status }),
+      () => { if (!already) info.session.close(); });
     return;
   }
   info.mode = mode;

@@ -61,7 +61,7 @@ class Esme:
         """Send a text as its submit_sm parts without waiting; their sequence numbers."""
         outgoing = parts.encode(text, reference)
         return [self.client.send_message(
-            source_addr_ton=consts.SMPP_TON_SBSCR, source_addr_npi=consts.SMPP_NPI_UNK,
+            source_addr_ton=consts.SMPP_TON_NWSPEC, source_addr_npi=consts.SMPP_NPI_UNK,
             source_addr=SHORT_CODE, dest_addr_ton=consts.SMPP_TON_INTL,
             dest_addr_npi=consts.SMPP_NPI_ISDN, destination_addr=destination,
             short_message=short_message, data_coding=outgoing.data_coding,
@@ -150,8 +150,9 @@ def test_submit_gets_a_message_id_and_is_kept_decoded(smsc, esme):
     (pdu,) = smsc.submitted()
     assert pdu["message_id"] == answer.message_id.decode()
     assert pdu["text"] == "Ma xac nhan: 123456 (5 phut) €"
+    # a short code is TON 3 (network specific), NPI 0, as issue 14 derives it
     assert (pdu["source_addr"], pdu["source_addr_ton"], pdu["source_addr_npi"]) == (
-        SHORT_CODE, 4, 0)
+        SHORT_CODE, 3, 0)
     assert (pdu["destination_addr"], pdu["dest_addr_ton"], pdu["dest_addr_npi"]) == (PHONE, 1, 1)
     assert (pdu["data_coding"], pdu["esm_class"], pdu["registered_delivery"]) == (0, 0, 1)
     assert pdu["concat"] is None and pdu["udh_hex"] is None
@@ -184,7 +185,7 @@ def test_every_nth_submit_is_throttled(smsc, esme):
 
 
 def test_the_peer_sees_how_many_submits_are_unanswered(smsc, esme):
-    smsc.submit_mode(delay=0.3)
+    smsc.submit_mode(delay=0.5)  # long enough for all 10 to be out
     sequences = [s for i in range(10) for s in esme.submit(f"tin {i}")]
     assert all(a.status == ESME_ROK for a in esme.answered(sequences))
     assert smsc.counters()["max_unanswered"] == 10
