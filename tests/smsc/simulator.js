@@ -531,7 +531,14 @@ const ROUTES = {
   'POST /drop': () => drop(),
   'POST /garbage': (body) => sendGarbage(body),
   'POST /unbind': () => {
-    for (const info of state.sessions.values()) info.session.unbind();
+    // Once the ESME answers unbind_resp the session is over: close it, as an SMSC does.
+    for (const info of state.sessions.values()) {
+      info.session.unbind(() => {
+        event('unbind', { session: info.id, mode: info.mode, by: 'smsc' });
+        info.mode = null;
+        info.session.close();
+      });
+    }
     return { sessions: state.sessions.size };
   },
   'POST /enquire_link': () => {

@@ -19,6 +19,7 @@ from gateway.sms.smpp import parts, receipts, segments
 from tests.smsc_peer import (
     ESME_RINVPASWD,
     ESME_RINVSYSID,
+    ESME_RMSGQFUL,
     ESME_ROK,
     ESME_RTHROTTLED,
     SmscPeer,
@@ -52,9 +53,13 @@ class Esme:
              system_id: str | None = None) -> Esme:
         """Connect and bind (transceiver, transmitter or receiver)."""
         self.client.connect()
-        getattr(self.client, f"bind_{mode}")(
-            system_id=system_id or self.peer.system_id,
-            password=password if password is not None else self.peer.password)
+        try:
+            getattr(self.client, f"bind_{mode}")(
+                system_id=system_id or self.peer.system_id,
+                password=password if password is not None else self.peer.password)
+        except smpplib.exceptions.PDUError:
+            self.client.disconnect()
+            raise
         return self
 
     def submit(self, text: str, *, destination: str = PHONE, reference: int = 1) -> list[int]:
@@ -189,6 +194,40 @@ def test_the_peer_sees_how_many_submits_are_unanswered(smsc, esme):
     sequences = [s for i in range(10) for s in esme.submit(f"tin {i}")]
     assert all(a.status == ESME_ROK for a in esme.answered(sequences))
     assert smsc.counters()["max_unanswered"] == 10
+
+
+def test_a_rejected_submit_carries_its_status(smsc, esme):
+    smsc.reject_next(1, ESME_RMSGQFUL)
+    first, second = esme.answered(esme.submit("one") + esme.submit("two"))
+    assert (first.status, second.status) == (ESME_RMSGQFUL, ESME_ROK)
+    assert [(p["text"], p["command_status"]) for p in smsc.submitted(accepted_only=False)] == [
+        ("one", ESME_RMSGQFUL), ("two", ESME_ROK)]
+
+
+def test_a_held_submit_is_never_answered(smsc, esme):
+    """The "maybe sent" case: the SMSC took the submit_sm and the link died before it said so."""
+    smsc.submit_mode(answer=False)
+    esme.submit("maybe sent")
+    esme.client._socket.settimeout(0.3)
+    with pytest.raises(TimeoutError):
+        esme.client.read_pdu()
+    (held,) = smsc.submitted(accepted_only=False)
+    assert (held["text"], held["command_status"], held["message_id"]) == ("maybe sent", None, None)
+    assert smsc.submitted() == []
+
+
+def test_the_smsc_asks_to_unbind(smsc, esme):
+    smsc.unbind()
+    request = esme.client.read_pdu()
+    assert request.command == "unbind"
+    # smpplib's read_once only logs an unbind: the channel answers it and binds again.
+    answer = smpp.make_pdu("unbind_resp", client=esme.client)
+    answer.sequence = request.sequence
+    esme.client.send_pdu(answer)
+    with pytest.raises(smpplib.exceptions.ConnectionError):
+        esme.client.read_pdu()
+    esme.client.disconnect()
+    smsc.wait_for(lambda peer: [e["event"] for e in peer.events()] == ["bind", "unbind", "close"])
 
 
 # --- deliveries ----------------------------------------------------------------------------
