@@ -27,8 +27,9 @@ def create_app(config: Config | None = None) -> Flask:
     inputs.install_converters(app)  # before any route, so every route gets them
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
     app.extensions["gateway"] = built = runtime.build(config)
-    # Every session hands the SMS it queued to the workers once it commits (here: the
-    # app factory builds every process's runtime, and knows both the store and sms/).
+    # Every session hands the SMS it queued to the workers once it commits. Wired here:
+    # the runtime cannot import sms/ (sms.outbound imports it), and every process of
+    # the Procfile builds its runtime through this factory.
     handoff.install(built.sessions, partial(outbound.hand_over, built))
 
     from gateway import api, ops, webhooks
