@@ -39,9 +39,9 @@ def create_app(config: Config | None = None) -> Flask:
     inputs.install_converters(app)  # before any route, so every route gets them
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
     built = runtime.install(app, config)
-    # Every session hands the SMS it queued to the workers once it commits. Wired here
-    # because the factory knows both the store and sms/; workers and cron run inside
-    # this app too (the `gateway` command line), so their sessions are wired as well.
+    # Every session hands the SMS it queued to the workers once it commits. Wired here:
+    # the runtime cannot import sms/ (sms.outbound imports it), and every process of
+    # the Procfile (web; worker and cron through the `gateway` command) runs this app.
     handoff.install(built.sessions, partial(outbound.hand_over, built))
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)

@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from gateway import otp, runtime
+from gateway import otp, otp_sms, runtime
 from gateway.store import phones
 from gateway.store.models import utcnow
 from gateway.visits import staff_send_code
@@ -69,13 +69,20 @@ def send_code(phone: str, purpose: str, venue_id: int | None = None) -> str | No
     new call for their phone. Returns None when sent, else why not and for how long
     (too many codes for this number, or from this console account)."""
     rt = runtime.current()
-    with rt.sessions() as db, db.begin():
-        sent = staff_send_code(db, rt.redis, rt.config, phone, operator=f"user:{g.user.id}")
-        if isinstance(sent, otp.Refused):
-            audit.record(db, g.user, "otp.refused", phone, sent.reason)
-            key = "call.code_capped" if sent.reason == "capped" else "call.code_refused"
-            return t(key, minutes=-(-sent.retry_after // MINUTE))
-        audit.record(db, g.user, "otp.send", phone, purpose)
+    sent = None
+    try:
+        with rt.sessions() as db, db.begin():
+            sent = staff_send_code(db, rt.redis, rt.config, phone,
+                                   operator=f"user:{g.user.id}")
+            if isinstance(sent, otp.Refused):
+                audit.record(db, g.user, "otp.refused", phone, sent.reason)
+                key = "call.code_capped" if sent.reason == "capped" else "call.code_refused"
+                return t(key, minutes=-(-sent.retry_after // MINUTE))
+            audit.record(db, g.user, "otp.send", phone, purpose)
+    except BaseException:
+        if isinstance(sent, otp_sms.Sent):
+            sent.undo()  # its SMS rolled back with the transaction: the code never went out
+        raise
     save(Call(phone=phone, purpose=purpose, venue_id=venue_id))
     return None
 

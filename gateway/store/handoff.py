@@ -8,7 +8,10 @@ round trip). A rolled-back transaction drops its notes, and so does a rolled-bac
 savepoint for the rows noted inside it: nothing that was not committed is handed over.
 
 The store knows nothing of the workers: the caller that owns both the session factory
-and the outbound side (the app factory) passes `hand_over` in. A hand-over that fails
+and the outbound side passes `hand_over` in. That is the app factory, which builds the
+runtime of every process in the Procfile (web, worker, cron, the CLI); a runtime built
+without it (`runtime.current()` in a bare `rq worker`) notes rows but hands none over,
+and the sweeper hands them over within a minute. A hand-over that fails
 (Redis down) does not fail the transaction, which has committed: it is logged, and the
 outbox sweeper (gateway/sms/sweeper.py) hands the rows over later, as it does for any
 row whose hand-over was lost.

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from gateway import otp
 from gateway.store.models import Declaration, Phone
+from hotline import audit
 from tests.hotline.conftest import CALLER, audit_entries, text
 
 FORM = {"name": "Nguyễn Văn An", "birth_year": "1985", "gender": "1", "id_number": "0",
@@ -177,3 +179,24 @@ def test_a_double_submit_writes_one_declaration(app, operator, inbox):
     second = operator.post("/hotline/declare/submit")
     assert first.status_code == 302 and second.status_code == 302
     assert len(records(app)) == 1
+
+
+def test_the_console_revokes_a_code_whose_transaction_failed(app, operator, monkeypatch):
+    issued = []
+    real_issue = otp.issue
+
+    def issue(*args, **kwargs):
+        issued.append(real_issue(*args, **kwargs))
+        return issued[-1]
+
+    def failing(db, user, action, *args):
+        if action == "otp.send":
+            raise RuntimeError("the audit log is full")
+
+    monkeypatch.setattr(otp, "issue", issue)
+    monkeypatch.setattr(audit, "record", failing)
+    app.testing = False  # the console answers 500 instead of raising into the test
+    assert operator.post("/hotline/call", {"phone": "0912 345 678"}).status_code == 500
+    [code] = issued
+    rt = app.extensions["gateway"]
+    assert otp.verify(rt.redis, CALLER, code.code, rt.config.effective_secret).result != "ok"
