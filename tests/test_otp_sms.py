@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import fanout, otp, otp_sms
-from gateway.sms import outbound, sealing
+from gateway import fanout, otp, otp_sms, sealing
+from gateway.sms import outbound
 from gateway.store import handoff, messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
