@@ -261,8 +261,7 @@ def scenario(name: str, shape: Shape, pg: PostgresCluster, log=print) -> dict:
             texting.stop()
         if run.supervisor is not None:
             run.supervisor.stop()
-        if runtimes._current is not None:
-            runtimes._current.engine.dispose()
+        runtimes.close()
         run.stack.down()
         if run.cluster is not None:
             run.cluster.stop()

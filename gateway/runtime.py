@@ -81,3 +81,10 @@ def current() -> Runtime:
     if has_app_context():
         return of(current_app)
     return _current if _current is not None else build(Config.from_env())
+
+
+def close() -> None:
+    """Close this process's database connections, if it built a runtime (a test or a
+    benchmark about to drop the database it points at)."""
+    if _current is not None:
+        _current.engine.dispose()

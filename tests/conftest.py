@@ -19,6 +19,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from gateway import create_app, runtime
+from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.store import schema
 from gateway.store.models import Base
@@ -42,15 +43,9 @@ def pg_url() -> Iterator[str]:
     url = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL)
     schema.upgrade(url)
     yield url
-    runtime_engine_dispose()
+    runtime.close()
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def runtime_engine_dispose() -> None:
-    current = runtime._current
-    if current is not None:
-        current.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +85,7 @@ def app(config: Config):
     application = create_app(config)
     _clean(config)
     yield application
-    application.extensions["gateway"].engine.dispose()
+    runtimes.of(application).engine.dispose()
 
 
 @pytest.fixture
@@ -99,9 +94,9 @@ def demo_app(tmp_path):
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     schema.upgrade(url)
     application = create_app(Config(database_url=url, redis_url="memory://"))
-    _clean(application.extensions["gateway"].config)
+    runtimes.of(_clean(application).config)
     yield application
-    application.extensions["gateway"].engine.dispose()
+    runtimes.of(application).engine.dispose()
 
 
 @pytest.fixture
@@ -132,7 +127,7 @@ class Phone:
 
     def _signature(self, form: dict[str, str]) -> dict[str, str]:
         """Sign like Twilio when the gateway checks signatures."""
-        token = self.client.application.extensions["gateway"].config.twilio_auth_token
+        token = runtimes.of(self.client.application).config.twilio_auth_token
         if not token:
             return {}
         from twilio.request_validator import RequestValidator
@@ -141,7 +136,7 @@ class Phone:
 
     def _credentials(self) -> dict[str, str]:
         """Authenticate like the aggregator when the gateway asks for Basic credentials."""
-        secret = self.client.application.extensions["gateway"].config.ussd_basic_auth
+        secret = runtimes.of(self.client.application).config.ussd_basic_auth
         if not secret:
             return {}
         return {"Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
@@ -193,7 +188,7 @@ def phone(client) -> Phone:
 @pytest.fixture
 def redis(app) -> Redis:
     """The app's Redis connection."""
-    return app.extensions["gateway"].redis
+    return runtimes.of(app).redis
 
 
 @pytest.fixture

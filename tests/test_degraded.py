@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.flows.messages import render
 from gateway.store import messages
 from gateway.store.db import transaction
@@ -28,7 +29,7 @@ def on_own_redis(app, config, own_redis):
     """The gateway (on the test PostgreSQL) using the private Redis."""
     application = create_app(dataclasses.replace(config, redis_url=own_redis.url))
     yield application
-    application.extensions["gateway"].engine.dispose()
+    runtimes.of(application).engine.dispose()
 
 
 def warnings_of(caplog, logger: str) -> list[logging.LogRecord]:
@@ -66,7 +67,7 @@ def test_redis_down_ussd_ends_with_the_apology(on_own_redis, own_redis, caplog):
 
 
 def test_redis_down_status_callbacks_still_apply(on_own_redis, own_redis):
-    rt = on_own_redis.extensions["gateway"]
+    rt = runtimes.of(on_own_redis)
     with transaction(rt.sessions) as session:
         message = messages.queue_outbound(session, phone=NUMBER, body="hi", kind="notice",
                                           priority="default")
@@ -95,7 +96,7 @@ def test_redis_lost_during_a_turn_records_nothing(on_own_redis, own_redis, monke
     response = client.post("/sms/twilio", data={
         "From": NUMBER, "To": "+84240000", "Body": "HD", "MessageSid": "SMmid"})
     assert response.status_code == 503
-    with on_own_redis.extensions["gateway"].sessions() as session:
+    with runtimes.of(on_own_redis).sessions() as session:
         assert messages.stored_reply(session, "twilio", "SMmid") is None
 
 
@@ -124,7 +125,7 @@ def test_metrics_answer_while_postgresql_is_down(app, config, caplog):
         assert len(warnings_of(caplog, "gateway.ops.metrics")) == 1
         assert b"# TYPE gateway_turns_total counter" in client.get("/metrics").data
     finally:
-        application.extensions["gateway"].engine.dispose()
+        runtimes.of(application).engine.dispose()
     assert values[("gateway_metrics_source_up", (("source", "database"),))] == 0
     assert values[("gateway_metrics_source_up", (("source", "redis"),))] == 1
     assert not any(name == "gateway_outbound_messages" for name, _ in values)

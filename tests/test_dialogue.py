@@ -18,6 +18,7 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from gateway import runtime as runtimes
 from gateway.actions import EFFECTS, OUTCOMES
 from gateway.flows.engine import Act, Ask, Branch, End, Flow
 from gateway.flows.messages import Template, render
@@ -98,7 +99,7 @@ def survey(monkeypatch, install_flow) -> Outcome:
 
 def inbound_rows(app, **where) -> list[InboundMessage]:
     """Inbound messages logged, filtered by column values."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         query = select(InboundMessage).filter_by(**where).order_by(InboundMessage.id)
         return list(session.scalars(query))
 
@@ -278,6 +279,6 @@ def test_finished_dialogue_leaves_no_state_behind(phone, survey, redis):
 def test_unknown_phone_gets_a_phone_record_once(client, app):
     for spelling in ("0912345678", "+84 91 234 5678"):
         Phone(client, spelling).sms("HD")
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         assert session.scalar(select(func.count()).select_from(PhoneRow)) == 1
         assert session.scalar(select(PhoneRow.number)) == NUMBER

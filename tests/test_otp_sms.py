@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gateway import fanout, otp, otp_sms, sealing
+from gateway import runtime as runtimes
 from gateway.sms import outbound
 from gateway.store import handoff, messages
 from gateway.store.db import transaction
@@ -18,7 +19,7 @@ CAP = [fanout.Cap("otpfan:test", 1, 3600)]
 
 
 def send(app, phone: str = CALLER, **options):
-    rt = app.extensions["gateway"]
+    rt = runtimes.of(app)
     with transaction(rt.sessions) as session:
         sent = otp_sms.send(session, rt.redis, rt.config, phone, **options)
         pending = handoff.pending(session)
@@ -27,7 +28,7 @@ def send(app, phone: str = CALLER, **options):
 
 def live(app, code: str) -> bool:
     """Whether `code` is the caller's live code (checking it uses it up)."""
-    rt = app.extensions["gateway"]
+    rt = runtimes.of(app)
     return otp.verify(rt.redis, CALLER, code, rt.config.effective_secret).result == "ok"
 
 
@@ -35,7 +36,7 @@ def test_the_code_goes_out_sealed_and_after_the_commit(app):
     sent, pending = send(app, template="otp.sms_member", variables={"declarer": "+849****78"})
     assert isinstance(sent, otp_sms.Sent)
     assert pending == [(sent.message_id, "high")]
-    rt = app.extensions["gateway"]
+    rt = runtimes.of(app)
     assert outbound.job_of(rt.redis, sent.message_id) is not None
     with rt.sessions() as session:
         row = session.get(OutboundMessage, sent.message_id)

@@ -21,6 +21,7 @@ from rq import Queue
 from werkzeug.serving import make_server
 
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.cli.main import gateway
 from gateway.config import Config
 from gateway.store import messages, schema
@@ -91,7 +92,7 @@ def test_gunicorn_serves_sms_and_health(app, config, stop_later, tmp_path):
 def test_cron_process_enqueues_the_outbox_sweep(app, config, stop_later):
     stop_later(subprocess.Popen([str(BIN / "gateway"), "cron"], env=env_for(config),
                                 stderr=subprocess.DEVNULL))
-    queue = Queue("default", connection=app.extensions["gateway"].redis)
+    queue = Queue("default", connection=runtimes.of(app).redis)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline and not queue.job_ids:
         time.sleep(0.2)
@@ -132,7 +133,7 @@ def test_db_upgrade_creates_the_schema(tmp_path):
 
 
 def test_outbox_lists_messages_newest_first(app, config):
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         messages.queue_outbound(session, phone="+84912345678", body="first", kind="notice",
                                 priority="high")
         messages.queue_outbound(session, phone="+84912345678", body="second", kind="otp",
@@ -253,7 +254,7 @@ def test_sim_dials_a_gateway_that_asks_for_credentials(config):
         assert "wrong" not in bad.output  # the password is never printed
     finally:
         server.shutdown()
-        app.extensions["gateway"].engine.dispose()
+        runtimes.of(app).engine.dispose()
 
 
 def test_the_procfile_access_log_has_no_query_strings(app, config, stop_later, tmp_path):

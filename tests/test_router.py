@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway import create_app, flows
+from gateway import runtime as runtimes
 from gateway.actions import OUTCOMES
 from gateway.flows.engine import MAX_ATTEMPTS, Ask, End, Flow
 from gateway.flows.messages import Template, render
@@ -75,7 +76,7 @@ def play(phone: Phone, transcript: list[tuple[str, str]]) -> None:
 
 def phone_row(app) -> PhoneRow:
     """The phones row of the test number."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return session.scalars(select(PhoneRow).where(PhoneRow.number == NUMBER)).one()
 
 
@@ -264,12 +265,12 @@ def test_sms_dialogue_expires_after_the_configured_silence(phone, recorded, redi
 def test_sms_dialogue_minutes_come_from_the_config(app, config, recorded):
     short = create_app(dataclasses.replace(config, sms_dialogue_minutes=1))
     try:
-        redis = short.extensions["gateway"].redis
+        redis = runtimes.of(short).redis
         Phone(short.test_client()).sms("KB")
         assert 55 <= redis.ttl(STATE_KEY) <= 60
         assert json.loads(redis.get(STATE_KEY))["state"]["node"] == "name"
     finally:
-        short.extensions["gateway"].engine.dispose()
+        runtimes.of(short).engine.dispose()
 
 
 @pytest.mark.parametrize("spelling", ["0912345678", "84912345678", "+84 91 234 5678",

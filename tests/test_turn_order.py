@@ -13,6 +13,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.actions import EFFECTS
 from gateway.flows.engine import Act, Ask, Branch, End, Flow
 from gateway.flows.messages import Template
@@ -100,7 +101,7 @@ def burst_behind_a_slow_turn(redis, jobs: list[tuple[callable, bool]]) -> list:
 
 def logged_order(app, ids: list[str]) -> list[str]:
     """The provider ids among `ids` in the order their turns were logged."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         rows = session.scalars(select(InboundMessage.provider_id)
                                .where(InboundMessage.provider_id.in_(ids))
                                .order_by(InboundMessage.id))

@@ -10,6 +10,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
+from gateway import runtime as runtimes
 from gateway.dialogue import turn
 from gateway.flows.messages import render
 from gateway.store.models import OutboundMessage
@@ -24,7 +25,7 @@ def otp_state(redis) -> tuple[bool, int, int]:
 
 
 def outbound_count(app) -> int:
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return session.scalar(select(func.count()).select_from(OutboundMessage))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from gateway import actions, create_app, flows
+from gateway import runtime as runtimes
 from gateway.actions.context import Caller, Context, Records
 from gateway.config import Config
 from gateway.flows.checks import effects_named, outcomes_named
@@ -67,7 +68,7 @@ def test_handlers_get_a_context_and_the_console_a_desk(app, client, monkeypatch,
     assert Phone(client).sms("KB") == "Xong."
     assert len(seen) == 2 and all(isinstance(c, Context) for c in seen)
     assert isinstance(seen[0].inbound, Caller)
-    runtime = app.extensions["gateway"]
+    runtime = runtimes.of(app)
     with runtime.sessions() as session:
         desk = Desk(runtime, session, "+84912345678")
         assert isinstance(desk, Records) and isinstance(desk.inbound, Caller)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gateway import runtime as runtimes
 from gateway.store import tokens, users
 from gateway.store.db import transaction
 
@@ -17,7 +18,7 @@ OTHER = "+84987654321"
 
 def make_token(app, name: str, scopes: tuple[str, ...] = ("read", "write")) -> str:
     """A token's secret, created like `gateway token create` does."""
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         return tokens.create(session, name, scopes)[1]
 
 
@@ -85,7 +86,7 @@ def venue(api: Api, **changes: Any) -> dict[str, Any]:
 
 def manager(app, username: str = "manager1") -> str:
     """A quarantine manager's username."""
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         users.create(session, username=username, role="manager", phone="+84911111111")
     return username
 

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.cli.main import gateway
 from gateway.store import tokens
 from gateway.store.db import transaction
@@ -19,7 +20,7 @@ def cli(app, *args: str):
 
 
 def stored(app) -> list[ApiToken]:
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
@@ -106,7 +107,7 @@ def test_last_used_is_written_at_most_every_few_minutes(app, client):
     first = stored(app)[0].last_used_at
     api.get("/api/v1/venues")
     assert stored(app)[0].last_used_at == first
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         row = session.scalar(select(ApiToken))
         row.last_used_at = first - tokens.TOUCH_EVERY
     api.get("/api/v1/venues")

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, text
 
+from gateway import runtime as runtimes
 from gateway.store import quarantine, venues
 from gateway.store.db import transaction
 from gateway.store.models import Event, Phone, utcnow
@@ -19,7 +20,7 @@ def settled(app, timeout: float = 10.0) -> bool:
     """Whether every committed event can be served now. Transaction ids are shared by
     every database of the PostgreSQL server, so a test run next door can hold the feed
     back for a moment: wait for that, never for our own open transactions."""
-    engine = app.extensions["gateway"].engine
+    engine = runtimes.of(app).engine
     if engine.dialect.name != "postgresql":
         return True
     deadline = time.monotonic() + timeout
@@ -92,12 +93,12 @@ def test_records_made_over_ussd_and_sms_are_in_the_feed(app, api, client):
 def test_store_writes_and_bulk_updates_feed_it_too(app, api):
     case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
     _, cursor = drain(api)
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         quarantine.record_report(session, case["id"], date.today(), symptoms=[7],
                                  temperature=None, danger=True, channel="sms")
         quarantine.mark_alert(session, case["id"])  # a bulk UPDATE statement
         session.add(Phone(number="+84911000000"))     # not a fed record
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         closed = quarantine.close_ended(session, date.today() + timedelta(days=30))
     assert closed == 1
     items, _ = drain(api, cursor)
@@ -107,7 +108,7 @@ def test_store_writes_and_bulk_updates_feed_it_too(app, api):
 
 
 def test_a_rolled_back_write_leaves_no_event(app, api):
-    with pytest.raises(RuntimeError), transaction(app.extensions["gateway"].sessions) as s:
+    with pytest.raises(RuntimeError), runtimes.of(transaction(app).sessions) as s:
         venues.create(s, name="Gone", kind="shop", province_code=1, province_name="Ha Noi")
         raise RuntimeError("the request failed after the flush")
     assert drain(api)[0] == []
@@ -116,7 +117,7 @@ def test_a_rolled_back_write_leaves_no_event(app, api):
 def test_an_unchanged_object_makes_no_event(app, api):
     code = venue(api)["code"]
     _, cursor = drain(api)
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         found = venues.by_code(session, code)
         found.name = found.name  # assigned, not changed
     assert drain(api, cursor)[0] == []
@@ -126,7 +127,7 @@ def test_an_open_transaction_holds_back_later_events_until_it_commits(app, api):
     """The hazard the (txid, id) order exists for: a transaction that started first
     writes its event last. Ordering by id alone would serve the other event first and
     then lose this one."""
-    sessions = app.extensions["gateway"].sessions
+    sessions = runtimes.of(app).sessions
     slow = sessions()
     slow.begin()
     slow.add(Phone(number="+84911000001"))
@@ -181,7 +182,7 @@ def test_feed_on_sqlite(demo_app):
     venue(api)
     items, cursor = drain(api)
     assert summary(items) == [("declaration", "created"), ("venue", "created")]
-    with demo_app.extensions["gateway"].sessions() as session:
+    with runtimes.of(demo_app).sessions() as session:
         assert session.scalars(select(Event.txid)).all() == [None, None]
     venue(api, name="Later")
     assert summary(drain(api, cursor)[0]) == [("venue", "created")]
@@ -190,6 +191,6 @@ def test_feed_on_sqlite(demo_app):
 def test_event_time_is_recorded(app, api):
     before = utcnow()
     venue(api)
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         [row] = session.scalars(select(Event)).all()
     assert row.txid is not None and row.created_at >= before

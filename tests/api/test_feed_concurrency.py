@@ -8,6 +8,7 @@ import time
 
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.store import venues
 from gateway.store.db import transaction
 from gateway.store.models import Event, Phone
@@ -24,7 +25,7 @@ def write(app, writer: int) -> None:
     is read in id order."""
     rng = random.Random(writer)
     for n in range(WRITES):
-        with transaction(app.extensions["gateway"].sessions) as session:
+        with runtimes.of(transaction(app).sessions) as session:
             session.add(Phone(number=f"+8491{writer}{n:06d}"))
             session.flush()
             time.sleep(rng.uniform(0, 0.01))
@@ -72,7 +73,7 @@ def test_a_polling_consumer_sees_every_event_once(app, api):
     consumer.join(timeout=60)
     assert not consumer.is_alive()
 
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         every = session.scalars(select(Event.id).order_by(Event.txid, Event.id)).all()
     served = [_event_id(cursor) for _, cursor in seen]
     assert len(every) == WRITERS * (WRITES + (WRITES + 2) // 3)

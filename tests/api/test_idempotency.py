@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from gateway import runtime as runtimes
 from gateway.store.models import Declaration, Event, IdempotencyKey, OutboundMessage, Visit
 from tests.api.conftest import (
     ME,
@@ -22,7 +23,7 @@ from tests.api.conftest import (
 
 
 def count(app, model) -> int:
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return session.scalar(select(func.count()).select_from(model))
 
 

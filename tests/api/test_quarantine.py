@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.quarantine.enrol import enrol
 from gateway.store import quarantine
 from gateway.store.db import transaction
@@ -14,7 +15,7 @@ from tests.api.conftest import ME, OTHER, case_body, manager, venue
 
 
 def outbox(app) -> list[OutboundMessage]:
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
 
 
@@ -27,7 +28,7 @@ def test_enrol_sends_the_same_welcome_sms_as_the_cli(app, api):
         ME, boss, "active", "web")
     assert case["operator"] == "ward-officer" and case["alert"] is False
     start = date.fromisoformat(case["start_date"])
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         enrol(session, phone=OTHER, name="Le Van C", manager=boss, start=start,
               end=date.fromisoformat(case["end_date"]))
     by_api, by_cli = outbox(app)
@@ -63,7 +64,7 @@ def test_invalid_enrolments(app, api, changes, field):
 
 def test_operators_are_not_managers(app, api):
     from gateway.store import users
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         users.create(session, username="op", role="operator")
     response = api.post("/api/v1/quarantine-cases", case_body("op"))
     assert response.json["errors"][0] == {"field": "manager", "location": "json",
@@ -126,7 +127,7 @@ def test_list_cases_by_phone_status_and_manager(app, api):
 def test_daily_reports_from_any_channel(app, api):
     case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
     today = date.today()
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         quarantine.record_report(session, case["id"], today - timedelta(days=1), symptoms=[],
                                  temperature=None, danger=False, channel="sms")
         quarantine.record_report(session, case["id"], today, symptoms=[3], temperature=39.2,

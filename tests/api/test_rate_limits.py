@@ -11,6 +11,7 @@ from ipaddress import ip_network
 import pytest
 
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.api.limits import EXTENSION, KEY_PREFIX
 from tests.api.conftest import Api, make_token
 from tests.test_processes import free_port
@@ -97,7 +98,7 @@ def app_without_redis(config):
     down = dataclasses.replace(config, redis_url=f"redis://127.0.0.1:{free_port()}/0")
     app = create_app(down)
     yield app
-    app.extensions["gateway"].engine.dispose()
+    runtimes.of(app).engine.dispose()
 
 
 def test_redis_down_falls_back_to_counting_in_memory(app, app_without_redis):

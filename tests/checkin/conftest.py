@@ -2,6 +2,7 @@
 
 import pytest
 
+from gateway import runtime as runtimes
 from gateway.store import venues
 from gateway.store.db import transaction
 from gateway.store.models import Visit
@@ -10,7 +11,7 @@ from tests.declare.conftest import Inbox, config, inbox, me  # noqa: F401 (fixtu
 
 def make_venue(app, name: str = "Cho Ben Thanh", kind: str = "market") -> dict:
     """Register a venue; its code and name."""
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         venue = venues.create(session, name=name, kind=kind, province_code=79,
                               province_name="Thành phố Hồ Chí Minh", street="Le Loi")
         return {"code": venue.code, "name": venue.name, "id": venue.id}
@@ -31,7 +32,7 @@ def hospital(app) -> dict:
 def visits(app) -> list[Visit]:
     """Every visit, oldest first."""
     from sqlalchemy import select
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(Visit).order_by(Visit.id)))
 
 

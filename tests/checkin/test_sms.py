@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from gateway import runtime as runtimes
 from gateway.codes import new_venue_code, parse_venue_code
 from gateway.store.db import transaction
 from gateway.store.models import Visit, utcnow
@@ -124,7 +125,7 @@ def test_forgotten_visits_close_automatically(app, me, inbox, market):
     declared(me, inbox)
     me.sms(f"CI {market['code']}")
     assert close_forgotten_visits() == 0
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         visit = session.query(Visit).one()
         visit.checked_in_at = utcnow() - timedelta(hours=9)
     assert close_forgotten_visits() == 1

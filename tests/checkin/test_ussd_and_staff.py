@@ -3,6 +3,7 @@ visitor's OTP, and the contact-tracing overlap query."""
 
 from datetime import timedelta
 
+from gateway import runtime as runtimes
 from gateway.store import venues
 from gateway.store.db import transaction
 from gateway.store.models import Venue, Visit, utcnow
@@ -51,7 +52,7 @@ def test_dial_through_with_a_mistyped_code(app, me, market):
 
 
 def staff(app):
-    runtime = app.extensions["gateway"]
+    runtime = runtimes.of(app)
     return runtime, runtime.sessions
 
 
@@ -92,14 +93,14 @@ def visit(session, venue_id, phone, start, minutes):
 
 def test_overlap_query_finds_who_was_there_at_the_same_time(app, market, hospital):
     t0 = utcnow() - timedelta(days=1)
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         visit(session, market["id"], ME, t0, 60)                              # mine
         visit(session, market["id"], "+84900000001", t0 + timedelta(minutes=30), 60)  # overlap
         visit(session, market["id"], "+84900000002", t0 - timedelta(minutes=90), 60)  # before
         visit(session, market["id"], "+84900000003", t0 + timedelta(minutes=61), 10)  # after
         visit(session, hospital["id"], "+84900000004", t0, 60)                # elsewhere
         visit(session, market["id"], "+84900000005", t0 - timedelta(minutes=10), 0)   # open
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         pairs = venues.overlapping(session, ME, t0 - timedelta(hours=1), t0 + timedelta(hours=2),
                                    longest=timedelta(hours=8))
         assert sorted(other.phone for _, other in pairs) == ["+84900000001", "+84900000005"]
@@ -113,5 +114,5 @@ def test_venue_codes_are_unique_and_valid(app):
     from gateway.codes import parse_venue_code
     codes = {make_venue(app, f"Venue {n}")["code"] for n in range(50)}
     assert len(codes) == 50 and all(parse_venue_code(c) == c for c in codes)
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         assert all(venues.by_code(session, c) for c in codes)

@@ -10,6 +10,7 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.runtime import QUEUES
 from gateway.store.models import Declaration
@@ -35,7 +36,7 @@ class Inbox:
     """What phones received from the provider, after a real worker sent the outbox."""
 
     def __init__(self, app, standin: TwilioStandIn):
-        self.runtime = app.extensions["gateway"]
+        self.runtime = runtimes.of(app)
         self.standin = standin
 
     def deliver(self) -> None:
@@ -68,7 +69,7 @@ def me(client) -> Phone:
 
 def declarations(app) -> list[Declaration]:
     """Every declaration recorded, oldest first."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(Declaration).order_by(Declaration.id)))
 
 

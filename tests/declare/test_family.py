@@ -4,6 +4,7 @@ and the OTP rules seen by a citizen."""
 from dataclasses import replace
 
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.store import phones
 from tests.conftest import Phone
 from tests.declare.conftest import ME, MEMBER, converse, declarations
@@ -36,7 +37,7 @@ def test_member_with_a_phone_reads_their_code_to_the_declarer(app, me, inbox):
         ME, MEMBER, "child")
     assert (record.verification, record.full_name, record.ward_name) == (
         "otp", "Nguyen Thi Be", "Phường Bến Thành")
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         # The member proved their phone for this declaration only.
         assert not phones.is_verified(phones.find(session, MEMBER))
 

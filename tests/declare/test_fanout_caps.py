@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.dialogue import turn
 from gateway.flows.messages import render
 from gateway.store import phones
@@ -26,13 +27,13 @@ def members(count: int) -> list[str]:
 
 def verified(app, number: str = ME) -> None:
     """The declarer's own phone is verified (as after their own OTP)."""
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         phones.get_or_create(session, number).verified_until = utcnow() + timedelta(hours=1)
 
 
 def otps_to(app) -> list[str]:
     """The numbers OTPs were queued for, oldest first."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(OutboundMessage.phone)
                                     .where(OutboundMessage.kind == "otp")
                                     .order_by(OutboundMessage.id)))
@@ -57,7 +58,7 @@ def test_sms_declarer_is_capped_per_hour(app, me):
 
 def test_per_day_cap(app, me, monkeypatch):
     """The day's cap holds even when the hour's would allow more."""
-    rt = app.extensions["gateway"]
+    rt = runtimes.of(app)
     monkeypatch.setattr(rt, "config", dataclasses.replace(
         rt.config, otp_fanout_per_hour=10, otp_fanout_per_day=3))
     verified(app)

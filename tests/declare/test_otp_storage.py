@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway import otp, otp_sms, sealing, visits
+from gateway import runtime as runtimes
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
 from tests.declare.conftest import ME, MEMBER
@@ -18,7 +19,7 @@ from tests.test_processes import cli
 
 
 def otp_rows(app) -> list[OutboundMessage]:
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "otp")
                                     .order_by(OutboundMessage.id)))
 
@@ -54,7 +55,7 @@ def test_a_member_code_is_masked_too(app, me, inbox):
 
 def staff_code_for(app, phone: str) -> otp.Issued | otp.Refused:
     """Venue staff ask a code for `phone` (committed and handed to the workers)."""
-    runtime = app.extensions["gateway"]
+    runtime = runtimes.of(app)
     with transaction(runtime.sessions) as session:
         sent = visits.staff_send_code(session, runtime.redis, runtime.config, phone)
     return sent.issued if isinstance(sent, otp_sms.Sent) else sent

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from gateway import runtime as runtimes
 from gateway.codes import parse_declaration_code
 from gateway.flows.declaration import FORM_VERSION
 from gateway.store import phones
@@ -64,7 +65,7 @@ def test_the_otp_goes_out_alone_from_the_sender_with_a_warning(me, inbox, twilio
 
 def test_a_verified_phone_is_not_asked_again_and_stays_verified_a_day(app, me, inbox):
     declare_as_new_user(me, inbox)
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         phone = phones.find(session, ME)
         assert phones.is_verified(phone)
         assert phone.verified_until - utcnow() > timedelta(hours=23)

@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
+from gateway import runtime as runtimes
 from gateway.demo import seed
 from gateway.store.db import transaction
 from gateway.store.models import Declaration, OutboundMessage, Venue
@@ -12,7 +13,7 @@ from tests.conftest import Phone
 
 
 def test_seed_is_idempotent_and_usable(demo_app):
-    sessions = demo_app.extensions["gateway"].sessions
+    sessions = runtimes.of(demo_app).sessions
     with transaction(sessions) as session:
         first = seed.seed(session)
     with transaction(sessions) as session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.flows.messages import render
 from gateway.store import messages
 from gateway.store.db import transaction
@@ -33,7 +34,7 @@ def test_sms_gets_the_reply_and_is_logged(sim, demo_app):
     response = sim.post("/simulator/sms", json={"phone": "0912345678", "text": "HD"})
     assert response.status_code == 200
     assert response.get_json() == {"reply": render("help", "vi")}
-    with demo_app.extensions["gateway"].sessions() as session:
+    with runtimes.of(demo_app).sessions() as session:
         [row] = session.scalars(select(InboundMessage)).all()
     assert (row.channel, row.provider, row.phone, row.body) == ("sms", "sim", NUMBER, "HD")
 
@@ -58,7 +59,7 @@ def test_ussd_session(sim):
 
 
 def test_outbox_lists_that_phones_messages_newest_first(sim, demo_app):
-    runtime = demo_app.extensions["gateway"]
+    runtime = runtimes.of(demo_app)
     with transaction(runtime.sessions) as session:
         for phone, body in [(NUMBER, "first"), ("+84912345670", "not yours"), (NUMBER, "second")]:
             messages.queue_outbound(session, phone=phone, body=body, kind="otp", priority="high")
@@ -85,7 +86,7 @@ def test_bad_input_is_a_400_with_a_json_reason(sim, demo_app, path, body, reason
     response = sim.post(f"/simulator/{path}", json=body)
     assert response.status_code == 400
     assert reason in response.get_json()["error"]
-    with demo_app.extensions["gateway"].sessions() as session:
+    with runtimes.of(demo_app).sessions() as session:
         assert session.scalars(select(InboundMessage)).all() == []
 
 

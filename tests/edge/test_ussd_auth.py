@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.store.models import InboundMessage
 from tests.conftest import SECRET, Phone, _clean
@@ -42,7 +43,7 @@ def make_app(pg_url, redis_url):
 
     yield make
     for app in apps:
-        app.extensions["gateway"].engine.dispose()
+        runtimes.of(app).engine.dispose()
 
 
 def nets(*cidrs: str) -> tuple:
@@ -122,5 +123,5 @@ def test_a_whole_session_with_basic_credentials(make_app):
 
 
 def inbound_count(app) -> int:
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return session.scalar(select(func.count()).select_from(InboundMessage))

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway import quarantine
+from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.store import venues
 from gateway.store.db import transaction
@@ -28,14 +29,14 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 def make_user(app, username: str, role: str, password: str = PASSWORD,
               venue_codes: tuple[str, ...] = (), phone: str | None = None) -> int:
     """Create a console user; its id."""
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         return accounts.create(session, username=username, role=role, password=password,
                                venue_codes=venue_codes, phone=phone).id
 
 
 def make_venue(app, name: str = "Chợ Bến Thành") -> dict:
     """Register a venue; its id, code and name."""
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         venue = venues.create(session, name=name, kind="market", province_code=79,
                               province_name="Thành phố Hồ Chí Minh", street="Lê Lợi")
         return {"id": venue.id, "code": venue.code, "name": venue.name}
@@ -43,13 +44,13 @@ def make_venue(app, name: str = "Chợ Bến Thành") -> dict:
 
 def user(app, username: str) -> User:
     """A user as stored now."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return session.scalar(select(User).where(User.username == username))
 
 
 def audit_entries(app) -> list[AuditEntry]:
     """Every audit entry, oldest first."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
 
 

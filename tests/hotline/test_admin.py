@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.store.models import ApiToken, Venue, Visit
 from hotline import accounts
 from tests.hotline.conftest import CALLER, Console, make_user, make_venue, text, user
@@ -26,7 +27,7 @@ def test_an_admin_creates_venue_staff_bound_to_venues(app, market):
         "password": "long enough password", "display_name": "Lan"})
     assert response.status_code == 302
     created = user(app, "staff2")
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         assert [v.code for v in accounts.venues_of(session, created.id)] == [market["code"]]
     assert market["code"] in text(browser.get("/hotline/admin/users"))
 
@@ -67,7 +68,7 @@ def test_an_admin_registers_a_venue_and_downloads_its_poster(app):
         "name": "Trường THCS Lê Lợi", "kind": "school", "province": "1",
         "ward": "Hoàn Kiếm", "street": "1 Tràng Thi", "contact": ""})
     assert response.status_code == 302
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         venue = session.scalar(select(Venue))
     assert (venue.ward_name, venue.channel, venue.operator) == ("Phường Hoàn Kiếm", "hotline",
                                                                 "adm1")
@@ -84,7 +85,7 @@ def test_api_tokens_are_shown_once_and_can_be_revoked(app):
     assert "chỉ hiện một lần" in page and 'id="token-secret">gw_' in page
     assert browser.post("/hotline/admin/tokens", {"name": "web"}).status_code == 400
     browser.post("/hotline/admin/tokens/revoke", {"name": "web"})
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         token = session.scalar(select(ApiToken))
     assert token.revoked_at is not None and "gw_" not in text(browser.get("/hotline/admin/tokens"))
 
@@ -114,7 +115,7 @@ def test_an_operator_checks_a_verified_caller_in_by_venue_code(app, operator, in
     response = operator.post("/hotline/caller/checkin", {"code": market["code"]})
     assert response.status_code == 302
     assert "Đã check-in tại Chợ Bến Thành" in text(operator.get("/hotline/caller"))
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         visit = session.scalar(select(Visit))
     assert (visit.phone, visit.operator, visit.channel) == (CALLER, "op1", "hotline")
 
@@ -130,6 +131,6 @@ def test_a_second_venue_keeps_staff_bindings_apart(app):
     first, second = make_venue(app, "A"), make_venue(app, "B")
     make_user(app, "s1", "venue_staff", venue_codes=(first["code"],))
     make_user(app, "s2", "venue_staff", venue_codes=(second["code"], first["code"]))
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         assert [v.name for v in accounts.venues_of(session, user(app, "s2").id)] == ["A", "B"]
         assert [v.name for v in accounts.venues_of(session, user(app, "s1").id)] == ["A"]

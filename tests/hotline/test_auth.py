@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+from gateway import runtime as runtimes
 from hotline import accounts, auth
 from tests.hotline.conftest import PASSWORD, Console, make_user, text, user
 
@@ -137,7 +138,7 @@ def test_pages_forbid_framing_caching_and_foreign_scripts(console):
 
 
 def test_an_idle_session_expires(app, operator):
-    redis = app.extensions["gateway"].redis
+    redis = runtimes.of(app).redis
     [key] = redis.keys("hotline:session:*")
     data = json.loads(redis.get(key))
     data["seen"] -= app.config["HOTLINE_IDLE_SECONDS"] + 1
@@ -168,10 +169,10 @@ def test_signing_in_gives_a_new_session_id(app, client, console):
     make_user(app, "op1", "operator")
     console.get("/hotline/login")
     console.login("op1")
-    first = app.extensions["gateway"].redis.keys("hotline:session:*")
+    first = runtimes.of(app).redis.keys("hotline:session:*")
     console.post("/hotline/logout")
     console.login("op1")
-    assert first and app.extensions["gateway"].redis.keys("hotline:session:*") != first
+    assert first and runtimes.of(app).redis.keys("hotline:session:*") != first
 
 
 def test_the_idle_timeout_is_configured_in_minutes():

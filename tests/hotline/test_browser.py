@@ -15,6 +15,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.quarantine.enrol import enrol
 from gateway.store import declarations
 from gateway.store.db import transaction
@@ -92,7 +93,7 @@ def test_an_operator_takes_a_call_and_reads_back_the_code(app, served, chrome, i
     chrome.find_element(By.ID, "submit").click()
     shown = wait_for(chrome, "#declaration-code").text
     shot(chrome, "4-declaration-code")
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         record = session.scalar(select(Declaration))
     assert shown == record.code and (record.channel, record.operator) == ("hotline", "op1")
     assert record.code in inbox.messages(CALLER)[-1]["body"]
@@ -116,7 +117,7 @@ def test_a_form_error_in_the_browser_keeps_the_answers(app, served, chrome, inbo
 
 
 def test_venue_staff_check_a_visitor_in(app, served, chrome, inbox, market):
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         declarations.create(
             session, valid_hours=24, declarer_phone=VISITOR, subject_phone=VISITOR,
             full_name="Lê Thị Hoa", birth_year=1990, gender="female", province_code=1,
@@ -135,7 +136,7 @@ def test_venue_staff_check_a_visitor_in(app, served, chrome, inbox, market):
     chrome.get(f"{served}/hotline/staff/visitors")
     assert "Lê Thị Hoa" in wait_for(chrome, "#visitors").text
     shot(chrome, "7-staff-visitors")
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         visit = session.scalar(select(Visit))
     assert (visit.phone, visit.operator) == (VISITOR, "staff1")
 
@@ -143,7 +144,7 @@ def test_venue_staff_check_a_visitor_in(app, served, chrome, inbox, market):
 def test_a_manager_sees_their_roster_on_a_phone(app, served, chrome):
     make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
     for phone, name in ((CALLER, "Trần Thị Bình"), (VISITOR, "Phạm Văn Cường")):
-        with transaction(app.extensions["gateway"].sessions) as session:
+        with runtimes.of(transaction(app).sessions) as session:
             enrol(session, phone=phone, name=name, manager="mgr1", start=days(-1),
                   end=days(12))
     chrome.set_window_size(*PHONE)

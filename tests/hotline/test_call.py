@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway import otp
+from gateway import runtime as runtimes
 from gateway.store.models import Declaration, Phone
 from hotline import audit
 from tests.hotline.conftest import CALLER, audit_entries, text
@@ -31,7 +32,7 @@ def declare(operator, answers: dict | None = None) -> str:
 
 
 def records(app) -> list[Declaration]:
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(Declaration).order_by(Declaration.id)))
 
 
@@ -51,7 +52,7 @@ def test_a_whole_call_records_a_hotline_declaration_and_texts_the_code(app, oper
 
 def test_the_caller_phone_is_verified_like_after_an_sms_code(app, operator, inbox):
     verify(operator, inbox)
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         phone = session.scalar(select(Phone).where(Phone.number == CALLER))
     assert phone.verified_until is not None
 
@@ -198,5 +199,5 @@ def test_the_console_revokes_a_code_whose_transaction_failed(app, operator, monk
     app.testing = False  # the console answers 500 instead of raising into the test
     assert operator.post("/hotline/call", {"phone": "0912 345 678"}).status_code == 500
     [code] = issued
-    rt = app.extensions["gateway"]
+    rt = runtimes.of(app)
     assert otp.verify(rt.redis, CALLER, code.code, rt.config.effective_secret).result != "ok"

@@ -3,6 +3,7 @@ the venues of venue staff; the account then signs in to the console."""
 
 from __future__ import annotations
 
+from gateway import runtime as runtimes
 from hotline import accounts
 from tests.hotline.conftest import Console, make_venue, user
 from tests.test_processes import cli
@@ -22,7 +23,7 @@ def test_venue_staff_get_their_venues(app, config):
                  first["code"], "--venue", second["code"], "--password-stdin",
                  input="a long console password\n")
     assert result.exit_code == 0, result.output
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         names = [v.name for v in accounts.venues_of(session, user(app, "staff9").id)]
     assert names == ["A", "B"]
 

@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 
+from gateway import runtime as runtimes
 from tests.hotline.conftest import Console, audit_entries, make_user, text
 from tests.hotline.test_staff import staff_for
 
@@ -16,7 +17,7 @@ CAPPED_VI = "Tài khoản của bạn đã gửi quá nhiều mã trong giờ qu
 @pytest.fixture
 def cap_of_two(app, monkeypatch):
     """OTP_OPERATOR_PER_HOUR=2."""
-    runtime = app.extensions["gateway"]
+    runtime = runtimes.of(app)
     monkeypatch.setattr(runtime, "config",
                         dataclasses.replace(runtime.config, otp_operator_per_hour=2))
 

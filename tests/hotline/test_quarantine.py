@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.store.models import HealthReport, QuarantineCase
 from tests.hotline.conftest import (
     CALLER,
@@ -33,7 +34,7 @@ def enrol(browser, phone: str = CALLER, name: str = "Trần Thị Bình", **extr
 
 
 def cases(app) -> list[QuarantineCase]:
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(QuarantineCase).order_by(QuarantineCase.id)))
 
 
@@ -77,7 +78,7 @@ def test_an_operator_records_a_danger_report_and_the_manager_is_alerted(app, ope
                                                         "temperature": "39.5"})
     assert response.headers["Location"].endswith("/hotline/caller")
     assert "NGUY HIỂM" in text(operator.get("/hotline/caller"))
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         report = session.scalar(select(HealthReport))
     assert (report.symptoms, report.temperature, report.danger) == ([3], 39.5, True)
     assert (report.channel, report.operator) == ("hotline", "op1")

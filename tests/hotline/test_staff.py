@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.store.models import Visit
 from tests.hotline.conftest import VISITOR, Console, audit_entries, make_user, make_venue, text
 from tests.hotline.test_call import FORM, records, verify
 
 
 def visits(app) -> list[Visit]:
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(Visit).order_by(Visit.id)))
 
 

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.store import messages
 from gateway.store.db import transaction
 from tests.conftest import Phone
@@ -38,7 +39,7 @@ def broken(app, config) -> Iterator[callable]:
 
     yield build
     for application in built:
-        application.extensions["gateway"].engine.dispose()
+        runtimes.of(application).engine.dispose()
 
 
 @pytest.mark.parametrize(("changes", "down"), [
@@ -82,7 +83,7 @@ def test_metrics_count_turns(client):
 
 
 def test_metrics_report_outbound_messages_and_queue_depth(client, app):
-    runtime = app.extensions["gateway"]
+    runtime = runtimes.of(app)
     before = samples(client)
     # Every status has a series from the start, so alerts on it can be written.
     for status in ("queued", "sent", "delivered", "failed"):

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from gateway import runtime as runtimes
 from gateway.quarantine import runs
 from gateway.store.models import HealthReport, OutboundMessage
 from tests.conftest import Phone
@@ -25,7 +26,7 @@ def test_quarantine_on_sqlite_with_inline_jobs(demo_app, clock):
     assert runs.run("digest", today=DAY, now=MORNING)["queued"] == 1
     assert runs.run("end", today=DAY, now=MORNING)["queued"] == 1
     assert runs.run("end", today=DAY + timedelta(days=1), now=MORNING)["closed"] == 1
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         sent = {(m.kind, m.phone): m for m in session.scalars(select(OutboundMessage))}
         [report] = session.scalars(select(HealthReport))
     assert {key: m.status for key, m in sent.items()} == {

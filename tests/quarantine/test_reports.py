@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gateway import runtime as runtimes
 from gateway.flows.report import FEVER_TEMPERATURE
 from gateway.store.db import transaction
 from gateway.store.models import QuarantineCase
@@ -155,7 +156,7 @@ def test_a_case_outside_its_dates_takes_no_report(app, manager, clock, person, s
 
 
 def test_a_closed_case_takes_no_report(app, case, clock, person):
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         session.get(QuarantineCase, case).status = "closed"
     assert person.sms("SK 0").startswith("So nay khong co")
 

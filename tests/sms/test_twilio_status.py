@@ -10,6 +10,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.store import messages
 from gateway.store.db import transaction
@@ -24,7 +25,7 @@ def sent_message(app, status: str = "sent") -> tuple[int, str]:
     """An outbound message the provider accepted (with a fresh SID); returns (id, SID).
     A status other than `sent` is then set as a delivery report would."""
     sid = "SM" + uuid.uuid4().hex
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         message = messages.queue_outbound(session, phone="+84912345678", body="Ma OTP: 123456",
                                           kind="otp", priority="high")
         assert messages.claim(session, message.id, "twilio", "+15005550006") is not None
@@ -36,7 +37,7 @@ def sent_message(app, status: str = "sent") -> tuple[int, str]:
 
 def stored(app, message_id: int) -> OutboundMessage:
     """The message as the database has it now."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return session.get(OutboundMessage, message_id)
 
 
@@ -98,7 +99,7 @@ def test_a_report_that_beats_our_record_of_the_sid_finds_its_message(app, client
     """The provider can call back before `mark_sent` commits the SID: the outbox id in
     the callback URL finds the message, and the late `mark_sent` moves nothing back."""
     sid = "SM" + uuid.uuid4().hex
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         message = messages.queue_outbound(session, phone="+84912345678", body="Ma OTP: 1",
                                           kind="otp", priority="high", sealed="sealed text")
         assert messages.claim(session, message.id, "twilio", "+15005550006") is not None
@@ -108,7 +109,7 @@ def test_a_report_that_beats_our_record_of_the_sid_finds_its_message(app, client
     assert (stored(app, message.id).status, stored(app, message.id).provider_id) == (
         "delivered", sid)
     assert stored(app, message.id).sealed is None  # the provider has the text
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         messages.mark_sent(session, message.id, sid)
     assert stored(app, message.id).status == "delivered"
     # Another message's id in the URL cannot take over a message that has its SID.
@@ -180,7 +181,7 @@ def signed_app(app, pg_url, redis_url):
     """The app with TWILIO_AUTH_TOKEN set (on the clean data `app` prepared)."""
     signed = _signed_app(pg_url, redis_url)
     yield signed
-    signed.extensions["gateway"].engine.dispose()
+    runtimes.of(signed).engine.dispose()
 
 
 def _form(sid: str, status: str = "delivered") -> dict[str, str]:
@@ -236,4 +237,4 @@ def test_signature_checked_against_public_url_behind_proxy(app, pg_url, redis_ur
         assert response.status_code == 200, response.data
         assert stored(signed, message_id).status == "delivered"
     finally:
-        signed.extensions["gateway"].engine.dispose()
+        runtimes.of(signed).engine.dispose()

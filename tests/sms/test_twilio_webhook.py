@@ -15,6 +15,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.actions import OUTCOMES
 from gateway.flows.engine import Ask, End, Flow
 from gateway.flows.messages import Template, render
@@ -53,7 +54,7 @@ def without(name: str) -> dict[str, str]:
 
 def rows(app, **where) -> list[InboundMessage]:
     """Logged inbound messages."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(InboundMessage).filter_by(**where)))
 
 
@@ -151,7 +152,7 @@ def signed(app, config) -> Iterator[callable]:
 
     yield build
     for application in built:
-        application.extensions["gateway"].engine.dispose()
+        runtimes.of(application).engine.dispose()
 
 
 def signature(url: str, form: dict[str, str], token: str = TOKEN) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from gateway import flows
+from gateway import runtime as runtimes
 from gateway.dialogue import screens
 from gateway.flows import menu
 from gateway.flows.engine import Ask, End, Flow
@@ -78,7 +79,7 @@ def end(key: str, language: str = "vi", **variables) -> str:
 
 def inbound_count(app) -> int:
     """Logged inbound requests."""
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         return len(session.scalars(select(InboundMessage.id)).all())
 
 
@@ -90,7 +91,7 @@ def test_cumulative_text_is_sliced_to_the_new_input(client, app):
     assert post(client, "") == con("ussd.menu")
     assert post(client, "5") == con("language.ask")
     assert post(client, "5*2") == end("language.set", "en")
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         assert session.scalar(select(PhoneRow.language).where(PhoneRow.number == NUMBER)) == "en"
     assert inbound_count(app) == 3
 
@@ -211,7 +212,7 @@ def test_a_session_id_reused_for_another_phone_is_another_dialogue(client):
 def test_ussd_session_state_has_the_session_ttl(client, app, redis):
     post(client, "5")
     [key] = redis.keys("dlg:ussd:*")
-    ttl = app.extensions["gateway"].config.ussd_session_seconds
+    ttl = runtimes.of(app).config.ussd_session_seconds
     assert ttl - 5 <= redis.ttl(key) <= ttl
     post(client, "5*1")
     assert redis.keys("dlg:ussd:*") == []
@@ -265,5 +266,5 @@ def test_network_code_is_optional_and_phone_spellings_are_accepted(client, app):
     form = {k: v for k, v in GOOD.items() if k != "networkCode"}
     response = client.post("/ussd", data={**form, "phoneNumber": "84912345678"})
     assert response.get_data(as_text=True) == con("ussd.menu")
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         assert session.scalar(select(InboundMessage.phone)) == NUMBER

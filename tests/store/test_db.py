@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
+from gateway import runtime as runtimes
 from gateway.flows.messages import render
 from gateway.store import db
 from gateway.store.models import InboundMessage
@@ -35,7 +36,7 @@ def test_a_database_restart_costs_no_message_its_answer(app, phone, pg_url, monk
     restart_connections(pg_url)
     assert phone.sms("HD") == help_text
     sid = phone.last_sid
-    with app.extensions["gateway"].sessions() as session:
+    with runtimes.of(app).sessions() as session:
         logged = session.scalar(select(func.count()).select_from(InboundMessage)
                                 .where(InboundMessage.provider_id == sid))
     assert logged == 1
@@ -58,7 +59,7 @@ def test_a_restart_in_the_middle_of_a_turn_is_an_apology_not_a_retry(app, phone,
     monkeypatch.setattr(messages, "set_reply", restart_then_reply)
     apology = render("dialogue.error", language)
     assert phone.sms("HD") == apology
-    with app.extensions["gateway"].sessions() as session:  # logged on a new connection
+    with runtimes.of(app).sessions() as session:  # logged on a new connection
         [reply] = session.scalars(select(InboundMessage.reply)
                                   .where(InboundMessage.provider_id == phone.last_sid))
     assert json.loads(reply)["texts"] == [apology]
@@ -72,7 +73,7 @@ def test_statements_keep_casts_and_name_parameters_per_driver():
 
 
 def test_a_commit_without_waiting_is_this_transactions_alone(app):
-    sessions = app.extensions["gateway"].sessions
+    sessions = runtimes.of(app).sessions
     with db.transaction(sessions) as session:
         db.commit_without_waiting(session)
         assert session.execute(text("SHOW synchronous_commit")).scalar() == "off"

@@ -12,6 +12,7 @@ import logging
 import pytest
 
 from gateway import create_app
+from gateway import runtime as runtimes
 from gateway.sms import outbound
 from gateway.store import handoff, messages
 from gateway.store.db import transaction
@@ -32,7 +33,7 @@ def status(rt, message_id: int) -> str:
 
 
 def test_rows_are_handed_over_together_after_the_commit(app):
-    rt = app.extensions["gateway"]
+    rt = runtimes.of(app)
     with transaction(rt.sessions) as session:
         first, second = queue(session), queue(session, "Nhac nho", priority="default")
         assert handoff.pending(session) == [(first, "high"), (second, "default")]
@@ -44,7 +45,7 @@ def test_rows_are_handed_over_together_after_the_commit(app):
 
 
 def test_a_rollback_hands_nothing_over(app):
-    rt = app.extensions["gateway"]
+    rt = runtimes.of(app)
     with pytest.raises(RuntimeError), transaction(rt.sessions) as session:
         message_id = queue(session)
         raise RuntimeError("the request failed after queuing")
@@ -53,7 +54,7 @@ def test_a_rollback_hands_nothing_over(app):
 
 
 def test_a_rolled_back_savepoint_drops_only_its_own_rows(app):
-    rt = app.extensions["gateway"]
+    rt = runtimes.of(app)
     with transaction(rt.sessions) as session:
         kept = queue(session, "kept")
         with pytest.raises(RuntimeError), session.begin_nested():
@@ -67,7 +68,7 @@ def test_a_rolled_back_savepoint_drops_only_its_own_rows(app):
 
 
 def test_a_row_queued_without_hand_over_is_left_to_its_caller(app):
-    rt = app.extensions["gateway"]
+    rt = runtimes.of(app)
     with transaction(rt.sessions) as session:
         message_id = queue(session, hand_over=False)
     assert outbound.job_of(rt.redis, message_id) is None
@@ -76,7 +77,7 @@ def test_a_row_queued_without_hand_over_is_left_to_its_caller(app):
 def test_redis_gone_at_the_commit_keeps_the_row_for_the_sweeper(app, config, own_redis,
                                                                 caplog):
     application = create_app(dataclasses.replace(config, redis_url=own_redis.url))
-    rt = application.extensions["gateway"]
+    rt = runtimes.of(application)
     try:
         own_redis.kill()
         with caplog.at_level(logging.INFO), transaction(rt.sessions) as session:
@@ -90,7 +91,7 @@ def test_redis_gone_at_the_commit_keeps_the_row_for_the_sweeper(app, config, own
 
 
 def test_the_demo_sends_the_row_inline_after_the_commit(demo_app):
-    rt = demo_app.extensions["gateway"]
+    rt = runtimes.of(demo_app)
     with transaction(rt.sessions) as session:
         message_id = queue(session)
         assert handoff.pending(session) == [(message_id, "high")]

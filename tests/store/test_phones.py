@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from gateway import runtime as runtimes
 from gateway.store import phones
 from gateway.store.db import transaction
 from gateway.store.models import Phone, utcnow
 
 
 def test_get_or_create_returns_the_same_record(app):
-    sessions = app.extensions["gateway"].sessions
+    sessions = runtimes.of(app).sessions
     with transaction(sessions) as session:
         first = phones.get_or_create(session, "+84912345678")
         assert first.language == "vi" and first.opted_out is False
@@ -23,7 +24,7 @@ def test_get_or_create_returns_the_same_record(app):
 @pytest.mark.parametrize("first_contact", [phones.get_or_create, phones.for_turn],
                          ids=["record", "turn"])
 def test_concurrent_first_contacts_create_one_row(app, first_contact):
-    sessions = app.extensions["gateway"].sessions
+    sessions = runtimes.of(app).sessions
 
     def contact(_):
         with transaction(sessions) as session:
@@ -37,7 +38,7 @@ def test_concurrent_first_contacts_create_one_row(app, first_contact):
 
 
 def test_verification_expires(app):
-    with transaction(app.extensions["gateway"].sessions) as session:
+    with runtimes.of(transaction(app).sessions) as session:
         phone = phones.get_or_create(session, "+84912345678")
         assert not phones.is_verified(phone)
         phone.verified_until = utcnow() + timedelta(hours=24)
@@ -47,9 +48,9 @@ def test_verification_expires(app):
 
 def test_timestamps_come_back_timezone_aware_on_both_engines(app, demo_app):
     for application in (app, demo_app):
-        with transaction(application.extensions["gateway"].sessions) as session:
+        with runtimes.of(transaction(application).sessions) as session:
             phones.get_or_create(session, "+84912345678").verified_until = utcnow()
-        with application.extensions["gateway"].sessions() as session:
+        with runtimes.of(application).sessions() as session:
             phone = phones.find(session, "+84912345678")
             assert phone.verified_until.tzinfo is not None
             assert abs(phone.verified_until - utcnow()) < timedelta(minutes=1)
@@ -57,7 +58,7 @@ def test_timestamps_come_back_timezone_aware_on_both_engines(app, demo_app):
 
 def test_a_turn_reads_the_phone_once_and_writes_back_only_a_change(app, demo_app):
     for application in (app, demo_app):  # raw statements: both engines, both paramstyles
-        sessions = application.extensions["gateway"].sessions
+        sessions = runtimes.of(application).sessions
         with transaction(sessions) as session:
             created = phones.for_turn(session, "+84912345678")  # first contact makes it
             assert (created.language, created.opted_out, created.verified_until) == (
