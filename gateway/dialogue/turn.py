@@ -28,6 +28,7 @@ from gateway.phones import mask, mask_in_text
 from gateway.runtime import Runtime
 from gateway.store import dialogues, messages, phones
 from gateway.store.db import LostConnection, transaction
+from gateway.text import DEFAULT_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def _transact(runtime: Runtime, inbound: Inbound, decide: Decide,
                 raise _Retry from lost
             if inbound_id is None:
                 stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
-                return (Reply.from_json(stored) if stored else _apology("vi")), None
+                return (Reply.from_json(stored) if stored else _apology(DEFAULT_LANGUAGE)), None
             phone = phones.for_turn(session, inbound.phone)
             conversation = Conversation(runtime, session, inbound, phone, saved)
             reply = decide(conversation)
@@ -181,11 +182,11 @@ def _failed(runtime: Runtime, inbound: Inbound) -> _Done:
     leaves the saved dialogue as it was, so the same question can be answered again."""
     log.exception("turn failed; state kept",
                   extra={"phone": mask(inbound.phone), "channel": inbound.channel})
-    reply = _apology("vi")
+    reply = _apology(DEFAULT_LANGUAGE)
     try:
         with transaction(runtime.sessions) as session:
             known = phones.find(session, inbound.phone)
-            reply = _apology(known.language if known else "vi")
+            reply = _apology(known.language if known else DEFAULT_LANGUAGE)
             _record(session, inbound, reply)
     except Exception:
         # The phone still gets its answer; a retry of the message will run the turn

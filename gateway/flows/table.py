@@ -11,13 +11,14 @@ from typing import Any
 from gateway.flows.engine import Act, Ask, Branch, End, Flow, Node, Tell
 from gateway.flows.messages import CATALOGUE
 from gateway.flows.parsers import Choice, Parser, YesNo
+from gateway.text import DEFAULT_LANGUAGE
 
 COLUMNS = ("node", "kind", "says", "accepts", "next")
 WIDTHS = {"says": 40, "accepts": 24, "next": 32}  # wrap widths of the long columns
 GAP = "  "
 
 
-def describe(flow: Flow, language: str = "vi") -> str:
+def describe(flow: Flow, language: str = DEFAULT_LANGUAGE) -> str:
     """The flow as a table in `language`, start node first, then in declaration order."""
     names = [flow.start, *(n for n in flow.nodes if n != flow.start)]
     rows = [[[name], [_kind(flow.nodes[name])], *_cells(flow.nodes[name], language)]
