@@ -16,12 +16,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from gateway.store import sentinel
+from gateway.store.redis import DEMO_REDIS_URL
 
 SMS_BACKENDS = ("outbox", "twilio")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
 TWILIO_API_DEFAULT = "https://api.twilio.com"
-DEMO_REDIS_URL = "memory://"
 REPORT_SYMPTOMS = 8  # the daily report's symptom list (gateway/flows/report.py; a test ties them)
 API_RATE_LIMIT = "600/minute"  # per API token: a sync client polling the feed needs far less
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -94,7 +94,7 @@ def demo_app(tmp_path):
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     schema.upgrade(url)
     application = create_app(Config(database_url=url, redis_url="memory://"))
-    runtimes.of(_clean(application).config)
+    _clean(runtimes.of(application).config)
     yield application
     runtimes.of(application).engine.dispose()
 

@@ -133,7 +133,7 @@ def test_db_upgrade_creates_the_schema(tmp_path):
 
 
 def test_outbox_lists_messages_newest_first(app, config):
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         messages.queue_outbound(session, phone="+84912345678", body="first", kind="notice",
                                 priority="high")
         messages.queue_outbound(session, phone="+84912345678", body="second", kind="otp",

@@ -10,8 +10,9 @@ from redis.exceptions import ConnectionError, TimeoutError
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
-from gateway.config import DEMO_REDIS_URL
 from gateway.store import sentinel
+
+DEMO_REDIS_URL = "memory://"  # the embedded in-process Redis of the demo
 
 # One in-process server per process, so every connection of the demo sees the same data.
 _EMBEDDED = fakeredis.FakeServer()

@@ -18,7 +18,7 @@ OTHER = "+84987654321"
 
 def make_token(app, name: str, scopes: tuple[str, ...] = ("read", "write")) -> str:
     """A token's secret, created like `gateway token create` does."""
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         return tokens.create(session, name, scopes)[1]
 
 
@@ -86,7 +86,7 @@ def venue(api: Api, **changes: Any) -> dict[str, Any]:
 
 def manager(app, username: str = "manager1") -> str:
     """A quarantine manager's username."""
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         users.create(session, username=username, role="manager", phone="+84911111111")
     return username
 

@@ -107,7 +107,7 @@ def test_last_used_is_written_at_most_every_few_minutes(app, client):
     first = stored(app)[0].last_used_at
     api.get("/api/v1/venues")
     assert stored(app)[0].last_used_at == first
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         row = session.scalar(select(ApiToken))
         row.last_used_at = first - tokens.TOUCH_EVERY
     api.get("/api/v1/venues")

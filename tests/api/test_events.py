@@ -93,12 +93,12 @@ def test_records_made_over_ussd_and_sms_are_in_the_feed(app, api, client):
 def test_store_writes_and_bulk_updates_feed_it_too(app, api):
     case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
     _, cursor = drain(api)
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         quarantine.record_report(session, case["id"], date.today(), symptoms=[7],
                                  temperature=None, danger=True, channel="sms")
         quarantine.mark_alert(session, case["id"])  # a bulk UPDATE statement
         session.add(Phone(number="+84911000000"))     # not a fed record
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         closed = quarantine.close_ended(session, date.today() + timedelta(days=30))
     assert closed == 1
     items, _ = drain(api, cursor)
@@ -108,7 +108,7 @@ def test_store_writes_and_bulk_updates_feed_it_too(app, api):
 
 
 def test_a_rolled_back_write_leaves_no_event(app, api):
-    with pytest.raises(RuntimeError), runtimes.of(transaction(app).sessions) as s:
+    with pytest.raises(RuntimeError), transaction(runtimes.of(app).sessions) as s:
         venues.create(s, name="Gone", kind="shop", province_code=1, province_name="Ha Noi")
         raise RuntimeError("the request failed after the flush")
     assert drain(api)[0] == []
@@ -117,7 +117,7 @@ def test_a_rolled_back_write_leaves_no_event(app, api):
 def test_an_unchanged_object_makes_no_event(app, api):
     code = venue(api)["code"]
     _, cursor = drain(api)
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         found = venues.by_code(session, code)
         found.name = found.name  # assigned, not changed
     assert drain(api, cursor)[0] == []

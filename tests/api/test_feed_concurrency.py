@@ -25,7 +25,7 @@ def write(app, writer: int) -> None:
     is read in id order."""
     rng = random.Random(writer)
     for n in range(WRITES):
-        with runtimes.of(transaction(app).sessions) as session:
+        with transaction(runtimes.of(app).sessions) as session:
             session.add(Phone(number=f"+8491{writer}{n:06d}"))
             session.flush()
             time.sleep(rng.uniform(0, 0.01))

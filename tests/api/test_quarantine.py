@@ -28,7 +28,7 @@ def test_enrol_sends_the_same_welcome_sms_as_the_cli(app, api):
         ME, boss, "active", "web")
     assert case["operator"] == "ward-officer" and case["alert"] is False
     start = date.fromisoformat(case["start_date"])
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         enrol(session, phone=OTHER, name="Le Van C", manager=boss, start=start,
               end=date.fromisoformat(case["end_date"]))
     by_api, by_cli = outbox(app)
@@ -64,7 +64,7 @@ def test_invalid_enrolments(app, api, changes, field):
 
 def test_operators_are_not_managers(app, api):
     from gateway.store import users
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         users.create(session, username="op", role="operator")
     response = api.post("/api/v1/quarantine-cases", case_body("op"))
     assert response.json["errors"][0] == {"field": "manager", "location": "json",
@@ -127,7 +127,7 @@ def test_list_cases_by_phone_status_and_manager(app, api):
 def test_daily_reports_from_any_channel(app, api):
     case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
     today = date.today()
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         quarantine.record_report(session, case["id"], today - timedelta(days=1), symptoms=[],
                                  temperature=None, danger=False, channel="sms")
         quarantine.record_report(session, case["id"], today, symptoms=[3], temperature=39.2,

@@ -107,7 +107,7 @@ def test_sms_check_in_shows_up_in_the_api(api, client):
 
 
 def visit_at(app, venue_code: str, phone: str, start: datetime, hours: float) -> None:
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         place = session.query(Venue).filter_by(code=venue_code).one()
         session.add(Visit(venue_id=place.id, phone=phone, channel="sms", checked_in_at=start,
                           checked_out_at=start + timedelta(hours=hours), closed_by="checkout"))

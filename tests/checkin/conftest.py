@@ -11,7 +11,7 @@ from tests.declare.conftest import Inbox, config, inbox, me  # noqa: F401 (fixtu
 
 def make_venue(app, name: str = "Cho Ben Thanh", kind: str = "market") -> dict:
     """Register a venue; its code and name."""
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         venue = venues.create(session, name=name, kind=kind, province_code=79,
                               province_name="Thành phố Hồ Chí Minh", street="Le Loi")
         return {"code": venue.code, "name": venue.name, "id": venue.id}

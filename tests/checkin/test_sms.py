@@ -125,7 +125,7 @@ def test_forgotten_visits_close_automatically(app, me, inbox, market):
     declared(me, inbox)
     me.sms(f"CI {market['code']}")
     assert close_forgotten_visits() == 0
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         visit = session.query(Visit).one()
         visit.checked_in_at = utcnow() - timedelta(hours=9)
     assert close_forgotten_visits() == 1

@@ -93,7 +93,7 @@ def visit(session, venue_id, phone, start, minutes):
 
 def test_overlap_query_finds_who_was_there_at_the_same_time(app, market, hospital):
     t0 = utcnow() - timedelta(days=1)
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         visit(session, market["id"], ME, t0, 60)                              # mine
         visit(session, market["id"], "+84900000001", t0 + timedelta(minutes=30), 60)  # overlap
         visit(session, market["id"], "+84900000002", t0 - timedelta(minutes=90), 60)  # before

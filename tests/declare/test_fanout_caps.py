@@ -27,7 +27,7 @@ def members(count: int) -> list[str]:
 
 def verified(app, number: str = ME) -> None:
     """The declarer's own phone is verified (as after their own OTP)."""
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         phones.get_or_create(session, number).verified_until = utcnow() + timedelta(hours=1)
 
 

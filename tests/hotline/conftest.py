@@ -29,14 +29,14 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 def make_user(app, username: str, role: str, password: str = PASSWORD,
               venue_codes: tuple[str, ...] = (), phone: str | None = None) -> int:
     """Create a console user; its id."""
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         return accounts.create(session, username=username, role=role, password=password,
                                venue_codes=venue_codes, phone=phone).id
 
 
 def make_venue(app, name: str = "Chợ Bến Thành") -> dict:
     """Register a venue; its id, code and name."""
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         venue = venues.create(session, name=name, kind="market", province_code=79,
                               province_name="Thành phố Hồ Chí Minh", street="Lê Lợi")
         return {"id": venue.id, "code": venue.code, "name": venue.name}

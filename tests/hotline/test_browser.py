@@ -117,7 +117,7 @@ def test_a_form_error_in_the_browser_keeps_the_answers(app, served, chrome, inbo
 
 
 def test_venue_staff_check_a_visitor_in(app, served, chrome, inbox, market):
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         declarations.create(
             session, valid_hours=24, declarer_phone=VISITOR, subject_phone=VISITOR,
             full_name="Lê Thị Hoa", birth_year=1990, gender="female", province_code=1,
@@ -144,7 +144,7 @@ def test_venue_staff_check_a_visitor_in(app, served, chrome, inbox, market):
 def test_a_manager_sees_their_roster_on_a_phone(app, served, chrome):
     make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
     for phone, name in ((CALLER, "Trần Thị Bình"), (VISITOR, "Phạm Văn Cường")):
-        with runtimes.of(transaction(app).sessions) as session:
+        with transaction(runtimes.of(app).sessions) as session:
             enrol(session, phone=phone, name=name, manager="mgr1", start=days(-1),
                   end=days(12))
     chrome.set_window_size(*PHONE)

@@ -156,7 +156,7 @@ def test_a_case_outside_its_dates_takes_no_report(app, manager, clock, person, s
 
 
 def test_a_closed_case_takes_no_report(app, case, clock, person):
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         session.get(QuarantineCase, case).status = "closed"
     assert person.sms("SK 0").startswith("So nay khong co")
 

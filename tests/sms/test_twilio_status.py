@@ -25,7 +25,7 @@ def sent_message(app, status: str = "sent") -> tuple[int, str]:
     """An outbound message the provider accepted (with a fresh SID); returns (id, SID).
     A status other than `sent` is then set as a delivery report would."""
     sid = "SM" + uuid.uuid4().hex
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         message = messages.queue_outbound(session, phone="+84912345678", body="Ma OTP: 123456",
                                           kind="otp", priority="high")
         assert messages.claim(session, message.id, "twilio", "+15005550006") is not None
@@ -99,7 +99,7 @@ def test_a_report_that_beats_our_record_of_the_sid_finds_its_message(app, client
     """The provider can call back before `mark_sent` commits the SID: the outbox id in
     the callback URL finds the message, and the late `mark_sent` moves nothing back."""
     sid = "SM" + uuid.uuid4().hex
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         message = messages.queue_outbound(session, phone="+84912345678", body="Ma OTP: 1",
                                           kind="otp", priority="high", sealed="sealed text")
         assert messages.claim(session, message.id, "twilio", "+15005550006") is not None
@@ -109,7 +109,7 @@ def test_a_report_that_beats_our_record_of_the_sid_finds_its_message(app, client
     assert (stored(app, message.id).status, stored(app, message.id).provider_id) == (
         "delivered", sid)
     assert stored(app, message.id).sealed is None  # the provider has the text
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         messages.mark_sent(session, message.id, sid)
     assert stored(app, message.id).status == "delivered"
     # Another message's id in the URL cannot take over a message that has its SID.

@@ -38,7 +38,7 @@ def test_concurrent_first_contacts_create_one_row(app, first_contact):
 
 
 def test_verification_expires(app):
-    with runtimes.of(transaction(app).sessions) as session:
+    with transaction(runtimes.of(app).sessions) as session:
         phone = phones.get_or_create(session, "+84912345678")
         assert not phones.is_verified(phone)
         phone.verified_until = utcnow() + timedelta(hours=24)
@@ -48,7 +48,7 @@ def test_verification_expires(app):
 
 def test_timestamps_come_back_timezone_aware_on_both_engines(app, demo_app):
     for application in (app, demo_app):
-        with runtimes.of(transaction(application).sessions) as session:
+        with transaction(runtimes.of(application).sessions) as session:
             phones.get_or_create(session, "+84912345678").verified_until = utcnow()
         with runtimes.of(application).sessions() as session:
             phone = phones.find(session, "+84912345678")
