@@ -14,7 +14,7 @@ from gateway.config import Config
 from gateway.demo import simulator
 from gateway.edge import headers, inputs, proxies
 from gateway.ops import health, logs
-from gateway.sms import outbound
+from gateway.sms import outbound, providers
 from gateway.store import handoff
 from hotline import cli as console_cli
 
@@ -44,6 +44,8 @@ def create_app(config: Config | None = None) -> Flask:
     # the Procfile (web; worker and cron through the `gateway` command) runs this app.
     handoff.install(built.sessions, partial(outbound.hand_over, built))
     app.register_blueprint(webhooks.bp)
+    for routes in providers.blueprints():  # each provider's inbound callbacks
+        app.register_blueprint(routes)
     app.register_blueprint(health.bp)
     records_api.init_app(app)
     hotline.init_app(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,10 +18,11 @@ from sqlalchemy.exc import ArgumentError
 from gateway.store import sentinel
 from gateway.store.redis import DEMO_REDIS_URL
 
-SMS_BACKENDS = ("outbox", "twilio")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
 TWILIO_API_DEFAULT = "https://api.twilio.com"
+ESMS_API_DEFAULT = "https://rest.esms.vn"
+ESMS_SMS_TYPES = (2, 8)  # eSMS: 2 customer care from a brandname, 8 a fixed number
 REPORT_SYMPTOMS = 8  # the daily report's symptom list (gateway/flows/report.py; a test ties them)
 API_RATE_LIMIT = "600/minute"  # per API token: a sync client polling the feed needs far less
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -29,6 +30,25 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 class ConfigError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
+
+
+# SMS_BACKEND's values and each one's settings rules, filled by the provider table
+# (gateway/sms/providers.py). The table registers itself: it sits above this module
+# (providers read the Config), so config cannot import it. The gateway package's
+# __init__ imports the table, and Python runs that before any module of the package,
+# so the table is complete before any configuration is read.
+_PROVIDERS: dict[str, Callable[[Config], None]] = {}
+
+
+def register_provider(name: str, check: Callable[[Config], None]) -> None:
+    """Make `name` a value of SMS_BACKEND; `check(config)` raises ConfigError when that
+    provider's settings are missing or wrong (called only when it is the one chosen)."""
+    _PROVIDERS[name] = check
+
+
+def provider_names() -> tuple[str, ...]:
+    """The values SMS_BACKEND may take, in the table's order."""
+    return tuple(_PROVIDERS)
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,15 @@ class Config:
     twilio_from: str = ""
     twilio_messaging_service_sid: str = ""
     twilio_api_base_url: str = TWILIO_API_DEFAULT
+    esms_api_key: str = ""
+    esms_secret_key: str = ""
+    esms_brandname: str = ""
+    esms_sms_type: int = 2
+    esms_api_base_url: str = ESMS_API_DEFAULT
+    esms_cpid: str = ""                  # eSMS short-code service: signs MO callbacks
+    esms_private_key: str = ""
+    esms_callback_secret: str = ""       # in the receipt CallbackUrl we give eSMS
+    esms_allowed_networks: tuple[Network, ...] = ()
     public_base_url: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     sms_dialogue_minutes: int = 30
@@ -107,6 +136,15 @@ class Config:
             twilio_from=env.get("TWILIO_FROM", ""),
             twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
             twilio_api_base_url=(env.get("TWILIO_API_BASE_URL") or TWILIO_API_DEFAULT).rstrip("/"),
+            esms_api_key=env.get("ESMS_API_KEY", ""),
+            esms_secret_key=env.get("ESMS_SECRET_KEY", ""),
+            esms_brandname=env.get("ESMS_BRANDNAME", ""),
+            esms_sms_type=_int(env, "ESMS_SMS_TYPE", cls.esms_sms_type),
+            esms_api_base_url=(env.get("ESMS_API_BASE_URL") or ESMS_API_DEFAULT).rstrip("/"),
+            esms_cpid=env.get("ESMS_CPID", ""),
+            esms_private_key=env.get("ESMS_PRIVATE_KEY", ""),
+            esms_callback_secret=env.get("ESMS_CALLBACK_SECRET", ""),
+            esms_allowed_networks=_networks(env, "ESMS_ALLOWED_NETWORKS"),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             timezone=env.get("GATEWAY_TIMEZONE") or cls.timezone,
             sms_dialogue_minutes=_int(env, "SMS_DIALOGUE_MINUTES", cls.sms_dialogue_minutes),
@@ -148,19 +186,14 @@ class Config:
 
     def validate(self) -> None:
         """Check cross-field rules; raise ConfigError with a readable reason."""
-        if self.sms_backend not in SMS_BACKENDS:
-            raise ConfigError(f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, "
+        check = _PROVIDERS.get(self.sms_backend)
+        if check is None:
+            raise ConfigError(f"SMS_BACKEND must be one of {', '.join(_PROVIDERS)}, "
                               f"not {self.sms_backend!r}")
         if not self.demo and not self.secret_key:
             raise ConfigError("SECRET_KEY is required (only the demo, REDIS_URL=memory://, "
                               "may run without one)")
-        if self.sms_backend == "twilio":
-            if not (self.twilio_account_sid and self.twilio_auth_token):
-                raise ConfigError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and "
-                                  "TWILIO_AUTH_TOKEN")
-            if not (self.twilio_from or self.twilio_messaging_service_sid):
-                raise ConfigError("SMS_BACKEND=twilio needs TWILIO_FROM or "
-                                  "TWILIO_MESSAGING_SERVICE_SID")
+        check(self)
         try:
             ZoneInfo(self.timezone)
         # A region name such as 'Asia' is a directory of the tz database: OSError.
@@ -184,6 +217,7 @@ class Config:
         if not re.fullmatch(r"\*\d+(\*\d+)*#", self.ussd_code):
             raise ConfigError(f"USSD_CODE must look like *1022#, not {self.ussd_code!r}")
         for name, url in (("TWILIO_API_BASE_URL", self.twilio_api_base_url),
+                          ("ESMS_API_BASE_URL", self.esms_api_base_url),
                           ("PUBLIC_BASE_URL", self.public_base_url),
                           ("VENUE_QR_BASE_URL", self.venue_qr_base_url)):
             if url and not url.startswith(("http://", "https://")):

@@ -8,6 +8,7 @@ from flask.cli import AppGroup, ScriptInfo
 from gateway import console_commands, create_app
 from gateway.cli import db, demo, flows, outbox, processes, quarantine, tokens, venues
 from gateway.config import Config, ConfigError
+from gateway.sms import providers
 
 
 def _create_app():
@@ -32,5 +33,6 @@ def main() -> None:
 
 for _command in (db.db, demo.demo, processes.worker, processes.cron, outbox.outbox,
                  flows.flows_command, demo.sim, venues.venue, *console_commands(),
-                 quarantine.quarantine, quarantine.reminders, tokens.token):
+                 quarantine.quarantine, quarantine.reminders, tokens.token,
+                 *providers.commands()):
     gateway.add_command(_command)

@@ -1,11 +1,17 @@
-"""The contract every outbound SMS backend keeps, and how one is chosen."""
+"""The contract every SMS provider keeps: its outbound `Backend`, and the `Provider`
+entry that the provider table (gateway/sms/providers.py) lists."""
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+import click
+from flask import Blueprint
+
+from gateway.config import Config
 
 
 class SendError(Exception):
@@ -50,3 +56,30 @@ class Backend(Protocol):
         """The provider id of this message if the provider has it: a message to the same
         phone with the same text, created since `since`, whose id is not in `exclude`
         (ids already recorded for other messages). Raises SendError when it cannot tell."""
+
+
+def _no_settings(_config: Config) -> None:
+    """A provider without settings of its own."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One SMS provider, as the provider table lists it: everything the rest of the
+    gateway needs to know about it, so adding one is its module plus one line there.
+
+    - `name`: the value of SMS_BACKEND that chooses it;
+    - `backend(config)`: its outbound Backend (the workers send through it);
+    - `check(config)`: raises ConfigError naming the variable when its settings are
+      missing or wrong (run by Config.validate only when it is the one chosen);
+    - `routes`: a Flask blueprint with its inbound callbacks (MO, receipts), mounted by
+      the app factory whichever provider is chosen (as Twilio's always were: a route
+      of a provider not configured refuses what it cannot authenticate); None when its
+      MO does not come over HTTP (an SMPP bind reads it in a process of its own);
+    - `commands`: click commands it adds to `gateway` (such as a process to run).
+    """
+
+    name: str
+    backend: Callable[[Config], Backend]
+    check: Callable[[Config], None] = _no_settings
+    routes: Blueprint | None = None
+    commands: tuple[click.Command, ...] = ()

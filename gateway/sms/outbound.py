@@ -31,10 +31,8 @@ from gateway import sealing
 from gateway.config import Config
 from gateway.ops import metrics
 from gateway.runtime import Runtime, current
-from gateway.sms import breaker, retry, throttle
+from gateway.sms import breaker, providers, retry, throttle
 from gateway.sms.backends import Backend, Outgoing, SendError
-from gateway.sms.log_only import LogOnlyBackend
-from gateway.sms.twilio import TwilioBackend
 from gateway.store import messages, phones
 from gateway.store.db import transaction
 from gateway.store.models import utcnow
@@ -63,10 +61,8 @@ _backend: tuple[Config, Backend] | None = None
 
 
 def for_config(config: Config) -> Backend:
-    """The backend SMS_BACKEND names."""
-    if config.sms_backend == "twilio":
-        return TwilioBackend(config)
-    return LogOnlyBackend()
+    """The backend SMS_BACKEND names (the provider table's)."""
+    return providers.backend_for(config)
 
 
 def backend(runtime: Runtime) -> Backend:

@@ -1,7 +1,8 @@
-"""Twilio: inbound SMS webhooks (signature, TwiML) and outbound sends over its REST API.
+"""Twilio: inbound SMS webhooks (signature, TwiML: `POST /sms/twilio`, status
+callbacks: `POST /sms/twilio/status`) and outbound sends over its REST API.
 
 `TWILIO_API_BASE_URL` points the REST calls at a Twilio-compatible provider or at
-the tests' stand-in server.
+the tests' stand-in server. `PROVIDER` is its entry in the provider table.
 """
 
 from __future__ import annotations
@@ -11,16 +12,35 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
+from flask import Blueprint, Response, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from gateway.config import Config
-from gateway.sms.backends import Outgoing, SendError
+from gateway import runtime
+from gateway.config import Config, ConfigError
+from gateway.dialogue import router
+from gateway.dialogue.messages import Inbound
+from gateway.dialogue.turn import handle
+from gateway.edge.inputs import whole_number
+from gateway.sms.backends import Outgoing, Provider, SendError
+from gateway.sms.rest import CONNECT_TIMEOUT, READ_TIMEOUT, call_failed, retry_after
+from gateway.store import messages
+from gateway.store.db import transaction
+from gateway.webhooks import (
+    MAX_ERROR_CODE,
+    MAX_SID,
+    MAX_SMS_BODY,
+    BadRequest,
+    forbidden,
+    form_fields,
+    guarded,
+    limit,
+    phone_of,
+    require,
+    text_response,
+)
 
-CONNECT_TIMEOUT = 3.05
-READ_TIMEOUT = 10
 LOOKUP_PAGE_SIZE = 100
-MAX_RETRY_AFTER = 3600.0  # seconds: a provider's Retry-After is believed up to an hour
 # Twilio's MessageStatus values → our outbound statuses.
 STATUS_MAP = {
     "accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
@@ -73,16 +93,8 @@ class TwilioBackend:
         try:
             response = self.http.post(self.url, data=form,
                                       timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
-        except requests.ConnectionError as error:
-            if isinstance(error, requests.exceptions.ConnectTimeout) or not _reached(error):
-                raise SendError("provider unreachable", retryable=True,
-                                provider_trouble=True) from None
-            raise SendError("connection lost after sending", maybe_sent=True) from None
-        except requests.Timeout:
-            raise SendError("provider timed out", maybe_sent=True) from None
-        except requests.RequestException:
-            # e.g. a truncated answer: the request went out, so it may have been taken.
-            raise SendError("provider answer unreadable", maybe_sent=True) from None
+        except requests.RequestException as error:
+            raise call_failed(error) from None
         if response.status_code == 201:
             try:
                 return str(response.json()["sid"])
@@ -122,26 +134,6 @@ class TwilioBackend:
         return None
 
 
-def retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from `Retry-After` (a number of seconds or an HTTP date), capped at
-    MAX_RETRY_AFTER; None when absent or unreadable."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
 def _created(item: Mapping) -> datetime:
     """When the provider created a listed message (RFC 2822, as Twilio writes dates);
     an unreadable date counts as recent, since wrongly re-sending is the worse mistake."""
@@ -152,15 +144,80 @@ def _created(item: Mapping) -> datetime:
     return created if created.tzinfo else created.replace(tzinfo=UTC)  # "-0000": UTC
 
 
-def _reached(error: requests.ConnectionError) -> bool:
-    """Whether the request may have reached the provider (connection reset mid-way)."""
-    text = str(error).lower()
-    return "reset" in text or "aborted" in text or "remote end closed" in text
-
-
 def _error(response: requests.Response) -> tuple[str | None, str]:
     try:
         data = response.json()
         return str(data.get("code") or response.status_code), str(data.get("message", ""))[:255]
     except ValueError:
         return str(response.status_code), response.text[:255]
+
+
+def check_settings(config: Config) -> None:
+    """SMS_BACKEND=twilio needs the account's credentials and a sender."""
+    if not (config.twilio_account_sid and config.twilio_auth_token):
+        raise ConfigError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+    if not (config.twilio_from or config.twilio_messaging_service_sid):
+        raise ConfigError("SMS_BACKEND=twilio needs TWILIO_FROM or "
+                          "TWILIO_MESSAGING_SERVICE_SID")
+
+
+# The inbound webhooks. Mounted whatever SMS_BACKEND says (as always: a gateway may
+# take MO from Twilio while sending through another provider); unsigned requests are
+# refused as soon as TWILIO_AUTH_TOKEN is set.
+routes = guarded(Blueprint("twilio", __name__))
+
+
+def _check_signature(form: dict[str, str]) -> Response | None:
+    token = runtime.current().config.twilio_auth_token
+    if not token:
+        return None
+    base = runtime.current().config.public_base_url
+    url = base + request.full_path.rstrip("?") if base else request.url
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not valid_signature(token, url, form, signature):
+        return forbidden("invalid X-Twilio-Signature")
+    return None
+
+
+@routes.post("/sms/twilio")
+def inbound() -> Response:
+    """An SMS from a phone: answer with TwiML carrying the reply."""
+    form = form_fields()
+    denied = _check_signature(form)
+    if denied:
+        return denied
+    require(form, "From", "To", "Body", "MessageSid", blank=("Body",))
+    limit(form, "Body", MAX_SMS_BODY)
+    limit(form, "MessageSid", MAX_SID)
+    phone = phone_of(form, "From")
+    message = Inbound(channel="sms", provider="twilio", provider_id=form["MessageSid"],
+                      phone=phone, text=form["Body"], recipient=form["To"][:32])
+    reply = handle(runtime.current(), message, router.sms)
+    return text_response(twiml(reply.texts), mimetype="application/xml")
+
+
+@routes.post("/sms/twilio/status")
+def status() -> Response:
+    """A delivery report for a message we sent."""
+    form = form_fields()
+    denied = _check_signature(form)
+    if denied:
+        return denied
+    require(form, "MessageSid", "MessageStatus")
+    if len(form["MessageSid"].strip()) > MAX_SID:
+        raise BadRequest(f"field 'MessageSid' longer than {MAX_SID} characters")
+    limit(form, "ErrorCode", MAX_ERROR_CODE)
+    state = STATUS_MAP.get(form["MessageStatus"].strip().lower())
+    if state is None:
+        raise BadRequest(f"field 'MessageStatus' has unknown value {form['MessageStatus'][:40]!r}")
+    # `m` is the outbox id the gateway put in the callback URL; anything else there
+    # (a number beyond the column, letters) cannot be ours and is ignored.
+    ref = request.args.get("m", "")
+    with transaction(runtime.current().sessions) as session:
+        known = messages.apply_status(session, form["MessageSid"].strip(), state,
+                                      form.get("ErrorCode") or None, whole_number(ref))
+    # An unknown SID (e.g. a TwiML reply) is acknowledged so Twilio does not retry.
+    return text_response("ok\n" if known else "ignored: unknown MessageSid\n")
+
+
+PROVIDER = Provider("twilio", backend=TwilioBackend, check=check_settings, routes=routes)

@@ -15,7 +15,7 @@ import pytest
 from rq import Worker
 
 from gateway.config import Config
-from gateway.sms import breaker, outbound, retry, sweeper, twilio
+from gateway.sms import breaker, outbound, rest, retry, sweeper, twilio
 from tests.ops.test_endpoints import samples
 from tests.sms.workers import (
     SENDER,
@@ -188,7 +188,7 @@ def test_horizons_otp_lifetime_and_configured_hours():
 
 
 @pytest.mark.parametrize(("header", "seconds"), [
-    ("7", 7.0), ("0.5", 0.5), ("-3", 0.0), ("99999", twilio.MAX_RETRY_AFTER),
+    ("7", 7.0), ("0.5", 0.5), ("-3", 0.0), ("99999", rest.MAX_RETRY_AFTER),
     ("Wed, 02 Dec 2026 10:00:30 GMT", 30.0), ("", None), (None, None), ("soon", None),
     ("nan", None),
 ])
