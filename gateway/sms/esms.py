@@ -146,7 +146,8 @@ class EsmsBackend:
     def send(self, message: Outgoing) -> str:
         """Submit the message; return eSMS's SMSID."""
         body = {**self._credentials(), "Phone": local_phone(message.phone),
-                "Content": message.body, "IsUnicode": "0" if septets(message.body) is not None
+                "Content": message.body, "SmsType": str(self.config.esms_sms_type),
+                "IsUnicode": "0" if septets(message.body) is not None
                 else "1", "Sandbox": "0", "RequestId": request_id(message.message_id)}
         if self.config.esms_sms_type == 2:
             body["Brandname"] = self.config.esms_brandname

@@ -42,7 +42,10 @@ GATEWAY = str(Path(sys.executable).with_name("gateway"))
 CONFIG_VARS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SMS_BACKEND", "TWILIO_ACCOUNT_SID",
                "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID",
                "TWILIO_API_BASE_URL", "PUBLIC_BASE_URL", "GATEWAY_TIMEZONE",
-               "SMS_DIALOGUE_MINUTES", "USSD_SESSION_SECONDS", "MAX_BODY_BYTES", "LOG_LEVEL")
+               "SMS_DIALOGUE_MINUTES", "USSD_SESSION_SECONDS", "MAX_BODY_BYTES", "LOG_LEVEL",
+               "ESMS_API_KEY", "ESMS_SECRET_KEY", "ESMS_BRANDNAME", "ESMS_SMS_TYPE",
+               "ESMS_API_BASE_URL", "ESMS_CPID", "ESMS_PRIVATE_KEY", "ESMS_CALLBACK_SECRET",
+               "ESMS_ALLOWED_NETWORKS")
 
 
 @pytest.fixture
@@ -65,6 +68,11 @@ def worker_env(config: Config) -> dict[str, str]:
                TWILIO_MESSAGING_SERVICE_SID=config.twilio_messaging_service_sid,
                TWILIO_API_BASE_URL=config.twilio_api_base_url,
                PUBLIC_BASE_URL=config.public_base_url, GATEWAY_TIMEZONE=config.timezone,
+               ESMS_API_KEY=config.esms_api_key, ESMS_SECRET_KEY=config.esms_secret_key,
+               ESMS_BRANDNAME=config.esms_brandname, ESMS_SMS_TYPE=str(config.esms_sms_type),
+               ESMS_API_BASE_URL=config.esms_api_base_url, ESMS_CPID=config.esms_cpid,
+               ESMS_PRIVATE_KEY=config.esms_private_key,
+               ESMS_CALLBACK_SECRET=config.esms_callback_secret,
                LOG_LEVEL="INFO", PYTHONUNBUFFERED="1")
     return env
 
