@@ -19,6 +19,9 @@ class LogOnlyBackend:
 
     name = "outbox"
     sender = "outbox"
+    # The outbox is the phone's inbox here (the simulator shows it): an OTP stays
+    # readable after it is "sent" (gateway.sms.outbound reads this; others lack it).
+    keeps_sealed_text = True
 
     def send(self, message: Outgoing) -> str:
         """Log the message; its id in the outbox is its provider id."""

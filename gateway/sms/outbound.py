@@ -266,10 +266,10 @@ def _send(runtime: Runtime, sender: Backend, outgoing: Outgoing,
     if probing:
         breaker.close(runtime.redis, _sender_key(sender))
     with transaction(runtime.sessions) as session:
-        # The development `outbox` backend keeps the sealed text: its phone simulator
-        # shows the outbox, which is the phone's inbox there.
+        # A backend whose outbox is the phone's inbox (the development one: its phone
+        # simulator shows the outbox) keeps the sealed text.
         messages.mark_sent(session, outgoing.message_id, provider_id,
-                           keep_sealed=sender.name == "outbox")
+                           keep_sealed=getattr(sender, "keeps_sealed_text", False))
     return "sent"
 
 
