@@ -13,8 +13,10 @@ import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
+import requests
 from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -343,3 +345,24 @@ def test_an_unreachable_provider_is_retried(app, config, esms_standin):
     assert outbound.deliver(message_id) == "retry"
     assert stored(app, message_id).status == "queued"
     wait_until(lambda: scheduled_jobs(app) == 1, timeout=5, what="the retry")
+
+
+def _signed_query(content: str, smsid: str = "h-1", sender: str = ME_AS_ESMS) -> str:
+    when = "20261202080000"
+    return urlencode({"sender": sender, "content": content, "serviceNumber": "8079",
+                      "cpid": CPID, "smsid": smsid, "receiverTime": when,
+                      "sign": EsmsStandIn.sign(CPID, smsid, content, when)})
+
+
+@pytest.mark.parametrize(("query", "reason"), [
+    (_signed_query("K\x00B"), "contains"),                          # a NUL, signed
+    (_signed_query("x" * 1601), "longer than 1600"),
+    (_signed_query("KB", smsid=""), "'smsid' must not be empty"),
+    (_signed_query("KB") + "&content=HD", "more than once"),        # a field given twice
+    (_signed_query("KB").replace("content=KB", "content=%FF%FE"), "not valid UTF-8"),
+    (_signed_query("KB", sender="0" * 40), "'sender' is not a valid mobile number"),
+])
+def test_hostile_mo_gets_a_400_and_no_turn(app, gateway_url, query, reason):
+    response = requests.get(f"{gateway_url}{esms.MO_PATH}?{query}", timeout=10)
+    assert response.status_code == 400 and reason in response.text, response.text
+    assert inbound_count(app) == 0
