@@ -44,16 +44,17 @@ def imports_of(path: Path) -> set[str]:
 
 
 def test_sms_backend_takes_the_table_s_names():
-    assert provider_names() == tuple(providers.PROVIDERS) == ("outbox", "twilio", "esms")
+    assert provider_names() == tuple(providers.PROVIDERS)
+    assert provider_names()[:3] == ("outbox", "twilio", "esms")
     with pytest.raises(ConfigError) as error:
         Config.from_env(environ={"SECRET_KEY": "s", "SMS_BACKEND": "nexmo"}, dotenv=False)
-    assert str(error.value) == ("SMS_BACKEND must be one of outbox, twilio, esms, "
+    assert str(error.value) == (f"SMS_BACKEND must be one of {', '.join(provider_names())}, "
                                 "not 'nexmo'")
 
 
 def test_only_the_table_imports_the_providers():
     modules = provider_modules()
-    assert set(modules) == {"gateway.sms.log_only", "gateway.sms.twilio", "gateway.sms.esms"}
+    assert {"gateway.sms.log_only", "gateway.sms.twilio", "gateway.sms.esms"} <= set(modules)
     wrong = sorted(f"{path.relative_to(ROOT)} imports {name}"
                    for package in ("gateway", "hotline")
                    for path in (ROOT / package).rglob("*.py")
@@ -93,7 +94,8 @@ def test_the_app_mounts_every_provider_s_routes(pg_url, redis_url):
     assert {("/sms/twilio", "POST"), ("/sms/twilio/status", "POST"), ("/ussd", "POST"),
             ("/sms/esms/mo", "GET"),
             ("/sms/esms/status/<int:message_id>/<token>", "GET")} <= rules
-    assert len(providers.blueprints()) == 2  # outbox takes no callbacks
+    assert providers.PROVIDERS["outbox"].routes is None  # it takes no callbacks
+    assert len(providers.blueprints()) == sum(p.routes is not None for p in providers.TABLE)
 
 
 def test_esms_settings_are_read():
