@@ -366,3 +366,10 @@ def test_hostile_mo_gets_a_400_and_no_turn(app, gateway_url, query, reason):
     response = requests.get(f"{gateway_url}{esms.MO_PATH}?{query}", timeout=10)
     assert response.status_code == 400 and reason in response.text, response.text
     assert inbound_count(app) == 0
+
+
+def test_mo_with_diacritics_reaches_the_flow_intact(app, esms_standin, mo_url):
+    response, reply = esms_standin.mo(mo_url, ME_AS_ESMS, "Khai báo")
+    assert response.status_code == 200 and "Da gui ma 6 so toi" in reply
+    with runtimes.of(app).sessions() as session:
+        assert session.scalar(select(InboundMessage.body)) == "Khai báo"
