@@ -49,7 +49,7 @@ def create_app(config: Config | None = None) -> Flask:
     hotline.init_app(app)
     headers.init_app(app)
     if config.demo:
-        app.register_blueprint(simulator.bp)
+        simulator.init_app(app)
     if config.bench_endpoint:
         app.add_url_rule("/bench/bare", "bench_bare", _bare, methods=["POST"])
 
