@@ -89,6 +89,10 @@ def test_an_operator_takes_a_call_and_reads_back_the_code(app, served, chrome, i
     chrome.find_element(By.ID, "review").click()
     wait_for(chrome, "#submit")
     assert "Phường Hoàn Kiếm" in chrome.page_source
+    summary = dict(zip([e.text for e in chrome.find_elements(By.CSS_SELECTOR, ".summary dt")],
+                       [e.text for e in chrome.find_elements(By.CSS_SELECTOR, ".summary dd")],
+                       strict=True))
+    assert summary["Số thẻ BHYT"] == "Không có"  # the skipped '0', read back
     shot(chrome, "3-confirm")
     chrome.find_element(By.ID, "submit").click()
     shown = wait_for(chrome, "#declaration-code").text
@@ -190,3 +194,17 @@ def test_the_enrol_date_hint_fits_the_date_picker(app, served, chrome):
     problem = wait_for(chrome, "#end-error")  # the last day left empty
     # The hint names no typed format (the picker's own depends on the browser's locale).
     assert problem.text == "Chọn một ngày trên lịch."
+
+
+def test_a_non_reporter_shows_the_days_missed_with_their_unit(app, served, chrome):
+    make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
+    with transaction(runtimes.of(app).sessions) as session:
+        enrol(session, phone=CALLER, name="Trần Thị Bình", manager="mgr1", start=days(0),
+              end=days(12))
+    sign_in(chrome, served, "mgr1")
+    chrome.get(f"{served}/hotline/roster/digest")
+    missing = wait_for(chrome, "ul.people li").text
+    assert missing.endswith("· 1 ngày chưa báo cáo")
+    chrome.find_element(By.CSS_SELECTOR, 'button[value="en"]').click()
+    WebDriverWait(chrome, WAIT_SECONDS).until(
+        ready.text_to_be_present_in_element((By.CSS_SELECTOR, "ul.people li"), "1 day missed"))
