@@ -10,10 +10,10 @@ from flask import Flask, Response
 import hotline
 from gateway import actions, flows, runtime, webhooks
 from gateway.api import mount as records_api
-from gateway.config import Config
+from gateway.config import Config, ConfigError
 from gateway.demo import simulator
 from gateway.edge import headers, inputs, proxies
-from gateway.ops import health, logs
+from gateway.ops import health, logs, startup
 from gateway.sms import outbound, providers
 from gateway.store import handoff
 from hotline import cli as console_cli
@@ -22,11 +22,15 @@ from hotline import cli as console_cli
 def create_app(config: Config | None = None) -> Flask:
     """The Flask app: webhooks, operations endpoints and, in the demo, the phone
     simulator. Configuration comes from the environment unless given."""
+    from_env = config is None
     if config is None:
-        config = Config.from_env()
-        # The web answers /ussd: it refuses to start without USSD authentication. A
-        # config built in code is the caller's; /ussd fails closed for it anyway.
-        config.validate_web()
+        try:
+            config = Config.from_env()
+            # The web answers /ussd: it refuses to start without USSD authentication. A
+            # config built in code is the caller's; /ussd fails closed for it anyway.
+            config.validate_web()
+        except ConfigError as error:
+            raise startup.StartupError(str(error)) from None
     logs.configure(config.log_level)
     # A flow naming an effect or outcome that has no handler fails here, at start-up,
     # not with a KeyError in the middle of someone's dialogue.
@@ -39,6 +43,11 @@ def create_app(config: Config | None = None) -> Flask:
     inputs.install_converters(app)  # before any route, so every route gets them
     app.config.update(SECRET_KEY=config.effective_secret, MAX_CONTENT_LENGTH=config.max_body_bytes)
     built = runtime.install(app, config)
+    if from_env:  # the web's start: a database it cannot use stops it with one line
+        try:
+            startup.database(built)
+        except ConfigError as error:
+            raise startup.StartupError(str(error)) from None
     # Every session hands the SMS it queued to the workers once it commits. Wired here:
     # the runtime cannot import sms/ (sms.outbound imports it), and every process of
     # the Procfile (web; worker and cron through the `gateway` command) runs this app.
@@ -51,7 +60,7 @@ def create_app(config: Config | None = None) -> Flask:
     hotline.init_app(app)
     headers.init_app(app)
     if config.demo:
-        app.register_blueprint(simulator.bp)
+        simulator.init_app(app)
     if config.bench_endpoint:
         app.add_url_rule("/bench/bare", "bench_bare", _bare, methods=["POST"])
 

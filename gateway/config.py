@@ -19,6 +19,7 @@ from gateway.store import sentinel
 from gateway.store.redis import DEMO_REDIS_URL
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_BACKENDS = ("postgresql", "sqlite")  # what gateway.store.db makes engines for
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
 TWILIO_API_DEFAULT = "https://api.twilio.com"
 ESMS_API_DEFAULT = "https://rest.esms.vn"
@@ -210,10 +211,13 @@ class Config:
             except ValueError as error:  # the reason only: the URL may hold a password
                 raise ConfigError(f"REDIS_URL (Redis Sentinel): {error}") from None
         try:
-            make_url(self.database_url)
+            backend = make_url(self.database_url).get_backend_name()
         except ArgumentError:
             raise ConfigError("DATABASE_URL is not a database URL such as "
                               "postgresql://user@host/db or sqlite:///gateway.db") from None
+        if backend not in DATABASE_BACKENDS:
+            raise ConfigError(f"DATABASE_URL must be postgresql://… or sqlite:///…, not "
+                              f"{_scheme_only(self.database_url)!r}")
         if not re.fullmatch(r"\*\d+(\*\d+)*#", self.ussd_code):
             raise ConfigError(f"USSD_CODE must look like *1022#, not {self.ussd_code!r}")
         for name, url in (("TWILIO_API_BASE_URL", self.twilio_api_base_url),

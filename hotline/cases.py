@@ -5,7 +5,7 @@ sees only the cases they manage."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import select
@@ -49,10 +49,15 @@ def _describe(report: HealthReport | None) -> str:
 
 
 def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
+    """The day a date box sent: the picker's ISO form, or day/month/year typed into a
+    browser that shows a plain text box."""
+    text = text.strip()
+    for read in (date.fromisoformat, lambda v: datetime.strptime(v, "%d/%m/%Y").date()):
+        try:
+            return read(text)
+        except ValueError:
+            continue
+    return None
 
 
 @bp.route("/roster/enrol", methods=["GET", "POST"])

@@ -52,8 +52,11 @@ class Field:
     options: tuple[tuple[str, str], ...] = ()
     max_length: int | None = None
 
-    def shown(self, typed: Any) -> str:
-        """What was answered, as a person reads it (option labels, not numbers)."""
+    def shown(self, typed: Any, skipped: bool = False) -> str:
+        """What was answered, as a person reads it (option labels, not numbers; a
+        question skipped with '0', such as the BHYT number, as 'None')."""
+        if skipped:
+            return t("option.none")
         if not self.options:
             return str(typed)
         chosen = typed if isinstance(typed, list | tuple) else [typed]
@@ -68,6 +71,10 @@ class Reading:
     typed: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+
+    def skipped(self, name: str) -> bool:
+        """Whether question `name` was answered 'none' ('0' for an optional number)."""
+        return name in self.answers and self.answers[name] is None
 
 
 def read(flow: Flow, posted: Mapping[str, Any]) -> Reading:

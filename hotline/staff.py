@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from gateway import runtime
 from gateway.phones import mask
+from gateway.store import declarations
 from gateway.store.models import Declaration, Venue, Visit
 from gateway.visits import staff_check_in
 from hotline import accounts, audit, calls
@@ -75,15 +76,25 @@ def staff_code():
                      f"{venue.code} {result.status}")
         if result.status == "no_declaration":
             calls.mark_verified(db, call)  # the code was right and is now used up
+        visitor = _visitor(db, call.phone)
     if result.status in ("checked_in", "repeated"):
         calls.end()
-        flash(t(f"staff.{result.status}", venue=venue.name), "success")
+        flash(t(f"staff.{result.status}", visitor=visitor, venue=venue.name), "success")
         return redirect(url_for("hotline.staff_home"))
     if result.status == "no_declaration":
         flash(t("staff.no_declaration"), "warning")
         return redirect(url_for("hotline.declare_form"))
     return page("staff_code.html", 400, values={"code": code},
                 errors={"code": code_problem(result.status, result.tries_left)}, **context)
+
+
+def _visitor(db, phone: str) -> str:
+    """Who was checked in, for the staff member to confirm: the name of their valid
+    declaration, if any, and the masked number."""
+    declared = declarations.latest_valid(db, phone)
+    if declared is not None and declared.full_name:
+        return t("staff.visitor_named", name=declared.full_name, masked=mask(phone))
+    return t("staff.visitor", masked=mask(phone))
 
 
 @bp.get("/staff/visitors")

@@ -68,8 +68,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.venue_unknown": ("Không có địa điểm mã {code}.", "No venue has the code {code}."),
     "error.name": ("Họ tên cần 2-{max} ký tự.", "The name needs 2-{max} characters."),
     "error.length": ("Tối đa {max} ký tự.", "At most {max} characters."),
-    "error.date": ("Nhập ngày dạng năm-tháng-ngày, ví dụ 2025-12-31.",
-                   "Enter a date as year-month-day, e.g. 2025-12-31."),
+    "error.date": ("Chọn một ngày trên lịch.", "Pick a day on the calendar."),
     "error.end_before_start": ("Ngày kết thúc trước ngày bắt đầu.",
                                "The end date is before the start date."),
     # The call.

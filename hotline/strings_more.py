@@ -42,9 +42,30 @@ MORE: dict[str, tuple[str, str]] = {
     "staff.choose_venue": ("Chọn một địa điểm của bạn.", "Choose one of your venues."),
     "staff.code_title": ("Nhập mã khách đọc", "Enter the code the visitor reads"),
     "staff.check_in": ("Xác thực và check-in", "Verify and check in"),
-    "staff.checked_in": ("Đã check-in khách tại {venue}.", "Visitor checked in at {venue}."),
-    "staff.repeated": ("Khách đã check-in tại {venue} ít phút trước.",
-                       "The visitor checked in at {venue} a few minutes ago."),
+    "staff.checked_in": ("Đã check-in {visitor} tại {venue}.", "{visitor} checked in at {venue}."),
+    "staff.repeated": ("Đã check-in {visitor} tại {venue} ít phút trước.",
+                       "{visitor} checked in at {venue} a few minutes ago."),
+    "staff.visitor": ("khách {masked}", "Visitor {masked}"),
+    "staff.visitor_named": ("{name} ({masked})", "{name} ({masked})"),
+    # The visitor wording of pages venue staff share with operators (hotline.web.t).
+    "app.tagline.staff": ("Check-in khách tại điểm kiểm dịch", "Checking visitors in"),
+    "call.code_title.staff": ("Nhập mã khách đọc", "Enter the code the visitor reads"),
+    "call.end.staff": ("Xong", "Done"),
+    "call.ended.staff": ("Đã xong với khách này.", "Done with this visitor."),
+    "call.verify_first.staff": ("Cần xác thực số điện thoại của khách trước.",
+                                "Verify the visitor's phone first."),
+    "declare.prefilled.staff": ("Đã điền sẵn thông tin tờ khai gần nhất; hỏi lại khách để xác "
+                                "nhận.", "Filled in from the last declaration; check each "
+                                "answer with the visitor."),
+    "declare.confirm_title.staff": ("Đọc lại cho khách trước khi gửi",
+                                    "Read back to the visitor before sending"),
+    "declare.high_risk.staff": ("Có dấu hiệu nguy cơ: khuyên khách ở nhà, hạn chế tiếp xúc và "
+                                "theo dõi sức khỏe.",
+                                "Risk signs: advise the visitor to stay home, avoid contact and "
+                                "watch their health."),
+    "declare.code.staff": ("Mã tờ khai — đọc cho khách:", "Declaration code — read it out:"),
+    "declare.valid_until.staff": ("Hiệu lực đến {until}. Khách cũng nhận mã qua tin nhắn.",
+                                  "Valid until {until}. The visitor also gets it by SMS."),
     "staff.no_declaration": ("Khách chưa có tờ khai còn hiệu lực: khai báo hộ, sau đó hệ thống "
                              "tự check-in.",
                              "The visitor has no valid declaration: declare for them, and the "
@@ -66,6 +87,8 @@ MORE: dict[str, tuple[str, str]] = {
     "roster.enrol_title": ("Đưa một người vào cách ly", "Enrol a person in quarantine"),
     "roster.phone": ("Số điện thoại", "Phone number"),
     "roster.name": ("Họ và tên", "Full name"),
+    "roster.missed_one": ("{days} ngày chưa báo cáo", "{days} day missed"),
+    "roster.missed_many": ("{days} ngày chưa báo cáo", "{days} days missed"),
     "roster.start": ("Ngày bắt đầu", "First day"),
     "roster.end": ("Ngày kết thúc", "Last day"),
     "roster.kind": ("Hình thức", "Kind"),
@@ -101,6 +124,7 @@ MORE: dict[str, tuple[str, str]] = {
                            "You cannot deactivate yourself."),
     "admin.deactivate": ("Khóa", "Deactivate"), "admin.activate": ("Mở lại", "Activate"),
     "admin.unlock": ("Mở khóa", "Unlock"), "admin.set_password": ("Đặt mật khẩu", "Set password"),
+    "admin.new_password": ("Mật khẩu mới", "New password"),
     "admin.inactive": ("đã khóa", "inactive"), "admin.locked": ("tạm khóa", "locked"),
     "admin.tokens_title": ("Mã truy cập API", "API tokens"),
     "admin.token_name": ("Tên (hệ thống sử dụng)", "Name (the system using it)"),

@@ -36,7 +36,12 @@ def language() -> str:
 
 
 def t(key: str, **variables: Any) -> str:
-    """The console text `key` in the session's language, variables filled in."""
+    """The console text `key` in the session's language, variables filled in. Venue
+    staff get a key's `.staff` wording where it has one: the pages they share with
+    operators (the code, the declaration) speak of a visitor, not a caller."""
+    user = g.get("user")
+    if user is not None and user.role == "venue_staff" and f"{key}.staff" in STRINGS:
+        key = f"{key}.staff"
     vi, en = STRINGS[key]
     return (en if language() == "en" else vi).format(**variables)
 

@@ -10,9 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from gateway.actions.context import Context, Records
+from gateway.days import local_date
 from gateway.flows.declaration import FORM_VERSION, is_high_risk, ward
 from gateway.store import declarations, phones, venues
-from gateway.store.models import Venue
+from gateway.store import quarantine as cases
+from gateway.store.models import Venue, utcnow
 
 
 def local_time(context: Records, moment: datetime) -> str:
@@ -86,7 +88,8 @@ def _answers(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def status(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:
-    """Everything `TT` reports: the latest valid declaration and the open check-in."""
+    """Everything `TT` reports: the latest valid declaration, the open check-in and,
+    for a person in quarantine, the days left (today included)."""
     session, phone = context.session, context.inbound.phone
     facts: dict[str, Any] = {}
     latest = declarations.latest_valid(session, phone)
@@ -97,4 +100,9 @@ def status(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:
     if visit is not None:
         facts.update(visit_venue=session.get(Venue, visit.venue_id).name[:40],
                      visit_time=local_time(context, visit.checked_in_at))
+    today = local_date(utcnow(), context.runtime.config.tz)
+    case = cases.active_case(session, phone, today)
+    if case is not None:
+        facts.update(days_left=(case.end_date - today).days + 1,
+                     quarantine_end=case.end_date.strftime("%d/%m"))
     return "ok", facts

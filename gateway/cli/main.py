@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask.cli import AppGroup, ScriptInfo
 
-from gateway import console_commands, create_app
+from gateway import console_commands, create_app, runtime
 from gateway.cli import db, demo, flows, outbox, processes, quarantine, tokens, venues
 from gateway.config import Config, ConfigError
+from gateway.ops import startup
 from gateway.sms import providers
+
+# The processes that live on Redis: they check it at start, and never fall back to the
+# demo's in-process Redis (a worker on it would wait for jobs nobody else can queue).
+ON_REDIS = ("worker", "cron")
 
 
 def _create_app():
+    command = click.get_current_context().command.name
     try:
         # Built from an explicit config: commands, the worker and cron serve no HTTP,
         # so they do not need the web's USSD authentication (Config.validate_web).
-        return create_app(Config.from_env())
+        app = create_app(_config(command))
+        startup.database(runtime.of(app))
+        if command in ON_REDIS:
+            startup.redis(runtime.of(app))
     except ConfigError as error:
         raise click.ClickException(f"configuration: {error}") from None
+    return app
+
+
+def _config(command: str) -> Config:
+    """The configuration from the environment; in the demo's set-up (no SECRET_KEY, no
+    REDIS_URL, SQLite) a command such as `gateway user create` runs on the demo's
+    embedded defaults, as `gateway demo` does, instead of asking for a SECRET_KEY."""
+    try:
+        return Config.from_env()
+    except ConfigError:
+        if command in ON_REDIS or not demo.is_demo_setup(os.environ):
+            raise
+    demo.use_embedded_defaults(os.environ)
+    click.echo("(no SECRET_KEY or REDIS_URL: using the demo's embedded set-up)", err=True)
+    return Config.from_env()
 
 
 @click.group(cls=AppGroup)

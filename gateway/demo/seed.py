@@ -1,19 +1,40 @@
-"""Demo data for the embedded mode: a venue to check in at and a phone that declared
-before, so the simulator shows the returning-user path. Seeded once, idempotently."""
+"""Demo data for the embedded mode: a venue to check in at, a phone that declared
+before (so the simulator shows the returning-user path), and a console login for each
+role, with passwords printed in the banner (demo only: nothing else seeds them).
+Seeded once, idempotently."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from gateway.flows.declaration import FORM_VERSION
-from gateway.store import declarations, venues
-from gateway.store.models import Venue
+from gateway.store import declarations, users, venues
+from gateway.store.models import Venue, venue_staff
 
 DEMO_VENUE = "Chợ Bến Thành (demo)"
 RETURNING_PHONE = "+84900000001"
+MANAGER_PHONE = "+84900000002"  # the demo manager's alerts and digests land in the outbox
+
+
+@dataclass(frozen=True)
+class Login:
+    """A demo console account: its username, role and demo-only password."""
+
+    username: str
+    role: str
+    password: str
+
+
+# One account a role; the username is the role's plain name, the password obviously a
+# demo's (the console's minimum is 10 characters).
+LOGINS = (Login("operator", "operator", "operator-demo"),
+          Login("staff", "venue_staff", "staff-demo"),
+          Login("manager", "manager", "manager-demo"),
+          Login("admin", "admin", "admin-demo"))
 
 
 @dataclass(frozen=True)
@@ -22,6 +43,7 @@ class Seeded:
 
     venue_code: str
     returning_phone: str
+    logins: tuple[Login, ...] = LOGINS
 
 
 def seed(session: Session) -> Seeded:
@@ -39,4 +61,19 @@ def seed(session: Session) -> Seeded:
             ward_code=26743, ward_name="Phường Bến Thành", street="12 Lê Lợi", symptoms=[],
             contact=False, travel=False, risk="low", follow_up=False, channel="web",
             verification="otp", form_version=FORM_VERSION, answers={})
+    _logins(session, venue)
     return Seeded(venue.code, RETURNING_PHONE)
+
+
+def _logins(session: Session, venue: Venue) -> None:
+    """The demo's console accounts that do not exist yet; the staff one checks visitors
+    in at the demo venue."""
+    for login in LOGINS:
+        if users.by_username(session, login.username) is not None:
+            continue
+        account = users.create(session, username=login.username, role=login.role,
+                               phone=MANAGER_PHONE if login.role == "manager" else None,
+                               display_name=f"Demo {login.username}")
+        account.password_hash = generate_password_hash(login.password)
+        if login.role == "venue_staff":
+            session.execute(insert(venue_staff).values(user_id=account.id, venue_id=venue.id))

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from gateway import runtime, sealing
+from gateway.demo.seed import DEMO_VENUE
 from gateway.dialogue import router
 from gateway.dialogue.messages import Busy, Inbound
 from gateway.dialogue.turn import handle
 from gateway.phones import InvalidPhone, normalise
 from gateway.sms import ussd
-from gateway.store.models import OutboundMessage
+from gateway.store.models import OutboundMessage, Venue
 
 # Script and style are files, not inline, so the app-wide CSP (gateway.edge.headers) holds.
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="static",
@@ -23,10 +24,20 @@ bp = Blueprint("simulator", __name__, url_prefix="/simulator", static_folder="st
 OUTBOX_SHOWN = 20
 
 
+def init_app(app: Flask) -> None:
+    """Serve the simulator, and send a visitor of `/` to it (the demo has no other
+    home page; outside the demo `/` stays a 404)."""
+    app.register_blueprint(bp)
+    app.add_url_rule("/", "demo_home", lambda: redirect(url_for("simulator.page")))
+
+
 @bp.get("/")
 def page() -> str:
-    """The simulator page."""
-    return render_template("simulator.html")
+    """The simulator page, with the demo venue's code to check in with."""
+    with runtime.current().sessions() as session:
+        venue = session.scalar(select(Venue).where(Venue.name == DEMO_VENUE))
+        code = venue.code if venue is not None else None
+    return render_template("simulator.html", venue_code=code, venue_name=DEMO_VENUE)
 
 
 def _phone() -> str:
@@ -73,7 +84,10 @@ def dial() -> Response:
     inbound = ussd.parse({"sessionId": session, "serviceCode": str(data.get("code", "*1022#")),
                           "phoneNumber": _phone(), "text": str(data.get("text", ""))})
     reply = handle(runtime.current(), inbound, router.ussd)
-    return jsonify(screen=ussd.answer(reply))
+    screen = ussd.answer(reply)
+    # `screen` is what the aggregator gets; the phone shows it without the CON/END
+    # prefix, and whether the session ended.
+    return jsonify(screen=screen, text=screen[4:], ended=reply.end)
 
 
 @bp.post("/outbox")

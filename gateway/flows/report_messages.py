@@ -87,8 +87,9 @@ define({
     "quarantine.digest_more": Template(" +{more} nguoi khac. Xem {console}",
                                        " +{more} more. See {console}"),
     "quarantine.digest_console": Template(" Xem {console}", " See {console}"),
+    # Without PUBLIC_BASE_URL the digest has no address to point to: it says no more.
+    "quarantine.digest_more_only": Template(" +{more} nguoi khac.", " +{more} more."),
     "quarantine.digest_days": Template("{name} ({days} ngay)", "{name} ({days} days)"),
-    "quarantine.console": Template("trang quan ly", "the console"),
 }, samples={
     "verb_vi": "Da cap nhat", "verb_en": "Updated", "day": "31/12", "days_left": 99,
     "report_vi": describe(_ALL, 39.5, "vi"), "report_en": describe(_ALL, 39.5, "en"),

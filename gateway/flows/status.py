@@ -1,5 +1,6 @@
 """`TT` / `STATUS`: what the gateway knows about the phone, one line per topic: the
-latest valid declaration code and its validity, and the open check-in. Each topic
+latest valid declaration code and its validity, the open check-in, and the quarantine
+days left (whether or not there is a valid declaration). Each topic
 adds its line with a `Tell` node; `status.lookup` gathers every fact in one effect."""
 
 from gateway.flows.engine import Act, Branch, End, Flow, Tell
@@ -14,9 +15,12 @@ status = Flow(
                               else "undeclared", ("declared", "undeclared")),
         "declared": Tell("status.found", "visit"),
         "undeclared": Tell("status.none", "visit"),
-        "visit": Branch(lambda answers: "visiting" if answers.get("visit_venue") else "end",
-                        ("visiting", "end")),
-        "visiting": Tell("status.visit", "end"),
+        "visit": Branch(lambda answers: "visiting" if answers.get("visit_venue")
+                        else "quarantine", ("visiting", "quarantine")),
+        "visiting": Tell("status.visit", "quarantine"),
+        "quarantine": Branch(lambda answers: "isolating" if answers.get("days_left")
+                             else "end", ("isolating", "end")),
+        "isolating": Tell("status.quarantine", "end"),
         "end": End(None),
     },
 )
@@ -29,4 +33,8 @@ define({
     "status.visit": Template("Dang check-in tai {visit_venue} tu {visit_time}. Gui CO khi ra.",
                              "Checked in at {visit_venue} since {visit_time}. Send CO on "
                              "leaving."),
-}, samples={"visit_venue": "Z" * 40, "visit_time": "23:59 31/12"})
+    "status.quarantine": Template("Con {days_left} ngay cach ly (den het {quarantine_end}).",
+                                  "{days_left} day(s) of quarantine left (to the end of "
+                                  "{quarantine_end})."),
+}, samples={"visit_venue": "Z" * 40, "visit_time": "23:59 31/12", "days_left": 99,
+            "quarantine_end": "31/12"})

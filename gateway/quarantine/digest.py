@@ -104,10 +104,7 @@ def text(digest: Digest, language: str, console: str) -> str:
                               for (key, _, names), count in zip(lists, shown, strict=True)
                               if count)
         more = sum(total for _, total, _ in lists) - sum(shown)
-        tail = (render("quarantine.digest_more", language, {"more": more, "console": console})
-                if more else render("quarantine.digest_console", language,
-                                    {"console": console}))
-        return body + tail
+        return body + _tail(language, more, console)
 
     def fits(index: int, count: int) -> bool:
         shown[index] = count
@@ -134,10 +131,21 @@ def _name(person: Person, language: str) -> str:
     return name
 
 
+def _tail(language: str, more: int, console: str) -> str:
+    """'+N more' (if any) and the console's address; without an address, only '+N'."""
+    if not console:
+        return render("quarantine.digest_more_only", language, {"more": more}) if more else ""
+    if more:
+        return render("quarantine.digest_more", language, {"more": more, "console": console})
+    return render("quarantine.digest_console", language, {"console": console})
+
+
 def console_pointer(runtime: Runtime, language: str) -> str:
-    """Where the rest is: the console's address when known, else its name."""
+    """Where the rest is: the console's address (PUBLIC_BASE_URL/hotline/), or '' when
+    PUBLIC_BASE_URL is not set (a pointer to 'the console' without an address would
+    leave the manager nowhere to go)."""
     base = runtime.config.public_base_url
-    return base + CONSOLE_PATH if base else render("quarantine.console", language)
+    return base + CONSOLE_PATH if base else ""
 
 
 def run(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:

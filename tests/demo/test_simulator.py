@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
+from gateway.demo import seed
 from gateway.flows.messages import render
 from gateway.store import messages
 from gateway.store.db import transaction
@@ -96,3 +97,32 @@ def test_bad_input_is_a_400_with_a_json_reason(sim, demo_app, path, body, reason
 def test_simulator_is_not_served_outside_the_demo(client, method, path):
     response = getattr(client, method)(path, json={"phone": NUMBER, "text": "HD"})
     assert response.status_code == 404
+
+
+def test_ussd_answer_carries_the_screen_without_its_prefix(sim):
+    def dial(text: str) -> dict:
+        return sim.post("/simulator/ussd", json={"phone": NUMBER, "session": "sim-2",
+                                                 "text": text}).get_json()
+
+    first = dial("")
+    assert (first["text"], first["ended"]) == (render("ussd.menu", "vi"), False)
+    dial("5")
+    last = dial("5*2")
+    assert (last["text"], last["ended"]) == (render("language.set", "en"), True)
+
+
+def test_root_leads_to_the_simulator_in_the_demo(sim):
+    response = sim.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/simulator/")
+
+
+def test_root_stays_a_404_outside_the_demo(client):
+    assert client.get("/").status_code == 404
+
+
+def test_page_shows_the_demo_venue_code(sim, demo_app):
+    with transaction(runtimes.of(demo_app).sessions) as session:
+        code = seed.seed(session).venue_code
+    page = sim.get("/simulator/").get_data(as_text=True)
+    assert f"CI {code}" in page and seed.DEMO_VENUE in page

@@ -89,6 +89,10 @@ def test_an_operator_takes_a_call_and_reads_back_the_code(app, served, chrome, i
     chrome.find_element(By.ID, "review").click()
     wait_for(chrome, "#submit")
     assert "Phường Hoàn Kiếm" in chrome.page_source
+    summary = dict(zip([e.text for e in chrome.find_elements(By.CSS_SELECTOR, ".summary dt")],
+                       [e.text for e in chrome.find_elements(By.CSS_SELECTOR, ".summary dd")],
+                       strict=True))
+    assert summary["Số thẻ BHYT"] == "Không có"  # the skipped '0', read back
     shot(chrome, "3-confirm")
     chrome.find_element(By.ID, "submit").click()
     shown = wait_for(chrome, "#declaration-code").text
@@ -128,10 +132,15 @@ def test_venue_staff_check_a_visitor_in(app, served, chrome, inbox, market):
     sign_in(chrome, served, "staff1")
     chrome.find_element(By.ID, "phone").send_keys("0987 654 321")
     chrome.find_element(By.ID, "send-code").click()
-    wait_for(chrome, "#code").send_keys(inbox.otp(VISITOR))
+    code_page = wait_for(chrome, "#code")
+    buttons = [b.text for b in chrome.find_elements(By.CSS_SELECTOR, "button")]
+    assert "Xong" in buttons and "Kết thúc cuộc gọi" not in buttons
+    assert "Nhập mã khách đọc" in chrome.find_element(By.TAG_NAME, "h1").text
+    code_page.send_keys(inbox.otp(VISITOR))
     chrome.find_element(By.ID, "verify").click()
     flash = wait_for(chrome, "p.flash.success")
     assert "Chợ Bến Thành" in flash.text
+    assert "Lê Thị Hoa (+849*****321)" in flash.text  # the visitor, named
     shot(chrome, "6-staff-checked-in")
     chrome.get(f"{served}/hotline/staff/visitors")
     assert "Lê Thị Hoa" in wait_for(chrome, "#visitors").text
@@ -156,3 +165,46 @@ def test_a_manager_sees_their_roster_on_a_phone(app, served, chrome):
     assert WebDriverWait(chrome, WAIT_SECONDS).until(
         ready.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Quarantine roster"))
     shot(chrome, "9-manager-roster-english")
+
+
+def test_each_password_box_of_the_users_page_is_labelled(app, served, chrome):
+    make_user(app, "adm1", "admin")
+    make_user(app, "op9", "operator")
+    sign_in(chrome, served, "adm1")
+    chrome.get(f"{served}/hotline/admin/users")
+    boxes = wait_for(chrome, "#users") and chrome.find_elements(
+        By.CSS_SELECTOR, '#users input[type="password"]')
+    assert len(boxes) == 2
+    for box in boxes:
+        [label] = chrome.find_elements(By.CSS_SELECTOR, f'label[for="{box.get_attribute("id")}"]')
+        assert label.is_displayed() and label.text == "Mật khẩu mới"
+        label.click()  # a real label: clicking it focuses its box
+        assert chrome.switch_to.active_element == box
+
+
+def test_the_enrol_date_hint_fits_the_date_picker(app, served, chrome):
+    make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
+    sign_in(chrome, served, "mgr1")
+    chrome.get(f"{served}/hotline/roster/enrol")
+    end = wait_for(chrome, "#end")
+    assert end.get_attribute("type") == "date"  # Chromium shows its own date picker
+    chrome.find_element(By.ID, "phone").send_keys("0912 345 678")
+    chrome.find_element(By.ID, "name").send_keys("Trần Thị Bình")
+    chrome.find_element(By.CSS_SELECTOR, 'button[type="submit"].primary').click()
+    problem = wait_for(chrome, "#end-error")  # the last day left empty
+    # The hint names no typed format (the picker's own depends on the browser's locale).
+    assert problem.text == "Chọn một ngày trên lịch."
+
+
+def test_a_non_reporter_shows_the_days_missed_with_their_unit(app, served, chrome):
+    make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
+    with transaction(runtimes.of(app).sessions) as session:
+        enrol(session, phone=CALLER, name="Trần Thị Bình", manager="mgr1", start=days(0),
+              end=days(12))
+    sign_in(chrome, served, "mgr1")
+    chrome.get(f"{served}/hotline/roster/digest")
+    missing = wait_for(chrome, "ul.people li").text
+    assert missing.endswith("· 1 ngày chưa báo cáo")
+    chrome.find_element(By.CSS_SELECTOR, 'button[value="en"]').click()
+    WebDriverWait(chrome, WAIT_SECONDS).until(
+        ready.text_to_be_present_in_element((By.CSS_SELECTOR, "ul.people li"), "1 day missed"))

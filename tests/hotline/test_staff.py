@@ -37,7 +37,8 @@ def test_a_visitor_with_a_declaration_is_checked_in(app, operator, inbox, market
     staff = staff_for(app, market)
     response = send_and_read(staff, inbox, market)
     assert response.headers["Location"].endswith("/hotline/staff")
-    assert "Đã check-in khách tại Chợ Bến Thành" in text(staff.get("/hotline/staff"))
+    assert "Đã check-in Nguyễn Văn An (+849*****321) tại Chợ Bến Thành" in text(
+        staff.get("/hotline/staff"))
     [visit] = visits(app)
     assert (visit.phone, visit.venue_id, visit.operator, visit.channel) == (
         VISITOR, market["id"], "staff1", "hotline")

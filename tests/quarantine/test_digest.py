@@ -5,6 +5,7 @@ day, only to managers with a phone and active cases)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -157,3 +158,27 @@ def test_danger_signs_lead_the_symptom_list(app, manager):
         data = digest.build(session, 1, DAY)
     dangers = [p.danger for p in data.unwell_people]
     assert dangers == sorted(dangers, reverse=True) and dangers.count(True) == 4
+
+
+
+def test_without_public_base_url_the_digest_points_nowhere(app, manager):
+    # It used to end "Xem trang quan ly": a console with no address to go to.
+    runtime = runtime_of(app)
+    without = replace(runtime, config=replace(runtime.config, public_base_url=""))
+    assert digest.console_pointer(without, "vi") == ""
+    bulk_cases(app, 3, 1)
+    with runtime.sessions() as session:
+        data = digest.build(session, 1, DAY)
+    text = digest.text(data, "vi", digest.console_pointer(without, "vi"))
+    assert text.endswith("Chua bao cao: Nguyen Thi Thanh Huong 0 (3 ngay), Nguyen Thi Thanh "
+                         "Huong 0 (2 ngay).")
+    assert "Xem" not in text
+
+
+def test_a_long_digest_without_an_address_ends_with_the_count(app, manager):
+    bulk_cases(app, 200, 0)
+    with runtime_of(app).sessions() as session:
+        data = digest.build(session, 1, DAY)
+    text = digest.text(data, "en", "")
+    assert segments(text) == digest.MAX_SEGMENTS
+    assert re.search(r"\(5 days\)\. \+\d+ more\.$", text) and "See" not in text

@@ -22,28 +22,41 @@ async function pollOutbox(initial) {
     }
   } catch (e) { /* number being typed */ }
 }
-$("send").onclick = async () => {
-  const text = $("text").value; show(text, "in"); $("text").value = "";
+async function sendSms() {
+  const text = $("text").value;
+  if (!text.trim()) return;  // nothing typed: nothing sent, no blank bubble
+  show(text, "in"); $("text").value = "";
   try { show((await post("sms", {phone: $("phone").value, text})).reply || "(no reply)", "out"); }
   catch (e) { show(e.message, "err"); }
   pollOutbox(false);
-};
-async function ussdStep(input) {
+}
+function endSession() { ussd = null; $("reply").disabled = true; }
+async function ussdStep() {
   try {
     const data = await post("ussd", {phone: $("phone").value, session: ussd.session, text: ussd.text});
-    show(data.screen, "out");
-    if (data.screen.startsWith("END")) { ussd = null; $("reply").disabled = true; }
-  } catch (e) { show(e.message, "err"); ussd = null; $("reply").disabled = true; }
+    show(data.text, "out");  // the screen as the phone shows it, without CON/END
+    if (data.ended) { show("(USSD session ended)", "note"); endSession(); }
+  } catch (e) { show(e.message, "err"); endSession(); }
   pollOutbox(false);
 }
+function ussdReply() {
+  if (!ussd) return;
+  const input = $("text").value.trim();
+  if (!input) return;
+  $("text").value = ""; show(input, "in");
+  ussd.text = ussd.text === "" ? input : ussd.text + "*" + input; ussdStep();
+}
+$("send").onclick = sendSms;
 $("dial").onclick = () => {
   ussd = {session: "sim-" + Math.random().toString(36).slice(2), text: ""};
   show("*1022#", "in"); $("reply").disabled = false; ussdStep();
 };
-$("reply").onclick = () => {
-  if (!ussd) return;
-  const input = $("text").value.trim(); $("text").value = ""; show(input, "in");
-  ussd.text = ussd.text === "" ? input : ussd.text + "*" + input; ussdStep();
-};
+$("reply").onclick = ussdReply;
+// Enter answers the open USSD screen, else sends the SMS.
+$("text").addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.isComposing) return;
+  event.preventDefault();
+  if (ussd) ussdReply(); else sendSms();
+});
 $("phone").onchange = () => { seenOutbox = new Set(); pollOutbox(true); };
 pollOutbox(true); setInterval(() => pollOutbox(false), 3000);

@@ -1,0 +1,58 @@
+"""`gateway sim` against the demo served over HTTP: the SMS the gateway sends the phone
+(the OTP of a declaration) show in the terminal, so a declaration can be finished
+there; messages sent before the session are not repeated."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+
+from gateway import runtime as runtimes
+from gateway.cli.main import gateway
+from gateway.store import messages
+from gateway.store.db import transaction
+from tests.conftest import serve
+
+NUMBER = "+84912345678"
+
+
+@pytest.fixture
+def served_demo(demo_app) -> Iterator[str]:
+    """The demo app over HTTP."""
+    yield from serve(demo_app)
+
+
+@pytest.fixture
+def served(app) -> Iterator[str]:
+    """The production app (PostgreSQL, real Redis) over HTTP."""
+    yield from serve(app)
+
+
+def sim(url: str, text: str, *args: str) -> str:
+    """Run `gateway sim` on `text`; its output."""
+    result = CliRunner().invoke(gateway, ["sim", "--url", url, "--phone", "0912345678", *args],
+                                input=text, obj=ScriptInfo(create_app=lambda: None))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_otp_shows_and_finishes_the_verification(served_demo, demo_app):
+    with transaction(runtimes.of(demo_app).sessions) as session:
+        messages.queue_outbound(session, phone=NUMBER, body="an old message", kind="notice",
+                                priority="high")
+    output = sim(served_demo, "KB\n")
+    assert "an old message" not in output
+    found = re.search(r"^SMS \(otp\): .*?(\d{6})", output, re.M)
+    assert found, output
+    # The code read from the terminal is the one the gateway accepts.
+    answer = sim(served_demo, f"{found[1]}\n")
+    assert "< Khai bao y te. Nhap ho va ten day du" in answer, answer
+
+
+def test_a_gateway_without_the_outbox_view_says_so_once(served):
+    output = sim(served, "HD\nHD\n")
+    assert output.count("only the demo does") == 1
