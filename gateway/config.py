@@ -18,7 +18,8 @@ from sqlalchemy.exc import ArgumentError
 from gateway.store import sentinel
 from gateway.store.redis import DEMO_REDIS_URL
 
-SMS_BACKENDS = ("outbox", "twilio")
+SMS_BACKENDS = ("outbox", "twilio", "smpp")
+SMPP_BINDS = ("transceiver", "tx_rx")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
 TWILIO_API_DEFAULT = "https://api.twilio.com"
@@ -76,6 +77,17 @@ class Config:
     ussd_allowed_networks: tuple[Network, ...] = ()  # the aggregator's source networks
     trusted_proxies: tuple[Network, ...] = ()   # reverse proxies whose X-Forwarded-* count
     api_rate_limit: str = API_RATE_LIMIT        # Flask-Limiter syntax, per token
+    smpp_host: str = ""                         # the carrier's or aggregator's SMSC
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: str = ""
+    smpp_system_type: str = ""
+    smpp_source_addr: str = ""                  # short code (8088) or brandname
+    smpp_source_ton: int | None = None          # None: derived from SMPP_SOURCE_ADDR
+    smpp_source_npi: int | None = None
+    smpp_bind: str = "transceiver"              # or tx_rx: two binds
+    smpp_window: int = 10                       # submits unanswered at most
+    smpp_enquire_link_seconds: int = 30
 
     @property
     def demo(self) -> bool:
@@ -142,6 +154,18 @@ class Config:
             ussd_allowed_networks=_networks(env, "USSD_ALLOWED_NETWORKS"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
             api_rate_limit=env.get("API_RATE_LIMIT") or cls.api_rate_limit,
+            smpp_host=env.get("SMPP_HOST", ""),
+            smpp_port=_int(env, "SMPP_PORT", cls.smpp_port),
+            smpp_system_id=env.get("SMPP_SYSTEM_ID", ""),
+            smpp_password=env.get("SMPP_PASSWORD", ""),
+            smpp_system_type=env.get("SMPP_SYSTEM_TYPE", ""),
+            smpp_source_addr=env.get("SMPP_SOURCE_ADDR", ""),
+            smpp_source_ton=_octet(env, "SMPP_SOURCE_TON"),
+            smpp_source_npi=_octet(env, "SMPP_SOURCE_NPI"),
+            smpp_bind=(env.get("SMPP_BIND") or cls.smpp_bind).lower(),
+            smpp_window=_int(env, "SMPP_WINDOW", cls.smpp_window),
+            smpp_enquire_link_seconds=_int(env, "SMPP_ENQUIRE_LINK_SECONDS",
+                                           cls.smpp_enquire_link_seconds),
         )
         config.validate()
         return config
@@ -161,6 +185,8 @@ class Config:
             if not (self.twilio_from or self.twilio_messaging_service_sid):
                 raise ConfigError("SMS_BACKEND=twilio needs TWILIO_FROM or "
                                   "TWILIO_MESSAGING_SERVICE_SID")
+        if self.sms_backend == "smpp":
+            self._validate_smpp()
         try:
             ZoneInfo(self.timezone)
         # A region name such as 'Asia' is a directory of the tz database: OSError.
@@ -211,6 +237,27 @@ class Config:
             raise ConfigError(f"API_RATE_LIMIT must be a rate such as 600/minute or "
                               f"10/second;1000/hour, not {self.api_rate_limit!r}") from None
 
+    def _validate_smpp(self) -> None:
+        missing = [name for name, value in (
+            ("SMPP_HOST", self.smpp_host), ("SMPP_SYSTEM_ID", self.smpp_system_id),
+            ("SMPP_PASSWORD", self.smpp_password), ("SMPP_SOURCE_ADDR", self.smpp_source_addr))
+            if not value]
+        if missing:
+            raise ConfigError(f"SMS_BACKEND=smpp needs {', '.join(missing)}")
+        if self.smpp_bind not in SMPP_BINDS:
+            raise ConfigError(f"SMPP_BIND must be one of {', '.join(SMPP_BINDS)}, "
+                              f"not {self.smpp_bind!r}")
+        # SMPP 3.4 caps these C-octet strings (system_id 16, password 9, source_addr 21
+        # octets, each with its NUL).
+        for name, value, limit in (("SMPP_SYSTEM_ID", self.smpp_system_id, 15),
+                                   ("SMPP_PASSWORD", self.smpp_password, 8),
+                                   ("SMPP_SYSTEM_TYPE", self.smpp_system_type, 12),
+                                   ("SMPP_SOURCE_ADDR", self.smpp_source_addr, 20)):
+            if len(value.encode()) > limit:
+                raise ConfigError(f"{name} must be at most {limit} characters (SMPP 3.4)")
+        if self.smpp_port > 65535:
+            raise ConfigError(f"SMPP_PORT must be 1-65535, not {self.smpp_port}")
+
     def validate_web(self) -> None:
         """The rule for processes that serve HTTP (workers and cron never answer /ussd):
         outside the demo, /ussd must be authenticated, for anyone who reaches it
@@ -249,6 +296,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _octet(env: Mapping[str, str], name: str) -> int | None:
+    """An optional number 0-255 (an SMPP TON or NPI); None when unset."""
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number 0-255, not {raw!r}") from None
+    if not 0 <= value <= 255:
+        raise ConfigError(f"{name} must be 0-255, not {value}")
     return value
 
 

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup, ScriptInfo
 
 from gateway import console_commands, create_app
-from gateway.cli import db, demo, flows, outbox, processes, quarantine, tokens, venues
+from gateway.cli import db, demo, flows, outbox, processes, quarantine, smpp, tokens, venues
 from gateway.config import Config, ConfigError
 
 
@@ -32,5 +32,5 @@ def main() -> None:
 
 for _command in (db.db, demo.demo, processes.worker, processes.cron, outbox.outbox,
                  flows.flows_command, demo.sim, venues.venue, *console_commands(),
-                 quarantine.quarantine, quarantine.reminders, tokens.token):
+                 quarantine.quarantine, quarantine.reminders, tokens.token, smpp.smpp):
     gateway.add_command(_command)

@@ -34,6 +34,7 @@ from gateway.runtime import Runtime, current
 from gateway.sms import breaker, retry, throttle
 from gateway.sms.backends import Backend, Outgoing, SendError
 from gateway.sms.log_only import LogOnlyBackend
+from gateway.sms.smpp.backend import SmppBackend
 from gateway.sms.twilio import TwilioBackend
 from gateway.store import messages, phones
 from gateway.store.db import transaction
@@ -66,6 +67,8 @@ def for_config(config: Config) -> Backend:
     """The backend SMS_BACKEND names."""
     if config.sms_backend == "twilio":
         return TwilioBackend(config)
+    if config.sms_backend == "smpp":
+        return SmppBackend(config)
     return LogOnlyBackend()
 
 
