@@ -32,8 +32,8 @@ def smpp() -> None:
         signal.signal(signum, lambda *_: stop.set())
     stats = status.Stats(process=f"{socket.gethostname()}:{os.getpid()}",
                          bind=rt.config.smpp_bind)
-    log.info("SMPP process starting", extra={"process": stats.process,
+    log.info("SMPP process starting", extra={"smpp_process": stats.process,
                                               "mode": rt.config.smpp_bind})
     Link(rt.config, rt.redis, Deliveries(rt, stats), stats).run(stop)
     status.withdraw(rt.redis, stats.process)
-    log.info("SMPP process stopped", extra={"process": stats.process})
+    log.info("SMPP process stopped", extra={"smpp_process": stats.process})

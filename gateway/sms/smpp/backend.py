@@ -8,7 +8,8 @@ into the outbox's terms.
   worker and the outbox tries again shortly;
 - any other command_status: failed for good, the status recorded as the error code;
 - no process bound: retryable provider trouble (nothing was submitted, nothing is lost);
-- no answer in time, or the link dropped after the submit went out: maybe sent. The
+- no answer in time from a request no process took: withdrawn, retryable as above;
+- no answer in time otherwise, or the link dropped after the submit went out: maybe sent. The
   sweeper then asks `find_sent`, which cannot search the SMSC by content but knows every
   id the SMSC gave, whenever its answer came.
 """
@@ -54,6 +55,9 @@ class SmppBackend:
         bridge.push(self.redis, request)
         outcome = bridge.wait(self.redis, request, WAIT_SECONDS)
         if outcome is None:
+            if bridge.withdraw(self.redis, request):  # never taken: surely not sent
+                raise SendError("SMPP link busy or stalled", retryable=True,
+                                provider_trouble=True, retry_after=LINK_DOWN_PAUSE)
             raise SendError("no answer from the SMPP link in time", maybe_sent=True)
         return _result(outcome)
 

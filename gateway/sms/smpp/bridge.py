@@ -92,6 +92,12 @@ def wait(redis: Redis, request: Request, timeout: float) -> Outcome | None:
     return Outcome.from_json(got[1]) if got else None
 
 
+def withdraw(redis: Redis, request: Request) -> bool:
+    """Take back a request no process has taken yet (True): it was never submitted.
+    False when a process took it meanwhile (LREM and RPOP are atomic, so never both)."""
+    return bool(redis.lrem(REQUESTS_KEY, 1, request.to_json()))
+
+
 def take(redis: Redis, count: int) -> list[Request]:
     """Up to `count` requests, oldest first, without waiting."""
     raw = redis.rpop(REQUESTS_KEY, count) or []

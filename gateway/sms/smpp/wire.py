@@ -17,7 +17,7 @@ from gateway.config import Config
 WIRE_LOGGER = "gateway.sms.smpp.wire"
 MIN_PDU = 16                 # a PDU header
 MAX_PDU = 64 * 1024          # far above any PDU an SMSC sends us
-IO_TIMEOUT = 10.0            # seconds a connect, a bind or the rest of a started PDU may take
+IO_TIMEOUT = 5.0             # seconds a connect, a bind or the rest of a started PDU may take
 
 # smpplib logs every PDU in hex at DEBUG: never below INFO.
 logging.getLogger(WIRE_LOGGER).setLevel(logging.INFO)
