@@ -26,7 +26,7 @@ REQUESTS_KEY = "smpp:requests"
 REPLY_KEY = "smpp:reply:{}"
 SENT_KEY = "smpp:sent:{}"          # outbox id -> the SMSC id of its first part
 PART_KEY = "smpp:part:{}"          # an SMSC id (any part) -> outbox id
-LINK_KEY = "smpp:link:{}"          # per process: present while it is bound
+LINKS_KEY = "smpp:links"           # sorted set: bound process -> until (Unix time)
 REPLY_TTL = 60                     # seconds an answer nobody read stays
 RECEIPT_TTL = 80 * 3600            # receipts can come days late: at least 72 h
 
@@ -130,17 +130,20 @@ def message_of(redis: Redis, smsc_id: str) -> int | None:
 
 
 def mark_bound(redis: Redis, process: str, ttl: float) -> None:
-    """This process is bound and taking requests, for `ttl` seconds."""
-    redis.set(LINK_KEY.format(process), "1", px=int(ttl * 1000))
+    """This process is bound and taking requests, for `ttl` seconds. (A sorted set, not
+    a key per process: a send asks for every send, and a SCAN would walk every key.)"""
+    now = time.time()
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.zadd(LINKS_KEY, {process: now + ttl})
+        pipe.zremrangebyscore(LINKS_KEY, "-inf", now - 60)  # processes long gone
+        pipe.execute()
 
 
 def mark_unbound(redis: Redis, process: str) -> None:
     """This process takes no more requests."""
-    redis.delete(LINK_KEY.format(process))
+    redis.zrem(LINKS_KEY, process)
 
 
 def any_bound(redis: Redis) -> bool:
     """Whether some `smpp` process is bound now (else a send would only wait)."""
-    for _ in redis.scan_iter(LINK_KEY.format("*"), count=100):
-        return True
-    return False
+    return redis.zcount(LINKS_KEY, time.time(), "+inf") > 0

@@ -13,6 +13,7 @@ from typing import Any
 from redis import Redis
 
 STATE_KEY = "smpp:state:{}"
+PROCESSES_KEY = "smpp:processes"   # sorted set: process -> when its state expires
 STATE_TTL = 10         # seconds; a process publishes every PUBLISH_SECONDS
 PUBLISH_SECONDS = 1.0
 COUNTERS = ("submits", "accepted", "throttled", "refused", "maybe_sent", "receipts",
@@ -54,17 +55,25 @@ class Stats:
 
 def publish(redis: Redis, stats: Stats) -> None:
     """Publish this process's state for STATE_TTL seconds."""
-    redis.set(STATE_KEY.format(stats.process), json.dumps(stats.to_json()), ex=STATE_TTL)
+    now = time.time()
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.set(STATE_KEY.format(stats.process), json.dumps(stats.to_json()), ex=STATE_TTL)
+        pipe.zadd(PROCESSES_KEY, {stats.process: now + STATE_TTL})
+        pipe.zremrangebyscore(PROCESSES_KEY, "-inf", now - 3600)
+        pipe.execute()
 
 
 def withdraw(redis: Redis, process: str) -> None:
     """Remove a stopping process's state."""
     redis.delete(STATE_KEY.format(process))
+    redis.zrem(PROCESSES_KEY, process)
 
 
 def read_all(redis: Redis) -> list[dict[str, Any]]:
-    """Every live process's published state, by process name."""
-    keys = sorted(redis.scan_iter(STATE_KEY.format("*"), count=100))
+    """Every live process's published state, by process name (no SCAN: a scrape must
+    not walk every key of Redis)."""
+    names = redis.zrangebyscore(PROCESSES_KEY, time.time(), "+inf")
+    keys = [STATE_KEY.format(n.decode() if isinstance(n, bytes) else n) for n in names]
     states = []
     for raw in redis.mget(keys) if keys else []:
         if raw is not None:
