@@ -158,3 +158,22 @@ def test_the_gateway_smpp_process_binds_sends_and_unbinds_on_sigterm(
     assert "unbind" in [e["event"] for e in smsc.events()]
     log = process.log()
     assert "SMPP unbound" in log and ME[4:] not in log
+
+
+def test_two_smpp_processes_share_the_work_and_never_send_a_message_twice(app, smsc, workers):
+    first, second = LinkThread(app).start(), LinkThread(app).start()
+    try:
+        first.wait_bound()
+        second.wait_bound()
+        smsc.submit_mode(delay=0.01)  # each bind's window fills, so both take requests
+        queue_bulk(app, 200)
+        for _ in range(3):
+            workers.start()
+        wait_until(lambda: settled(app), timeout=120, what="200 messages out")
+    finally:
+        first.stop()
+        second.stop()
+    accepted = Counter(p["text"] for p in smsc.submitted(all_runs=True))
+    assert len(accepted) == 200 and set(accepted.values()) == {1}
+    assert first.stats.counters["accepted"] > 0 and second.stats.counters["accepted"] > 0
+    assert first.stats.counters["accepted"] + second.stats.counters["accepted"] == 200
