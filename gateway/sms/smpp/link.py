@@ -18,6 +18,7 @@ import logging
 import select
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from redis.exceptions import RedisError
 from smpplib import consts, smpp
 
 from gateway.config import Config
+from gateway.phones import mask_in_text
 from gateway.sms.smpp import bridge, parts, status, submits, wire
 
 log = logging.getLogger(__name__)
@@ -104,10 +106,10 @@ class Link:
                 self._note("the SMSC asked to unbind")
                 log.warning("SMPP unbind requested by the SMSC; binding again")
             except Exception as error:  # a dead socket, garbage, a refused connect…
-                self._note(f"{type(error).__name__}: {error}"[:200])
+                reason = mask_in_text(str(error))[:200]
+                self._note(f"{type(error).__name__}: {reason}")
                 log.warning("SMPP link down", extra={"error": type(error).__name__,
-                                                     "reason": str(error)[:200],
-                                                     "retry_in": backoff})
+                                                     "reason": reason, "retry_in": backoff})
             finally:
                 self._drop()
             if stop.is_set():
@@ -187,8 +189,10 @@ class Link:
     def _deliver(self, pdu: Any) -> int:
         try:
             return self.on_deliver(pdu)
-        except Exception:  # the SMSC redelivers on a temporary error: nothing is lost
-            log.exception("deliver_sm not handled")
+        except Exception as error:  # the SMSC redelivers on a temporary error: nothing lost
+            # The traceback masked: an exception's message may carry a phone number.
+            log.error("deliver_sm not handled", extra={
+                "error": type(error).__name__, "trace": mask_in_text(traceback.format_exc())})
             return consts.SMPP_ESME_RX_T_APPN
 
     def _keep_alive(self) -> None:

@@ -105,3 +105,19 @@ def test_ucs2_and_concatenated_mo_reach_the_flow_intact(app, me, mo, text):
     [logged] = inbound(app)
     assert logged.body == text
     assert reply  # one answer to the whole message, not one per part
+
+
+def test_an_mo_delivered_twice_is_one_turn_and_one_reply(app, smsc, me):
+    [reply] = me.sms("TT", receipted_message_id="mo-0001")
+    assert me.sms("TT", receipted_message_id="mo-0001") == []  # nothing queued again
+    [logged] = inbound(app)
+    assert logged.provider_id == "id:mo-0001"
+    assert me.inbox() == [reply]
+    assert [d["command_status"] for d in smsc.deliveries()] == [0, 0]
+
+
+def test_an_mo_from_an_invalid_number_is_answered_and_dropped(app, smsc, link):
+    smsc.inject_mo("KB", source_addr="12")
+    smsc.wait_for(lambda peer: [d["command_status"] for d in peer.deliveries()] == [0])
+    assert inbound(app) == []
+    assert link.stats.counters["mo"] == 0
