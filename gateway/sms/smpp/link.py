@@ -1,8 +1,8 @@
 """The SMPP link of one `gateway smpp` process: bind, keep the window, submit, read.
 
 One thread owns the sessions (smpplib is not thread-safe): a transceiver, or a
-transmitter and a receiver (SMPP_BIND=tx_rx). Its loop takes requests from the workers
-(gateway/sms/smpp/bridge.py) while fewer than SMPP_WINDOW submits are unanswered, reads
+transmitter and a receiver (SMPP_BIND=tx_rx). Its loop submits what the workers asked
+(the window, gateway/sms/smpp/window.py, keeps at most SMPP_WINDOW unanswered), reads
 what the SMSC sends with a short select, answers enquire_link and sends one when idle,
 and hands every deliver_sm to `on_deliver` (MO and receipts), whose status becomes the
 deliver_sm_resp. After a drop, a refused bind or anything unreadable from the peer it
@@ -19,9 +19,7 @@ import select
 import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
@@ -30,7 +28,8 @@ from smpplib import consts, smpp
 
 from gateway.config import Config
 from gateway.phones import mask_in_text
-from gateway.sms.smpp import bridge, parts, status, submits, wire
+from gateway.sms.smpp import bridge, status, wire
+from gateway.sms.smpp.window import Window
 
 log = logging.getLogger(__name__)
 
@@ -38,35 +37,15 @@ POLL_SECONDS = 0.02          # select timeout when there is nothing to submit
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 STEADY_SECONDS = 30.0        # a link up this long starts its next backoff from 1 s again
-SUBMIT_TIMEOUT = 30.0        # an unanswered submit is given up (maybe sent) after this
 ENQUIRE_TIMEOUT = 10.0       # no enquire_link_resp within this: the link is dead
 DRAIN_SECONDS = 2.0          # on stop, answers in flight are awaited this long
 BOUND_TTL = 3.0              # the "bound" mark outlives a stalled loop only briefly
-RESULTS = {consts.SMPP_ESME_ROK: "accepted", consts.SMPP_ESME_RTHROTTLED: "throttled",
-           consts.SMPP_ESME_RMSGQFUL: "throttled"}
 
 Deliver = Callable[[Any], int]
 
 
 class _Unbound(Exception):
     """The SMSC asked us to unbind (answered): bind again."""
-
-
-@dataclass
-class _Submit:
-    """A request whose parts are being submitted: SMSC ids by part index, the first
-    error status, and how many parts are still to send or to be answered."""
-
-    request: bridge.Request
-    fields: list[dict[str, Any]]
-    ids: dict[int, str] = field(default_factory=dict)
-    error: int | None = None
-    sent: int = 0
-    answered: int = 0
-
-    @property
-    def done(self) -> bool:
-        return self.answered == len(self.fields)
 
 
 class Link:
@@ -79,8 +58,7 @@ class Link:
         self.on_deliver = on_deliver
         self.stats = stats
         self.sessions: list[tuple[str, wire.Client]] = []
-        self.window: dict[int, tuple[_Submit, int, float]] = {}  # sequence -> (submit, part, sent)
-        self.pending: deque[_Submit] = deque()  # parts not yet submitted
+        self.window = Window(config, redis, stats)
         self._published = 0.0
         self._enquired: float | None = None
         self._last_traffic = time.monotonic()
@@ -150,10 +128,10 @@ class Link:
 
     def _serve(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            submitted = self._submit_some()
+            submitted = self.window.submit_some(self._transmitter())
             self._read(0 if submitted else POLL_SECONDS)
             self._keep_alive()
-            self._expire_window()
+            self.window.expire()
             self._publish()
         self._stop()
 
@@ -173,7 +151,7 @@ class Link:
     def _dispatch(self, client: wire.Client, pdu: Any) -> None:
         command = pdu.command
         if command in ("submit_sm_resp", "generic_nack"):
-            self._answered(pdu)
+            self.window.answered(pdu)
         elif command == "deliver_sm":
             client.answer(pdu, "deliver_sm_resp", self._deliver(pdu))
         elif command == "enquire_link":
@@ -206,104 +184,14 @@ class Link:
             self._enquired = now
             self._last_traffic = now
 
-    # --- the window ----------------------------------------------------------------------
-
-    def _submit_some(self) -> bool:
-        """Submit parts while the window has room; True when something went out."""
-        room = self.config.smpp_window - len(self.window)
-        if room <= 0:
-            return False
-        if not self.pending:
-            self._take(room)
-        sent = False
-        while self.pending and len(self.window) < self.config.smpp_window:
-            submit = self.pending[0]
-            index = submit.sent
-            client = self._transmitter()
-            pdu = client.send_message(**submit.fields[index])
-            submit.sent += 1
-            self.window[pdu.sequence] = (submit, index, time.monotonic())
-            self.stats.count("submits")
-            sent = True
-            if submit.sent == len(submit.fields):
-                self.pending.popleft()
-        self.stats.window_in_use = len(self.window)
-        return sent
-
-    def _take(self, room: int) -> None:
-        try:
-            requests = bridge.take(self.redis, room)
-        except RedisError as error:
-            self._note(f"Redis: {type(error).__name__}")
-            return
-        for request in requests:
-            if request.expired:
-                self._answer(request, bridge.Outcome(bridge.EXPIRED))
-                continue
-            try:
-                fields = submits.submit_fields(self.config, request.message_id,
-                                               request.phone, request.body)
-            except (parts.TooLong, ValueError):
-                self._answer(request, bridge.Outcome(
-                    bridge.REFUSED, command_status=consts.SMPP_ESME_RINVMSGLEN))
-                continue
-            self.pending.append(_Submit(request, fields))
-
-    def _answered(self, pdu: Any) -> None:
-        entry = self.window.pop(pdu.sequence, None)
-        self.stats.window_in_use = len(self.window)
-        if entry is None:
-            return  # given up on already (SUBMIT_TIMEOUT): it stays "maybe sent"
-        submit, index, _ = entry
-        if submit.answered < 0:
-            return  # another part was given up on: the message is "maybe sent"
-        code = int(pdu.status)
-        self.stats.count(RESULTS.get(code, "refused"))
-        submit.answered += 1
-        if code == consts.SMPP_ESME_ROK and getattr(pdu, "message_id", None):
-            raw = pdu.message_id
-            submit.ids[index] = raw.decode() if isinstance(raw, bytes) else str(raw)
-        elif submit.error is None:
-            submit.error = code or consts.SMPP_ESME_RSYSERR
-        if submit.done:
-            if submit.error is None:
-                outcome = bridge.Outcome(bridge.OK, [submit.ids[i] for i in sorted(submit.ids)])
-            else:
-                outcome = bridge.Outcome(bridge.REFUSED, command_status=submit.error)
-            self._answer(submit.request, outcome)
-
-    def _expire_window(self) -> None:
-        """A submit the SMSC never answers must not hold the window forever."""
-        cutoff = time.monotonic() - SUBMIT_TIMEOUT
-        for sequence in [s for s, (_, _, sent) in self.window.items() if sent < cutoff]:
-            submit, _, _ = self.window.pop(sequence)
-            self._maybe_sent(submit)
-
-    def _maybe_sent(self, submit: _Submit) -> None:
-        if submit.answered < 0:
-            return  # already answered
-        submit.answered = -1
-        self.stats.count("maybe_sent")
-        self._answer(submit.request, bridge.Outcome(bridge.MAYBE))
-
-    def _answer(self, request: bridge.Request, outcome: bridge.Outcome) -> None:
-        try:
-            bridge.answer(self.redis, request, outcome)
-        except RedisError as error:
-            # The worker sees no answer and reports "maybe sent": reconciled later.
-            self._note(f"Redis: {type(error).__name__}")
-
     # --- ending a link ---------------------------------------------------------------------
 
     def _stop(self) -> None:
         """Stop taking requests, wait briefly for answers in flight, unbind."""
         self._mark_unbound()
-        for submit in self.pending:
-            if submit.sent == 0:
-                self._answer(submit.request, bridge.Outcome(bridge.DOWN))
-                submit.answered = -1
+        self.window.return_unsent()
         deadline = time.monotonic() + DRAIN_SECONDS
-        while self.window and time.monotonic() < deadline:
+        while self.window.in_flight and time.monotonic() < deadline:
             self._read(POLL_SECONDS)
         for _, client in self.sessions:
             try:
@@ -320,16 +208,7 @@ class Link:
         for _, client in self.sessions:
             client.close()
         self.sessions.clear()
-        for submit, _, _ in list(self.window.values()):
-            self._maybe_sent(submit)
-        self.window.clear()
-        for submit in self.pending:
-            if submit.sent:
-                self._maybe_sent(submit)
-            elif submit.answered >= 0:
-                self._answer(submit.request, bridge.Outcome(bridge.DOWN))
-        self.pending.clear()
-        self.stats.window_in_use = 0
+        self.window.abandon()
         self.stats.count("drops")
 
     # --- what others read ------------------------------------------------------------------
