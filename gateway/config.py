@@ -106,6 +106,17 @@ class Config:
     ussd_allowed_networks: tuple[Network, ...] = ()  # the aggregator's source networks
     trusted_proxies: tuple[Network, ...] = ()   # reverse proxies whose X-Forwarded-* count
     api_rate_limit: str = API_RATE_LIMIT        # Flask-Limiter syntax, per token
+    smpp_host: str = ""                         # the carrier's or aggregator's SMSC
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: str = ""
+    smpp_system_type: str = ""
+    smpp_source_addr: str = ""                  # short code (8088) or brandname
+    smpp_source_ton: int | None = None          # None: derived from SMPP_SOURCE_ADDR
+    smpp_source_npi: int | None = None
+    smpp_bind: str = "transceiver"              # or tx_rx: two binds
+    smpp_window: int = 10                       # submits unanswered at most
+    smpp_enquire_link_seconds: int = 30
 
     @property
     def demo(self) -> bool:
@@ -181,6 +192,18 @@ class Config:
             ussd_allowed_networks=_networks(env, "USSD_ALLOWED_NETWORKS"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
             api_rate_limit=env.get("API_RATE_LIMIT") or cls.api_rate_limit,
+            smpp_host=env.get("SMPP_HOST", ""),
+            smpp_port=_int(env, "SMPP_PORT", cls.smpp_port),
+            smpp_system_id=env.get("SMPP_SYSTEM_ID", ""),
+            smpp_password=env.get("SMPP_PASSWORD", ""),
+            smpp_system_type=env.get("SMPP_SYSTEM_TYPE", ""),
+            smpp_source_addr=env.get("SMPP_SOURCE_ADDR", ""),
+            smpp_source_ton=_octet(env, "SMPP_SOURCE_TON"),
+            smpp_source_npi=_octet(env, "SMPP_SOURCE_NPI"),
+            smpp_bind=(env.get("SMPP_BIND") or cls.smpp_bind).lower(),
+            smpp_window=_int(env, "SMPP_WINDOW", cls.smpp_window),
+            smpp_enquire_link_seconds=_int(env, "SMPP_ENQUIRE_LINK_SECONDS",
+                                           cls.smpp_enquire_link_seconds),
         )
         config.validate()
         return config
@@ -287,6 +310,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _octet(env: Mapping[str, str], name: str) -> int | None:
+    """An optional number 0-255 (an SMPP TON or NPI); None when unset."""
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number 0-255, not {raw!r}") from None
+    if not 0 <= value <= 255:
+        raise ConfigError(f"{name} must be 0-255, not {value}")
     return value
 
 

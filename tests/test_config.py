@@ -68,7 +68,8 @@ def test_twilio_with_credentials_and_sender():
 
 
 @pytest.mark.parametrize(("env", "variable"), [
-    ({**BASE, "SMS_BACKEND": "smpp"}, "SMS_BACKEND"),
+    ({**BASE, "SMS_BACKEND": "kannel"}, "SMS_BACKEND"),  # a provider not in the table
+    ({**BASE, "SMS_BACKEND": "smpp"}, "SMPP_HOST"),       # in it, with its settings missing
     ({}, "SECRET_KEY"),
     ({"REDIS_URL": "redis://cache:6379/0"}, "SECRET_KEY"),
     ({"REDIS_URL": "memory://other"}, "REDIS_URL"),   # demo is exactly memory://

@@ -12,6 +12,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from gateway.runtime import QUEUES
+from gateway.sms.smpp import status as smpp_status
 from gateway.store import messages
 
 TURNS = Counter("gateway_turns_total", "Inbound messages handled, by channel and result",
@@ -80,6 +81,28 @@ class StoreCollector:
             kind, _, reason = field.decode().partition(":")
             failed.add_metric([kind, reason], int(count))
         yield failed
+        yield from _smpp(smpp_status.read_all(self.runtime.redis))
+
+
+def _smpp(states):
+    """The SMPP processes' published states (gateway/sms/smpp/status.py), per process."""
+    bound = GaugeMetricFamily("gateway_smpp_bound", "Whether an smpp process is bound",
+                              labels=["process"])
+    window = GaugeMetricFamily("gateway_smpp_window_in_use", "Submits awaiting an answer",
+                               labels=["process"])
+    per_minute = GaugeMetricFamily("gateway_smpp_mo_per_minute", "MO in the last minute",
+                                   labels=["process"])
+    counts = CounterMetricFamily("gateway_smpp_events", "SMPP events since the process "
+                                 "started (submits, throttled, receipts, unknown_receipts…)",
+                                 labels=["process", "event"])
+    for state in states:
+        process = state["process"]
+        bound.add_metric([process], 1 if state["bound"] else 0)
+        window.add_metric([process], state["window_in_use"])
+        per_minute.add_metric([process], state["mo_per_minute"])
+        for event, count in sorted(state["counters"].items()):
+            counts.add_metric([process, event], count)
+    yield from (bound, window, per_minute, counts)
 
 
 def count_failure(redis, kind: str, reason: str, count: int = 1) -> None:

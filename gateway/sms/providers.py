@@ -16,11 +16,13 @@ from flask import Blueprint
 from gateway.config import Config, register_provider
 from gateway.sms import esms, log_only, twilio
 from gateway.sms.backends import Backend, Provider
+from gateway.sms.smpp import provider as smpp
 
 TABLE: tuple[Provider, ...] = (
     log_only.PROVIDER,     # outbox: development and the demo, nothing leaves the machine
     twilio.PROVIDER,
     esms.PROVIDER,         # eSMS.vn, a Vietnamese HTTP aggregator
+    smpp.PROVIDER,         # a carrier or aggregator over SMPP 3.4 (`gateway smpp`)
 )
 PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in TABLE}
 
