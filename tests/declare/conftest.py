@@ -36,13 +36,17 @@ class Inbox:
     """What phones received from the provider, after a real worker sent the outbox."""
 
     def __init__(self, app, standin: TwilioStandIn):
+        self.app = app
         self.runtime = runtimes.of(app)
         self.standin = standin
 
     def deliver(self) -> None:
-        """Run a real RQ worker until the queues are empty."""
+        """Run a real RQ worker until the queues are empty, inside the app as `gateway
+        worker` runs (its jobs then reach this app's runtime, whatever other runtime the
+        test process built last)."""
         queues = [self.runtime.queue(name) for name in QUEUES]
-        SimpleWorker(queues, connection=self.runtime.redis).work(burst=True)
+        with self.app.app_context():
+            SimpleWorker(queues, connection=self.runtime.redis).work(burst=True)
 
     def messages(self, phone: str) -> list[dict]:
         """Every SMS the provider accepted for `phone`, oldest first."""
