@@ -172,6 +172,18 @@ def serve(app) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+@pytest.fixture
+def served(app) -> Iterator[str]:
+    """The production app (PostgreSQL, real Redis) over real HTTP; its base URL."""
+    yield from serve(app)
+
+
+@pytest.fixture
+def served_demo(demo_app) -> Iterator[str]:
+    """The demo app (SQLite, in-process Redis) over real HTTP; its base URL."""
+    yield from serve(demo_app)
+
+
 def twiml_text(document: str) -> str:
     """The message texts of a TwiML answer, joined by newlines."""
     import xml.etree.ElementTree as ET

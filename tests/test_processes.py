@@ -155,16 +155,6 @@ def test_configuration_errors_are_reported_without_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-@pytest.fixture
-def served(app):
-    """The app served over real HTTP by werkzeug in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
 def test_sim_texts_a_running_gateway(served, config):
     result = CliRunner().invoke(gateway, ["sim", "--url", served, "--phone", "0912345678"],
                                 input="EN\nHELP\n", obj=ScriptInfo(create_app=lambda: None))

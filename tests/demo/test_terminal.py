@@ -5,9 +5,7 @@ there; messages sent before the session are not repeated."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
@@ -15,21 +13,8 @@ from gateway import runtime as runtimes
 from gateway.cli.main import gateway
 from gateway.store import messages
 from gateway.store.db import transaction
-from tests.conftest import serve
 
 NUMBER = "+84912345678"
-
-
-@pytest.fixture
-def served_demo(demo_app) -> Iterator[str]:
-    """The demo app over HTTP."""
-    yield from serve(demo_app)
-
-
-@pytest.fixture
-def served(app) -> Iterator[str]:
-    """The production app (PostgreSQL, real Redis) over HTTP."""
-    yield from serve(app)
 
 
 def sim(url: str, text: str, *args: str) -> str:

@@ -5,12 +5,8 @@ that carry scripts still work under the policy in a real browser."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-import pytest
 
 from gateway.edge.headers import SECURITY_HEADERS
-from tests.conftest import serve
 from tests.hotline.conftest import Console, make_user
 
 ARGUMENTS = {"int": "1", "path": "x", "default": "x"}  # a value for each URL converter
@@ -72,18 +68,6 @@ def test_other_answers_keep_their_own_headers(client):
     # JSON, plain text and metrics are not pages: no page policy on them.
     for url in ("/healthz", "/api/v1/openapi.json"):
         assert "Content-Security-Policy" not in client.get(url).headers, url
-
-
-@pytest.fixture
-def served(app) -> Iterator[str]:
-    """The production app over HTTP."""
-    yield from serve(app)
-
-
-@pytest.fixture
-def served_demo(demo_app) -> Iterator[str]:
-    """The demo app over HTTP."""
-    yield from serve(demo_app)
 
 
 def violations(driver) -> list[str]:
