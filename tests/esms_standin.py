@@ -38,13 +38,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+
+from tests.local_server import LocalServer
 
 API_KEY = "standin-api-key"
 SECRET_KEY = "standin-secret-key"
@@ -66,7 +68,7 @@ class Failure:
     code: str
 
 
-class EsmsStandIn:
+class EsmsStandIn(LocalServer):
     """The server plus its recorded state and the controls tests use. Thread-safe."""
 
     def __init__(self, brandnames: tuple[str, ...] = (BRANDNAME,)):
@@ -77,31 +79,7 @@ class EsmsStandIn:
         self._failures: list[Failure] = []
         self._drops = 0
         self._changed = threading.Condition()
-        self._stopped = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="esms-standin", daemon=True)
-
-    @property
-    def url(self) -> str:
-        """Base URL to put in ESMS_API_BASE_URL."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> EsmsStandIn:
-        """Serve in a background thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving (idempotent: a test may stop it to play an outage)."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(_handler_for(self), "esms-standin")
 
     # Controls ---------------------------------------------------------------------------
 

@@ -31,11 +31,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.local_server import LocalServer
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "standin-auth-token"
@@ -79,7 +81,7 @@ class CreateRequest:
     received_at: float = field(default_factory=time.monotonic)
 
 
-class TwilioStandIn:
+class TwilioStandIn(LocalServer):
     """The server plus its recorded state and the controls tests use. Thread-safe."""
 
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN):
@@ -95,33 +97,11 @@ class TwilioStandIn:
         self._delay_count = 0
         self._changed = threading.Condition()
         self._released = threading.Event()          # set on stop: end any delay at once
-        self._stopped = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        # A short poll interval: `stop` (shutdown) waits for the serving loop's next poll.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="twilio-standin", daemon=True)
+        super().__init__(_handler_for(self), "twilio-standin")
 
-    @property
-    def url(self) -> str:
-        """Base URL to put in TWILIO_API_BASE_URL."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> TwilioStandIn:
-        """Serve in a background thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving (idempotent); requests held by `delay` end at once."""
-        if self._stopped:
-            return
-        self._stopped = True
+    def stopping(self) -> None:
+        """Requests held by `delay` end at once."""
         self._released.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     # Controls ---------------------------------------------------------------------------
 
