@@ -6,7 +6,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +15,7 @@ from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gateway import retention as retention_table
 from gateway.store import sentinel
 from gateway.store.redis import DEMO_REDIS_URL
 
@@ -117,6 +118,8 @@ class Config:
     smpp_bind: str = "transceiver"              # or tx_rx: two binds
     smpp_window: int = 10                       # submits unanswered at most
     smpp_enquire_link_seconds: int = 30
+    # retention and purge: how long each record kind is kept (gateway/retention.py)
+    retention: retention_table.Retention = field(default_factory=retention_table.Retention)
 
     @property
     def demo(self) -> bool:
@@ -204,6 +207,7 @@ class Config:
             smpp_window=_int(env, "SMPP_WINDOW", cls.smpp_window),
             smpp_enquire_link_seconds=_int(env, "SMPP_ENQUIRE_LINK_SECONDS",
                                            cls.smpp_enquire_link_seconds),
+            retention=_retention(lambda: retention_table.parse(env)),
         )
         config.validate()
         return config
@@ -265,6 +269,8 @@ class Config:
             user, colon, password = self.ussd_basic_auth.partition(":")
             if not (user and colon and password):
                 raise ConfigError("USSD_BASIC_AUTH must be user:password, both non-empty")
+        _retention(lambda: retention_table.check(self.retention, self.resume_hours,
+                                                 self.sms_retry_hours))
         try:
             if not parse_many(self.api_rate_limit):
                 raise ValueError(self.api_rate_limit)
@@ -284,6 +290,14 @@ class Config:
     def effective_secret(self) -> str:
         """The signing key; the demo falls back to a fixed, clearly non-secret value."""
         return self.secret_key or "demo-only-not-secret"
+
+
+def _retention(read: Callable[[], retention_table.Retention | None]):
+    """Run a retention parse or check, its RetentionError as a ConfigError."""
+    try:
+        return read()
+    except retention_table.RetentionError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _scheme_only(url: str) -> str:

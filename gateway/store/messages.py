@@ -23,10 +23,15 @@ STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2,
 FINAL = frozenset(s for s, rank in STATUS_RANK.items() if rank == 3)
 
 
+# A provider's message id is claimed in `inbound_keys` first (the message log itself is
+# partitioned by time on PostgreSQL, so it cannot hold a key unique over all time).
+_CLAIM_INBOUND = Statement(
+    "INSERT INTO inbound_keys (provider, provider_id, received_at) "
+    "VALUES (:provider, :provider_id, :received_at) ON CONFLICT DO NOTHING RETURNING 1")
 _LOG_INBOUND = Statement(
     "INSERT INTO inbound_messages (channel, provider, provider_id, phone, recipient, body, "
     "reply, received_at) VALUES (:channel, :provider, :provider_id, :phone, :recipient, "
-    ":body, :reply, :received_at) ON CONFLICT (provider, provider_id) DO NOTHING RETURNING id")
+    ":body, :reply, :received_at) RETURNING id")
 _SET_REPLY = Statement("UPDATE inbound_messages SET reply = :reply WHERE id = :id")
 _STORED_REPLY = Statement("SELECT reply FROM inbound_messages "
                           "WHERE provider = :provider AND provider_id = :provider_id")
@@ -37,13 +42,18 @@ def record_inbound(session: Session, *, channel: str, provider: str, provider_id
                    reply: dict[str, Any] | None = None) -> int | None:
     """Log an inbound message (with its reply, or an empty one to fill in with
     `set_reply`). Returns its id, or None when the provider message is logged already:
-    the unique key is the durable dedup, and a concurrent twin's insert waits for it."""
+    its key in `inbound_keys` is the durable dedup, and a concurrent twin's claim
+    waits for the first one's transaction."""
+    now = utcnow()
+    if _CLAIM_INBOUND.run(session, {"provider": provider, "provider_id": provider_id,
+                                    "received_at": now}).fetchone() is None:
+        return None
     row = _LOG_INBOUND.run(session, {
         "channel": channel, "provider": provider, "provider_id": provider_id, "phone": phone,
         "recipient": recipient, "body": body,
-        "reply": json.dumps(reply) if reply is not None else "", "received_at": utcnow()
+        "reply": json.dumps(reply) if reply is not None else "", "received_at": now
     }).fetchone()
-    return row[0] if row else None
+    return row[0]
 
 
 def set_reply(session: Session, inbound_id: int, reply: dict[str, Any]) -> None:

@@ -65,14 +65,18 @@ class Phone(Base):
 
 
 class InboundMessage(Base):
-    """One message (or USSD request) received, with the reply it got.
+    """One message (or USSD request) received, with the reply it got; a retried
+    webhook finds its first answer here even when Redis has forgotten it.
 
-    (provider, provider_id) is unique: a retried webhook finds its first answer here
-    even when Redis has forgotten it.
+    On PostgreSQL the table is partitioned by week of `received_at` (its primary key
+    is (id, received_at) there; see gateway/store/partitions.py), so a unique key
+    would have to include the time: the dedup of (provider, provider_id) lives in
+    `InboundKey` instead.
     """
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("provider", "provider_id", name="uq_inbound_provider_id"),)
+    __table_args__ = (Index("ix_inbound_provider_id", "provider", "provider_id"),
+                      Index("ix_inbound_received", "received_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms, ussd
@@ -269,8 +273,10 @@ class HealthReport(Base):
 
 
 class Event(Base):
-    """The change feed: one row per record created or changed, written in the same
-    transaction as the record, read by the web system in `id` order."""
+    """The change feed: one row per record created, changed or deleted, written in the
+    same transaction as the record, read by the web system in (txid, id) order.
+    Partitioned by week of `created_at` on PostgreSQL (primary key (id, created_at)
+    there; gateway/store/partitions.py)."""
 
     __tablename__ = "events"
     # The feed reads in (txid, id) order from a cursor: see gateway.store.events.
@@ -279,10 +285,10 @@ class Event(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(24))     # declaration, venue, visit, …
-    action: Mapped[str] = mapped_column(String(12))    # created, updated
+    action: Mapped[str] = mapped_column(String(12))    # created, updated, deleted
     record_id: Mapped[int] = mapped_column(Integer)
     txid: Mapped[int | None] = mapped_column(BigInteger)  # PostgreSQL transaction id
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ApiToken(Base):
@@ -327,3 +333,29 @@ class AuditEntry(Base):
     phone: Mapped[str | None] = mapped_column(String(16), index=True)
     detail: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboundKey(Base):
+    """The dedup of inbound messages: a provider's message id, once. A small table
+    outside the partitioned message log, so the key is unique over all time and not
+    only within a week's partition; kept as long as the message log."""
+
+    __tablename__ = "inbound_keys"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class DailyCount(Base):
+    """Statistics that outlive the purge: how many records of a kind there were per
+    day, province and channel, with nothing personal. The purge adds the rows it is
+    about to delete (gateway/store/statistics.py); live rows are counted where they are."""
+
+    __tablename__ = "daily_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)   # declaration, visit…
+    province_code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: not known
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,93 @@
+"""What the purge deletes in the database: one `Step` per kind of record, in order.
+
+A step names its retention kind (gateway/retention.py), a query of the ids that
+expired at a cutoff, and the function that deletes given ids (gateway/store/deletion.py,
+shared with a one-person erasure). Adding a kind of record is one entry in `STEPS`.
+The order matters: visits go before the declarations they point at, reports with
+their cases, and phones last (a phone goes only once nothing else names it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Column, Select, func, select
+from sqlalchemy.orm import Session
+
+from gateway.store import deletion
+from gateway.store.models import (
+    AuditEntry,
+    Declaration,
+    Event,
+    IdempotencyKey,
+    InboundKey,
+    InboundMessage,
+    OutboundMessage,
+    Phone,
+    QuarantineCase,
+    Visit,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Delete the `name` records of retention `kind` that `expired(cutoff)` selects
+    (their ids), with `delete(session, ids)`. `partitioned_by` is set for a table
+    partitioned by that time on PostgreSQL, whose expired weeks are dropped whole
+    first; `counted_as` is the statistics kind its rows are archived as then."""
+
+    name: str
+    kind: str
+    expired: Callable[[datetime], Select]
+    delete: Callable[[Session, Sequence], int]
+    partitioned_by: Column | None = None
+    counted_as: str | None = None
+
+
+STEPS: tuple[Step, ...] = (
+    Step("visits", "visits",
+         lambda cutoff: select(Visit.id).where(
+             func.coalesce(Visit.checked_out_at, Visit.checked_in_at) < cutoff),
+         deletion.delete_visits),
+    Step("declarations", "declarations",
+         lambda cutoff: select(Declaration.id).where(Declaration.valid_until < cutoff),
+         deletion.delete_declarations),
+    # A case's closing is its last change (status closed), hence `updated_at`.
+    Step("quarantine cases (with reports)", "quarantine",
+         lambda cutoff: select(QuarantineCase.id).where(QuarantineCase.status == "closed",
+                                                        QuarantineCase.updated_at < cutoff),
+         deletion.delete_cases),
+    Step("inbound messages", "message_log",
+         lambda cutoff: select(InboundMessage.id).where(InboundMessage.received_at < cutoff),
+         lambda session, ids: deletion.delete_inbound(session, InboundMessage.id.in_(ids)),
+         partitioned_by=InboundMessage.__table__.c.received_at, counted_as="inbound_message"),
+    Step("inbound dedup keys", "message_log",
+         lambda cutoff: select(InboundKey.provider, InboundKey.provider_id).where(
+             InboundKey.received_at < cutoff),
+         lambda session, keys: deletion.delete_inbound_keys(session, [tuple(k) for k in keys])),
+    Step("outbound messages", "outbox",
+         lambda cutoff: select(OutboundMessage.id).where(
+             OutboundMessage.created_at < cutoff,
+             OutboundMessage.status.not_in(("queued", "sending"))),
+         lambda session, ids: deletion.delete_outbound(session, OutboundMessage.id.in_(ids))),
+    # Sealed OTP texts are cleared once sent; this catches any left (the row stays).
+    Step("sealed OTP texts cleared", "otp",
+         lambda cutoff: select(OutboundMessage.id).where(OutboundMessage.sealed.is_not(None),
+                                                         OutboundMessage.created_at < cutoff),
+         lambda session, ids: deletion.unseal_outbound(session, OutboundMessage.id.in_(ids))),
+    Step("change-feed events", "events",
+         lambda cutoff: select(Event.id).where(Event.created_at < cutoff),
+         deletion.delete_events, partitioned_by=Event.__table__.c.created_at),
+    Step("API idempotency keys", "idempotency",
+         lambda cutoff: select(IdempotencyKey.id).where(IdempotencyKey.created_at < cutoff),
+         deletion.delete_idempotency_keys),
+    Step("audit log entries", "audit",
+         lambda cutoff: select(AuditEntry.id).where(AuditEntry.created_at < cutoff),
+         deletion.delete_audit_entries),
+    Step("phones", "phones",
+         lambda cutoff: select(Phone.id).where(Phone.updated_at < cutoff,
+                                               deletion.phone_is_unused()),
+         deletion.delete_phones),
+)

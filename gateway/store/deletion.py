@@ -1,0 +1,148 @@
+"""Deleting given records of each kind, with what must go or change with them.
+
+Every function takes the session, the ids (or a condition) of the records to delete,
+deletes them and returns how many went; none commits. The nightly purge
+(gateway/purge/) calls them with the ids that expired, and a one-person erasure can
+call them with that person's ids. The fed records (declarations, visits, quarantine
+cases, health reports) are deleted with ORM bulk `delete()`s, so the change feed's
+hook (gateway/store/events.py) writes a `deleted` event for each, in the same
+transaction. Their counts go to the daily statistics first (gateway/store/statistics.py)
+when `keep_counts` is true: the purge keeps them, an erasure may choose either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, delete, exists, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from gateway.store import statistics
+from gateway.store.models import (
+    AuditEntry,
+    Declaration,
+    Event,
+    HealthReport,
+    IdempotencyKey,
+    InboundKey,
+    InboundMessage,
+    OutboundMessage,
+    Phone,
+    QuarantineCase,
+    Visit,
+)
+
+
+def delete_visits(session: Session, ids: Sequence[int], keep_counts: bool = True) -> int:
+    """Delete visits (check-ins)."""
+    if not ids:
+        return 0
+    if keep_counts:
+        statistics.archive(session, "visit", Visit.id.in_(ids))
+    return session.execute(delete(Visit).where(Visit.id.in_(ids))).rowcount
+
+
+def delete_declarations(session: Session, ids: Sequence[int], keep_counts: bool = True) -> int:
+    """Delete declarations; a visit still kept loses its link to one (an `updated`
+    event for that visit), since the visit outlives the declaration it was made with."""
+    if not ids:
+        return 0
+    if keep_counts:
+        statistics.archive(session, "declaration", Declaration.id.in_(ids))
+    session.execute(update(Visit).where(Visit.declaration_id.in_(ids))
+                    .values(declaration_id=None))
+    return session.execute(delete(Declaration).where(Declaration.id.in_(ids))).rowcount
+
+
+def delete_cases(session: Session, ids: Sequence[int], keep_counts: bool = True) -> int:
+    """Delete quarantine cases with their daily health reports."""
+    if not ids:
+        return 0
+    reports = list(session.scalars(select(HealthReport.id)
+                                   .where(HealthReport.case_id.in_(ids))))
+    delete_health_reports(session, reports, keep_counts)
+    if keep_counts:
+        statistics.archive(session, "quarantine_case", QuarantineCase.id.in_(ids))
+    return session.execute(delete(QuarantineCase)
+                           .where(QuarantineCase.id.in_(ids))).rowcount
+
+
+def delete_health_reports(session: Session, ids: Sequence[int],
+                          keep_counts: bool = True) -> int:
+    """Delete daily health reports."""
+    if not ids:
+        return 0
+    if keep_counts:
+        statistics.archive(session, "health_report", HealthReport.id.in_(ids))
+    return session.execute(delete(HealthReport).where(HealthReport.id.in_(ids))).rowcount
+
+
+def delete_inbound(session: Session, *where: ColumnElement, keep_counts: bool = True) -> int:
+    """Delete logged inbound messages matching `where` (their dedup keys stay for as
+    long as the message log's retention: a late retry must still be recognised)."""
+    if keep_counts:
+        statistics.archive(session, "inbound_message", *where)
+    return session.execute(delete(InboundMessage).where(*where)).rowcount
+
+
+def delete_outbound(session: Session, *where: ColumnElement, keep_counts: bool = True) -> int:
+    """Delete outbox rows matching `where`; only rows in a final status or sent, never
+    one a worker may still be sending."""
+    final = OutboundMessage.status.not_in(("queued", "sending"))
+    if keep_counts:
+        statistics.archive(session, "outbound_message", final, *where)
+    return session.execute(delete(OutboundMessage).where(final, *where)).rowcount
+
+
+def unseal_outbound(session: Session, *where: ColumnElement) -> int:
+    """Clear the sealed secret text (an OTP) of outbox rows matching `where`."""
+    return session.execute(update(OutboundMessage)
+                           .where(OutboundMessage.sealed.is_not(None), *where)
+                           .values(sealed=None)).rowcount
+
+
+def delete_inbound_keys(session: Session, keys: Sequence[tuple[str, str]]) -> int:
+    """Forget the dedup keys (provider, provider_id) of inbound messages."""
+    if not keys:
+        return 0
+    return session.execute(delete(InboundKey).where(
+        tuple_(InboundKey.provider, InboundKey.provider_id).in_(keys))).rowcount
+
+
+def delete_events(session: Session, ids: Sequence[int]) -> int:
+    """Delete change-feed events."""
+    return session.execute(delete(Event).where(Event.id.in_(ids))).rowcount if ids else 0
+
+
+def delete_idempotency_keys(session: Session, ids: Sequence[int]) -> int:
+    """Delete stored API responses."""
+    if not ids:
+        return 0
+    return session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids))).rowcount
+
+
+def delete_audit_entries(session: Session, ids: Sequence[int]) -> int:
+    """Delete audit log entries."""
+    if not ids:
+        return 0
+    return session.execute(delete(AuditEntry).where(AuditEntry.id.in_(ids))).rowcount
+
+
+def delete_phones(session: Session, ids: Sequence[int]) -> int:
+    """Delete phone rows."""
+    if not ids:
+        return 0
+    return session.execute(delete(Phone).where(Phone.id.in_(ids))).rowcount
+
+
+def phone_is_unused():
+    """The condition that a phone has no record left that names it (opted-out phones
+    are never unused: their STOP is kept)."""
+    number = Phone.number
+    return (~Phone.opted_out
+            & ~exists().where(Declaration.declarer_phone == number)
+            & ~exists().where(Declaration.subject_phone == number)
+            & ~exists().where(Visit.phone == number)
+            & ~exists().where(QuarantineCase.phone == number)
+            & ~exists().where(InboundMessage.phone == number)
+            & ~exists().where(OutboundMessage.phone == number))
