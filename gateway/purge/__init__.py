@@ -97,7 +97,9 @@ def _rows(runtime: Runtime, step: Step, cutoff: datetime, dry_run: bool) -> int:
     deleted = 0
     while True:
         with transaction(runtime.sessions) as session:
-            ids = list(session.scalars(step.expired(cutoff).limit(BATCH)))
+            # An id, or a key of several columns (the inbound dedup's).
+            ids = [row[0] if len(row) == 1 else tuple(row)
+                   for row in session.execute(step.expired(cutoff).limit(BATCH))]
             if ids:
                 deleted += step.delete(session, ids)
         if len(ids) < BATCH:

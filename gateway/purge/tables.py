@@ -3,8 +3,9 @@
 A step names its retention kind (gateway/retention.py), a query of the ids that
 expired at a cutoff, and the function that deletes given ids (gateway/store/deletion.py,
 shared with a one-person erasure). Adding a kind of record is one entry in `STEPS`.
-The order matters: visits go before the declarations they point at, reports with
-their cases, and phones last (a phone goes only once nothing else names it).
+The order matters: the feed goes first (so the `deleted` events of this run are not
+purged with a moved clock), visits before the declarations they point at, reports
+with their cases, and phones last (a phone goes only once nothing else names it).
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
+    # The feed first: the `deleted` events this run writes are never its candidates.
+    Step("change-feed events", "events",
+         lambda cutoff: select(Event.id).where(Event.created_at < cutoff),
+         deletion.delete_events, partitioned_by=Event.__table__.c.created_at),
     Step("visits", "visits",
          lambda cutoff: select(Visit.id).where(
              func.coalesce(Visit.checked_out_at, Visit.checked_in_at) < cutoff),
@@ -66,20 +71,16 @@ STEPS: tuple[Step, ...] = (
     Step("inbound dedup keys", "message_log",
          lambda cutoff: select(InboundKey.provider, InboundKey.provider_id).where(
              InboundKey.received_at < cutoff),
-         lambda session, keys: deletion.delete_inbound_keys(session, [tuple(k) for k in keys])),
+         deletion.delete_inbound_keys),
     Step("outbound messages", "outbox",
-         lambda cutoff: select(OutboundMessage.id).where(
-             OutboundMessage.created_at < cutoff,
-             OutboundMessage.status.not_in(("queued", "sending"))),
+         lambda cutoff: select(OutboundMessage.id).where(OutboundMessage.created_at < cutoff),
          lambda session, ids: deletion.delete_outbound(session, OutboundMessage.id.in_(ids))),
     # Sealed OTP texts are cleared once sent; this catches any left (the row stays).
     Step("sealed OTP texts cleared", "otp",
-         lambda cutoff: select(OutboundMessage.id).where(OutboundMessage.sealed.is_not(None),
-                                                         OutboundMessage.created_at < cutoff),
+         lambda cutoff: select(OutboundMessage.id).where(
+             OutboundMessage.sealed.is_not(None), OutboundMessage.created_at < cutoff,
+             OutboundMessage.status.not_in(("queued", "sending"))),
          lambda session, ids: deletion.unseal_outbound(session, OutboundMessage.id.in_(ids))),
-    Step("change-feed events", "events",
-         lambda cutoff: select(Event.id).where(Event.created_at < cutoff),
-         deletion.delete_events, partitioned_by=Event.__table__.c.created_at),
     Step("API idempotency keys", "idempotency",
          lambda cutoff: select(IdempotencyKey.id).where(IdempotencyKey.created_at < cutoff),
          deletion.delete_idempotency_keys),

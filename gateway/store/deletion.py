@@ -86,18 +86,22 @@ def delete_inbound(session: Session, *where: ColumnElement, keep_counts: bool = 
 
 
 def delete_outbound(session: Session, *where: ColumnElement, keep_counts: bool = True) -> int:
-    """Delete outbox rows matching `where`; only rows in a final status or sent, never
-    one a worker may still be sending."""
-    final = OutboundMessage.status.not_in(("queued", "sending"))
+    """Delete outbox rows matching `where`, whatever their status: the caller picks
+    rows past any retry (the purge: older than RETENTION_OUTBOX_DAYS, which the
+    configuration keeps longer than SMS_RETRY_HOURS)."""
     if keep_counts:
-        statistics.archive(session, "outbound_message", final, *where)
-    return session.execute(delete(OutboundMessage).where(final, *where)).rowcount
+        statistics.archive(session, "outbound_message", *where)
+    return session.execute(delete(OutboundMessage).where(*where)).rowcount
 
 
 def unseal_outbound(session: Session, *where: ColumnElement) -> int:
-    """Clear the sealed secret text (an OTP) of outbox rows matching `where`."""
+    """Clear the sealed secret text (an OTP) of outbox rows matching `where`, except
+    of a row still queued or being sent (whose send needs it; the sweeper clears it
+    when it gives the row up)."""
     return session.execute(update(OutboundMessage)
-                           .where(OutboundMessage.sealed.is_not(None), *where)
+                           .where(OutboundMessage.sealed.is_not(None),
+                                  OutboundMessage.status.not_in(("queued", "sending")),
+                                  *where)
                            .values(sealed=None)).rowcount
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Date, Select, func, literal, select
+from sqlalchemy import ColumnElement, Date, Select, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,41 +35,36 @@ def _day(column) -> ColumnElement:
     return func.date(column, type_=Date)  # the UTC day
 
 
-# kind -> SELECT day, province_code, channel, count(*) of its rows (add a WHERE).
-def _declarations() -> Select:
-    return select(_day(Declaration.created_at), Declaration.province_code,
-                  Declaration.channel, func.count())
+# No personal data: a constant stands for the province where a kind has none.
+_NO_PROVINCE = literal_column(str(UNKNOWN_PROVINCE))
 
 
-def _visits() -> Select:
-    return (select(_day(Visit.checked_in_at), Venue.province_code, Visit.channel, func.count())
-            .join(Venue, Venue.id == Visit.venue_id))
+def _grouped(day, province, channel, *joins) -> Select:
+    """SELECT day, province, channel, count(*) ... GROUP BY them (constants left out of
+    the GROUP BY: PostgreSQL would read `GROUP BY 0` as a column position)."""
+    query = select(_day(day), province, channel, func.count())
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    keys = [_day(day), channel] + ([] if province is _NO_PROVINCE else [province])
+    return query.group_by(*keys)
 
 
-def _cases() -> Select:
-    province = func.coalesce(Venue.province_code, UNKNOWN_PROVINCE)
-    return (select(_day(QuarantineCase.created_at), province, QuarantineCase.channel,
-                   func.count()).outerjoin(Venue, Venue.id == QuarantineCase.venue_id))
-
-
-def _reports() -> Select:
-    return select(_day(HealthReport.created_at), literal(UNKNOWN_PROVINCE),
-                  HealthReport.channel, func.count())
-
-
-def _inbound() -> Select:
-    return select(_day(InboundMessage.received_at), literal(UNKNOWN_PROVINCE),
-                  InboundMessage.channel, func.count())
-
-
-def _outbound() -> Select:
-    return select(_day(OutboundMessage.created_at), literal(UNKNOWN_PROVINCE),
-                  OutboundMessage.kind, func.count())
-
-
-GROUPINGS = {"declaration": _declarations, "visit": _visits, "quarantine_case": _cases,
-             "health_report": _reports, "inbound_message": _inbound,
-             "outbound_message": _outbound}
+# kind -> its rows counted per day, province and channel (add a WHERE).
+GROUPINGS = {
+    "declaration": lambda: _grouped(Declaration.created_at, Declaration.province_code,
+                                    Declaration.channel),
+    "visit": lambda: _grouped(Visit.checked_in_at, Venue.province_code, Visit.channel,
+                              (Venue, Venue.id == Visit.venue_id)),
+    "quarantine_case": lambda: _grouped(QuarantineCase.created_at, Venue.province_code,
+                                        QuarantineCase.channel,
+                                        (Venue, Venue.id == QuarantineCase.venue_id)),
+    "health_report": lambda: _grouped(HealthReport.created_at, _NO_PROVINCE,
+                                      HealthReport.channel),
+    "inbound_message": lambda: _grouped(InboundMessage.received_at, _NO_PROVINCE,
+                                        InboundMessage.channel),
+    "outbound_message": lambda: _grouped(OutboundMessage.created_at, _NO_PROVINCE,
+                                         OutboundMessage.kind),
+}
 
 
 @dataclass(frozen=True)
@@ -87,7 +82,7 @@ class Count:
 def archive(session: Session, kind: str, *where: ColumnElement) -> int:
     """Add the rows of `kind` matching `where` to the daily counts (call it just before
     deleting them, in the same transaction). Returns how many rows were counted."""
-    query = GROUPINGS[kind]().where(*where).group_by(*GROUPINGS[kind]().selected_columns[:3])
+    query = GROUPINGS[kind]().where(*where)
     rows = [{"day": _as_date(day), "kind": kind, "province_code": province or 0,
              "channel": channel, "count": count}
             for day, province, channel, count in session.execute(query)]
@@ -112,8 +107,7 @@ def totals(session: Session, since: date, until: date) -> list[Count]:
     for kind, grouping in GROUPINGS.items():
         query = grouping()
         day = query.selected_columns[0]
-        query = query.where(day >= since, day <= until).group_by(
-            *query.selected_columns[:3])
+        query = query.where(day >= since, day <= until)
         for day_value, province, channel, count in session.execute(query):
             key = (_as_date(day_value), kind, province or 0, channel)
             found[key] = found.get(key, 0) + count
