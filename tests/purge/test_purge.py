@@ -229,3 +229,12 @@ def test_the_cron_runs_the_purge_nightly(app):
     [(_, options)] = [(f, o) for f, o in registered if f is purging.nightly]
     assert options["cron"] == schedules.PURGE_CRON == "30 2 * * *"
 
+
+
+def test_the_nightly_job_logs_its_counts(app, records, caplog):
+    caplog.set_level("INFO", logger="gateway.purge")
+    with app.app_context():
+        purging.nightly()  # now: only what is already past its time goes
+    [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.purge"]
+    assert line.startswith("purge done: change-feed events 0, visits 0, declarations 0")
+    assert "idempotency" in line and ME not in line
