@@ -45,7 +45,9 @@ def purge(dry_run: bool, as_of: datetime | None) -> None:
     for name, count in report.counts.items():
         click.echo(f"  {name:<{width}}  {verb} {count}")
     for label, names in (("partitions dropped", report.dropped_partitions),
-                         ("partitions created", report.created_partitions)):
+                         ("partitions created", report.created_partitions),
+                         ("partitions busy, left for the next run",
+                          report.skipped_partitions)):
         if names:
             click.echo(f"  {label}{' (would be)' if dry_run else ''}: {', '.join(names)}")
 

@@ -21,10 +21,14 @@ from the shell and `nightly` from `cron`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from psycopg.errors import LockNotAvailable
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from gateway.purge import jobs, volatile
 from gateway.purge.tables import STEPS, Step
@@ -50,6 +54,7 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     dropped_partitions: list[str] = field(default_factory=list)
     created_partitions: list[str] = field(default_factory=list)
+    skipped_partitions: list[str] = field(default_factory=list)  # locked: next run
 
     def add(self, name: str, count: int) -> None:
         """Count `count` more records of `name`."""
@@ -119,16 +124,32 @@ def _partitions(runtime: Runtime, step: Step, cutoff: datetime, report: Report) 
         ahead = partitions.missing(session, table, report.as_of,
                                    report.as_of + partitions.AHEAD)
     for partition in expired:
-        report.dropped_partitions.append(partition.name)
         if report.dry_run:
+            report.dropped_partitions.append(partition.name)
             continue
-        with transaction(runtime.sessions) as session:
+        with _busy_skipped(partition.name, report), transaction(runtime.sessions) as session:
             if step.counted_as:
                 statistics.archive(session, step.counted_as, column >= partition.start,
                                    column < partition.end)
             report.add(step.name, partitions.drop(session, partition))
+            report.dropped_partitions.append(partition.name)
     for partition in ahead:
-        report.created_partitions.append(partition.name)
-        if not report.dry_run:
-            with transaction(runtime.sessions) as session:
-                partitions.create(session, table, partition)
+        if report.dry_run:
+            report.created_partitions.append(partition.name)
+            continue
+        with _busy_skipped(partition.name, report), transaction(runtime.sessions) as session:
+            partitions.create(session, table, partition)
+            report.created_partitions.append(partition.name)
+
+
+@contextmanager
+def _busy_skipped(name: str, report: Report) -> Iterator[None]:
+    """A partition whose table stayed locked past the DDL's lock timeout is left for
+    the next run (its rows past the cutoff are still deleted row by row)."""
+    try:
+        yield
+    except OperationalError as error:
+        if not isinstance(error.orig, LockNotAvailable):
+            raise
+        log.warning("purge: %s is busy; left for the next run", name)
+        report.skipped_partitions.append(name)

@@ -98,12 +98,20 @@ def missing(session: Session, table: str, since: datetime, until: datetime) -> l
 
 
 def create(session: Session, table: str, partition: Partition) -> None:
-    """Create one week's partition (its indexes follow from the parent's)."""
+    """Create one week's partition. Rows of that week already in the DEFAULT partition
+    (a clock that ran ahead) move into it: the partition is made as a plain table, they
+    are moved, and it is attached (which adds the parent's indexes and keys)."""
+    key = PARTITIONED[table]
+    start, end = partition.start.isoformat(" "), partition.end.isoformat(" ")
     _lock_timeout(session)
+    session.execute(text(f'CREATE TABLE "{partition.name}" '
+                         f'(LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'))
     session.execute(text(
-        f'CREATE TABLE IF NOT EXISTS "{partition.name}" PARTITION OF "{table}" '
-        f"FOR VALUES FROM ('{partition.start.isoformat(' ')}') "
-        f"TO ('{partition.end.isoformat(' ')}')"))
+        f'WITH moved AS (DELETE FROM "{table}_default" WHERE {key} >= :start AND '
+        f'{key} < :end RETURNING *) INSERT INTO "{partition.name}" SELECT * FROM moved'),
+        {"start": partition.start, "end": partition.end})
+    session.execute(text(f'ALTER TABLE "{table}" ATTACH PARTITION "{partition.name}" '
+                         f"FOR VALUES FROM ('{start}') TO ('{end}')"))
 
 
 def expired(session: Session, table: str, cutoff: datetime) -> list[Partition]:

@@ -120,3 +120,34 @@ def test_sqlite_keeps_plain_tables_and_deletes_rows(demo_app):
         assert session.scalar(select(DailyCount.count).where(
             DailyCount.kind == "declaration")) == 1
     assert deleted == [("declaration", made["id"])]
+
+
+def test_a_week_made_ahead_takes_its_rows_from_the_default_partition(app):
+    ahead = week_start(utcnow()) + 7 * WEEK   # beyond the weeks made so far
+    with transaction(runtimes.of(app).sessions) as session:
+        session.add(InboundMessage(channel="sms", provider="twilio", phone="+84912000013",
+                                   provider_id="SMahead", body="KB", reply="",
+                                   received_at=ahead + timedelta(hours=5)))
+    assert not exists(app, partition_name("inbound_messages", ahead))
+    report = purging.run(runtimes.of(app), ahead - 3 * WEEK)
+    assert partition_name("inbound_messages", ahead) in report.created_partitions
+    with runtimes.of(app).engine.connect() as connection:
+        assert connection.execute(text(
+            "SELECT tableoid::regclass::text FROM inbound_messages")).scalar() == (
+            partition_name("inbound_messages", ahead))
+        assert connection.execute(text(
+            "SELECT count(*) FROM inbound_messages_default")).scalar() == 0
+
+
+def test_a_locked_week_is_left_for_the_next_run(app, monkeypatch):
+    old_rows(app)
+    monkeypatch.setattr(partitions, "LOCK_TIMEOUT", "200ms")
+    name = partition_name("events", OLD)
+    with runtimes.of(app).engine.connect() as reader:
+        reader.execute(text(f'LOCK TABLE "{name}" IN ACCESS SHARE MODE'))  # a long read
+        report = purging.run(runtimes.of(app))
+        reader.rollback()
+    assert report.skipped_partitions == [name]
+    assert partition_name("inbound_messages", OLD) in report.dropped_partitions
+    assert exists(app, name)
+    assert purging.run(runtimes.of(app)).dropped_partitions == [name]
