@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from psycopg.errors import LockNotAvailable
+from redis.exceptions import LockError
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -78,7 +79,10 @@ def run(runtime: Runtime, as_of: datetime | None = None, dry_run: bool = False) 
         volatile.purge(runtime.redis, retention, report.as_of, dry_run, report.add)
         jobs.purge(runtime, report.as_of - retention["job_data"], dry_run, report.add)
     finally:
-        lock.release()
+        try:
+            lock.release()
+        except LockError:  # it outlived LOCK_SECONDS: harmless, the purge is idempotent
+            log.warning("purge: ran past its lock's %d s", LOCK_SECONDS)
     return report
 
 

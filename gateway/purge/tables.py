@@ -72,6 +72,9 @@ STEPS: tuple[Step, ...] = (
          lambda cutoff: select(InboundKey.provider, InboundKey.provider_id).where(
              InboundKey.received_at < cutoff),
          deletion.delete_inbound_keys),
+    # The outbox is not partitioned: workers update its rows by id all day (a claim
+    # would probe every week's partition) and its dedup_key and provider_id must stay
+    # unique over all time. Its old rows go in batches like the others.
     Step("outbound messages", "outbox",
          lambda cutoff: select(OutboundMessage.id).where(OutboundMessage.created_at < cutoff),
          lambda session, ids: deletion.delete_outbound(session, OutboundMessage.id.in_(ids))),

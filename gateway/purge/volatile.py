@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 
 from redis import Redis
 
@@ -39,20 +40,42 @@ def purge(redis: Redis, retention: Retention, as_of: datetime, dry_run: bool,
     and cut TTLs longer than their retention; `count(name, n)` reports each."""
     now = datetime.now(UTC)
     deleted = capped = 0
-    for pattern, kind in FAMILIES.items():
+    for key in redis.scan_iter(count=SCAN_COUNT):  # one pass over the keyspace
+        family = _family(key.decode(errors="replace") if isinstance(key, bytes) else key)
+        if family is None:
+            continue
+        kind = FAMILIES[family]
         cap_ms = int(retention[kind].total_seconds() * 1000) if kind else None
-        for key in redis.scan_iter(match=pattern, count=SCAN_COUNT):
-            ttl_ms = redis.pttl(key)
-            if ttl_ms == -2:  # gone meanwhile
-                continue
-            expires = None if ttl_ms < 0 else now.timestamp() + ttl_ms / 1000
-            if expires is None or expires <= as_of.timestamp():
-                deleted += 1
-                if not dry_run:
-                    redis.delete(key)
-            elif cap_ms is not None and ttl_ms > cap_ms:
-                capped += 1
-                if not dry_run:
-                    redis.pexpire(key, cap_ms)
+        ttl_ms = redis.pttl(key)
+        if ttl_ms == -2:  # gone meanwhile
+            continue
+        expires = None if ttl_ms < 0 else now.timestamp() + ttl_ms / 1000
+        if expires is None or expires <= as_of.timestamp():
+            deleted += 1
+            if not dry_run:
+                redis.delete(key)
+        elif cap_ms is not None and ttl_ms > cap_ms:
+            capped += 1
+            if not dry_run:
+                redis.pexpire(key, cap_ms)
     count("Redis keys (dialogues, OTP, replies)", deleted)
     count("Redis TTLs cut to their retention", capped)
+
+
+def _family(key: str) -> str | None:
+    """The pattern of FAMILIES that `key` belongs to, if any."""
+    return next((pattern for pattern in FAMILIES if fnmatchcase(key, pattern)), None)
+
+
+def forget_phone(redis: Redis, phone: str) -> int:
+    """Delete the Redis keys named by one phone (for a one-person erasure): its SMS
+    dialogue, resumable forms, tickets, OTP code and histories. Its lock is left to
+    expire (deleting a held lock would let two turns run at once); a USSD dialogue is
+    keyed by its session and lasts minutes. Returns how many keys went."""
+    exact = [f"dlg:sms:{phone}", f"ticket:phone:{phone}", f"line:phone:{phone}",
+             f"alive:phone:{phone}", f"otp:code:{phone}", f"otp:sent:{phone}"]
+    found = [*exact]
+    for pattern in (f"resume:*:{phone}", f"otpfan:declarer:{phone}:*",
+                    f"otpfan:session:{phone}:*"):
+        found += redis.scan_iter(match=pattern, count=SCAN_COUNT)
+    return redis.delete(*found) if found else 0

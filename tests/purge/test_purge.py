@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from gateway import purge as purging
 from gateway import runtime as runtimes
+from gateway.purge import volatile
 from gateway.store import messages, quarantine, statistics
 from gateway.store.db import transaction
 from gateway.store.models import (
@@ -238,3 +239,14 @@ def test_the_nightly_job_logs_its_counts(app, records, caplog):
     [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.purge"]
     assert line.startswith("purge done: change-feed events 0, visits 0, declarations 0")
     assert "idempotency" in line and ME not in line
+
+
+def test_one_phone_can_be_forgotten_in_redis(app, client):
+    redis = runtimes.of(app).redis
+    FeaturePhone(client, "+84912000007").sms("KB")
+    FeaturePhone(client, "+84912000008").sms("KB")
+    mine = {k for k in redis.scan_iter() if b"+84912000007" in k and b"lock:" not in k}
+    assert any(k.startswith(b"dlg:") for k in mine) and any(k.startswith(b"otp:") for k in mine)
+    assert volatile.forget_phone(redis, "+84912000007") == len(mine)
+    assert not any(b"+84912000007" in k and b"lock:" not in k for k in redis.scan_iter())
+    assert any(b"+84912000008" in k for k in redis.scan_iter())
