@@ -6,12 +6,14 @@ from __future__ import annotations
 from rq.cron import CronScheduler
 
 from gateway import visits
+from gateway.privacy import erasure
 from gateway.quarantine import schedule as quarantine
 from gateway.runtime import current
 from gateway.sms import sweeper
 
 SWEEP_SECONDS = 60
 VISIT_CLOSE_SECONDS = 600
+ERASURE_SWEEP_SECONDS = 600
 
 
 def register(scheduler: CronScheduler) -> None:
@@ -19,6 +21,8 @@ def register(scheduler: CronScheduler) -> None:
     scheduler.register(sweeper.sweep, queue_name="default", interval=SWEEP_SECONDS)
     scheduler.register(visits.close_forgotten_visits, queue_name="default",
                        interval=VISIT_CLOSE_SECONDS)
+    # Erasure requests whose job was lost (Redis down when their turn committed).
+    scheduler.register(erasure.sweep, queue_name="default", interval=ERASURE_SWEEP_SECONDS)
     # Reminders, digest, last day: cron times in GATEWAY_TIMEZONE (it becomes the
     # process's local time, which RQ's cron reads).
     quarantine.register(scheduler, current().config)

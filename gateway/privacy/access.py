@@ -1,0 +1,33 @@
+"""How often a phone may ask for its summary by SMS (`DULIEU`).
+
+Each summary is an SMS of up to two segments that the service pays for, so a phone
+gets ACCESS_PER_DAY of them per rolling day; the next request is told the limit once,
+and later ones get no reply at all until the window ends — an attacker spoofing a
+sender cannot make the gateway pay for an SMS per message. The counter lives in Redis
+and expires with its window.
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+
+ACCESS_PER_DAY = 3
+WINDOW_SECONDS = 24 * 3600
+
+
+def access_key(phone: str) -> str:
+    """The Redis key counting the phone's summaries in the current window."""
+    return f"privacy:access:{phone}"
+
+
+def take(redis: Redis, phone: str) -> str:
+    """Count one request: 'ok' (send the summary), 'limited' (say the limit, once) or
+    'silent' (answer nothing)."""
+    key = access_key(phone)
+    with redis.pipeline() as pipe:
+        pipe.incr(key)
+        pipe.expire(key, WINDOW_SECONDS, nx=True)
+        count = pipe.execute()[0]
+    if count <= ACCESS_PER_DAY:
+        return "ok"
+    return "limited" if count == ACCESS_PER_DAY + 1 else "silent"
