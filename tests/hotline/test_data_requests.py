@@ -8,15 +8,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
 from gateway.store import data_requests
 from gateway.store.db import transaction
 from gateway.store.models import DataRequest, Declaration, QuarantineCase, utcnow
+from tests.browser import wait_for
+from tests.conftest import serve
 from tests.hotline.conftest import CALLER, Console, audit_entries, make_user, text
+from tests.hotline.test_browser import sign_in
 from tests.privacy.conftest import case, count, declare
 
 PAGE = "/hotline/admin/data-requests"
@@ -137,3 +144,30 @@ def test_an_erasure_without_anything_to_keep(app):
 def test_only_admins(app, operator):
     assert operator.get(PAGE).status_code == 403
     assert operator.post(f"{PAGE}/1/erase").status_code == 403
+
+
+@pytest.fixture
+def served_console(app) -> Iterator[str]:
+    """The app over real HTTP for the browser (plain http: no Secure cookie)."""
+    app.config["SESSION_COOKIE_SECURE"] = False
+    yield from serve(app)
+
+
+def test_in_the_browser_an_admin_records_and_performs_an_erasure(app, served_console, chrome):
+    declare(app)
+    make_user(app, "adm1", "admin")
+    sign_in(chrome, served_console, "adm1")
+    chrome.find_element(By.LINK_TEXT, "Yêu cầu về dữ liệu").click()
+    wait_for(chrome, "#phone").send_keys("0912 345 678")
+    Select(chrome.find_element(By.ID, "kind")).select_by_value("erasure")
+    chrome.find_element(By.CSS_SELECTOR, "form[novalidate] button.primary").click()
+    row = wait_for(chrome, "#request-1")
+    assert "+849*****678" in row.text and "Xóa dữ liệu" in row.text
+    row.find_element(By.CSS_SELECTOR, "button.danger").click()
+    flash = wait_for(chrome, "p.flash.success")
+    assert flash.text == "Đã xóa dữ liệu của +849*****678 (yêu cầu số 1)."
+    assert "Đã thực hiện" in chrome.find_element(By.ID, "request-1").text
+    assert count(app, Declaration) == 0
+    blocked = [entry["message"] for entry in chrome.get_log("browser")
+               if "Content Security Policy" in entry["message"]]
+    assert blocked == []
