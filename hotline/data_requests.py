@@ -11,7 +11,7 @@ from flask import Response, flash, g, redirect, request, url_for
 
 from gateway import runtime
 from gateway.phones import InvalidPhone, mask, normalise
-from gateway.privacy import deadlines, erasure, held
+from gateway.privacy import deadlines, erasure, held, intake
 from gateway.store import data_requests
 from gateway.store.models import DataRequest, utcnow
 from hotline import audit
@@ -47,12 +47,10 @@ def data_request_list():
         errors["kind"] = t("error.required")
     if errors:
         return _list_page(400, values, errors)
-    now = utcnow()
-    due = deadlines.due(values["kind"], now, runtime.current().config.tz)
     with unit() as db:
-        made = data_requests.record(db, phone=phone, kind=values["kind"], channel="hotline",
-                                    received_at=now, acknowledge_by=due.acknowledge_by,
-                                    deadline=due.deadline, operator=g.user.username)
+        made = intake.receive(db, runtime.current().config.tz, phone=phone,
+                              kind=values["kind"], channel="hotline",
+                              operator=g.user.username)
         audit.record(db, g.user, "privacy.request", phone, f"{made.kind} request {made.id}")
         made_id = made.id
     flash(t("privacy.recorded", id=made_id), "success")

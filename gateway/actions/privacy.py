@@ -10,19 +10,16 @@ from datetime import timedelta
 from typing import Any
 
 from gateway.actions.context import Context, Records
-from gateway.privacy import access, deadlines, erasure, held
+from gateway.privacy import access, erasure, held, intake
 from gateway.store import data_requests
-from gateway.store.models import DataRequest, utcnow
+from gateway.store.models import DataRequest
 
 
 def _new_request(context: Records, kind: str) -> DataRequest:
     """Record a request of `kind` from the caller, acknowledged by this very reply."""
-    now = utcnow()
-    due = deadlines.due(kind, now, context.runtime.config.tz)
-    return data_requests.record(context.session, phone=context.inbound.phone, kind=kind,
-                                channel=context.inbound.channel, received_at=now,
-                                acknowledge_by=due.acknowledge_by, deadline=due.deadline,
-                                acknowledged=True)
+    return intake.receive(context.session, context.runtime.config.tz,
+                          phone=context.inbound.phone, kind=kind,
+                          channel=context.inbound.channel, acknowledged=True)
 
 
 def _day(context: Records, request: DataRequest) -> str:

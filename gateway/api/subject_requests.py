@@ -23,10 +23,10 @@ from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import PhoneNumber
 from gateway.api.writes import session, writes
-from gateway.privacy import deadlines, erasure, held
+from gateway.privacy import erasure, held, intake
 from gateway.store import data_requests
 from gateway.store.db import transaction
-from gateway.store.models import DataRequest, utcnow
+from gateway.store.models import DataRequest
 
 F = ma.fields
 blp = ApiBlueprint("subject_requests", __name__, url_prefix=f"{PREFIX}/subject-requests",
@@ -74,11 +74,9 @@ class ErasureOut(ma.Schema):
 
 
 def _record(db, phone: str, kind: str) -> DataRequest:
-    now = utcnow()
-    due = deadlines.due(kind, now, runtime.current().config.tz)
-    return data_requests.record(db, phone=phone, kind=kind, channel="web", received_at=now,
-                                acknowledge_by=due.acknowledge_by, deadline=due.deadline,
-                                operator=f"api:{g.caller.name}", acknowledged=True)
+    """The request, received from the web system and answered by this response."""
+    return intake.receive(db, runtime.current().config.tz, phone=phone, kind=kind,
+                          channel="web", operator=f"api:{g.caller.name}", acknowledged=True)
 
 
 @blp.route("/export", methods=["POST"])

@@ -25,9 +25,10 @@ def take(redis: Redis, phone: str) -> str:
     'silent' (answer nothing)."""
     key = access_key(phone)
     with redis.pipeline() as pipe:
+        # The window starts with the first request (SET NX); INCR keeps its expiry.
+        pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)
         pipe.incr(key)
-        pipe.expire(key, WINDOW_SECONDS, nx=True)
-        count = pipe.execute()[0]
+        count = pipe.execute()[1]
     if count <= ACCESS_PER_DAY:
         return "ok"
     return "limited" if count == ACCESS_PER_DAY + 1 else "silent"

@@ -58,6 +58,9 @@ log = logging.getLogger(__name__)
 IN_FLIGHT = ("queued", "sending")  # outbox rows a worker may still be sending
 JOB_RETRIES = [10, 60, 300]
 SWEEP_GRACE = timedelta(minutes=10)  # older and not done: its job was lost
+# A request made from the phone is answered on it; one made to the console or through
+# the web system is answered there (no SMS to a number that may never have used us).
+NOTIFY_CHANNELS = ("sms", "ussd")
 REASONS = {
     "active_case": "active quarantine case kept while it lasts (health authority duty, "
                    "Law 03/2007/QH12; Law 91/2025/QH15 Art. 19(1))",
@@ -192,11 +195,13 @@ def perform(session: Session, redis: Redis, request: DataRequest,
             operator: str | None = None) -> Erased:
     """Carry out an erasure request: Redis first (idempotent, and nothing there is worth
     keeping should the transaction fail), then the records; the request is closed with
-    its outcome, and the person gets an SMS saying what was done."""
+    its outcome, and a person who asked by phone gets an SMS saying what was done."""
     language = session.scalar(select(Phone.language).where(Phone.number == request.phone))
     forget_live_state(redis, request.phone)
     erased = erase_records(session, request.phone)
     data_requests.close(request, erased.outcome, erased.reason, operator=operator)
+    if request.channel not in NOTIFY_CHANNELS:
+        return erased
     key = "privacy.erased_kept" if erased.outcome == "partial" else "privacy.erased"
     messages.queue_outbound(session, phone=request.phone, kind="privacy", priority="default",
                             body=render(key, language or "vi", {"request": request.id}),

@@ -7,7 +7,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
-from gateway.store.models import AuditEntry, DataRequest, Declaration, QuarantineCase
+from gateway.store.models import (
+    AuditEntry,
+    DataRequest,
+    Declaration,
+    OutboundMessage,
+    QuarantineCase,
+)
 from tests.api.conftest import Api, make_token
 from tests.privacy.conftest import ME, case, count, declare, deleted_events
 
@@ -46,6 +52,7 @@ def test_erasure_deletes_and_publishes_deleted_events(app, client):
     assert response.json["request"]["outcome"] == "done"
     assert count(app, Declaration) == 0 and declared in deleted_events(app, "declaration")
     assert audit(app) == [("api:web-privacy", "privacy.erase", ME)]
+    assert count(app, OutboundMessage) == 0  # the web system answers; no SMS from us
 
 
 def test_erasure_keeps_an_active_case_and_says_why(app, client):

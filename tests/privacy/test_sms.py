@@ -135,3 +135,11 @@ def test_xoa_keeps_an_active_case_and_says_why(app, me, inbox):
     assert count(app, QuarantineCase, id=active) == 1 and count(app, Declaration) == 0
     assert count(app, Phone, number=ME) == 1  # the reminders still need it
     assert inbox.messages(ME)[-1]["body"].startswith("Da xoa du lieu cua ban")
+
+
+def test_the_summary_window_starts_with_the_first_request(app, me, redis):
+    me.sms("DULIEU")
+    assert 0 < redis.ttl(f"privacy:access:{ME}") <= 24 * 3600
+    redis.delete(f"privacy:access:{ME}")  # the window is over
+    for _ in range(3):
+        assert me.sms("DULIEU").startswith("Khong co du lieu")
