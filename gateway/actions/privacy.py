@@ -31,7 +31,9 @@ def _day(context: Records, request: DataRequest) -> str:
 def summary(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:
     """The facts of the summary, within the phone's daily limit; the access request is
     recorded and closed at once (the summary is its answer)."""
-    allowed = access.take(context.runtime.redis, context.inbound.phone)
+    redis, phone = context.runtime.redis, context.inbound.phone
+    allowed = access.take(redis, phone)
+    context.on_rollback(lambda: access.give_back(redis, phone))
     if allowed != "ok":
         return allowed, {"limit": access.ACCESS_PER_DAY}
     request = _new_request(context, "access")

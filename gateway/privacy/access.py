@@ -32,3 +32,8 @@ def take(redis: Redis, phone: str) -> str:
     if count <= ACCESS_PER_DAY:
         return "ok"
     return "limited" if count == ACCESS_PER_DAY + 1 else "silent"
+
+
+def give_back(redis: Redis, phone: str) -> None:
+    """Undo one `take` (its turn rolled back: no summary was sent)."""
+    redis.decr(access_key(phone))

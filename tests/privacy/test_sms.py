@@ -143,3 +143,14 @@ def test_the_summary_window_starts_with_the_first_request(app, me, redis):
     redis.delete(f"privacy:access:{ME}")  # the window is over
     for _ in range(3):
         assert me.sms("DULIEU").startswith("Khong co du lieu")
+
+
+def test_a_failed_summary_turn_gives_its_count_back(app, me, redis, monkeypatch):
+    from gateway.privacy import held
+
+    def broken(*_args):
+        raise RuntimeError("database gone mid-turn")
+    monkeypatch.setattr(held, "summary", broken)
+    assert me.sms("DULIEU").startswith("Xin loi, he thong gap loi.")
+    assert redis.get(f"privacy:access:{ME}") == b"0"
+    assert requests(app) == []
