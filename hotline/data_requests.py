@@ -2,8 +2,9 @@
 5). The list shows each request's received / acknowledged / done times and deadlines,
 overdue ones first and marked; a request received by letter or phone is recorded here;
 the administrator acknowledges it, exports the person's records (JSON or CSV, a
-download: the phone is never in a URL) and performs an erasure, which shows what the
-law made us keep. Every step is in the audit log."""
+download: the phone is never in a URL), performs an erasure, which shows what the
+law made us keep, marks a withdrawal or restriction done, or refuses a request with
+its reason. Every step is in the audit log."""
 
 from __future__ import annotations
 
@@ -118,4 +119,28 @@ def data_request_erase(request_id: int):
         flash(t("privacy.erased_partly", id=request_id, reason=erased.reason), "warning")
     else:
         flash(t("privacy.erased", id=request_id, phone=mask(found.phone)), "success")
+    return redirect(url_for("hotline.data_request_list"))
+
+
+@bp.post("/admin/data-requests/<int:request_id>/close")
+@requires("admin")
+def data_request_close(request_id: int):
+    """Close an open request: refused (with the reason the person is given), or done
+    (a withdrawal or restriction carried out; an erasure is done only by erasing)."""
+    outcome = request.form.get("outcome", "")
+    reason = request.form.get("reason", "").strip()
+    if outcome not in ("done", "refused") or (outcome == "refused" and not reason):
+        flash(t("privacy.reason_needed"), "error")
+        return redirect(url_for("hotline.data_request_list"))
+    with unit() as db:
+        found = _request(db, request_id)
+        if found is None:
+            return page("error.html", 404, message=t("error.not_found"))
+        if found.done_at is not None or (outcome == "done" and found.kind == "erasure"):
+            flash(t("privacy.not_closable", id=request_id), "error")
+            return redirect(url_for("hotline.data_request_list"))
+        data_requests.close(found, outcome, reason, operator=g.user.username)
+        audit.record(db, g.user, f"privacy.{outcome}", found.phone,
+                     f"{found.kind} request {found.id}: {reason}")
+    flash(t(f"privacy.closed_{outcome}", id=request_id), "success")
     return redirect(url_for("hotline.data_request_list"))

@@ -36,4 +36,13 @@ PRIVACY: dict[str, tuple[str, str]] = {
                               "{reason}"),
     "privacy.not_erasable": ("Yêu cầu số {id} không phải yêu cầu xóa đang mở.",
                              "Request {id} is not an open erasure request."),
+    "privacy.mark_done": ("Đã thực hiện", "Mark done"),
+    "privacy.refuse": ("Từ chối", "Refuse"),
+    "privacy.reason": ("Lý do từ chối", "Reason for refusing"),
+    "privacy.reason_needed": ("Từ chối cần có lý do (người yêu cầu sẽ được báo lý do).",
+                              "A refusal needs its reason (the person is told it)."),
+    "privacy.not_closable": ("Yêu cầu số {id} đã xong, hoặc là yêu cầu xóa: hãy dùng nút Xóa.",
+                             "Request {id} is done, or is an erasure: use the Erase button."),
+    "privacy.closed_done": ("Yêu cầu số {id} đã thực hiện.", "Request {id} is done."),
+    "privacy.closed_refused": ("Đã từ chối yêu cầu số {id}.", "Request {id} is refused."),
 }

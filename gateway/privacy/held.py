@@ -105,7 +105,7 @@ def _cases(session: Session, phone: str) -> list[dict[str, Any]]:
 
 
 RECORDS: dict[str, Callable[[Session, str], list[dict[str, Any]]]] = {
-    "phone": lambda s, p: _rows(s, select(Phone).where(Phone.number == p)),
+    "phone_record": lambda s, p: _rows(s, select(Phone).where(Phone.number == p)),
     "declarations": lambda s, p: _rows(s, select(Declaration).where(_mine(p))
                                        .order_by(Declaration.id)),
     "visits": lambda s, p: _rows(s, select(Visit).where(Visit.phone == p).order_by(Visit.id)),
@@ -132,7 +132,7 @@ def export(session: Session, phone: str) -> dict[str, Any]:
         for row in rows:
             for name in SECRET_FIELDS.get(kind, ()):
                 row.pop(name, None)
-        found[kind if kind != "phone" else "phone_record"] = rows
+        found[kind] = rows
     return found
 
 

@@ -171,3 +171,31 @@ def test_in_the_browser_an_admin_records_and_performs_an_erasure(app, served_con
     blocked = [entry["message"] for entry in chrome.get_log("browser")
                if "Content Security Policy" in entry["message"]]
     assert blocked == []
+
+
+def test_a_refusal_needs_its_reason_and_is_shown(app):
+    request_id = received_long_ago(app, "restriction")
+    browser = admin(app)
+    browser.get(PAGE)
+    page = text(browser.post(f"{PAGE}/{request_id}/close", {"outcome": "refused"},
+                             follow_redirects=True))
+    assert "Từ chối cần có lý do" in page and stored(app)[0].done_at is None
+    page = text(browser.post(f"{PAGE}/{request_id}/close", {
+        "outcome": "refused", "reason": "Không xác minh được người yêu cầu"},
+        follow_redirects=True))
+    assert "Đã từ chối yêu cầu số" in page and "Không xác minh được người yêu cầu" in page
+    [request] = stored(app)
+    assert (request.outcome, request.reason) == ("refused", "Không xác minh được người yêu cầu")
+    assert [e.action for e in audit_entries(app)] == ["privacy.refused"]
+
+
+def test_a_withdrawal_is_marked_done_but_an_erasure_only_by_erasing(app):
+    withdrawal = received_long_ago(app, "withdrawal")
+    erasure_id = received_long_ago(app, "erasure")
+    browser = admin(app)
+    browser.get(PAGE)
+    browser.post(f"{PAGE}/{withdrawal}/close", {"outcome": "done"})
+    page = text(browser.post(f"{PAGE}/{erasure_id}/close", {"outcome": "done"},
+                             follow_redirects=True))
+    assert "hãy dùng nút Xóa" in page
+    assert [(r.id, r.outcome) for r in stored(app)] == [(withdrawal, "done"), (erasure_id, None)]
