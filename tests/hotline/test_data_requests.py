@@ -13,14 +13,16 @@ from datetime import timedelta
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
 from gateway.store import data_requests
 from gateway.store.db import transaction
 from gateway.store.models import DataRequest, Declaration, QuarantineCase, utcnow
-from tests.browser import wait_for
+from tests.browser import WAIT_SECONDS, wait_for
 from tests.conftest import serve
 from tests.hotline.conftest import CALLER, Console, audit_entries, make_user, text
 from tests.hotline.test_browser import sign_in
@@ -164,6 +166,8 @@ def test_in_the_browser_an_admin_records_and_performs_an_erasure(app, served_con
     row = wait_for(chrome, "#request-1")
     assert "+849*****678" in row.text and "Xóa dữ liệu" in row.text
     row.find_element(By.CSS_SELECTOR, "button.danger").click()
+    # The page before had a success flash too (the request recorded): wait for the new one.
+    WebDriverWait(chrome, WAIT_SECONDS).until(ready.staleness_of(row))
     flash = wait_for(chrome, "p.flash.success")
     assert flash.text == "Đã xóa dữ liệu của +849*****678 (yêu cầu số 1)."
     assert "Đã thực hiện" in chrome.find_element(By.ID, "request-1").text
