@@ -217,6 +217,13 @@ def revoke(redis: Redis, phone: str, issued: Issued) -> None:
         args=[member, digest])
 
 
+def forget(redis: Redis, phone: str) -> None:
+    """Drop the phone's live code (its erasure). The issue times stay until they
+    expire by themselves (24 hours): they are the limits against SMS pumping, and an
+    erasure must not reset them."""
+    redis.delete(f"otp:code:{phone}")
+
+
 def verify(redis: Redis, phone: str, code: str, secret: str | bytes,
            limits: Limits = DEFAULT_LIMITS, now: datetime | None = None) -> Verdict:
     """Check `code` against the live code of `phone`; a right code is used up."""

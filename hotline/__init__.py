@@ -95,6 +95,7 @@ from hotline import (  # noqa: E402, F401
     auth,
     caller,
     cases,
+    data_requests,
     declare,
     places,
     report,

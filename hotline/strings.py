@@ -224,3 +224,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 from hotline.strings_more import MORE  # noqa: E402  (pages other than the call)
 
 STRINGS.update(MORE)
+
+from hotline.strings_privacy import PRIVACY  # noqa: E402  (data-subject requests)
+
+STRINGS.update(PRIVACY)

@@ -15,7 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from gateway.actions import checkins, declarations, entering, phone, reports, verification
+from gateway.actions import (
+    checkins,
+    declarations,
+    entering,
+    phone,
+    privacy,
+    reports,
+    verification,
+)
 from gateway.actions.context import Context, EffectHandler
 from gateway.actions.entering import Entry
 from gateway.flows.checks import effects_named, outcomes_named
@@ -34,6 +42,10 @@ EFFECTS: dict[str, EffectHandler] = {
     "otp.send": verification.send_code,
     "otp.verify": verification.check_code,
     "report.context": reports.todays_case,
+    # issue 15 data-subject requests
+    "privacy.summary": privacy.summary,
+    "erasure.context": privacy.open_erasure,
+    "erasure.scope": privacy.scope,
 }
 
 OUTCOMES: dict[str, OutcomeHandler] = {
@@ -44,6 +56,7 @@ OUTCOMES: dict[str, OutcomeHandler] = {
     "declaration": declarations.record,
     "visit": checkins.record_after_declaring,
     "report": reports.record,
+    "erasure": privacy.record_erasure,
 }
 
 

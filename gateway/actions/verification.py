@@ -17,6 +17,8 @@ from gateway.phones import mask
 from gateway.store.models import utcnow
 
 MINUTE = 60
+# The OTP SMS of a purpose that is no declaration says what the code confirms.
+OTP_TEMPLATES = {"erasure": "otp.sms_erasure"}
 
 
 def send_code(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:
@@ -29,7 +31,7 @@ def send_code(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:
         caps = fanout.declarer_caps(runtime.config, caller.phone, session)
         template, variables = "otp.sms_member", {"declarer": mask(caller.phone)}
     else:
-        caps, template, variables = None, "otp.sms", {}
+        caps, template, variables = None, OTP_TEMPLATES.get(args["purpose"], "otp.sms"), {}
     sent = otp_sms.send(context.session, runtime.redis, runtime.config, args["phone"],
                         template=template, variables=variables, caps=caps)
     if isinstance(sent, fanout.Capped):

@@ -11,7 +11,16 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from gateway import runtime
-from gateway.api import declarations, events, limits, problems, quarantine, venues, visits
+from gateway.api import (
+    declarations,
+    events,
+    limits,
+    problems,
+    quarantine,
+    subject_requests,
+    venues,
+    visits,
+)
 from gateway.api.blueprint import PREFIX
 from gateway.edge import inputs
 
@@ -27,6 +36,8 @@ quarantine cases and their daily reports, whichever channel made them (`sms`, `u
   in a stable order, never a gap or a repeat; keep `next` and poll with it.
 * **Idempotency**: POST and PATCH accept `Idempotency-Key`; a retry returns the first
   response and creates nothing new.
+* **Personal data**: `POST /api/v1/subject-requests/export` and `.../erasure` (scope
+  `privacy`, the phone in the JSON body) answer a person's access and erasure requests.
 * **Errors** are RFC 9457 problem details (`application/problem+json`).
 """
 
@@ -73,7 +84,8 @@ def init_app(app: Flask) -> None:
     # Swagger UI's files come from a package, not a CDN: the docs work offline.
     app.add_url_rule(f"{PREFIX}/docs/assets/<path:name>", "api_docs_assets", _docs_asset)
 
-    blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events)]
+    blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events,
+                                  subject_requests)]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     if runtime.present(app):

@@ -51,6 +51,7 @@ from gateway.flows import (  # noqa: E402, F401
     checkin,
     declaration,
     declaration_messages,
+    privacy,
     report,
     report_messages,
     resume,
@@ -64,3 +65,5 @@ register(resume.resume)
 register(report.report, command="report")
 register(checkin.checkin, command="checkin")
 register(checkin.checkout, command="checkout")
+register(privacy.my_data, command="mydata")
+register(privacy.erasure, command="erase")

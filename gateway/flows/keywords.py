@@ -21,6 +21,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "vi": ("vi",),
     "stop": ("stop",),
     "start": ("start",),
+    # issue 15 data-subject requests (gateway/flows/privacy.py)
+    "mydata": ("dulieu", "du lieu", "mydata", "my data"),
+    "erase": ("xoa", "xoa du lieu", "delete"),
 }
 # Every phrase also matches written as one word ('khaibao', 'trogiup').
 _BY_PHRASE = {

@@ -359,3 +359,26 @@ class DailyCount(Base):
     province_code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: not known
     channel: Mapped[str] = mapped_column(String(8), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+# data-subject requests (issue 15, item 3): see gateway/store/data_requests.py.
+class DataRequest(Base):
+    """A person's request about their own data (Law 91/2025/QH15; Decree 356/2025/ND-CP
+    Art. 5): to see it, erase it, withdraw consent or restrict processing. Kept as the
+    proof that the request was handled, and in time; `deadline` is fixed when the
+    request is received (gateway/privacy/deadlines.py)."""
+
+    __tablename__ = "data_requests"
+    __table_args__ = (Index("ix_data_requests_phone_kind", "phone", "kind"),
+                      Index("ix_data_requests_open", "done_at", "deadline"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(12))      # access, erasure, withdrawal, restriction
+    channel: Mapped[str] = mapped_column(String(8))    # sms, ussd, hotline, web
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledge_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(8))  # done, partial, refused
+    reason: Mapped[str] = mapped_column(String(255), default="")  # what was kept, and why
+    operator: Mapped[str | None] = mapped_column(String(60))

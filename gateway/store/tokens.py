@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.store.models import ApiToken, utcnow
 
-SCOPES = ("read", "write")
+SCOPES = ("read", "write", "privacy")  # privacy: data-subject export and erasure
 PREFIX = "gw_"
 # Writing `last_used_at` on every request would turn each read into a write.
 TOUCH_EVERY = timedelta(minutes=5)

@@ -37,7 +37,7 @@ schema = schemathesis.openapi.from_dict(_document())
 def test_generated_requests_get_documented_answers_and_no_server_error(case, app):
     if not hasattr(app, "_api_token"):  # once per operation, not per example
         manager(app, "manager1")
-        app._api_token = make_token(app, "schemathesis")
+        app._api_token = make_token(app, "schemathesis", ("read", "write", "privacy"))
     response = case.call_and_validate(
         app=app, headers={"Authorization": f"Bearer {app._api_token}"},
         checks=[not_a_server_error, status_code_conformance, content_type_conformance,
@@ -62,7 +62,8 @@ def test_the_document_lists_every_operation(client):
         ("/api/v1/quarantine-cases/{case_id}", "get"),
         ("/api/v1/quarantine-cases/{case_id}", "patch"),
         ("/api/v1/quarantine-cases/{case_id}/reports", "get"),
-        ("/api/v1/events", "get")}
+        ("/api/v1/events", "get"),
+        ("/api/v1/subject-requests/export", "post"), ("/api/v1/subject-requests/erasure", "post")}
     assert document["security"] == [{"bearerAuth": []}]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     post = document["paths"]["/api/v1/declarations"]["post"]

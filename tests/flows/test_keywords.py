@@ -18,6 +18,9 @@ TABLE = [
     ("HD", "help"), ("HELP", "help"), ("TRO GIUP", "help"),
     ("EN", "en"), ("VI", "vi"),
     ("STOP", "stop"), ("START", "start"),
+    # issue 15: data-subject requests
+    ("DULIEU", "mydata"), ("DU LIEU", "mydata"), ("MYDATA", "mydata"),
+    ("XOA", "erase"), ("XOA DU LIEU", "erase"), ("DELETE", "erase"),
 ]
 
 
@@ -39,6 +42,8 @@ def test_table_covers_every_command():
 
 @pytest.mark.parametrize(("text", "command"), [
     ("khai báo", Command("declare", ())),
+    ("Xóa dữ liệu", Command("erase", ())),
+    ("dữ liệu", Command("mydata", ())),
     ("KHAI BAO", Command("declare", ())),
     ("Kb", Command("declare", ())),
     (" kb. ", Command("declare", ())),

@@ -60,6 +60,13 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "hotline.admin_token_revoke"): ("admin",),
     ("GET", "hotline.admin_audit"): ("admin",),
     ("POST", "hotline.admin_audit"): ("admin",),
+    # issue 15: data-subject requests
+    ("GET", "hotline.data_request_list"): ("admin",),
+    ("POST", "hotline.data_request_list"): ("admin",),
+    ("POST", "hotline.data_request_acknowledge"): ("admin",),
+    ("POST", "hotline.data_request_export"): ("admin",),
+    ("POST", "hotline.data_request_erase"): ("admin",),
+    ("POST", "hotline.data_request_close"): ("admin",),
 }
 
 
@@ -76,7 +83,7 @@ def test_the_table_covers_every_route(app):
 
 def path_of(rule: str, venue_code: str, user_id: int) -> str:
     return (rule.replace("<int:user_id>", str(user_id)).replace("<code>", venue_code)
-            .replace("<path:filename>", "console.css"))
+            .replace("<path:filename>", "console.css").replace("<int:request_id>", "1"))
 
 
 @pytest.mark.parametrize("role", ANYONE)

@@ -1,0 +1,252 @@
+"""Erasing one person's data: what must be kept and why, one small delete per kind of
+record, the live state in Redis, and the RQ job that carries out an erasure request.
+
+Deleted for the phone: its declarations (as the person declared about), its visits,
+its closed quarantine cases and their reports, its message log (what it sent and was
+answered) and the outbox rows already sent, its dialogue, unfinished forms and live
+OTP in Redis, and its phone row. The bulk ORM deletes of fed records write `deleted`
+events on the change feed (`gateway.store.events`), so the web system deletes its
+copy too.
+
+Kept, and why (the reason is recorded on the request and told to the person):
+- an active quarantine case with its reports, and the phone row its reminders need:
+  the health authority's duty while the quarantine lasts (Law on Prevention and
+  Control of Infectious Diseases 03/2007/QH12; Law 91/2025/QH15 Art. 19(1)); a new
+  request once the case is closed erases them;
+- declarations the person made for a family member: those are the member's records;
+- the phone row of a phone that sent STOP: the opt-out must outlive the erasure;
+- outbox rows still being sent; the OTP rate-limit window (24 h, expires by itself);
+  the request itself and the audit log: the proof that the request was handled.
+
+Every step is idempotent: a retried job, or a second request, deletes what is left
+and nothing else. The retention purge may reuse the per-kind functions (`STEPS`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Retry
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.orm import Session
+
+from gateway import otp
+from gateway.flows.messages import render
+from gateway.phones import mask
+from gateway.privacy.access import access_key
+from gateway.runtime import Runtime, current
+from gateway.store import data_requests, dialogues, messages
+from gateway.store.db import transaction
+from gateway.store.models import (
+    DataRequest,
+    Declaration,
+    HealthReport,
+    InboundMessage,
+    OutboundMessage,
+    Phone,
+    QuarantineCase,
+    Visit,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+IN_FLIGHT = ("queued", "sending")  # outbox rows a worker may still be sending
+JOB_RETRIES = [10, 60, 300]
+SWEEP_GRACE = timedelta(minutes=10)  # older and not done: its job was lost
+# A request made from the phone is answered on it; one made to the console or through
+# the web system is answered there (no SMS to a number that may never have used us).
+NOTIFY_CHANNELS = ("sms", "ussd")
+REASONS = {
+    "active_case": "active quarantine case kept while it lasts (health authority duty, "
+                   "Law 03/2007/QH12; Law 91/2025/QH15 Art. 19(1))",
+    "family": "declarations made for family members kept: they are the members' records",
+    "opted_out": "phone kept with its STOP opt-out",
+}
+
+
+@dataclass
+class Erased:
+    """What an erasure deleted (count per kind) and kept (reason keys of REASONS)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        """'done', or 'partial' when the law made us keep something of the person's own."""
+        return "partial" if "active_case" in self.kept else "done"
+
+    @property
+    def reason(self) -> str:
+        """What was kept and why, in one line (for the request and the console)."""
+        return "; ".join(REASONS[key] for key in self.kept)
+
+
+def must_keep(session: Session, phone: str) -> list[str]:
+    """The reasons (keys of REASONS) why some of the phone's records must stay."""
+    kept = []
+    if session.scalar(select(QuarantineCase.id).where(QuarantineCase.phone == phone,
+                                                      QuarantineCase.status == "active")
+                      .limit(1)) is not None:
+        kept.append("active_case")
+    if session.scalar(select(Declaration.id).where(Declaration.declarer_phone == phone,
+                                                   Declaration.relation != "self")
+                      .limit(1)) is not None:
+        kept.append("family")
+    if session.scalar(select(Phone.opted_out).where(Phone.number == phone)):
+        kept.append("opted_out")
+    return kept
+
+
+def _bulk(session: Session, statement) -> int:
+    # The change-feed hook restricts the statement to the rows it locked and records
+    # them; synchronising objects in this session is pointless: none are loaded.
+    return session.execute(statement, execution_options={"synchronize_session": False}
+                           ).rowcount
+
+
+def _closed_cases(phone: str):
+    return select(QuarantineCase.id).where(QuarantineCase.phone == phone,
+                                           QuarantineCase.status != "active")
+
+
+def erase_reports(session: Session, phone: str) -> int:
+    """Daily reports of the phone's closed cases."""
+    return _bulk(session, delete(HealthReport).where(
+        HealthReport.case_id.in_(_closed_cases(phone))))
+
+
+def erase_cases(session: Session, phone: str) -> int:
+    """The phone's closed quarantine cases (their reports first)."""
+    return _bulk(session, delete(QuarantineCase).where(
+        QuarantineCase.id.in_(_closed_cases(phone))))
+
+
+def _own_declarations(phone: str):
+    return select(Declaration.id).where(Declaration.subject_phone == phone)
+
+
+def erase_visits(session: Session, phone: str) -> int:
+    """The phone's check-ins; another phone's visit that pointed at one of its
+    declarations keeps the visit and loses the link."""
+    _bulk(session, update(Visit).where(Visit.phone != phone,
+                                       Visit.declaration_id.in_(_own_declarations(phone)))
+          .values(declaration_id=None))
+    return _bulk(session, delete(Visit).where(Visit.phone == phone))
+
+
+def erase_declarations(session: Session, phone: str) -> int:
+    """The declarations about the person (not those they made for others)."""
+    return _bulk(session, delete(Declaration).where(Declaration.id.in_(
+        _own_declarations(phone))))
+
+
+def erase_message_log(session: Session, phone: str) -> int:
+    """What the phone sent and the replies it got, and the outbox rows already sent."""
+    received = session.execute(delete(InboundMessage).where(InboundMessage.phone == phone))
+    sent = session.execute(delete(OutboundMessage).where(OutboundMessage.phone == phone,
+                                                         OutboundMessage.status.not_in(IN_FLIGHT)))
+    return received.rowcount + sent.rowcount
+
+
+def erase_phone(session: Session, phone: str, kept: list[str]) -> int:
+    """The phone row, unless an active case or an opt-out needs it (then it only
+    forgets that the phone was verified)."""
+    if "active_case" in kept or "opted_out" in kept:
+        session.execute(update(Phone).where(Phone.number == phone).values(verified_until=None))
+        return 0
+    return session.execute(delete(Phone).where(Phone.number == phone)).rowcount
+
+
+# In order: children before the rows they point at.
+STEPS: tuple[tuple[str, Callable[[Session, str], int]], ...] = (
+    ("health_reports", erase_reports), ("quarantine_cases", erase_cases),
+    ("visits", erase_visits), ("declarations", erase_declarations),
+    ("messages", erase_message_log))
+
+
+def erase_records(session: Session, phone: str) -> Erased:
+    """Delete the phone's records that may go, in `session`'s transaction."""
+    kept = must_keep(session, phone)
+    erased = Erased(kept=kept)
+    for name, step in STEPS:
+        erased.counts[name] = step(session, phone)
+    erased.counts["phone"] = erase_phone(session, phone, kept)
+    return erased
+
+
+def forget_live_state(redis: Redis, phone: str) -> int:
+    """Delete the phone's dialogues (SMS, and every USSD session of it), unfinished
+    forms, live OTP and summary counter in Redis; how many keys went."""
+    keys = [dialogues.dialogue_key("sms", phone), dialogues.resume_key("sms", phone),
+            dialogues.resume_key("ussd", phone), access_key(phone),
+            *redis.scan_iter(match=dialogues.dialogue_key("ussd", f"{phone}:*"), count=500)]
+    gone = redis.delete(*keys)
+    otp.forget(redis, phone)
+    return gone
+
+
+def perform(session: Session, redis: Redis, request: DataRequest,
+            operator: str | None = None) -> Erased:
+    """Carry out an erasure request: Redis first (idempotent, and nothing there is worth
+    keeping should the transaction fail), then the records; the request is closed with
+    its outcome, and a person who asked by phone gets an SMS saying what was done."""
+    language = session.scalar(select(Phone.language).where(Phone.number == request.phone))
+    forget_live_state(redis, request.phone)
+    erased = erase_records(session, request.phone)
+    data_requests.close(request, erased.outcome, erased.reason, operator=operator)
+    if request.channel not in NOTIFY_CHANNELS:
+        return erased
+    key = "privacy.erased_kept" if erased.outcome == "partial" else "privacy.erased"
+    messages.queue_outbound(session, phone=request.phone, kind="privacy", priority="default",
+                            body=render(key, language or "vi", {"request": request.id}),
+                            dedup_key=f"privacy:erased:{request.id}")
+    return erased
+
+
+def run(request_id: int) -> str:
+    """RQ job: carry out erasure request `request_id` (nothing if it is already done,
+    so a retried or repeated job is harmless)."""
+    runtime = current()
+    with transaction(runtime.sessions) as session:
+        request = data_requests.get(session, request_id, lock=True)
+        if request is None or request.done_at is not None:
+            return "nothing to do"
+        erased = perform(session, runtime.redis, request)
+        data_requests.audit(session, "job:erasure", "privacy.erase", request.phone,
+                            f"request {request.id}: {erased.outcome} {erased.counts}")
+    log.info("erasure done", extra={"phone": mask(request.phone), "request": request_id,
+                                    "outcome": erased.outcome})
+    return erased.outcome
+
+
+def enqueue(runtime: Runtime, request_id: int) -> None:
+    """Hand erasure request `request_id` to the workers."""
+    runtime.queue("default").enqueue(run, request_id, job_id=f"erasure-{request_id}",
+                                     retry=Retry(max=len(JOB_RETRIES), interval=JOB_RETRIES))
+
+
+def enqueue_after_commit(session: Session, runtime: Runtime, request_id: int) -> None:
+    """Hand the request to the workers once `session`'s transaction commits (never if
+    it rolls back). A lost hand-over (Redis down) is picked up by `sweep`."""
+    def hand_over(_session: Session) -> None:
+        try:
+            enqueue(runtime, request_id)
+        except RedisError:
+            log.warning("erasure not queued; the sweep will", extra={"request": request_id})
+    event.listen(session, "after_commit", hand_over, once=True)
+
+
+def sweep() -> int:
+    """RQ job (cron): queue again the erasure requests whose job was lost."""
+    runtime = current()
+    with transaction(runtime.sessions) as session:
+        ids = data_requests.pending_erasures(session, utcnow() - SWEEP_GRACE)
+    for request_id in ids:
+        enqueue(runtime, request_id)
+    return len(ids)
