@@ -15,7 +15,7 @@ from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from gateway.store import sentinel
+from gateway.store import keyring, sentinel
 from gateway.store.redis import DEMO_REDIS_URL
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -117,6 +117,8 @@ class Config:
     smpp_bind: str = "transceiver"              # or tx_rx: two binds
     smpp_window: int = 10                       # submits unanswered at most
     smpp_enquire_link_seconds: int = 30
+    # pii-logs: Fernet keys, newest first, for ID/BHYT numbers (gateway/store/keyring.py)
+    data_encryption_key: str = ""
 
     @property
     def demo(self) -> bool:
@@ -204,6 +206,7 @@ class Config:
             smpp_window=_int(env, "SMPP_WINDOW", cls.smpp_window),
             smpp_enquire_link_seconds=_int(env, "SMPP_ENQUIRE_LINK_SECONDS",
                                            cls.smpp_enquire_link_seconds),
+            data_encryption_key=env.get(keyring.VARIABLE, ""),
         )
         config.validate()
         return config
@@ -218,6 +221,8 @@ class Config:
             raise ConfigError("SECRET_KEY is required (only the demo, REDIS_URL=memory://, "
                               "may run without one)")
         check(self)
+        if error := keyring.setting_error(self.data_encryption_key, self.demo):
+            raise ConfigError(error)
         try:
             ZoneInfo(self.timezone)
         # A region name such as 'Asia' is a directory of the tz database: OSError.
@@ -284,6 +289,11 @@ class Config:
     def effective_secret(self) -> str:
         """The signing key; the demo falls back to a fixed, clearly non-secret value."""
         return self.secret_key or "demo-only-not-secret"
+
+    @property
+    def data_keys(self) -> keyring.Keyring:
+        """The keys of ID and insurance numbers; the demo's derives from the secret."""
+        return keyring.for_setting(self.data_encryption_key, self.effective_secret)
 
 
 def _scheme_only(url: str) -> str:

@@ -56,6 +56,7 @@ def env_for(config: Config, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMS_"))}
     env.update(DATABASE_URL=config.database_url, REDIS_URL=config.redis_url,
                SECRET_KEY=config.secret_key or "", USSD_BASIC_AUTH=config.ussd_basic_auth,
+               DATA_ENCRYPTION_KEY=config.data_encryption_key,
                USSD_ALLOWED_NETWORKS=",".join(map(str, config.ussd_allowed_networks)), **extra)
     return env
 

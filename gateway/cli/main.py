@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup, ScriptInfo
 
 from gateway import console_commands, create_app, runtime
-from gateway.cli import db, demo, flows, outbox, processes, quarantine, tokens, venues
+from gateway.cli import db, demo, flows, keys, outbox, processes, quarantine, tokens, venues
 from gateway.config import Config, ConfigError
 from gateway.ops import startup
 from gateway.sms import providers
@@ -60,5 +60,5 @@ def main() -> None:
 for _command in (db.db, demo.demo, processes.worker, processes.cron, outbox.outbox,
                  flows.flows_command, demo.sim, venues.venue, *console_commands(),
                  quarantine.quarantine, quarantine.reminders, tokens.token,
-                 *providers.commands()):
+                 *providers.commands(), keys.keys):
     gateway.add_command(_command)

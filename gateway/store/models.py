@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gateway.store.encrypted import Encrypted, hashed
 from gateway.text import DEFAULT_LANGUAGE
 
 
@@ -122,7 +123,8 @@ class OutboundMessage(Base):
 
 class Declaration(Base):
     """A medical declaration (tờ khai y tế): the web system's record, whichever channel
-    it came from. `answers` keeps every answer as given, under the form's version."""
+    it came from. `answers` keeps every answer as given, under the form's version, but
+    the ID and insurance numbers: those are only in their encrypted columns."""
 
     __tablename__ = "declarations"
     __table_args__ = (Index("ix_declarations_subject_created", "subject_phone", "created_at"),
@@ -137,8 +139,11 @@ class Declaration(Base):
     birth_year: Mapped[int] = mapped_column(Integer)
     gender: Mapped[str] = mapped_column(String(8))
     id_type: Mapped[str | None] = mapped_column(String(10))
-    id_number: Mapped[str | None] = mapped_column(String(20))
-    insurance_number: Mapped[str | None] = mapped_column(String(20))
+    # Encrypted at rest (gateway/store/encrypted.py); looked up by their keyed hashes.
+    id_number: Mapped[str | None] = mapped_column(Encrypted)
+    insurance_number: Mapped[str | None] = mapped_column(Encrypted)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    insurance_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     province_code: Mapped[int] = mapped_column(Integer)
     province_name: Mapped[str] = mapped_column(String(60))
     ward_code: Mapped[int] = mapped_column(Integer)
@@ -327,3 +332,8 @@ class AuditEntry(Base):
     phone: Mapped[str | None] = mapped_column(String(16), index=True)
     detail: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# pii-logs: ID and insurance numbers keep their lookup hashes up to date.
+hashed(Declaration, "id_number", "id_number_hash")
+hashed(Declaration, "insurance_number", "insurance_number_hash")
