@@ -11,7 +11,16 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from gateway import runtime
-from gateway.api import declarations, events, limits, problems, quarantine, venues, visits
+from gateway.api import (
+    declarations,
+    events,
+    limits,
+    moved,
+    problems,
+    quarantine,
+    venues,
+    visits,
+)
 from gateway.api.blueprint import PREFIX
 from gateway.edge import inputs
 
@@ -73,6 +82,8 @@ def init_app(app: Flask) -> None:
     # Swagger UI's files come from a package, not a CDN: the docs work offline.
     app.add_url_rule(f"{PREFIX}/docs/assets/<path:name>", "api_docs_assets", _docs_asset)
 
+    # Before the rate limiter and the views: a phone in the query is refused unread.
+    app.before_request(moved.refuse_personal_query)
     blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events)]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -79,5 +79,12 @@ def without_numbers(answers: dict[str, Any]) -> dict[str, Any]:
 def with_id_number(session: Session, number: str) -> Any:
     """The condition selecting declarations whose ID number is `number` (canonical, as
     the IdNumber parser gives it)."""
-    ring = keyring.of(session.get_bind().dialect)
-    return matching(Declaration.id_number_hash, number, ring)
+    return matching(Declaration.id_number_hash, number,
+                    keyring.of(session.get_bind().dialect))
+
+
+def with_insurance_number(session: Session, number: str) -> Any:
+    """The condition selecting declarations whose BHYT number is `number` (canonical,
+    as the InsuranceNumber parser gives it)."""
+    return matching(Declaration.insurance_number_hash, number,
+                    keyring.of(session.get_bind().dialect))
