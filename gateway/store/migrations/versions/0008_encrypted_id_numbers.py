@@ -27,6 +27,7 @@ _declarations = sa.table(
 
 
 def upgrade() -> None:
+    ring = _keyring()  # before any change: SQLite's DDL is not undone by a failure
     with op.batch_alter_table('declarations', schema=None) as batch_op:
         batch_op.alter_column('id_number', type_=sa.Text(), existing_nullable=True)
         batch_op.alter_column('insurance_number', type_=sa.Text(), existing_nullable=True)
@@ -37,11 +38,11 @@ def upgrade() -> None:
                               ['id_number_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_declarations_insurance_number_hash'),
                               ['insurance_number_hash'], unique=False)
-    _rewrite(_encrypt)
+    _rewrite(ring, _encrypt)
 
 
 def downgrade() -> None:
-    _rewrite(_decrypt)
+    _rewrite(_keyring(), _decrypt)
     with op.batch_alter_table('declarations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_declarations_insurance_number_hash'))
         batch_op.drop_index(batch_op.f('ix_declarations_id_number_hash'))
@@ -52,16 +53,21 @@ def downgrade() -> None:
         batch_op.alter_column('id_number', type_=sa.String(length=20), existing_nullable=True)
 
 
-def _rewrite(change) -> None:
-    """Apply `change(ring, row)` to every declaration holding a number or an answer."""
-    connection = op.get_bind()
-    rows = connection.execute(sa.select(_declarations)).mappings().all()
-    if not rows:
-        return
+def _keyring():
+    """The keyring `gateway db upgrade` passed; None when there are no declarations to
+    rewrite (a new database); refused when there are some and no keyring."""
     ring = op.get_context().config.attributes.get('keyring')
-    if ring is None:
+    if ring is None and op.get_bind().execute(
+            sa.select(sa.func.count()).select_from(_declarations)).scalar():
         raise RuntimeError('declarations hold ID numbers: run `gateway db upgrade` with '
                            'DATA_ENCRYPTION_KEY set to encrypt them')
+    return ring
+
+
+def _rewrite(ring, change) -> None:
+    """Apply `change(ring, row)` to every declaration."""
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(_declarations)).mappings().all()
     for row in rows:
         connection.execute(sa.update(_declarations).where(_declarations.c.id == row['id'])
                            .values(**change(ring, row)))
