@@ -5,6 +5,10 @@ It works on the engine's connection in batches of rows, one transaction each, so
 long rotation holds no lock for long and can be stopped and run again: a row already
 under the newest key is skipped. Plain SQL, not the ORM: the values do not change, so
 the change feed has nothing to publish.
+
+A value that is not a Fernet token at all is a plain number written by a process that
+still ran the code from before migration 0008 during a deploy: it is encrypted too, so
+one `gateway keys rotate` after a deploy leaves no plain number behind.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from sqlalchemy import Engine, Integer, String, Text, column, select, table, upd
 from gateway.store import keyring
 
 BATCH = 500
+TOKEN_PREFIX = "gAAAAA"  # every Fernet token: version byte 0x80, then a 64-bit timestamp
 # The encrypted columns and their hash columns, by table.
 ENCRYPTED = {"declarations": (("id_number", "id_number_hash"),
                               ("insurance_number", "insurance_number_hash"))}
@@ -50,6 +55,7 @@ def _rotated(ring: keyring.Keyring, row, pairs) -> dict[str, str]:
         token = row[name]
         if token is None or ring.is_current(token):
             continue
-        values[name] = ring.rotate(token)
-        values[hash_name] = ring.digest(ring.decrypt(token))
+        plain = ring.decrypt(token) if token.startswith(TOKEN_PREFIX) else token
+        values[name] = ring.encrypt(plain)
+        values[hash_name] = ring.digest(plain)
     return values

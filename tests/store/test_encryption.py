@@ -135,6 +135,19 @@ def test_rotation_old_key_reads_rotate_re_encrypts_then_the_old_key_can_go(app):
         runtimes.of(built).engine.dispose()
 
 
+def test_rotate_also_encrypts_a_number_an_old_process_wrote_in_plain(app):
+    made = declare(app)
+    with runtimes.of(app).engine.begin() as connection:  # as code from before 0008 did
+        connection.execute(text("UPDATE declarations SET id_number = :plain, "
+                                "id_number_hash = NULL WHERE id = :id"),
+                           {"plain": PASSPORT, "id": made})
+    rotated = CliRunner().invoke(gateway, ["keys", "rotate"],
+                                 obj=ScriptInfo(create_app=lambda: app))
+    assert "re-encrypted 1 row(s)" in rotated.output
+    assert keyring.parse(DATA_KEY).decrypt(raw(app, made)["id_number"]) == PASSPORT
+    assert found(app, PASSPORT) == [made]
+
+
 def test_a_removed_key_is_reported_not_misread(app):
     made = declare(app)
     wrong = with_keys(app, NEW_KEY)
