@@ -91,7 +91,8 @@ def test_the_gateway_s_own_modules_name_no_provider(module):
      esms.EsmsBackend),
 ])
 def test_the_workers_send_through_the_table_s_backend(backend, settings, kind):
-    config = Config(secret_key="s", sms_backend=backend, **settings)
+    config = Config(secret_key="s", data_encryption_key=DATA_KEY, sms_backend=backend,
+                    **settings)
     config.validate()
     built = outbound.for_config(config)
     assert isinstance(built, kind) and built.name == backend
