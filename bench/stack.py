@@ -23,6 +23,9 @@ from gateway.store import schema
 from gateway.store.redis import connect
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
+# DATA_ENCRYPTION_KEY of the benchmark's database (a throwaway one: not a secret).
+BENCH_DATA_KEY = "3H1P2mQ0Vq4t8Zk3w6e0r5t1y7u9i2o4p6a8s0d2f4g="
+
 BIN = Path(sys.executable).parent
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -61,6 +64,7 @@ class Stack:
         env = dict(os.environ)
         env.update(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
                    SECRET_KEY="bench-secret", SMS_BACKEND="twilio",
+                   DATA_ENCRYPTION_KEY=BENCH_DATA_KEY,
                    TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                    TWILIO_FROM=SENDER, TWILIO_API_BASE_URL=self.standin.url,
                    BENCH_ENDPOINT="1", LOG_LEVEL="WARNING",

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from gateway import retention as retention_table
-from gateway.store import sentinel
+from gateway.store import keyring, sentinel
 from gateway.store.redis import DEMO_REDIS_URL
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -120,6 +120,8 @@ class Config:
     smpp_enquire_link_seconds: int = 30
     # retention and purge: how long each record kind is kept (gateway/retention.py)
     retention: retention_table.Retention = field(default_factory=retention_table.Retention)
+    # pii-logs: Fernet keys, newest first, for ID/BHYT numbers (gateway/store/keyring.py)
+    data_encryption_key: str = ""
 
     @property
     def demo(self) -> bool:
@@ -208,6 +210,7 @@ class Config:
             smpp_enquire_link_seconds=_int(env, "SMPP_ENQUIRE_LINK_SECONDS",
                                            cls.smpp_enquire_link_seconds),
             retention=_retention(lambda: retention_table.parse(env)),
+            data_encryption_key=env.get(keyring.VARIABLE, ""),
         )
         config.validate()
         return config
@@ -222,6 +225,8 @@ class Config:
             raise ConfigError("SECRET_KEY is required (only the demo, REDIS_URL=memory://, "
                               "may run without one)")
         check(self)
+        if error := keyring.setting_error(self.data_encryption_key, self.demo):
+            raise ConfigError(error)
         try:
             ZoneInfo(self.timezone)
         # A region name such as 'Asia' is a directory of the tz database: OSError.
@@ -290,6 +295,11 @@ class Config:
     def effective_secret(self) -> str:
         """The signing key; the demo falls back to a fixed, clearly non-secret value."""
         return self.secret_key or "demo-only-not-secret"
+
+    @property
+    def data_keys(self) -> keyring.Keyring:
+        """The keys of ID and insurance numbers; the demo's derives from the secret."""
+        return keyring.for_setting(self.data_encryption_key, self.effective_secret)
 
 
 def _retention(read: Callable[[], retention_table.Retention | None]):

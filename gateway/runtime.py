@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config
-from gateway.store import db
+from gateway.store import db, keyring
 from gateway.store.redis import connect
 
 # Highest priority first: a worker started with QUEUES drains them in this order, so
@@ -53,6 +53,7 @@ def build(config: Config) -> Runtime:
     """Create the connections for `config` and make them this process's runtime."""
     global _current
     engine = db.make_engine(config.database_url)
+    keyring.attach(engine, config.data_keys)  # the encrypted columns' keys
     _current = Runtime(config, engine, db.make_sessions(engine), connect(config.redis_url))
     return _current
 

@@ -30,6 +30,7 @@ pytest_plugins = ["tests.twilio_standin", "tests.logscan", "tests.browser"]
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 SECRET = "test-secret-key"
+DATA_KEY = "Udbr4Fx0VZ8C6O4umFmHznx-E5r-Uq_aYQgDAfAq9dc="  # DATA_ENCRYPTION_KEY of the tests
 # The test client's peer is 127.0.0.1: it plays the USSD aggregator on a private link.
 AGGREGATOR = (ipaddress.ip_network("127.0.0.1/32"),)
 
@@ -61,7 +62,7 @@ def config(pg_url: str, redis_url: str) -> Config:
     """Production-like configuration: PostgreSQL, real Redis, outbox SMS; checked as
     the web's own configuration is."""
     config = Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
-                    ussd_allowed_networks=AGGREGATOR)
+                    ussd_allowed_networks=AGGREGATOR, data_encryption_key=DATA_KEY)
     config.validate()
     config.validate_web()
     return config

@@ -5,7 +5,8 @@ does (`gateway.ops.logs.JsonFormatter`) and keeps the line; tests that capture w
 subprocess server prints hand it over with `capture(source, text)`. When the session
 finishes, everything kept is scanned for the personal data the tests use — phone
 numbers in E.164 or a local spelling, the ID numbers and the names of the test
-people — and a find fails the run, printing the offending lines.
+people, symptoms (health data) — and a find fails the run, printing the offending
+lines.
 
 Phone numbers are found by pattern (any unmasked Vietnamese mobile number is a leak,
 whatever test used it); ID numbers and names by the list below, which names the people
@@ -28,13 +29,19 @@ from gateway.ops.logs import JsonFormatter
 _PHONE = re.compile(r"(?<![\w+*])(?:\+?84|0)[35789]\d(?:[ .]?\d){7}(?![\w*])")
 # The ID numbers (CCCD, CMND, passport) and names of the test data.
 ID_NUMBERS = ("001080012345", "001090012345", "001234567890", "012345678901", "123456789",
-              "B1234567", "C7654321", "C12345678")
+              "B1234567", "C7654321", "C12345678",
+              "HS4010123456789", "4012345678")  # the last two: BHYT numbers
 NAMES = ("Nguyen Van A", "Nguyen Van An", "Nguyen Van Nam", "Tran Thi B", "Tran Thi Binh",
          "Tran Thi C", "Le Thi Hoa", "Pham Van Cuong", "Vu Van Sot", "Nguyen Thi Be",
          "Ngo Van Mot", "Hoang Van Ho", "Do Thi Kho Tho", "Dang Van Hai", "Bui Thi Ba")
+# Symptoms as the forms and replies spell them (folded): the phrases only, since "ho"
+# (cough) or "sot" (fever) alone are everyday syllables of other words.
+SYMPTOMS = ("kho tho", "dau hong", "met moi", "mat vi", "khu giac", "dau nguc", "lu lan",
+            "short of breath", "sore throat", "loss of taste", "chest pain")
 _ID = re.compile(r"(?<![\w*])(?:" + "|".join(map(re.escape, ID_NUMBERS)) + r")(?![\w*])")
 # Names are matched folded (no diacritics, any case): 'NGUYỄN VĂN AN' is found too.
 _NAME = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n.lower()) for n in NAMES) + r")(?!\w)")
+_SYMPTOM = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, SYMPTOMS)) + r")(?!\w)")
 MAX_SHOWN = 20  # offending lines printed on failure
 MAX_LINE = 400  # characters of each
 
@@ -56,14 +63,18 @@ def capture(source: str, text: str) -> None:
 
 
 def leaks(line: str) -> list[str]:
-    """What personal data `line` shows: 'phone', 'id number', 'name' (empty: none)."""
+    """What personal data `line` shows: 'phone', 'id number', 'name', 'symptom' (empty:
+    none)."""
     found = []
+    folded = unidecode(line).lower()
     if _PHONE.search(line):
         found.append("phone")
     if _ID.search(line):
         found.append("id number")
-    if _NAME.search(unidecode(line).lower()):
+    if _NAME.search(folded):
         found.append("name")
+    if _SYMPTOM.search(folded):
+        found.append("symptom")
     return found
 
 

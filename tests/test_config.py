@@ -6,8 +6,9 @@ import os
 import pytest
 
 from gateway.config import Config, ConfigError
+from tests.conftest import DATA_KEY
 
-BASE = {"SECRET_KEY": "s3cret"}
+BASE = {"DATA_ENCRYPTION_KEY": DATA_KEY, "SECRET_KEY": "s3cret"}
 TWILIO = {**BASE, "SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": "AC123",
           "TWILIO_AUTH_TOKEN": "token", "TWILIO_FROM": "IT-antiNCOV"}
 
@@ -98,7 +99,8 @@ def test_every_error_names_the_variable(env, variable):
 
 
 def test_reads_the_dotenv_of_the_working_directory(tmp_path, monkeypatch):
-    (tmp_path / ".env").write_text("SECRET_KEY=from-dotenv\nGATEWAY_TIMEZONE=UTC\n")
+    (tmp_path / ".env").write_text(f"SECRET_KEY=from-dotenv\nGATEWAY_TIMEZONE=UTC\n"
+                                   f"DATA_ENCRYPTION_KEY={DATA_KEY}\n")
     monkeypatch.chdir(tmp_path)
     # load_dotenv writes into os.environ: give it a bare one, so the host's settings
     # do not mask the file's and nothing leaks into other tests.

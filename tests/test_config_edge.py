@@ -7,8 +7,9 @@ import pytest
 
 from gateway import create_app
 from gateway.config import API_RATE_LIMIT, Config, ConfigError
+from tests.conftest import DATA_KEY
 
-BASE = {"SECRET_KEY": "s3cret"}
+BASE = {"DATA_ENCRYPTION_KEY": DATA_KEY, "SECRET_KEY": "s3cret"}
 
 
 def load(**env: str) -> Config:
@@ -58,6 +59,7 @@ def test_the_web_refuses_to_start_without_ussd_authentication(monkeypatch):
     for name in ("USSD_BASIC_AUTH", "USSD_ALLOWED_NETWORKS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY", DATA_KEY)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     with pytest.raises(ConfigError) as raised:
         create_app()

@@ -3,8 +3,9 @@
 import pytest
 
 from gateway.config import Config, ConfigError
+from tests.conftest import DATA_KEY
 
-BASE = {"SECRET_KEY": "s3cret"}
+BASE = {"DATA_ENCRYPTION_KEY": DATA_KEY, "SECRET_KEY": "s3cret"}
 
 
 def test_defaults_and_values():

@@ -1,6 +1,8 @@
-"""`/api/v1/declarations`: list (filters phone, since, risk), one by code, and create
-— a declaration made on the web system (channel `web`), validated like the SMS form
-with the same parsers and given a code and validity the same way."""
+"""`/api/v1/declarations`: list (filters since, risk), search (`POST /search`: by
+phone, ID or insurance number too, in the body: personal data never goes in a URL),
+one by code, and create — a declaration made on the web system (channel `web`),
+validated like the SMS form with the same parsers and given a code and validity the
+same way."""
 
 from __future__ import annotations
 
@@ -140,11 +142,22 @@ def _place(errors: dict, province_code: int, ward_code: int) -> dict[str, Any]:
 
 
 class DeclarationFilters(paging.PageArgs):
-    """Filters of the declaration list."""
+    """Filters of the declaration list (in the query: nothing personal)."""
 
-    phone = PhoneNumber(metadata={"description": "declarations about or by this phone"})
     since = Moment(metadata={"description": "made at or after this time (ISO 8601)"})
     risk = F.String(validate=ma.validate.OneOf(("low", "high")))
+
+
+class DeclarationSearch(DeclarationFilters):
+    """The list's filters and the personal ones, in a JSON body (never in a URL)."""
+
+    phone = PhoneNumber(metadata={"description": "declarations about or by this phone"})
+    id_number = F.String(validate=parsed_by(
+        IdNumber(), "CCCD has 12 digits, CMND 9, a passport 1-2 letters and 6-8 digits"),
+        metadata={"description": "declarations with this CCCD, CMND or passport number"})
+    insurance_number = F.String(validate=parsed_by(
+        InsuranceNumber(), "10 digits, or 2 letters and 13 digits"),
+        metadata={"description": "declarations with this BHYT number"})
 
 
 DeclarationPage = paging.page_schema(records.DeclarationOut, "DeclarationPage")
@@ -155,7 +168,22 @@ DeclarationPage = paging.page_schema(records.DeclarationOut, "DeclarationPage")
 @blp.arguments(DeclarationFilters, location="query")
 @blp.response(200, DeclarationPage)
 def list_declarations(args: dict[str, Any]) -> dict[str, Any]:
-    """Declarations, oldest first, optionally about one phone, since a time, by risk."""
+    """Declarations, oldest first, optionally since a time, by risk. To find a person's,
+    use `POST /api/v1/declarations/search`."""
+    return _listed(args)
+
+
+@blp.route("/search", methods=["POST"])
+@requires("read")
+@blp.arguments(DeclarationSearch)
+@blp.response(200, DeclarationPage)
+def search_declarations(args: dict[str, Any]) -> dict[str, Any]:
+    """Declarations, oldest first, about or by a phone, with an ID or insurance number
+    (exact match), since a time, by risk; the next page is the same body with `after`."""
+    return _listed(args)
+
+
+def _listed(args: dict[str, Any]) -> dict[str, Any]:
     query = select(Declaration).order_by(Declaration.id).limit(args["limit"] + 1)
     if "after" in args:
         query = query.where(Declaration.id > args["after"])
@@ -167,6 +195,12 @@ def list_declarations(args: dict[str, Any]) -> dict[str, Any]:
     if "risk" in args:
         query = query.where(Declaration.risk == args["risk"])
     with runtime.current().sessions() as db:
+        if "id_number" in args:
+            query = query.where(declarations.with_id_number(
+                db, IdNumber()(args["id_number"])["number"]))
+        if "insurance_number" in args:
+            query = query.where(declarations.with_insurance_number(
+                db, InsuranceNumber()(args["insurance_number"])))
         found = records.page(db, "declaration", query, args["limit"])
     return found
 

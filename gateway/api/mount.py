@@ -15,6 +15,7 @@ from gateway.api import (
     declarations,
     events,
     limits,
+    moved,
     problems,
     quarantine,
     subject_requests,
@@ -32,6 +33,11 @@ quarantine cases and their daily reports, whichever channel made them (`sms`, `u
 * **Auth**: `Authorization: Bearer <token>` (`gateway token create --name NAME --scope read
   --scope write`). 401 without a valid token, 403 without the scope.
 * **Lists** are ordered by id; pass the page's `next` as `after` for the next page.
+* **Personal data never goes in a URL** (URLs end up in access and proxy logs): a
+  person's records are found with `POST …/search` (declarations by phone, ID or
+  insurance number; visits and quarantine cases by phone) and `POST /api/v1/exposures`,
+  the filters in the JSON body. A query string with `phone`, `id_number`, … is refused
+  with 400 saying where the filter went.
 * **Change feed**: `GET /api/v1/events?after=CURSOR` — every record created or changed,
   in a stable order, never a gap or a repeat; keep `next` and poll with it.
 * **Idempotency**: POST and PATCH accept `Idempotency-Key`; a retry returns the first
@@ -84,6 +90,8 @@ def init_app(app: Flask) -> None:
     # Swagger UI's files come from a package, not a CDN: the docs work offline.
     app.add_url_rule(f"{PREFIX}/docs/assets/<path:name>", "api_docs_assets", _docs_asset)
 
+    # Before the rate limiter and the views: a phone in the query is refused unread.
+    app.before_request(moved.refuse_personal_query)
     blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events,
                                   subject_requests)]
     for blueprint in blueprints:

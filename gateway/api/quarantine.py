@@ -82,11 +82,16 @@ class CaseChange(ma.Schema):
 
 
 class CaseFilters(paging.PageArgs):
-    """Filters of the case list."""
+    """Filters of the case list (in the query: nothing personal)."""
 
-    phone = PhoneNumber()
     status = F.String(validate=ma.validate.OneOf(("active", "closed")))
     manager = F.String(validate=ma.validate.Length(min=1, max=60))
+
+
+class CaseSearch(CaseFilters):
+    """The list's filters and the phone, in a JSON body (never in a URL)."""
+
+    phone = PhoneNumber(metadata={"description": "cases of this phone"})
 
 
 CasePage = paging.page_schema(records.CaseOut, "CasePage")
@@ -106,7 +111,21 @@ def _case(db, case_id: int, lock: bool = False) -> QuarantineCase:
 @blp.arguments(CaseFilters, location="query")
 @blp.response(200, CasePage)
 def list_cases(args: dict[str, Any]) -> dict[str, Any]:
-    """Cases, oldest first."""
+    """Cases, oldest first. A phone's cases: `POST /api/v1/quarantine-cases/search`."""
+    return _listed(args)
+
+
+@blp.route("/search", methods=["POST"])
+@requires("read")
+@blp.arguments(CaseSearch)
+@blp.response(200, CasePage)
+def search_cases(args: dict[str, Any]) -> dict[str, Any]:
+    """Cases, oldest first, of a phone, by status or manager; the next page is the same
+    body with `after`."""
+    return _listed(args)
+
+
+def _listed(args: dict[str, Any]) -> dict[str, Any]:
     query = select(QuarantineCase).order_by(QuarantineCase.id).limit(args["limit"] + 1)
     if "after" in args:
         query = query.where(QuarantineCase.id > args["after"])

@@ -1,6 +1,7 @@
-"""`/api/v1/visits` (list by venue or phone and time window; create — a check-in
-made on the web system) and `/api/v1/exposures` (contact tracing: the visits that
-overlapped a phone's visits)."""
+"""`/api/v1/visits` (list by venue and time window; search by phone too, `POST
+/search`; create — a check-in made on the web system) and `POST /api/v1/exposures`
+(contact tracing: the visits that overlapped a phone's visits). A phone is always in
+the JSON body: personal data never goes in a URL."""
 
 from __future__ import annotations
 
@@ -30,9 +31,14 @@ class VisitFilters(paging.PageArgs):
     """Filters of the visit list; the window selects visits that overlap it."""
 
     venue = VenueCode()
-    phone = PhoneNumber()
     from_ = Moment(data_key="from", metadata={"description": "window start (ISO 8601)"})
     to = Moment(metadata={"description": "window end (ISO 8601)"})
+
+
+class VisitSearch(VisitFilters):
+    """The list's filters and the phone, in a JSON body (never in a URL)."""
+
+    phone = PhoneNumber(metadata={"description": "visits of this phone"})
 
 
 class VisitIn(ma.Schema):
@@ -70,9 +76,9 @@ class Exposures(ma.Schema):
 VisitPage = paging.page_schema(records.VisitOut, "VisitPage")
 
 
-def _window(args: dict[str, Any]) -> None:
+def _window(args: dict[str, Any], location: str) -> None:
     if "from_" in args and "to" in args and args["to"] < args["from_"]:
-        invalid("to", "must not be before from", "query")
+        invalid("to", "must not be before from", location)
 
 
 @blp.route("/visits", methods=["GET"])
@@ -80,8 +86,24 @@ def _window(args: dict[str, Any]) -> None:
 @blp.arguments(VisitFilters, location="query")
 @blp.response(200, VisitPage)
 def list_visits(args: dict[str, Any]) -> dict[str, Any]:
-    """Visits, oldest first: at a venue, by a phone, overlapping a time window."""
-    _window(args)
+    """Visits, oldest first: at a venue, overlapping a time window. A phone's visits:
+    `POST /api/v1/visits/search`."""
+    _window(args, "query")
+    return _listed(args)
+
+
+@blp.route("/visits/search", methods=["POST"])
+@requires("read")
+@blp.arguments(VisitSearch)
+@blp.response(200, VisitPage)
+def search_visits(args: dict[str, Any]) -> dict[str, Any]:
+    """Visits, oldest first: by a phone, at a venue, overlapping a time window; the
+    next page is the same body with `after`."""
+    _window(args, "json")
+    return _listed(args)
+
+
+def _listed(args: dict[str, Any]) -> dict[str, Any]:
     longest = timedelta(hours=runtime.current().config.visit_close_hours)
     query = select(Visit).order_by(Visit.id).limit(args["limit"] + 1)
     if "after" in args:
@@ -130,16 +152,17 @@ def create_visit(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return records.present(db, "visit", [done.visit])[0], 200 if done.repeated else 201
 
 
-@blp.route("/exposures", methods=["GET"])
+@blp.route("/exposures", methods=["POST"])
 @requires("read")
-@blp.arguments(ExposureArgs, location="query")
+@blp.arguments(ExposureArgs)
 @blp.response(200, Exposures)
 def exposures(args: dict[str, Any]) -> dict[str, Any]:
     """Contact tracing: every other phone's visit at the same venue that overlapped one
-    of this phone's visits within [from, to] (31 days at most)."""
-    _window(args)
+    of this phone's visits within [from, to] (31 days at most). A query: it changes
+    nothing, and is a POST only to keep the phone out of the URL."""
+    _window(args, "json")
     if args["to"] - args["from_"] > MAX_WINDOW:
-        invalid("to", "the window is at most 31 days", "query")
+        invalid("to", "the window is at most 31 days", "json")
     longest = timedelta(hours=runtime.current().config.visit_close_hours)
     with runtime.current().sessions() as db:
         pairs = venues.overlapping(db, args["phone"], args["from_"], args["to"], longest)

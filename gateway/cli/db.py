@@ -14,5 +14,6 @@ db = AppGroup("db", help="Database schema.")
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (the Procfile's release step)."""
-    schema.upgrade(runtime.current().config.database_url)
+    config = runtime.current().config
+    schema.upgrade(config.database_url, keyring=config.data_keys)
     click.echo("database is up to date")

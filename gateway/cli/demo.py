@@ -63,7 +63,7 @@ def demo(host: str, port: int) -> None:
         startup.database(runtime.of(app))
     except ConfigError as error:
         raise click.ClickException(f"configuration: {error}") from None
-    schema.upgrade(config.database_url)
+    schema.upgrade(config.database_url, keyring=config.data_keys)
     with transaction(runtime.of(app).sessions) as session:
         seeded = seed.seed(session)
     click.echo(banner(f"http://{host}:{port}", seeded))

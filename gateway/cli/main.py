@@ -8,7 +8,18 @@ import click
 from flask.cli import AppGroup, ScriptInfo
 
 from gateway import console_commands, create_app, runtime
-from gateway.cli import db, demo, flows, outbox, processes, purge, quarantine, tokens, venues
+from gateway.cli import (
+    db,
+    demo,
+    flows,
+    keys,
+    outbox,
+    processes,
+    purge,
+    quarantine,
+    tokens,
+    venues,
+)
 from gateway.config import Config, ConfigError
 from gateway.ops import startup
 from gateway.sms import providers
@@ -60,5 +71,6 @@ def main() -> None:
 for _command in (db.db, demo.demo, processes.worker, processes.cron, outbox.outbox,
                  flows.flows_command, demo.sim, venues.venue, *console_commands(),
                  quarantine.quarantine, quarantine.reminders, tokens.token,
-                 purge.purge, purge.statistics_command, *providers.commands()):
+                 purge.purge, purge.statistics_command, keys.keys,
+                 *providers.commands()):
     gateway.add_command(_command)

@@ -1,4 +1,5 @@
-"""Declaration records: writing one with its code, and finding a phone's latest."""
+"""Declaration records: writing one with its code, finding a phone's latest, and
+finding declarations by ID number (through its keyed hash: the column is encrypted)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.codes import new_declaration_code
+from gateway.store import keyring
+from gateway.store.encrypted import matching
 from gateway.store.models import Declaration, utcnow
 
 CODE_ATTEMPTS = 5
@@ -17,12 +20,19 @@ CODE_ATTEMPTS = 5
 IDENTITY_FIELDS = ("full_name", "birth_year", "gender", "id_type", "id_number",
                    "insurance_number", "province_code", "province_name", "ward_code",
                    "ward_name", "street")
+# Answers that are ID or insurance numbers: kept only in their encrypted columns, never
+# in plain in `answers` (SMS/USSD spell them id_number and insurance, the API
+# id_number and insurance_number).
+SECRET_ANSWERS = ("id_number", "insurance", "insurance_number")
 
 
 def create(session: Session, *, valid_hours: int, now: datetime | None = None,
            **fields: Any) -> Declaration:
-    """Write a declaration with a fresh unique code, valid for `valid_hours`."""
+    """Write a declaration with a fresh unique code, valid for `valid_hours`. The ID
+    and insurance numbers go to their encrypted columns only, not into `answers`."""
     created = now or utcnow()
+    if "answers" in fields:
+        fields["answers"] = without_numbers(fields["answers"])
     for _ in range(CODE_ATTEMPTS):
         declaration = Declaration(code=new_declaration_code(), created_at=created,
                                   valid_until=created + timedelta(hours=valid_hours), **fields)
@@ -55,3 +65,26 @@ def last_identity(session: Session, phone: str) -> dict[str, Any] | None:
 def by_code(session: Session, code: str) -> Declaration | None:
     """A declaration by its code."""
     return session.scalar(select(Declaration).where(Declaration.code == code))
+
+
+def without_numbers(answers: dict[str, Any]) -> dict[str, Any]:
+    """`answers` without ID and insurance numbers (an ID answer keeps its type)."""
+    kept = {k: v for k, v in answers.items() if k not in SECRET_ANSWERS}
+    identity = answers.get("id_number")
+    if isinstance(identity, dict) and identity.get("type"):
+        kept["id_number"] = {"type": identity["type"]}
+    return kept
+
+
+def with_id_number(session: Session, number: str) -> Any:
+    """The condition selecting declarations whose ID number is `number` (canonical, as
+    the IdNumber parser gives it)."""
+    return matching(Declaration.id_number_hash, number,
+                    keyring.of(session.get_bind().dialect))
+
+
+def with_insurance_number(session: Session, number: str) -> Any:
+    """The condition selecting declarations whose BHYT number is `number` (canonical,
+    as the InsuranceNumber parser gives it)."""
+    return matching(Declaration.insurance_number_hash, number,
+                    keyring.of(session.get_bind().dialect))

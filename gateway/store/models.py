@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gateway.store.encrypted import Encrypted, hashed
 from gateway.text import DEFAULT_LANGUAGE
 
 
@@ -126,7 +127,8 @@ class OutboundMessage(Base):
 
 class Declaration(Base):
     """A medical declaration (tờ khai y tế): the web system's record, whichever channel
-    it came from. `answers` keeps every answer as given, under the form's version."""
+    it came from. `answers` keeps every answer as given, under the form's version, but
+    the ID and insurance numbers: those are only in their encrypted columns."""
 
     __tablename__ = "declarations"
     __table_args__ = (Index("ix_declarations_subject_created", "subject_phone", "created_at"),
@@ -141,8 +143,11 @@ class Declaration(Base):
     birth_year: Mapped[int] = mapped_column(Integer)
     gender: Mapped[str] = mapped_column(String(8))
     id_type: Mapped[str | None] = mapped_column(String(10))
-    id_number: Mapped[str | None] = mapped_column(String(20))
-    insurance_number: Mapped[str | None] = mapped_column(String(20))
+    # Encrypted at rest (gateway/store/encrypted.py); looked up by their keyed hashes.
+    id_number: Mapped[str | None] = mapped_column(Encrypted)
+    insurance_number: Mapped[str | None] = mapped_column(Encrypted)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    insurance_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     province_code: Mapped[int] = mapped_column(Integer)
     province_name: Mapped[str] = mapped_column(String(60))
     ward_code: Mapped[int] = mapped_column(Integer)
@@ -359,6 +364,8 @@ class DailyCount(Base):
     province_code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: not known
     channel: Mapped[str] = mapped_column(String(8), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # data-subject requests (issue 15, item 3): see gateway/store/data_requests.py.
 class DataRequest(Base):
     """A person's request about their own data (Law 91/2025/QH15; Decree 356/2025/ND-CP
@@ -382,3 +389,8 @@ class DataRequest(Base):
     outcome: Mapped[str | None] = mapped_column(String(8))  # done, partial, refused
     reason: Mapped[str] = mapped_column(String(255), default="")  # what was kept, and why
     operator: Mapped[str | None] = mapped_column(String(60))
+
+
+# pii-logs: ID and insurance numbers keep their lookup hashes up to date.
+hashed(Declaration, "id_number", "id_number_hash")
+hashed(Declaration, "insurance_number", "insurance_number_hash")

@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
+from gateway.store.keyring import Keyring
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -18,6 +20,9 @@ def alembic_config(database_url: str) -> AlembicConfig:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database schema up to `revision`."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", keyring: Keyring | None = None) -> None:
+    """Bring the database schema up to `revision`; `keyring` encrypts the ID numbers
+    already stored (migration 0008), needed only when there are some."""
+    config = alembic_config(database_url)
+    config.attributes["keyring"] = keyring
+    command.upgrade(config, revision)

@@ -53,12 +53,14 @@ def test_the_document_lists_every_operation(client):
                   for method in item if method in ("get", "post", "patch")}
     assert operations == {
         ("/api/v1/declarations", "get"), ("/api/v1/declarations", "post"),
-        ("/api/v1/declarations/{code}", "get"),
+        ("/api/v1/declarations/search", "post"), ("/api/v1/declarations/{code}", "get"),
         ("/api/v1/venues", "get"), ("/api/v1/venues", "post"),
         ("/api/v1/venues/{code}", "get"), ("/api/v1/venues/{code}/poster.svg", "get"),
         ("/api/v1/venues/{code}/qr.png", "get"),
-        ("/api/v1/visits", "get"), ("/api/v1/visits", "post"), ("/api/v1/exposures", "get"),
+        ("/api/v1/visits", "get"), ("/api/v1/visits", "post"),
+        ("/api/v1/visits/search", "post"), ("/api/v1/exposures", "post"),
         ("/api/v1/quarantine-cases", "get"), ("/api/v1/quarantine-cases", "post"),
+        ("/api/v1/quarantine-cases/search", "post"),
         ("/api/v1/quarantine-cases/{case_id}", "get"),
         ("/api/v1/quarantine-cases/{case_id}", "patch"),
         ("/api/v1/quarantine-cases/{case_id}/reports", "get"),

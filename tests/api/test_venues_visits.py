@@ -93,7 +93,7 @@ def test_a_repeat_is_answered_with_the_same_visit_and_elsewhere_closes_it(api):
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json["id"] == first.json["id"]
     api.post("/api/v1/visits", {"venue_code": school, "phone": ME})
-    [closed, opened] = api.get("/api/v1/visits", query_string={"phone": ME}).json["items"]
+    [closed, opened] = api.post("/api/v1/visits/search", {"phone": ME}).json["items"]
     assert (closed["venue_code"], closed["closed_by"]) == (market, "elsewhere")
     assert (opened["venue_code"], opened["closed_by"]) == (school, None)
 
@@ -135,7 +135,7 @@ def test_exposures_are_the_overlapping_visits_of_others(app, api):
     visit_at(app, school, "+84911222444", day, 2)                       # elsewhere: no
     query = {"phone": "0912 345 678", "from": day.date().isoformat() + "T00:00:00Z",
              "to": (day + timedelta(days=1)).isoformat()}
-    [exposure] = api.get("/api/v1/exposures", query_string=query).json["items"]
+    [exposure] = api.post("/api/v1/exposures", query).json["items"]
     assert exposure["visit"]["phone"] == ME and exposure["contact"]["phone"] == OTHER
     assert exposure["overlap_start"] == (day + timedelta(hours=1)).isoformat()
     assert exposure["overlap_end"] == (day + timedelta(hours=2)).isoformat()
@@ -151,7 +151,7 @@ def test_exposures_are_the_overlapping_visits_of_others(app, api):
      "from"),
 ])
 def test_exposure_query_validation(api, query, field):
-    response = api.get("/api/v1/exposures", query_string=query)
+    response = api.post("/api/v1/exposures", query)
     assert response.status_code == 422
     assert field in {e["field"] for e in response.json["errors"]}
 

@@ -14,7 +14,7 @@ from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.runtime import QUEUES
 from gateway.store.models import Declaration
-from tests.conftest import AGGREGATOR, SECRET, Phone
+from tests.conftest import AGGREGATOR, DATA_KEY, SECRET, Phone
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
 SENDER = "IT-antiNCOV"
@@ -26,6 +26,7 @@ MEMBER = "+84987654321"
 def config(pg_url, redis_url, twilio_standin: TwilioStandIn) -> Config:
     """PostgreSQL, real Redis, Twilio through the stand-in, a brandname sender."""
     return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                  data_encryption_key=DATA_KEY,
                   sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=SENDER,
                   twilio_api_base_url=twilio_standin.url,

@@ -14,7 +14,7 @@ from gateway import create_app
 from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.store.models import InboundMessage
-from tests.conftest import SECRET, Phone, _clean
+from tests.conftest import DATA_KEY, SECRET, Phone, _clean
 
 CREDENTIALS = "africastalking:s3cret-pass"
 AGGREGATOR_NET = "203.0.113.0/24"
@@ -35,6 +35,7 @@ def make_app(pg_url, redis_url):
 
     def make(**settings):
         config = Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                        data_encryption_key=DATA_KEY,
                         **settings)
         app = create_app(config)
         _clean(config)

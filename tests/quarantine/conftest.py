@@ -19,7 +19,7 @@ from gateway.quarantine.enrol import enrol
 from gateway.store import users
 from gateway.store.db import transaction
 from gateway.store.models import HealthReport, OutboundMessage, QuarantineCase
-from tests.conftest import AGGREGATOR, SECRET, Phone
+from tests.conftest import AGGREGATOR, DATA_KEY, SECRET, Phone
 from tests.declare.conftest import SENDER, Inbox
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
@@ -35,6 +35,7 @@ def config(pg_url, redis_url, twilio_standin: TwilioStandIn) -> Config:
     """PostgreSQL, real Redis, Twilio through the stand-in; a sender fast enough that
     the rate limit (tested on its own) never holds these tests up."""
     return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                  data_encryption_key=DATA_KEY,
                   sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=SENDER,
                   twilio_api_base_url=twilio_standin.url,

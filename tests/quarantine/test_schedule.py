@@ -16,6 +16,7 @@ from rq.cron import CronScheduler
 
 from gateway.config import Config, ConfigError
 from gateway.quarantine import schedule
+from tests.conftest import DATA_KEY
 from tests.quarantine.conftest import PERSON, add_case, runtime_of
 from tests.test_processes import BIN, env_for
 
@@ -41,7 +42,8 @@ def test_times_become_cron_expressions_in_local_time():
     ({}, "sms_rate_per_second", 10.0),
 ])
 def test_quarantine_settings(env, field, value):
-    config = Config.from_env({"SECRET_KEY": "x", **env}, dotenv=False)
+    config = Config.from_env({"DATA_ENCRYPTION_KEY": DATA_KEY,
+                              "SECRET_KEY": "x", **env}, dotenv=False)
     assert getattr(config, field) == value
 
 
@@ -56,7 +58,7 @@ def test_quarantine_settings(env, field, value):
 ])
 def test_bad_quarantine_settings_name_the_variable(env, variable):
     with pytest.raises(ConfigError, match=variable):
-        Config.from_env({"SECRET_KEY": "x", **env}, dotenv=False)
+        Config.from_env({"DATA_ENCRYPTION_KEY": DATA_KEY, "SECRET_KEY": "x", **env}, dotenv=False)
 
 
 def test_the_cron_process_registers_the_runs_and_enqueues_one_on_time(app, manager,

@@ -27,7 +27,7 @@ from gateway.sms import esms, outbound, sweeper
 from gateway.sms.backends import Outgoing, SendError
 from gateway.store.db import transaction
 from gateway.store.models import InboundMessage, OutboundMessage
-from tests.conftest import AGGREGATOR, SECRET
+from tests.conftest import AGGREGATOR, DATA_KEY, SECRET
 from tests.declare.conftest import declarations
 from tests.declare.test_sms import NEW_USER
 from tests.esms_standin import (
@@ -73,6 +73,7 @@ def config(pg_url: str, redis_url: str, esms_standin: EsmsStandIn, port: int) ->
     """Production-like: PostgreSQL, real Redis, eSMS through its stand-in, callbacks to
     the gateway served on `port`."""
     config = Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                    data_encryption_key=DATA_KEY,
                     sms_backend="esms", esms_api_key=API_KEY, esms_secret_key=SECRET_KEY,
                     esms_brandname=BRANDNAME, esms_api_base_url=esms_standin.url,
                     esms_cpid=CPID, esms_private_key=PRIVATE_KEY,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from gateway.config import Config
 from gateway.sms import esms
-from tests.conftest import AGGREGATOR, SECRET
+from tests.conftest import AGGREGATOR, DATA_KEY, SECRET
 from tests.esms_standin import CPID, PRIVATE_KEY, EsmsStandIn
 from tests.fuzzing import NUMBER, PHONE, TEXT, VALUE, fuzz_settings, watch  # noqa: F401
 
@@ -26,6 +26,7 @@ CALLBACK_SECRET = "fuzz-" + "y" * 20
 def config(pg_url: str, redis_url: str) -> Config:
     """The callbacks configured (eSMS's keys point nowhere: nothing is sent here)."""
     return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                  data_encryption_key=DATA_KEY,
                   esms_cpid=CPID, esms_private_key=PRIVATE_KEY,
                   esms_callback_secret=CALLBACK_SECRET, public_base_url="http://localhost",
                   ussd_allowed_networks=AGGREGATOR)

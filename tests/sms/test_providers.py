@@ -15,14 +15,15 @@ from gateway import create_app
 from gateway.config import Config, ConfigError, provider_names
 from gateway.sms import esms, outbound, providers, twilio
 from gateway.sms.log_only import LogOnlyBackend
-from tests.conftest import AGGREGATOR, SECRET
+from tests.conftest import AGGREGATOR, DATA_KEY, SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 # Modules that pick, send through or route to "the provider" without knowing which.
 NEUTRAL = ("gateway/__init__.py", "gateway/sms/outbound.py", "gateway/sms/sweeper.py",
            "gateway/webhooks.py", "gateway/cli/main.py", "gateway/runtime.py",
            "gateway/sms/backends.py")
-ESMS = {"SECRET_KEY": "s3cret", "SMS_BACKEND": "esms", "ESMS_API_KEY": "key",
+ESMS = {"DATA_ENCRYPTION_KEY": DATA_KEY,
+        "SECRET_KEY": "s3cret", "SMS_BACKEND": "esms", "ESMS_API_KEY": "key",
         "ESMS_SECRET_KEY": "secret", "ESMS_BRANDNAME": "IT-antiNCOV"}
 
 
@@ -53,7 +54,8 @@ def test_sms_backend_takes_the_table_s_names():
     assert provider_names() == tuple(providers.PROVIDERS)
     assert provider_names()[:3] == ("outbox", "twilio", "esms")
     with pytest.raises(ConfigError) as error:
-        Config.from_env(environ={"SECRET_KEY": "s", "SMS_BACKEND": "nexmo"}, dotenv=False)
+        Config.from_env(environ={"DATA_ENCRYPTION_KEY": DATA_KEY,
+                                 "SECRET_KEY": "s", "SMS_BACKEND": "nexmo"}, dotenv=False)
     assert str(error.value) == (f"SMS_BACKEND must be one of {', '.join(provider_names())}, "
                                 "not 'nexmo'")
 
@@ -89,7 +91,8 @@ def test_the_gateway_s_own_modules_name_no_provider(module):
      esms.EsmsBackend),
 ])
 def test_the_workers_send_through_the_table_s_backend(backend, settings, kind):
-    config = Config(secret_key="s", sms_backend=backend, **settings)
+    config = Config(secret_key="s", data_encryption_key=DATA_KEY, sms_backend=backend,
+                    **settings)
     config.validate()
     built = outbound.for_config(config)
     assert isinstance(built, kind) and built.name == backend
@@ -97,6 +100,7 @@ def test_the_workers_send_through_the_table_s_backend(backend, settings, kind):
 
 def test_the_app_mounts_every_provider_s_routes(pg_url, redis_url):
     app = create_app(Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                            data_encryption_key=DATA_KEY,
                             ussd_allowed_networks=AGGREGATOR))
     rules = {(rule.rule, method) for rule in app.url_map.iter_rules()
              for method in rule.methods}

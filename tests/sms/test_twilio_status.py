@@ -15,7 +15,7 @@ from gateway.config import Config
 from gateway.store import messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
-from tests.conftest import SECRET
+from tests.conftest import DATA_KEY, SECRET
 
 ROUTE = "/sms/twilio/status"
 TOKEN = "status-test-auth-token"
@@ -173,6 +173,7 @@ def test_malformed_body_is_refused(client, body, content_type, reason):
 
 def _signed_app(pg_url, redis_url, public_base_url: str = ""):
     return create_app(Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                             data_encryption_key=DATA_KEY,
                              twilio_auth_token=TOKEN, public_base_url=public_base_url))
 
 

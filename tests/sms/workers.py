@@ -26,7 +26,7 @@ from gateway.sms import outbound
 from gateway.store import messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
-from tests.conftest import AGGREGATOR, SECRET
+from tests.conftest import AGGREGATOR, DATA_KEY, SECRET
 from tests.twilio_standin import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -45,13 +45,14 @@ CONFIG_VARS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SMS_BACKEND", "TWILIO
                "SMS_DIALOGUE_MINUTES", "USSD_SESSION_SECONDS", "MAX_BODY_BYTES", "LOG_LEVEL",
                "ESMS_API_KEY", "ESMS_SECRET_KEY", "ESMS_BRANDNAME", "ESMS_SMS_TYPE",
                "ESMS_API_BASE_URL", "ESMS_CPID", "ESMS_PRIVATE_KEY", "ESMS_CALLBACK_SECRET",
-               "ESMS_ALLOWED_NETWORKS")
+               "ESMS_ALLOWED_NETWORKS", "DATA_ENCRYPTION_KEY")
 
 
 @pytest.fixture
 def config(pg_url: str, redis_url: str, twilio_standin: TwilioStandIn) -> Config:
     """Production-like configuration sending through the Twilio stand-in."""
     return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                  data_encryption_key=DATA_KEY,
                   sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=SENDER,
                   twilio_api_base_url=twilio_standin.url,
@@ -63,6 +64,7 @@ def worker_env(config: Config) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARS}
     env.update(DATABASE_URL=config.database_url, REDIS_URL=config.redis_url,
                SECRET_KEY=config.secret_key, SMS_BACKEND=config.sms_backend,
+               DATA_ENCRYPTION_KEY=config.data_encryption_key,
                TWILIO_ACCOUNT_SID=config.twilio_account_sid,
                TWILIO_AUTH_TOKEN=config.twilio_auth_token, TWILIO_FROM=config.twilio_from,
                TWILIO_MESSAGING_SERVICE_SID=config.twilio_messaging_service_sid,

@@ -28,7 +28,7 @@ from gateway.config import Config
 from gateway.sms import outbound, sweeper
 from gateway.store.models import InboundMessage, OutboundMessage
 from gateway.store.redis import connect
-from tests.conftest import SECRET, twiml_text
+from tests.conftest import DATA_KEY, SECRET, twiml_text
 from tests.redis_servers import SentinelCluster
 from tests.sms.workers import (
     SENDER,
@@ -61,6 +61,7 @@ def config(pg_url: str, cluster: SentinelCluster, twilio_standin: TwilioStandIn)
     """The gateway behind the sentinels, sending through the stand-in. The rate leaves
     the bulk run a few seconds of sending, so the kill lands in the middle of it."""
     return Config(database_url=pg_url, redis_url=cluster.url, secret_key=SECRET,
+                  data_encryption_key=DATA_KEY,
                   sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=SENDER,
                   twilio_api_base_url=twilio_standin.url, otp_global_per_minute=100_000,

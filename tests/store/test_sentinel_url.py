@@ -8,10 +8,12 @@ from redis.sentinel import SentinelConnectionPool
 from gateway.config import Config, ConfigError
 from gateway.store import sentinel
 from gateway.store.redis import connect
+from tests.conftest import DATA_KEY
 
 
 def load(url: str) -> Config:
-    return Config.from_env(environ={"SECRET_KEY": "s", "REDIS_URL": url}, dotenv=False)
+    return Config.from_env(environ={"DATA_ENCRYPTION_KEY": DATA_KEY,
+                                    "SECRET_KEY": "s", "REDIS_URL": url}, dotenv=False)
 
 
 def test_a_sentinel_url_is_parsed():

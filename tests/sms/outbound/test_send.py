@@ -23,7 +23,7 @@ from gateway.sms import outbound, twilio
 from gateway.sms.backends import Outgoing, SendError
 from gateway.store import messages, phones
 from gateway.store.db import transaction
-from tests.conftest import SECRET
+from tests.conftest import DATA_KEY, SECRET
 from tests.sms.workers import (
     OTHER_PHONE,
     PHONE,
@@ -254,7 +254,8 @@ class TestLogOnlyBackend:
     @pytest.fixture
     def config(self, pg_url: str, redis_url: str) -> Config:
         """The default backend."""
-        return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET)
+        return Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                      data_encryption_key=DATA_KEY)
 
     def test_messages_marked_sent_and_logged_masked(self, app, workers):
         ids = [queue_message(app, body="Ma xac thuc: 123456"),

@@ -25,7 +25,7 @@ from gateway.sms.smpp import status
 from gateway.sms.smpp.inbound import Deliveries
 from gateway.sms.smpp.link import Link
 from gateway.store.models import OutboundMessage
-from tests.conftest import AGGREGATOR, SECRET
+from tests.conftest import AGGREGATOR, DATA_KEY, SECRET
 from tests.sms.workers import GATEWAY, Workers, wait_until, worker_env
 from tests.smsc_peer import SmscPeer
 
@@ -37,6 +37,7 @@ ME = "+84912345678"
 def config_fixture(pg_url: str, redis_url: str, smsc: SmscPeer) -> Config:
     """Production-like: PostgreSQL, real Redis, SMS_BACKEND=smpp bound to the peer."""
     config = Config(database_url=pg_url, redis_url=redis_url, secret_key=SECRET,
+                    data_encryption_key=DATA_KEY,
                     sms_backend="smpp", smpp_host=smsc.host, smpp_port=smsc.port,
                     smpp_system_id=smsc.system_id, smpp_password=smsc.password,
                     smpp_source_addr=SHORT_CODE, sms_rate_per_second=400.0,

@@ -7,8 +7,10 @@ import pytest
 
 from gateway.config import Config, ConfigError
 from gateway.sms.smpp.submits import source_ton_npi, submit_fields
+from tests.conftest import DATA_KEY
 
-SMPP = {"SECRET_KEY": "s" * 32, "SMS_BACKEND": "smpp", "SMPP_HOST": "smsc.example.vn",
+SMPP = {"DATA_ENCRYPTION_KEY": DATA_KEY,
+        "SECRET_KEY": "s" * 32, "SMS_BACKEND": "smpp", "SMPP_HOST": "smsc.example.vn",
         "SMPP_SYSTEM_ID": "gateway", "SMPP_PASSWORD": "secret12", "SMPP_SOURCE_ADDR": "8088"}
 
 
@@ -44,7 +46,8 @@ def test_every_error_names_the_variable(env, variable):
 
 
 def test_other_backends_need_no_smpp_settings():
-    config = Config.from_env(environ={"SECRET_KEY": "s" * 32}, dotenv=False)
+    config = Config.from_env(environ={"DATA_ENCRYPTION_KEY": DATA_KEY,
+                                      "SECRET_KEY": "s" * 32}, dotenv=False)
     assert config.sms_backend == "outbox" and config.smpp_host == ""
 
 
