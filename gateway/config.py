@@ -117,6 +117,9 @@ class Config:
     smpp_bind: str = "transceiver"              # or tx_rx: two binds
     smpp_window: int = 10                       # submits unanswered at most
     smpp_enquire_link_seconds: int = 30
+    # access by area: an API token reading more records than this in an hour raises an
+    # alert (gateway/ops/bulk_reads.py)
+    bulk_read_alert: int = 10_000
 
     @property
     def demo(self) -> bool:
@@ -204,6 +207,7 @@ class Config:
             smpp_window=_int(env, "SMPP_WINDOW", cls.smpp_window),
             smpp_enquire_link_seconds=_int(env, "SMPP_ENQUIRE_LINK_SECONDS",
                                            cls.smpp_enquire_link_seconds),
+            bulk_read_alert=_int(env, "BULK_READ_ALERT", cls.bulk_read_alert),
         )
         config.validate()
         return config

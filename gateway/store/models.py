@@ -327,3 +327,20 @@ class AuditEntry(Base):
     phone: Mapped[str | None] = mapped_column(String(16), index=True)
     detail: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AreaLimit(Base):
+    """Part of the area an API token or a console account is limited to (access by
+    area, gateway/store/areas.py): one row per commune, or one row with no commune
+    for a whole province. An owner without rows is not limited."""
+
+    __tablename__ = "area_limits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    province_code: Mapped[int] = mapped_column(Integer)
+    ward_code: Mapped[int | None] = mapped_column(Integer)  # None: the whole province
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
