@@ -45,8 +45,12 @@ from gateway.text import fold
 
 
 class AreaError(ValueError):
-    """A province or commune given for an area is unknown or ambiguous; the message
-    says which and what would be accepted."""
+    """A province or commune given for an area is unknown or ambiguous: `field` is
+    'province' or 'commune', the message says which and what would be accepted."""
+
+    def __init__(self, field: str, message: str, text: str = ""):
+        super().__init__(message)
+        self.field, self.text = field, text
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,12 @@ def _province(text: str) -> Province:
         try:
             return Province.from_code(int(text))
         except (ValueError, OverflowError):
-            raise AreaError(f"{text} is not the official code of a province") from None
+            raise AreaError("province", f"{text} is not the official code of a province",
+                            text) from None
     found = match_province(text) if text else None
     if found is None:
-        raise AreaError(f"no province is called {text!r}; give its name or official code")
+        raise AreaError("province",
+                        f"no province is called {text!r}; give its name or official code", text)
     return found
 
 
@@ -108,7 +114,8 @@ def _ward(province: Province, text: str) -> int:
         except (ValueError, OverflowError):
             ward = None
         if ward is None or ward.province_code != province.code:
-            raise AreaError(f"{text} is not the code of a commune of {province.name}")
+            raise AreaError("commune", f"{text} is not the code of a commune of {province.name}",
+                            text)
         return ward.code.value
     matches = match_wards(province, text)
     exact = [w for w in matches if text and (bare(w.name) == bare(text)
@@ -117,9 +124,10 @@ def _ward(province: Province, text: str) -> int:
         return exact[0].code.value
     names = ", ".join(f"{w.name} ({w.code.value})" for w in (exact or matches))
     if names:
-        raise AreaError(f"{text!r} in {province.name} is ambiguous or inexact: did you mean "
-                        f"{names}? Give the exact name or the code")
-    raise AreaError(f"{province.name} has no commune called {text!r}")
+        raise AreaError("commune", f"{text!r} in {province.name} is ambiguous or inexact: "
+                                   f"did you mean {names}? Give the exact name or the code",
+                        text)
+    raise AreaError("commune", f"{province.name} has no commune called {text!r}", text)
 
 
 # --- storing an owner's area ---------------------------------------------------------
