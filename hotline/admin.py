@@ -112,16 +112,25 @@ def admin_tokens():
     values, errors, secret, status = {"scopes": ["read"]}, {}, None, 200
     if request.method == "POST":
         values = {"name": request.form.get("name", "").strip(),
-                  "scopes": request.form.getlist("scopes")}
+                  "scopes": request.form.getlist("scopes"),
+                  "province": request.form.get("province", "").strip(),
+                  "communes": request.form.get("communes", "")}
         try:
+            area = _area(values["province"], values["communes"])
             with unit() as db:
-                _, secret = tokens.create(db, values["name"], tuple(values["scopes"]))
+                made, secret = tokens.create(db, values["name"], tuple(values["scopes"]))
+                areas.assign(db, area, token_id=made.id)
         except tokens.TokenError as error:
             errors, status = {"name": str(error)}, 400
+        except accounts.AccountError as error:
+            errors, status = {error.field: t(error.key, **error.vars)}, 400
     with unit() as db:
         listed = tokens.all_tokens(db)
+        limits = {token_id: area.describe()
+                  for token_id, area in areas.of_tokens(db, (k.id for k in listed)).items()}
     return page("admin_tokens.html", status, tokens=listed, scopes=tokens.SCOPES,
-                values=values, errors=errors, secret=secret)
+                values=values, errors=errors, secret=secret, limits=limits,
+                provinces=AREA_PROVINCES)
 
 
 @bp.post("/admin/tokens/revoke")

@@ -157,6 +157,8 @@ MORE: dict[str, tuple[str, str]] = {
                             "Communes within it (codes or exact names, comma-separated; "
                             "empty: the whole province)"),
     "admin.area_none": ("Toàn quốc", "Whole country"),
+    "admin.token_province": ("Giới hạn ở tỉnh/thành phố (để trống: toàn quốc)",
+                             "Limited to a province (empty: the whole country)"),
     "admin.area_set": ("Đặt địa bàn", "Set area"),
     "admin.user_area": ("Đã đặt địa bàn cho {username}.", "Area of {username} set."),
     "error.area_province": ("Không có tỉnh/thành phố “{text}”.", "No province “{text}”."),

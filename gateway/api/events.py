@@ -73,8 +73,9 @@ def feed(args: dict[str, Any]) -> dict[str, Any]:
         wanted: dict[str, set[int]] = defaultdict(set)
         for item in batch:
             wanted[item.topic].add(item.record_id)
-        current = {topic: records.by_ids(db, topic, ids) for topic, ids in wanted.items()}
         shown = _served(db, wanted)
+        current = {topic: records.by_ids(db, topic, ids)
+                   for topic, ids in (wanted if shown is None else shown).items()}
     items = [{"cursor": paging.feed_cursor(events.position(item)), "topic": item.topic,
               "action": item.action, "record_id": item.record_id,
               "occurred_at": item.created_at,

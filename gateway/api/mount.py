@@ -22,6 +22,9 @@ quarantine cases and their daily reports, whichever channel made them (`sms`, `u
 
 * **Auth**: `Authorization: Bearer <token>` (`gateway token create --name NAME --scope read
   --scope write`). 401 without a valid token, 403 without the scope.
+* **Areas**: a token limited to a province (and communes: `--province`, `--commune`) sees
+  only the records of its area (elsewhere: 404; the feed skips them, its cursor moves
+  on), and writing outside it is a 403 `urn:gateway:problem:outside-area`.
 * **Lists** are ordered by id; pass the page's `next` as `after` for the next page.
 * **Change feed**: `GET /api/v1/events?after=CURSOR` — every record created or changed,
   in a stable order, never a gap or a repeat; keep `next` and poll with it.

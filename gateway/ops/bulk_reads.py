@@ -4,7 +4,7 @@ BULK_READ_ALERT records in an hour: one log line (the token's name and the numbe
 no personal data) and the Prometheus series `gateway_bulk_read_alerts`.
 
 A sudden bulk download is the first thing a breach investigation looks for (the
-72-hour notification duty of Law 91/2025/QH15 Art. 23), so it must stand out at once
+72-hour breach-notification duty of Law 91/2025/QH15), so it must stand out at once
 rather than be found later in the audit log.
 
 The hour slides: the count is this clock hour's reads plus the previous hour's,

@@ -142,3 +142,17 @@ def test_a_limited_manager_enrols_only_in_a_facility_of_their_area(app):
     assert "Lê Văn Cường" in text(thanh_hoa.get("/hotline/roster"))
     assert "Lê Văn Cường" not in text(saigon.get("/hotline/roster"))
     assert len(cases(app)) == 2
+
+
+def test_an_admin_creates_a_token_limited_to_a_province(app):
+    browser = admin(app)
+    response = browser.post("/hotline/admin/tokens", {
+        "name": "thanh-hoa", "scopes": ["read"], "province": "38", "communes": ""})
+    assert response.status_code == 200 and 'id="token-secret"' in text(response)
+    assert token_area(app, "thanh-hoa") == Area(TH)
+    assert "Thanh Hóa" in text(browser.get("/hotline/admin/tokens"))
+    bad = browser.post("/hotline/admin/tokens", {"name": "bad", "scopes": ["read"],
+                                                 "province": "38", "communes": "Hoan Kiem"})
+    assert bad.status_code == 400 and "“Hoan Kiem” không phải tên chính xác" in text(bad)
+    with runtimes.of(app).sessions() as session:
+        assert [k.name for k in tokens.all_tokens(session)] == ["thanh-hoa"]
