@@ -1,7 +1,8 @@
 """`gateway user …`: staff accounts created from the command line, with their console
 access: the sign-in password (read from standard input or asked for, never an
-argument that would land in shell history) and the venues a venue_staff user checks
-visitors in at. The app factory adds the group to the `gateway` command line."""
+argument that would land in shell history), the venues a venue_staff user checks
+visitors in at, and the area (`--province`, `--commune`) a manager is limited to.
+The app factory adds the group to the `gateway` command line."""
 
 from __future__ import annotations
 
