@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from gateway import runtime as runtimes
 from gateway.store import areas, quarantine, tokens, users
 from gateway.store.areas import Area
 from gateway.store.db import transaction
-from gateway.store.models import utcnow
+from gateway.store.models import Venue, utcnow
 from tests.api.conftest import ME, OTHER, Api, case_body, declaration_body, declared, venue
 from tests.api.test_events import drain
 
@@ -231,3 +232,16 @@ def test_a_token_without_area_is_unchanged(app, client, api, world):
     assert ids(everywhere, "/api/v1/declarations") == {world["declaration"][w]["id"]
                                                        for w in ("hn", "th")}
     assert ids(everywhere, "/api/v1/visits") == {world["visit"][w]["id"] for w in ("hn", "th")}
+
+
+def test_deleted_events_carry_no_record_and_reach_every_token(app, client, api):
+    """A deleted record's area can no longer be looked up; its `deleted` event holds only
+    topic and id, and every token gets it so that any copy can be deleted."""
+    thanh_hoa = limited(app, client, "thanh-hoa", Area(TH))
+    gone = venue(api, name="Cho Dong Xuan", province_code=HN, ward_code=HN_WARD)
+    _, start = drain(thanh_hoa)
+    with transaction(runtimes.of(app).sessions) as session:
+        session.execute(delete(Venue).where(Venue.id == gone["id"]))
+    [event] = drain(thanh_hoa, start)[0]
+    assert (event["topic"], event["action"], event["record_id"], event["record"]) == (
+        "venue", "deleted", gone["id"], None)
