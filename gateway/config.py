@@ -122,6 +122,9 @@ class Config:
     retention: retention_table.Retention = field(default_factory=retention_table.Retention)
     # pii-logs: Fernet keys, newest first, for ID/BHYT numbers (gateway/store/keyring.py)
     data_encryption_key: str = ""
+    # access by area: an API token reading more records than this in an hour raises an
+    # alert (gateway/ops/bulk_reads.py)
+    bulk_read_alert: int = 10_000
 
     @property
     def demo(self) -> bool:
@@ -211,6 +214,7 @@ class Config:
                                            cls.smpp_enquire_link_seconds),
             retention=_retention(lambda: retention_table.parse(env)),
             data_encryption_key=env.get(keyring.VARIABLE, ""),
+            bulk_read_alert=_int(env, "BULK_READ_ALERT", cls.bulk_read_alert),
         )
         config.validate()
         return config

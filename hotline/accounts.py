@@ -18,11 +18,15 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gateway.phones import InvalidPhone, normalise
-from gateway.store import users
+from gateway.store import areas, users
 from gateway.store import venues as venue_records
 from gateway.store.models import User, Venue, utcnow, venue_staff
 
 ROLES = users.ROLES
+# The roles whose console pages are narrowed to an area (gateway/store/areas.py); the
+# coming locality roles (health officers, community teams) join them. Operators take
+# calls from the whole country, venue staff are bound to venues, administrators see all.
+AREA_ROLES = ("manager",)
 MAX_FAILED = 5
 LOCK_MINUTES = 15
 PASSWORD_MIN = 10
@@ -48,9 +52,10 @@ def check_password(password: str) -> None:
 
 def create(session: Session, *, username: str, role: str, password: str | None = None,
            phone: str | None = None, venue_codes: tuple[str, ...] = (),
-           display_name: str = "") -> User:
+           display_name: str = "", area: areas.Area | None = None) -> User:
     """A new user. Venue staff need at least one venue; a manager's phone receives
-    alerts and digests. Without a password the user cannot sign in to the console."""
+    alerts and digests; a manager may be limited to an area. Without a password the
+    user cannot sign in to the console."""
     username = (username or "").strip().lower()
     if not USERNAME.match(username):
         raise AccountError("username", "error.username")
@@ -64,12 +69,21 @@ def create(session: Session, *, username: str, role: str, password: str | None =
         raise AccountError("venues", "error.venues_needed")
     if password is not None:
         check_password(password)
+    check_area_role(role, area)
     user = users.create(session, username=username, role=role, phone=number,
                         display_name=" ".join((display_name or "").split())[:80])
     if password:
         user.password_hash = generate_password_hash(password)
     bind_venues(session, user, places)
+    areas.assign(session, area, user_id=user.id)
     return user
+
+
+def check_area_role(role: str, area: areas.Area | None) -> None:
+    """Refuse an area for a role whose pages it would not narrow (a limit that
+    silently did nothing would mislead the administrator)."""
+    if area is not None and role not in AREA_ROLES:
+        raise AccountError("province", "error.area_role")
 
 
 def _phone(phone: str | None) -> str | None:

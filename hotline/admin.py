@@ -1,19 +1,24 @@
-"""Administrators: console users, API tokens of the records API, and the audit log."""
+"""Administrators: console users (with the area a manager is limited to), API tokens
+of the records API, and the audit log."""
 
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
 from sqlalchemy import select
 
+from gateway.addresses import PROVINCES
 from gateway.edge.inputs import whole_number
 from gateway.phones import InvalidPhone, normalise
-from gateway.store import tokens
+from gateway.store import areas, tokens
 from gateway.store.models import User
 from hotline import accounts, audit
 from hotline.auth import requires
 from hotline.web import bp, page, t, unit
 
-USER_FIELDS = ("username", "display_name", "role", "phone", "venues", "password")
+USER_FIELDS = ("username", "display_name", "role", "phone", "venues", "password", "province",
+               "communes")
+# The province list of the area fields, by official code (the value areas.parse reads).
+AREA_PROVINCES = [(str(p.code.value), p.name) for p in PROVINCES]
 
 
 def _users_page(status: int = 200, values: dict | None = None, errors: dict | None = None):
@@ -21,8 +26,26 @@ def _users_page(status: int = 200, values: dict | None = None, errors: dict | No
         users = db.scalars(select(User).order_by(User.role, User.username)).all()
         bound = {u.id: ", ".join(v.code for v in accounts.venues_of(db, u.id))
                  for u in users if u.role == "venue_staff"}
+        limits = {user_id: area.describe()
+                  for user_id, area in areas.of_users(db, (u.id for u in users)).items()}
     return page("admin_users.html", status, users=users, bound=bound, roles=accounts.ROLES,
-                values=values or {"role": "operator"}, errors=errors or {})
+                values=values or {"role": "operator"}, errors=errors or {}, limits=limits,
+                provinces=AREA_PROVINCES, area_roles=accounts.AREA_ROLES)
+
+
+def _area(province: str, communes: str) -> areas.Area | None:
+    """The area the form names (None: no limit); a refusal names its field."""
+    names = [c for c in communes.replace(";", ",").split(",") if c.strip()]
+    if not province:
+        if names:
+            raise accounts.AccountError("province", "error.area_province_needed")
+        return None
+    try:
+        return areas.parse(province, names)
+    except areas.AreaError as error:
+        field = "province" if error.field == "province" else "communes"
+        raise accounts.AccountError(field, f"error.area_{error.field}",
+                                    text=error.text) from None
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
@@ -34,11 +57,12 @@ def admin_users():
     values = {k: request.form.get(k, "").strip() for k in USER_FIELDS}
     values["password"] = request.form.get("password", "")  # spaces are part of it
     try:
+        area = _area(values["province"], values["communes"])
         with unit() as db:
             made = accounts.create(db, username=values["username"], role=values["role"],
                                    password=values["password"], phone=values["phone"],
                                    venue_codes=tuple(values["venues"].replace(",", " ").split()),
-                                   display_name=values["display_name"])
+                                   display_name=values["display_name"], area=area)
             name = made.username
     except accounts.AccountError as error:
         values["password"] = ""  # never sent back to the browser
@@ -50,7 +74,8 @@ def admin_users():
 @bp.post("/admin/users/<int:user_id>")
 @requires("admin")
 def admin_user_change(user_id: int):
-    """Deactivate, activate, unlock a user or set a new password."""
+    """Deactivate, activate, unlock a user, set a new password, or change the area a
+    manager is limited to."""
     action = request.form.get("action", "")
     try:
         with unit() as db:
@@ -65,6 +90,11 @@ def admin_user_change(user_id: int):
                 accounts.unlock(user)
             elif action == "password":
                 accounts.set_password(user, request.form.get("password", ""))
+            elif action == "area":
+                area = _area(request.form.get("province", "").strip(),
+                             request.form.get("communes", ""))
+                accounts.check_area_role(user.role, area)
+                areas.assign(db, area, user_id=user.id)
             else:
                 raise accounts.AccountError("action", "error.required")
             name = user.username
@@ -82,16 +112,25 @@ def admin_tokens():
     values, errors, secret, status = {"scopes": ["read"]}, {}, None, 200
     if request.method == "POST":
         values = {"name": request.form.get("name", "").strip(),
-                  "scopes": request.form.getlist("scopes")}
+                  "scopes": request.form.getlist("scopes"),
+                  "province": request.form.get("province", "").strip(),
+                  "communes": request.form.get("communes", "")}
         try:
+            area = _area(values["province"], values["communes"])
             with unit() as db:
-                _, secret = tokens.create(db, values["name"], tuple(values["scopes"]))
+                made, secret = tokens.create(db, values["name"], tuple(values["scopes"]))
+                areas.assign(db, area, token_id=made.id)
         except tokens.TokenError as error:
             errors, status = {"name": str(error)}, 400
+        except accounts.AccountError as error:
+            errors, status = {error.field: t(error.key, **error.vars)}, 400
     with unit() as db:
         listed = tokens.all_tokens(db)
+        limits = {token_id: area.describe()
+                  for token_id, area in areas.of_tokens(db, (k.id for k in listed)).items()}
     return page("admin_tokens.html", status, tokens=listed, scopes=tokens.SCOPES,
-                values=values, errors=errors, secret=secret)
+                values=values, errors=errors, secret=secret, limits=limits,
+                provinces=AREA_PROVINCES)
 
 
 @bp.post("/admin/tokens/revoke")

@@ -1,7 +1,10 @@
 """Quarantine managers: their roster, enrolling a case, today's reports, alerts and
 non-reporters, and the evening digest. Enrolling and the digest are the quarantine
 service's own (`gateway.quarantine.enrol`, `gateway.quarantine.digest`); a manager
-sees only the cases they manage."""
+sees only the cases they manage, narrowed to their area when they are limited to one
+(`gateway.store.areas`: today a case's area is its manager's, so the filter matters
+for the locality roles to come that see other managers' cases), and enrols in a
+facility only inside that area."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from gateway.flows.report import describe
 from gateway.phones import mask
 from gateway.quarantine import digest
 from gateway.quarantine.enrol import NAME_MAX, EnrolError, enrol, refusals
+from gateway.store import areas
 from gateway.store import quarantine as store
 from gateway.store.models import HealthReport, QuarantineCase
 from hotline import audit
@@ -31,13 +35,15 @@ def roster():
     """The manager's active cases with today's report, alerts first."""
     day = today()
     with unit() as db:
-        rows = db.execute(
-            select(QuarantineCase, HealthReport)
-            .outerjoin(HealthReport, (HealthReport.case_id == QuarantineCase.id)
-                       & (HealthReport.report_date == day))
-            .where(QuarantineCase.manager_id == g.user.id, QuarantineCase.status == "active")
-            .order_by(QuarantineCase.alert.desc(), QuarantineCase.end_date,
-                      QuarantineCase.id).limit(ROSTER_LIMIT)).all()
+        query = (select(QuarantineCase, HealthReport)
+                 .outerjoin(HealthReport, (HealthReport.case_id == QuarantineCase.id)
+                            & (HealthReport.report_date == day))
+                 .where(QuarantineCase.manager_id == g.user.id,
+                        QuarantineCase.status == "active")
+                 .order_by(QuarantineCase.alert.desc(), QuarantineCase.end_date,
+                           QuarantineCase.id).limit(ROSTER_LIMIT))
+        rows = db.execute(areas.limit(query, QuarantineCase,
+                                      areas.of(db, user_id=g.user.id))).all()
         audit.record(db, g.user, "roster.view", None, f"{len(rows)} active cases")
     return page("roster.html", rows=rows, day=day, describe=_describe)
 
@@ -82,6 +88,7 @@ def enrol_case():
     if not errors:
         try:
             with unit() as db:
+                _check_facility(db, values["venue"])
                 case = enrol(db, phone=values["phone"], name=values["name"],
                              manager=g.user.username, start=start, end=end,
                              kind=values["kind"], venue_code=values["venue"] or None,
@@ -93,6 +100,15 @@ def enrol_case():
         return page("enrol.html", 400, values=values, errors=errors)
     flash(t("roster.enrolled", name=case.full_name), "success")
     return redirect(url_for("hotline.roster"))
+
+
+def _check_facility(db, code: str) -> None:
+    """Refuse a facility outside the manager's area (an unknown code is enrolment's
+    own refusal)."""
+    area = areas.of(db, user_id=g.user.id)
+    facility = store.venue_by_code(db, code) if code and area else None
+    if facility is not None and not area.covers(facility.province_code, facility.ward_code):
+        raise EnrolError("venue", t("error.area_facility", area=area.describe()))
 
 
 def _form_error(reason: str, values: dict[str, str]) -> tuple[str, str]:
@@ -113,10 +129,11 @@ def change_case():
     action, raw_id = request.form.get("action", ""), request.form.get("case", "")
     end = _date(request.form.get("end", "")) if action == "extend" else None
     with unit() as db:
-        case = db.scalar(select(QuarantineCase).where(
+        case = db.scalar(areas.limit(select(QuarantineCase).where(
             # An id the column cannot hold matches nothing, like an unknown one.
             QuarantineCase.id == (whole_number(raw_id) or -1),
-            QuarantineCase.manager_id == g.user.id).with_for_update())
+            QuarantineCase.manager_id == g.user.id), QuarantineCase,
+            areas.of(db, user_id=g.user.id)).with_for_update())
         if case is None:
             abort(404)
         problem = None
@@ -149,14 +166,17 @@ def roster_today():
     """Today's reports, alerts and non-reporters of the manager's cases."""
     day = today()
     with unit() as db:
-        reports = db.execute(
+        area = areas.of(db, user_id=g.user.id)
+        reports = db.execute(areas.limit(
             select(HealthReport, QuarantineCase)
             .join(QuarantineCase, QuarantineCase.id == HealthReport.case_id)
             .where(QuarantineCase.manager_id == g.user.id, HealthReport.report_date == day)
-            .order_by(HealthReport.danger.desc(), HealthReport.updated_at.desc())).all()
-        alerts = db.scalars(select(QuarantineCase).where(
+            .order_by(HealthReport.danger.desc(), HealthReport.updated_at.desc()),
+            QuarantineCase, area)).all()
+        alerts = db.scalars(areas.limit(select(QuarantineCase).where(
             QuarantineCase.manager_id == g.user.id, QuarantineCase.status == "active",
-            QuarantineCase.alert.is_(True)).order_by(QuarantineCase.id)).all()
+            QuarantineCase.alert.is_(True)).order_by(QuarantineCase.id), QuarantineCase,
+            area)).all()
         data = digest.build(db, g.user.id, day)
         audit.record(db, g.user, "reports.view", None, f"{day.isoformat()}")
     return page("roster_today.html", day=day, reports=reports, alerts=alerts, data=data,

@@ -1,7 +1,8 @@
 """`gateway user …`: staff accounts created from the command line, with their console
 access: the sign-in password (read from standard input or asked for, never an
-argument that would land in shell history) and the venues a venue_staff user checks
-visitors in at. The app factory adds the group to the `gateway` command line."""
+argument that would land in shell history), the venues a venue_staff user checks
+visitors in at, and the area (`--province`, `--commune`) a manager is limited to.
+The app factory adds the group to the `gateway` command line."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from gateway import runtime
+from gateway.cli.areas import area_options, parse_area
 from gateway.phones import InvalidPhone, mask, normalise
-from gateway.store import users
+from gateway.store import areas, users
 from gateway.store.db import transaction
 from gateway.store.models import User
 from hotline import accounts
@@ -31,8 +33,10 @@ user = AppGroup("user", help="Staff accounts: operators, venue staff, quarantine
               help="Venue code a venue_staff user checks visitors in at (repeatable).")
 @click.option("--password-stdin", is_flag=True,
               help="Read the console password from the first line of standard input.")
+@area_options
 def user_create(username: str, role: str, phone: str | None, display_name: str,
-                venue_codes: tuple[str, ...], password_stdin: bool) -> None:
+                venue_codes: tuple[str, ...], password_stdin: bool, province: str | None,
+                communes: tuple[str, ...]) -> None:
     """Create a staff account and its console password (asked for on a terminal)."""
     if not accounts.USERNAME.match(username):
         raise click.BadParameter("2-60 lower-case letters, digits, '.', '_' or '-'",
@@ -44,6 +48,10 @@ def user_create(username: str, role: str, phone: str | None, display_name: str,
         number = normalise(phone) if phone else None
     except InvalidPhone as error:
         raise click.BadParameter(str(error), param_hint="--phone") from None
+    area = parse_area(province, communes)
+    if area is not None and role not in accounts.AREA_ROLES:
+        raise click.BadParameter(f"an area limits only {', '.join(accounts.AREA_ROLES)} "
+                                 "accounts", param_hint="--province")
     password = read_password(password_stdin)
     with transaction(runtime.current().sessions) as session:
         if users.by_username(session, username) is not None:
@@ -51,8 +59,10 @@ def user_create(username: str, role: str, phone: str | None, display_name: str,
         created = users.create(session, username=username, role=role, phone=number,
                                display_name=" ".join(display_name.split()))
         grant(session, created, password, venue_codes)
+        areas.assign(session, area, user_id=created.id)
     click.echo(f"created user {username} (#{created.id}, {role}"
-               + (f", {mask(number)})" if number else ")"))
+               + (f", {mask(number)}" if number else "")
+               + (f", limited to {area.describe()})" if area else ")"))
 
 
 def read_password(from_stdin: bool) -> str | None:

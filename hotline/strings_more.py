@@ -148,4 +148,28 @@ MORE: dict[str, tuple[str, str]] = {
     "venue.ward_ambiguous": ("Nhiều xã/phường khớp: {names}. Ghi rõ hơn.",
                              "Several match: {names}. Be more precise."),
     "choose": ("— Chọn —", "— Choose —"),
+    # Access by area (gateway/store/areas.py).
+    "admin.area": ("Giới hạn địa bàn", "Area limit"),
+    "admin.area_province": ("Tỉnh/thành phố (cán bộ quản lý; để trống: toàn quốc)",
+                            "Province (managers; empty: the whole country)"),
+    "admin.area_communes": ("Xã/phường trong tỉnh (mã hoặc tên chính xác, cách nhau bởi dấu "
+                            "phẩy; để trống: cả tỉnh)",
+                            "Communes within it (codes or exact names, comma-separated; "
+                            "empty: the whole province)"),
+    "admin.area_none": ("Toàn quốc", "Whole country"),
+    "admin.token_province": ("Giới hạn ở tỉnh/thành phố (để trống: toàn quốc)",
+                             "Limited to a province (empty: the whole country)"),
+    "admin.area_set": ("Đặt địa bàn", "Set area"),
+    "admin.user_area": ("Đã đặt địa bàn cho {username}.", "Area of {username} set."),
+    "error.area_province": ("Không có tỉnh/thành phố “{text}”.", "No province “{text}”."),
+    "error.area_commune": ("“{text}” không phải tên chính xác hay mã của một xã/phường trong "
+                           "tỉnh đã chọn.",
+                           "“{text}” is not the exact name or code of a commune of the chosen "
+                           "province."),
+    "error.area_province_needed": ("Chọn tỉnh/thành phố trước khi ghi xã/phường.",
+                                   "Choose the province before the communes."),
+    "error.area_facility": ("Cơ sở cách ly này nằm ngoài địa bàn của bạn ({area}).",
+                            "This facility is outside your area ({area})."),
+    "error.area_role": ("Chỉ giới hạn địa bàn cho cán bộ quản lý.",
+                        "Only managers can be limited to an area."),
 }

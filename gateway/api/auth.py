@@ -13,7 +13,7 @@ from flask import g, request
 
 from gateway import runtime
 from gateway.api.problems import Problem
-from gateway.store import tokens
+from gateway.store import areas, tokens
 from gateway.store.db import transaction
 
 REALM = "gateway"
@@ -22,11 +22,13 @@ MAX_TOKEN = 200  # longer is not one of ours; refuse before hashing megabytes
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the token's id (idempotency keys are per token), name, scopes."""
+    """Who is calling: the token's id (idempotency keys are per token), name, scopes,
+    and the area it is limited to (None: everywhere; see gateway.store.areas)."""
 
     token_id: int
     name: str
     scopes: frozenset[str]
+    area: areas.Area | None = None
 
 
 def _unauthorised(detail: str, error: str | None = None) -> Problem:
@@ -67,7 +69,8 @@ def _authenticate() -> Caller:
         if token.revoked_at is not None:
             raise _unauthorised("the token was revoked", "invalid_token")
         tokens.touch(session, token)
-        return Caller(token.id, token.name, tokens.scopes_of(token))
+        return Caller(token.id, token.name, tokens.scopes_of(token),
+                      areas.of(session, token_id=token.id))
 
 
 def requires(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -14,11 +14,12 @@ from sqlalchemy import or_, select
 from vietnam_provinces import Province, Ward
 
 from gateway import runtime
-from gateway.api import paging, records
+from gateway.api import areas, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Integer, Moment, PhoneNumber
 from gateway.api.problems import Problem
+from gateway.api.reads import audited
 from gateway.api.writes import session, writes
 from gateway.codes import parse_declaration_code
 from gateway.flows.declaration import (
@@ -201,7 +202,8 @@ def _listed(args: dict[str, Any]) -> dict[str, Any]:
         if "insurance_number" in args:
             query = query.where(declarations.with_insurance_number(
                 db, InsuranceNumber()(args["insurance_number"])))
-        found = records.page(db, "declaration", query, args["limit"])
+        found = records.page(db, "declaration", areas.limit(query, Declaration), args["limit"])
+    audited(len(found["items"]))
     return found
 
 
@@ -213,7 +215,7 @@ def get_declaration(code: str) -> dict[str, Any]:
     canonical = parse_declaration_code(code[:40])
     with runtime.current().sessions() as db:
         found = declarations.by_code(db, canonical) if canonical else None
-        if found is None:
+        if found is None or not areas.covers(found.province_code, found.ward_code):
             raise Problem(404, "no declaration has this code")
         return records.present(db, "declaration", [found])[0]
 
@@ -227,6 +229,7 @@ def get_declaration(code: str) -> dict[str, Any]:
 def create_declaration(data: dict[str, Any]) -> dict[str, Any]:
     """Record a declaration made on the web system; it gets a code and a validity like
     one made over SMS, and `TT`, check-in and the hotline see it at once."""
+    areas.check_place("this address", data["province_code"], data["ward_code"])
     high = is_high_risk(data)
     identity = data["id"] or {}
     answers = {k: v for k, v in data.items() if k not in ("id", "operator")}

@@ -1,7 +1,14 @@
 """`/api/v1/events`: the change feed. Every record created or changed on any channel,
 in a stable order, each with the record as it is now. Poll with the `next` of the
 previous answer: nothing is lost and nothing repeats, across restarts too (see
-`gateway.store.events` for why)."""
+`gateway.store.events` for why).
+
+A token limited to an area is served only the events of records inside it (the rules
+of `gateway.store.areas`), and `deleted` events, which carry no record: a copy must
+be deletable, and a bare topic and id tell nothing about the person. The cursor still
+moves past every event read, served or not, so a limited reader never polls the same
+stretch of the feed twice.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +18,11 @@ from typing import Any
 import marshmallow as ma
 
 from gateway import runtime
-from gateway.api import paging, records
+from gateway.api import areas, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import PREFIX, ApiBlueprint
+from gateway.api.reads import audited
+from gateway.store import areas as store_areas
 from gateway.store import events
 from gateway.store.events import Position
 
@@ -64,10 +73,25 @@ def feed(args: dict[str, Any]) -> dict[str, Any]:
         wanted: dict[str, set[int]] = defaultdict(set)
         for item in batch:
             wanted[item.topic].add(item.record_id)
-        current = {topic: records.by_ids(db, topic, ids) for topic, ids in wanted.items()}
+        shown = _served(db, wanted)
+        current = {topic: records.by_ids(db, topic, ids)
+                   for topic, ids in (wanted if shown is None else shown).items()}
     items = [{"cursor": paging.feed_cursor(events.position(item)), "topic": item.topic,
               "action": item.action, "record_id": item.record_id,
               "occurred_at": item.created_at,
-              "record": current[item.topic].get(item.record_id)} for item in batch]
+              "record": current[item.topic].get(item.record_id)} for item in batch
+             if shown is None or item.record_id in shown[item.topic]
+             or item.action == "deleted"]
     last = events.position(batch[-1]) if batch else after
+    audited(len(items))
     return {"items": items, "next": paging.feed_cursor(last)}
+
+
+def _served(db, wanted: dict[str, set[int]]) -> dict[str, set[int]] | None:
+    """Per topic, the records of the batch inside the caller's area (None: every
+    record, the caller is not limited)."""
+    limited = areas.area()
+    if limited is None:
+        return None
+    return {topic: store_areas.visible_ids(db, events.MODELS[topic], ids, limited)
+            for topic, ids in wanted.items()}

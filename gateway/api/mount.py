@@ -32,6 +32,9 @@ quarantine cases and their daily reports, whichever channel made them (`sms`, `u
 
 * **Auth**: `Authorization: Bearer <token>` (`gateway token create --name NAME --scope read
   --scope write`). 401 without a valid token, 403 without the scope.
+* **Areas**: a token limited to a province (and communes: `--province`, `--commune`) sees
+  only the records of its area (elsewhere: 404; the feed skips them, its cursor moves
+  on), and writing outside it is a 403 `urn:gateway:problem:outside-area`.
 * **Lists** are ordered by id; pass the page's `next` as `after` for the next page.
 * **Personal data never goes in a URL** (URLs end up in access and proxy logs): a
   person's records are found with `POST …/search` (declarations by phone, ID or

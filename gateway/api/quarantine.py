@@ -15,16 +15,19 @@ import marshmallow as ma
 from sqlalchemy import select
 
 from gateway import runtime
-from gateway.api import paging, records
+from gateway.api import areas, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import PhoneNumber, VenueCode
 from gateway.api.problems import Problem, invalid
+from gateway.api.reads import audited
 from gateway.api.writes import session, writes
 from gateway.phones import mask
 from gateway.quarantine.enrol import KINDS, NAME_MAX, EnrolError, full_name, refusals
 from gateway.quarantine.enrol import enrol as enrol_case
+from gateway.store import areas as store_areas
 from gateway.store import quarantine as store
+from gateway.store import users
 from gateway.store.models import HealthReport, QuarantineCase, User
 
 F = ma.fields
@@ -99,7 +102,8 @@ ReportPage = paging.page_schema(records.ReportOut, "ReportPage")
 
 
 def _case(db, case_id: int, lock: bool = False) -> QuarantineCase:
-    query = select(QuarantineCase).where(QuarantineCase.id == case_id)
+    query = areas.limit(select(QuarantineCase).where(QuarantineCase.id == case_id),
+                        QuarantineCase)
     found = db.scalar(query.with_for_update() if lock else query) if case_id <= MAX_ID else None
     if found is None:
         raise Problem(404, "no quarantine case has this id")
@@ -136,7 +140,9 @@ def _listed(args: dict[str, Any]) -> dict[str, Any]:
         query = query.join(User, User.id == QuarantineCase.manager_id).where(
             User.username == args["manager"])
     with runtime.current().sessions() as db:
-        found = records.page(db, "quarantine_case", query, args["limit"])
+        found = records.page(db, "quarantine_case", areas.limit(query, QuarantineCase),
+                             args["limit"])
+    audited(len(found["items"]))
     return found
 
 
@@ -161,7 +167,9 @@ def list_reports(args: dict[str, Any], case_id: int) -> dict[str, Any]:
         query = query.where(HealthReport.id > args["after"])
     with runtime.current().sessions() as db:
         _case(db, case_id)
-        found = records.page(db, "health_report", query, args["limit"])
+        found = records.page(db, "health_report", areas.limit(query, HealthReport),
+                             args["limit"])
+    audited(len(found["items"]))
     return found
 
 
@@ -174,6 +182,7 @@ def list_reports(args: dict[str, Any], case_id: int) -> dict[str, Any]:
 def enrol(data: dict[str, Any]) -> dict[str, Any]:
     """Enrol a phone in quarantine; it gets the welcome SMS explaining how to report."""
     db = session()
+    _check_area(db, data["manager"], data.get("venue_code"))
     try:
         case = enrol_case(db, phone=data["phone"], name=data["full_name"],
                           manager=data["manager"], start=data["start_date"],
@@ -183,6 +192,20 @@ def enrol(data: dict[str, Any]) -> dict[str, Any]:
     except EnrolError as error:
         _refuse(error, data["phone"])
     return records.present(db, "quarantine_case", [case])[0]
+
+
+def _check_area(db, manager: str, venue_code: str | None) -> None:
+    """A limited token enrols only for a manager whose area lies within its own (the
+    case's area is its manager's: gateway.store.areas), at a facility inside it."""
+    limited = areas.area()
+    if limited is None:
+        return
+    account = users.by_username(db, manager)
+    if account is not None and not limited.contains(store_areas.of(db, user_id=account.id)):
+        areas.refuse(f"the manager {manager!r}")
+    facility = store.venue_by_code(db, venue_code) if venue_code else None
+    if facility is not None and not limited.covers(facility.province_code, facility.ward_code):
+        areas.refuse("this facility")
 
 
 def _refuse(error: EnrolError, phone: str) -> NoReturn:

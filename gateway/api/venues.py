@@ -13,11 +13,12 @@ from sqlalchemy import select
 from vietnam_provinces import Province, Ward
 
 from gateway import posters, runtime
-from gateway.api import paging, records
+from gateway.api import areas, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Integer, PhoneNumber
 from gateway.api.problems import Problem
+from gateway.api.reads import audited
 from gateway.api.writes import session, writes
 from gateway.codes import parse_venue_code
 from gateway.store import venues
@@ -80,10 +81,10 @@ VenuePage = paging.page_schema(records.VenueOut, "VenuePage")
 
 
 def find(db, code: str) -> Venue:
-    """The active venue with this code, or a 404 problem."""
+    """The active venue with this code inside the caller's area, or a 404 problem."""
     canonical = parse_venue_code(code[:20])
     found = venues.by_code(db, canonical) if canonical else None
-    if found is None:
+    if found is None or not areas.covers(found.province_code, found.ward_code):
         raise Problem(404, "no venue has this code")
     return found
 
@@ -102,7 +103,8 @@ def list_venues(args: dict[str, Any]) -> dict[str, Any]:
         if name in args:
             query = query.where(getattr(Venue, name) == args[name])
     with runtime.current().sessions() as db:
-        found = records.page(db, "venue", query, args["limit"])
+        found = records.page(db, "venue", areas.limit(query, Venue), args["limit"])
+    audited(len(found["items"]))
     return found
 
 
@@ -148,6 +150,7 @@ def qr(code: str) -> Response:
 @blp.response(201, records.VenueOut)
 def create_venue(data: dict[str, Any]) -> dict[str, Any]:
     """Register a venue; its code has a check digit, its poster is at `poster_url`."""
+    areas.check_place("this venue's place", data["province_code"], data.get("ward_code"))
     made = venues.create(session(), name=data["name"], kind=data["kind"],
                          province_code=data["province_code"],
                          province_name=data["province_name"],

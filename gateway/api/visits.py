@@ -12,12 +12,14 @@ import marshmallow as ma
 from sqlalchemy import select
 
 from gateway import runtime
-from gateway.api import paging, records
+from gateway.api import areas, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Moment, PhoneNumber, VenueCode
 from gateway.api.problems import Problem, invalid
+from gateway.api.reads import audited
 from gateway.api.writes import session, writes
+from gateway.store import areas as store_areas
 from gateway.store import declarations, venues
 from gateway.store.models import Venue, Visit, utcnow
 
@@ -120,7 +122,8 @@ def _listed(args: dict[str, Any]) -> dict[str, Any]:
         if "venue" in args:
             venue = db.scalar(select(Venue.id).where(Venue.code == args["venue"]))
             query = query.where(Visit.venue_id == venue)
-        found = records.page(db, "visit", query, args["limit"])
+        found = records.page(db, "visit", areas.limit(query, Visit), args["limit"])
+    audited(len(found["items"]))
     return found
 
 
@@ -140,6 +143,7 @@ def create_visit(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     venue = venues.by_code(db, data["venue_code"])
     if venue is None:
         invalid("venue_code", "no venue has this code")
+    areas.check_place("this venue", venue.province_code, venue.ward_code)
     declaration = declarations.latest_valid(db, data["phone"])
     if declaration is None:
         raise Problem(422, "this phone has no valid declaration; declare first",
@@ -166,6 +170,10 @@ def exposures(args: dict[str, Any]) -> dict[str, Any]:
     longest = timedelta(hours=runtime.current().config.visit_close_hours)
     with runtime.current().sessions() as db:
         pairs = venues.overlapping(db, args["phone"], args["from_"], args["to"], longest)
+        if areas.area() is not None:  # both visits of a pair are at the same venue
+            seen = store_areas.visible_ids(db, Visit, (mine.id for mine, _ in pairs),
+                                           areas.area())
+            pairs = [(mine, theirs) for mine, theirs in pairs if mine.id in seen]
         shown = {v.id: v for pair in pairs for v in pair}
         dumped = dict(zip(shown, records.present(db, "visit", list(shown.values())),
                           strict=True))
@@ -176,6 +184,7 @@ def exposures(args: dict[str, Any]) -> dict[str, Any]:
         items.append({"visit": dumped[mine.id], "contact": dumped[theirs.id],
                       "overlap_start": max(mine.checked_in_at, theirs.checked_in_at),
                       "overlap_end": min(ends)})
+    audited(len(items))
     return {"items": items}
 
 

@@ -1,4 +1,5 @@
-"""`gateway token …`: bearer tokens of the records API."""
+"""`gateway token …`: bearer tokens of the records API, each optionally limited to
+an area (`--province`, `--commune`: see gateway/store/areas.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from gateway import runtime
-from gateway.store import tokens
+from gateway.cli.areas import area_options, parse_area
+from gateway.store import areas, tokens
 from gateway.store.db import transaction
 
 token = AppGroup("token", help="Bearer tokens of the records API (/api/v1).")
@@ -19,17 +21,22 @@ token = AppGroup("token", help="Bearer tokens of the records API (/api/v1).")
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(tokens.SCOPES),
               default=("read",), show_default=True,
               help="read, write; repeat for both (--scope read --scope write).")
-def create(name: str, scopes: tuple[str, ...]) -> None:
+@area_options
+def create(name: str, scopes: tuple[str, ...], province: str | None,
+           communes: tuple[str, ...]) -> None:
     """Create a token; it is printed once and stored only as a hash."""
+    area = parse_area(province, communes)
     try:
         with transaction(runtime.current().sessions) as session:
             made, secret = tokens.create(session, name, scopes)
+            areas.assign(session, area, token_id=made.id)
             scope_text = made.scopes
     except tokens.TokenError as error:
         raise click.ClickException(str(error)) from None
     click.echo(secret)
-    click.echo(f"Token {name!r} ({scope_text}). Keep it now: it cannot be shown again. "
-               "Send it as 'Authorization: Bearer <token>'.", err=True)
+    where = f", limited to {area.describe()}" if area else ""
+    click.echo(f"Token {name!r} ({scope_text}{where}). Keep it now: it cannot be shown "
+               "again. Send it as 'Authorization: Bearer <token>'.", err=True)
 
 
 @token.command("revoke")
@@ -49,16 +56,20 @@ def revoke(name: str) -> None:
 def list_tokens(as_json: bool) -> None:
     """List tokens (never their secrets)."""
     with runtime.current().sessions() as session:
+        listed = tokens.all_tokens(session)
+        limits = areas.of_tokens(session, (t.id for t in listed))
         rows = [{"name": t.name, "scopes": t.scopes, "created_at": t.created_at.isoformat(),
                  "last_used_at": t.last_used_at and t.last_used_at.isoformat(),
-                 "revoked_at": t.revoked_at and t.revoked_at.isoformat()}
-                for t in tokens.all_tokens(session)]
+                 "revoked_at": t.revoked_at and t.revoked_at.isoformat(),
+                 "area": limits[t.id].describe() if t.id in limits else None}
+                for t in listed]
     for row in rows:
         if as_json:
             click.echo(json.dumps(row))
         else:
             state = f"revoked {row['revoked_at'][:16]}" if row["revoked_at"] else "active"
             used = (row["last_used_at"] or "never")[:16]
-            click.echo(f"{row['name']}  [{row['scopes']}]  {state}  last used {used}")
+            where = f"  area {row['area']}" if row["area"] else ""
+            click.echo(f"{row['name']}  [{row['scopes']}]  {state}  last used {used}{where}")
     if not rows and not as_json:
         click.echo("no tokens")

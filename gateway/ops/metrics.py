@@ -1,6 +1,6 @@
 """Prometheus metrics: turns and their latency (counted in-process), outbound messages
-by status, queue depth and scheduled runs (read from the database and Redis at scrape
-time)."""
+by status, queue depth, scheduled runs and API tokens' bulk reads (read from the
+database and Redis at scrape time)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from gateway.ops import bulk_reads
 from gateway.runtime import QUEUES
 from gateway.sms.smpp import status as smpp_status
 from gateway.store import messages
+from gateway.store.models import utcnow
 
 TURNS = Counter("gateway_turns_total", "Inbound messages handled, by channel and result",
                 ["channel", "result"])
@@ -81,6 +83,7 @@ class StoreCollector:
             kind, _, reason = field.decode().partition(":")
             failed.add_metric([kind, reason], int(count))
         yield failed
+        yield from bulk_reads.families(self.runtime.redis, utcnow())
         yield from _smpp(smpp_status.read_all(self.runtime.redis))
 
 

@@ -391,6 +391,23 @@ class DataRequest(Base):
     operator: Mapped[str | None] = mapped_column(String(60))
 
 
-# pii-logs: ID and insurance numbers keep their lookup hashes up to date.
+class AreaLimit(Base):
+    """Part of the area an API token or a console account is limited to (access by
+    area, gateway/store/areas.py): one row per commune, or one row with no commune
+    for a whole province. An owner without rows is not limited."""
+
+    __tablename__ = "area_limits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    province_code: Mapped[int] = mapped_column(Integer)
+    ward_code: Mapped[int | None] = mapped_column(Integer)  # None: the whole province
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ID and insurance numbers keep their lookup hashes up to date.
 hashed(Declaration, "id_number", "id_number_hash")
 hashed(Declaration, "insurance_number", "insurance_number_hash")
