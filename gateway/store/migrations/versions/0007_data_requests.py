@@ -1,7 +1,7 @@
 """data-subject requests: access, erasure, withdrawal, restriction and their deadlines
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -12,7 +12,7 @@ import gateway.store.models
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """declarations: ID and insurance numbers encrypted, with keyed lookup hashes
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-02 10:10:00
 
 The data step encrypts the numbers already stored (and removes them from `answers`)
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """access by area: the province (and communes) a token or console account is limited to
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -12,7 +12,7 @@ import gateway.store.models
 
 
 revision = '0009'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
