@@ -27,6 +27,7 @@ const smpp = require('smpp');
 const STATUS = smpp.errors;
 const ESM_UDHI = 0x40;
 const ESM_RECEIPT = 0x04;
+const ESME_RX_T_APPN = 0x64; // a temporary error: the SMSC delivers the message again
 const MESSAGE_STATES = {
   ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV: 5, ACCEPTD: 6, UNKNOWN: 7, REJECTD: 8,
 };
@@ -475,6 +476,7 @@ function publicDeliveries() {
   return state.deliveries.map((d) => ({
     kind: d.kind, session: d.session, time: d.time,
     sequence_number: d.sequence_number, command_status: d.command_status,
+    redelivered: Boolean(d.redelivered),
   }));
 }
 
@@ -524,9 +526,15 @@ const ROUTES = {
     return { parts: pdus.length, results: pdus.map((pdu) => deliver(pdu, 'mo')) };
   },
   'POST /redeliver': () => {
+    // What an SMSC retries: deliveries never answered, and those answered with a
+    // temporary error (ESME_RX_T_APPN), which keep their status and are marked retried.
     const unanswered = state.deliveries.filter((d) => d.command_status === null);
     for (const d of unanswered) d.command_status = 'redelivered';
-    return { redelivered: unanswered.map((d) => deliver(d.pdu, d.kind)).length };
+    const deferred = state.deliveries.filter(
+      (d) => d.command_status === ESME_RX_T_APPN && !d.redelivered);
+    for (const d of deferred) d.redelivered = true;
+    const again = [...unanswered, ...deferred];
+    return { redelivered: again.map((d) => deliver(d.pdu, d.kind)).length };
   },
   'POST /drop': () => drop(),
   'POST /garbage': (body) => sendGarbage(body),
