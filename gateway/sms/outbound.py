@@ -26,6 +26,7 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry, get_current_job
+from sqlalchemy.orm import Session
 
 from gateway import sealing
 from gateway.config import Config
@@ -56,6 +57,7 @@ RESULT_TTL = 600
 MAX_HOLD = 5.0  # seconds an OTP or reply may wait in a worker for the sender's rate
 CHUNK = 100           # bulk messages per delivery job
 CHUNK_SECONDS = 1.0   # a bulk job hands the rest of its chunk back to the queue after this
+BATCH = 50            # messages handed at once to a backend that sends batches (SMPP)
 
 _backend: tuple[Config, Backend] | None = None
 
@@ -164,6 +166,8 @@ def deliver_many(message_ids: list[int]) -> str:
     sender = backend(runtime)
     job = get_current_job()
     priority = job.origin if job else "bulk"
+    if hasattr(sender, "send_many"):
+        return _deliver_batches(runtime, sender, message_ids, priority)
     started = time.monotonic()
     for index, message_id in enumerate(message_ids):
         if index and time.monotonic() - started > CHUNK_SECONDS:
@@ -181,6 +185,68 @@ def deliver_many(message_ids: list[int]) -> str:
             return "paused"
         _deliver(runtime, sender, message_id, priority, probing)
     return "sent"
+
+
+def _deliver_batches(runtime: Runtime, sender: Backend, message_ids: list[int],
+                     priority: str) -> str:
+    """`deliver_many` through a backend that takes a batch at once (`send_many`: the
+    SMPP link keeps its window full with it, where one message per round trip would
+    leave the bind idle). The same rules, per batch: the sender's rate (a token per
+    message), its shared back-off (a probe goes alone), CHUNK_SECONDS."""
+    started = time.monotonic()
+    index = 0
+    while index < len(message_ids):
+        if index and time.monotonic() - started > CHUNK_SECONDS:
+            enqueue_many(runtime, message_ids[index:], priority)
+            return "handed on"
+        wait, probing = _gate(runtime, sender)
+        if wait > 0:
+            metrics.SENDS.labels(sender.name, "paused").inc()
+            enqueue_many(runtime, message_ids[index:], priority, delay=_spread(wait))
+            return "paused"
+        if probing:  # one message finds out whether the provider is back
+            _deliver(runtime, sender, message_ids[index], priority, probing)
+            index += 1
+            continue
+        batch: list[int] = []
+        for message_id in message_ids[index:index + BATCH]:
+            wait = _rate_wait(runtime, sender, bulk=True)
+            if wait > 0:
+                break
+            batch.append(message_id)
+        _send_batch(runtime, sender, batch, priority)
+        index += len(batch)
+        if wait > 0:
+            metrics.SENDS.labels(sender.name, "throttled").inc()
+            enqueue_many(runtime, message_ids[index:], priority, delay=wait)
+            return "throttled"
+    return "sent"
+
+
+def _send_batch(runtime: Runtime, sender: Backend, batch: list[int], priority: str) -> None:
+    """Claim a batch in one transaction, send what was claimed at once, record it."""
+    if not batch:
+        return
+    ready: list[tuple[Outgoing, messages.Claimed]] = []
+    with transaction(runtime.sessions) as session:
+        for message in messages.claim_many(session, batch, sender.name, sender.sender):
+            outgoing = _outgoing(runtime, session, message)
+            if not isinstance(outgoing, str):
+                ready.append((outgoing, message))
+    if not ready:
+        return
+    results = sender.send_many([outgoing for outgoing, _ in ready],  # type: ignore[attr-defined]
+                               urgent=priority != "bulk")
+    sent = []
+    for (outgoing, message), result in zip(ready, results, strict=True):
+        if isinstance(result, SendError):
+            metrics.SENDS.labels(sender.name, "error").inc()
+            _failed(runtime, sender, message, result, priority)
+        else:
+            metrics.SENDS.labels(sender.name, "sent").inc()
+            sent.append((outgoing.message_id, result))
+    with transaction(runtime.sessions) as session:
+        messages.mark_sent_many(session, sent)
 
 
 def _gate(runtime: Runtime, sender: Backend) -> tuple[float, bool]:
@@ -216,18 +282,27 @@ def _claim_and_send(runtime: Runtime, sender: Backend, message_id: int, priority
         message = messages.claim(session, message_id, sender.name, sender.sender)
         if message is None:
             return "not-queued"  # already sent, or another job has it
-        if message.kind not in ESSENTIAL_KINDS and phones.opted_out(session, message.phone):
-            messages.mark_failed(session, message.id, None, "phone opted out", "suppressed")
-            return "suppressed"
-        try:
-            body = (sealing.unseal(runtime.config.effective_secret, message.sealed)
-                    if message.sealed else message.body)
-        except sealing.Unreadable as error:
-            messages.mark_failed(session, message.id, None, str(error))
-            count_failure(runtime, message.id, message.kind, "unreadable", str(error))
-            return "failed-unreadable"
-    outgoing = Outgoing(message.id, message.phone, body)
+        outgoing = _outgoing(runtime, session, message)
+        if isinstance(outgoing, str):
+            return outgoing
     return _send(runtime, sender, outgoing, message, priority, probing)
+
+
+def _outgoing(runtime: Runtime, session: Session,
+              message: messages.Claimed) -> Outgoing | str:
+    """What to send for a claimed message, or why it is not sent ("suppressed": the
+    phone opted out; "failed-unreadable": its sealed text cannot be read)."""
+    if message.kind not in ESSENTIAL_KINDS and phones.opted_out(session, message.phone):
+        messages.mark_failed(session, message.id, None, "phone opted out", "suppressed")
+        return "suppressed"
+    try:
+        body = (sealing.unseal(runtime.config.effective_secret, message.sealed)
+                if message.sealed else message.body)
+    except sealing.Unreadable as error:
+        messages.mark_failed(session, message.id, None, str(error))
+        count_failure(runtime, message.id, message.kind, "unreadable", str(error))
+        return "failed-unreadable"
+    return Outgoing(message.id, message.phone, body)
 
 
 def _rate_wait(runtime: Runtime, sender: Backend, bulk: bool) -> float:

@@ -54,11 +54,34 @@ class SmppBackend:
         bridge.push(self.redis, request)
         outcome = bridge.wait(self.redis, request, WAIT_SECONDS)
         if outcome is None:
-            if bridge.withdraw(self.redis, request):  # never taken: surely not sent
-                raise SendError("SMPP link busy or stalled", retryable=True,
-                                provider_trouble=True, retry_after=LINK_DOWN_PAUSE)
-            raise SendError("no answer from the SMPP link in time", maybe_sent=True)
+            return _unanswered(self.redis, request)
         return _result(outcome)
+
+    def send_many(self, batch: list[Outgoing], urgent: bool = False) -> list[str | SendError]:
+        """Submit a batch at once (a bulk chunk: the link keeps its window full with
+        it); for each message in order, its first part's SMSC id or why it failed, as
+        `send` would raise it."""
+        if not bridge.any_bound(self.redis):
+            down = SendError("SMPP link not bound", retryable=True, provider_trouble=True,
+                             retry_after=LINK_DOWN_PAUSE)
+            return [down] * len(batch)
+        expires = time.time() + WAIT_SECONDS - EXPIRY_MARGIN
+        reply_to = uuid4().hex
+        requests = [bridge.Request(uuid4().hex, m.message_id, m.phone, m.body, expires,
+                                   urgent=urgent, reply_to=reply_to) for m in batch]
+        bridge.push_batch(self.redis, requests)
+        outcomes = bridge.wait_batch(self.redis, requests, WAIT_SECONDS)
+        results: list[str | SendError] = []
+        for request in requests:
+            outcome = outcomes.get(request.request_id)
+            try:
+                if outcome is None:
+                    results.append(_unanswered(self.redis, request))
+                else:
+                    results.append(_result(outcome))
+            except SendError as error:
+                results.append(error)
+        return results
 
     def find_sent(self, message: Outgoing, since: datetime,
                   exclude: Set[str] = frozenset()) -> str | None:
@@ -66,6 +89,15 @@ class SmppBackend:
         `smpp` process, even after the worker had stopped waiting)."""
         found = bridge.sent_id(self.redis, message.message_id)
         return found if found and found not in exclude else None
+
+
+def _unanswered(redis, request: bridge.Request) -> str:
+    """A request no outcome came for in time: never taken (withdrawn, retryable), or
+    taken and maybe sent."""
+    if bridge.withdraw(redis, request):  # never taken: surely not sent
+        raise SendError("SMPP link busy or stalled", retryable=True,
+                        provider_trouble=True, retry_after=LINK_DOWN_PAUSE)
+    raise SendError("no answer from the SMPP link in time", maybe_sent=True)
 
 
 def _result(outcome: bridge.Outcome) -> str:

@@ -37,6 +37,7 @@ from gateway.sms.smpp.window import Window
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.02          # select timeout when there is nothing to submit
+READ_BURST = 32              # PDUs read in one go while more are waiting
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 STEADY_SECONDS = 30.0        # a link up this long starts its next backoff from 1 s again
@@ -140,6 +141,7 @@ class Link:
     def _serve(self, stop: threading.Event) -> None:
         while not stop.is_set():
             submitted = self.window.submit_some(self._transmitter())
+            self.window.flush()  # while the SMSC works on the submits
             self._read(0 if submitted else POLL_SECONDS)
             self._keep_alive()
             self.window.expire()
@@ -150,19 +152,24 @@ class Link:
         return self.sessions[0][1]
 
     def _read(self, timeout: float) -> None:
+        """Wait up to `timeout` for PDUs, then read what is there, up to READ_BURST
+        (their outcomes then go to the workers in one flush, not one each)."""
         sockets = {client.socket: client for _, client in self.sessions if client.socket}
         wakeup = self.lanes.wakeup if self.lanes else None
-        readable, _, _ = select.select([*sockets, *([wakeup] if wakeup else [])], [], [],
-                                       timeout)
-        self._answer_deliveries()
-        for sock in readable:
-            if sock is wakeup:
-                continue
-            client = sockets[sock]
-            pdu = client.read_pdu()
-            self._last_traffic = time.monotonic()
-            if pdu is not None:
-                self._dispatch(client, pdu)
+        watched = [*sockets, *([wakeup] if wakeup else [])]
+        for _ in range(READ_BURST):
+            readable, _, _ = select.select(watched, [], [], timeout)
+            self._answer_deliveries()
+            pdus = [sock for sock in readable if sock is not wakeup]
+            if not pdus:
+                return
+            for sock in pdus:
+                client = sockets[sock]
+                pdu = client.read_pdu()
+                self._last_traffic = time.monotonic()
+                if pdu is not None:
+                    self._dispatch(client, pdu)
+            timeout = 0
 
     def _dispatch(self, client: wire.Client, pdu: Any) -> None:
         command = pdu.command
@@ -226,6 +233,7 @@ class Link:
         while ((self.window.in_flight or (self.lanes and self.lanes.waiting))
                and time.monotonic() < deadline):
             self._read(POLL_SECONDS)
+        self.window.flush()
         for _, client in self.sessions:
             try:
                 client.unbind()  # sends unbind and reads one answer (IO_TIMEOUT at most)
@@ -242,6 +250,7 @@ class Link:
             client.close()
         self.sessions.clear()
         self.window.abandon()
+        self.window.flush()
         self.stats.count("drops")
 
     # --- what others read ------------------------------------------------------------------
