@@ -167,7 +167,8 @@ def mt_run(stack: Stack, peer: SmscPeer, link: psutil.Process, count: int,
            timeout: float) -> dict[str, object]:
     """Queue `count` MT; the peer's acceptance rate and the link's RSS while they go out."""
     before = peer.counters()["submits_accepted"]
-    cpu_before = stack.cpu_seconds()
+    node = psutil.Process(peer._process.pid)  # the SMSC's own CPU, beside the gateway's
+    cpu_before = {**stack.cpu_seconds(), "smsc peer": sum(node.cpu_times()[:2])}
     rss: list[int] = [link.memory_info().rss]
     queue_seconds = queue_run(stack, count)
     started = time.perf_counter()
@@ -182,7 +183,7 @@ def mt_run(stack: Stack, peer: SmscPeer, link: psutil.Process, count: int,
         if time.perf_counter() - started > timeout:
             break
     seconds = time.perf_counter() - (first_at or started)
-    cpu_after = stack.cpu_seconds()
+    cpu_after = {**stack.cpu_seconds(), "smsc peer": sum(node.cpu_times()[:2])}
     mib = [round(value / 2**20, 1) for value in rss]
     return {"messages": count, "accepted": accepted,
             "queue_seconds": round(queue_seconds, 1), "send_seconds": round(seconds, 1),

@@ -17,7 +17,9 @@ import logging
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -161,12 +163,13 @@ def deliver_many(message_ids: list[int]) -> str:
     """RQ job: send a chunk of bulk messages, in order. It never holds its worker: when
     the sender's rate or an outage says wait, or after CHUNK_SECONDS (so OTPs and
     replies never wait long behind bulk), the rest goes back to the queue as a new
-    chunk; a message whose send failed is rescheduled on its own (gateway/sms/retry.py)."""
+    chunk; a message whose send failed is rescheduled on its own (gateway/sms/retry.py).
+    A backend that takes batches (SMPP) gets the chunk in batches (`_deliver_batches`)."""
     runtime = current()
     sender = backend(runtime)
     job = get_current_job()
     priority = job.origin if job else "bulk"
-    if hasattr(sender, "send_many"):
+    if hasattr(sender, "hand_over"):
         return _deliver_batches(runtime, sender, message_ids, priority)
     started = time.monotonic()
     for index, message_id in enumerate(message_ids):
@@ -189,44 +192,72 @@ def deliver_many(message_ids: list[int]) -> str:
 
 def _deliver_batches(runtime: Runtime, sender: Backend, message_ids: list[int],
                      priority: str) -> str:
-    """`deliver_many` through a backend that takes a batch at once (`send_many`: the
-    SMPP link keeps its window full with it, where one message per round trip would
-    leave the bind idle). The same rules, per batch: the sender's rate (a token per
-    message), its shared back-off (a probe goes alone), CHUNK_SECONDS."""
+    """`deliver_many` through a backend that takes batches (`hand_over` / `collect`:
+    the SMPP link keeps its window full with them, where one message per round trip
+    would leave the bind idle). Two batches are in hand at a time: the next is claimed
+    and handed over while the link sends the last. The same rules as one by one: the
+    sender's rate (a token per message), its shared back-off (a probe goes alone),
+    CHUNK_SECONDS."""
     started = time.monotonic()
-    index = 0
-    while index < len(message_ids):
-        if index and time.monotonic() - started > CHUNK_SECONDS:
-            enqueue_many(runtime, message_ids[index:], priority)
-            return "handed on"
-        wait, probing = _gate(runtime, sender)
-        if wait > 0:
-            metrics.SENDS.labels(sender.name, "paused").inc()
-            enqueue_many(runtime, message_ids[index:], priority, delay=_spread(wait))
-            return "paused"
-        if probing:  # one message finds out whether the provider is back
-            _deliver(runtime, sender, message_ids[index], priority, probing)
-            index += 1
-            continue
-        batch: list[int] = []
-        for message_id in message_ids[index:index + BATCH]:
-            wait = _rate_wait(runtime, sender, bulk=True)
-            if wait > 0:
+    index, outcome = 0, "sent"
+    in_hand: deque[_Batch] = deque()
+    try:
+        while index < len(message_ids):
+            if index and time.monotonic() - started > CHUNK_SECONDS:
+                enqueue_many(runtime, message_ids[index:], priority)
+                outcome = "handed on"
                 break
-            batch.append(message_id)
-        _send_batch(runtime, sender, batch, priority)
-        index += len(batch)
-        if wait > 0:
-            metrics.SENDS.labels(sender.name, "throttled").inc()
-            enqueue_many(runtime, message_ids[index:], priority, delay=wait)
-            return "throttled"
-    return "sent"
+            wait, probing = _gate(runtime, sender)
+            if wait > 0:
+                metrics.SENDS.labels(sender.name, "paused").inc()
+                enqueue_many(runtime, message_ids[index:], priority, delay=_spread(wait))
+                outcome = "paused"
+                break
+            if probing:  # one message alone finds out whether the provider is back
+                _deliver(runtime, sender, message_ids[index], priority, probing)
+                index += 1
+                continue
+            taken, wait = _rate_take(runtime, sender, min(BATCH, len(message_ids) - index))
+            if taken:
+                batch = _start_batch(runtime, sender, message_ids[index:index + taken],
+                                     priority)
+                index += taken
+                if batch is not None:
+                    in_hand.append(batch)
+                if len(in_hand) > 1:
+                    _finish_batch(runtime, sender, in_hand.popleft())
+            elif wait > 0:
+                metrics.SENDS.labels(sender.name, "throttled").inc()
+                enqueue_many(runtime, message_ids[index:], priority, delay=wait)
+                outcome = "throttled"
+                break
+    finally:
+        while in_hand:
+            _finish_batch(runtime, sender, in_hand.popleft())
+    return outcome
 
 
-def _send_batch(runtime: Runtime, sender: Backend, batch: list[int], priority: str) -> None:
-    """Claim a batch in one transaction, send what was claimed at once, record it."""
-    if not batch:
-        return
+@dataclass
+class _Batch:
+    """Messages claimed and handed to a batching backend, awaiting their outcomes."""
+
+    priority: str
+    ready: list[tuple[Outgoing, messages.Claimed]]
+    handle: Any
+
+
+def _rate_take(runtime: Runtime, sender: Backend, count: int) -> tuple[int, float]:
+    """Up to `count` bulk tokens of the sender's rate at once: (taken, seconds to wait
+    when none was)."""
+    if runtime.config.demo:
+        return count, 0.0
+    return throttle.take_many(runtime.redis, _sender_key(sender),
+                              runtime.config.sms_rate_per_second, True, count)
+
+
+def _start_batch(runtime: Runtime, sender: Any, batch: list[int],
+                 priority: str) -> _Batch | None:
+    """Claim a batch in one transaction and hand what was claimed to the backend."""
     ready: list[tuple[Outgoing, messages.Claimed]] = []
     with transaction(runtime.sessions) as session:
         for message in messages.claim_many(session, batch, sender.name, sender.sender):
@@ -234,14 +265,19 @@ def _send_batch(runtime: Runtime, sender: Backend, batch: list[int], priority: s
             if not isinstance(outgoing, str):
                 ready.append((outgoing, message))
     if not ready:
-        return
-    results = sender.send_many([outgoing for outgoing, _ in ready],  # type: ignore[attr-defined]
-                               urgent=priority != "bulk")
+        return None
+    handle = sender.hand_over([outgoing for outgoing, _ in ready], urgent=priority != "bulk")
+    return _Batch(priority, ready, handle)
+
+
+def _finish_batch(runtime: Runtime, sender: Any, batch: _Batch) -> None:
+    """Wait for a batch's outcomes and record them (the sent ones in one transaction)."""
+    results = sender.collect(batch.handle, len(batch.ready))
     sent = []
-    for (outgoing, message), result in zip(ready, results, strict=True):
+    for (outgoing, message), result in zip(batch.ready, results, strict=True):
         if isinstance(result, SendError):
             metrics.SENDS.labels(sender.name, "error").inc()
-            _failed(runtime, sender, message, result, priority)
+            _failed(runtime, sender, message, result, batch.priority)
         else:
             metrics.SENDS.labels(sender.name, "sent").inc()
             sent.append((outgoing.message_id, result))
