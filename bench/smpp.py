@@ -30,8 +30,9 @@ from twilio.request_validator import RequestValidator
 
 from bench.stack import BIN, Stack
 from gateway import runtime as runtimes
+from gateway.config import Config
 from gateway.sms import outbound
-from gateway.sms.smpp import bridge
+from gateway.sms.smpp import bridge, submits, wire
 from gateway.store import messages
 from gateway.store.db import transaction
 from tests.smsc_peer import SmscPeer
@@ -41,6 +42,7 @@ SHORT_CODE = "8088"
 RSS_EVERY = 0.5          # seconds between two samples of the smpp process's memory
 MO_PHONES = 16           # turns in flight at once, over SMPP and over the webhook
 BATCH = 5000             # MT queued per transaction (a reminder run queues in batches)
+BARE_MT = 20_000         # submits of the bare-bind baseline, before and after
 
 
 def smpp_stack(peer: SmscPeer, web: int, workers: int, **stack_options) -> Stack:
@@ -146,6 +148,33 @@ async def webhook_turns(stack: Stack, turns: int, run: str) -> dict[str, float]:
 
 # --- MT -----------------------------------------------------------------------------------
 
+def bare_bind(peer: SmscPeer, count: int, window: int = 10) -> dict[str, float]:
+    """The baseline of MT: the same bind driven by nothing but an SMPP client in this
+    process (smpplib, the link's wire.Client), window `window`, no outbox, RQ or Redis:
+    what the peer and the loopback allow on this machine now."""
+    config = Config(smpp_host=peer.host, smpp_port=peer.port, smpp_system_id=peer.system_id,
+                    smpp_password=peer.password, smpp_source_addr=SHORT_CODE)
+    client = wire.open_session(config, "transceiver")
+    fields = submits.submit_fields(config, 1, "+84330000000", "Nhac nho bao cao suc khoe")[0]
+    before = peer.counters()["submits_accepted"]
+    started = time.perf_counter()
+    sent = answered = 0
+    try:
+        while answered < count:
+            with client.corked():
+                while sent < count and sent - answered < window:
+                    client.send_message(**fields)
+                    sent += 1
+            pdu = client.read_pdu()
+            if pdu is not None and pdu.command == "submit_sm_resp":
+                answered += 1
+        seconds = time.perf_counter() - started
+    finally:
+        client.close()
+    return {"messages": count, "accepted": peer.counters()["submits_accepted"] - before,
+            "seconds": round(seconds, 2), "per_second": round(count / seconds, 1)}
+
+
 def queue_run(stack: Stack, count: int) -> float:
     """Queue `count` reminders to distinct phones as a reminder run does; seconds taken."""
     runtime = runtimes.build(stack.config())
@@ -206,7 +235,10 @@ def measure(*, mo: int, mt: int, web: int = 2, workers: int = 1, timeout: float 
             over_smpp = mo_turns(peer, mo, "2", timeout=60)
             webhook_after = asyncio.run(webhook_turns(stack, mo, "3"))
             baseline = (webhook["turns_per_second"] + webhook_after["turns_per_second"]) / 2
+            bare = bare_bind(peer, min(mt, BARE_MT))
             sent = mt_run(stack, peer, link, mt, timeout)
+            bare_after = bare_bind(peer, min(mt, BARE_MT))
+            bare_rate = (bare["per_second"] + bare_after["per_second"]) / 2
             submitted = peer.submitted()
             texts = [p["text"] for p in submitted if p["destination_addr"].startswith("8491")]
             return {
@@ -216,12 +248,26 @@ def measure(*, mo: int, mt: int, web: int = 2, workers: int = 1, timeout: float 
                 "mo_webhook_before": webhook, "mo_smpp": over_smpp,
                 "mo_webhook_after": webhook_after,
                 "mo_ratio_to_webhook": round(over_smpp["turns_per_second"] / baseline, 2),
-                "mt": sent,
+                "mt_bare_bind_before": bare, "mt": sent, "mt_bare_bind_after": bare_after,
+                "mt_ratio_to_bare_bind": round(sent["per_second"] / bare_rate, 2),
+                "mt_cpu_ms_per_message": _cpu_per_message(sent),
                 "mt_sent_twice": len(texts) - len(set(texts)),
                 "mt_lost": mt - len(set(texts)),
             }
         finally:
             stack.down()
+
+
+def _cpu_per_message(sent: dict) -> dict[str, float]:
+    """CPU milliseconds per MT: the gateway's processes (the RQ workers, the smpp link,
+    PostgreSQL, Redis) and the SMSC peer's."""
+    cpu = sent["cpu_seconds"]
+    gateway = sum(v for k, v in cpu.items() if k.startswith("worker") or k in (
+        "smpp", "postgres", "redis"))
+    accepted = max(sent["accepted"], 1)
+    return {"gateway": round(1000 * gateway / accepted, 2),
+            "smpp process": round(1000 * cpu.get("smpp", 0.0) / accepted, 2),
+            "smsc peer": round(1000 * cpu.get("smsc peer", 0.0) / accepted, 2)}
 
 
 def passed(results: dict) -> bool:
