@@ -60,6 +60,10 @@ MAX_HOLD = 5.0  # seconds an OTP or reply may wait in a worker for the sender's 
 CHUNK = 100           # bulk messages per delivery job
 CHUNK_SECONDS = 1.0   # a bulk job hands the rest of its chunk back to the queue after this
 BATCH = 50            # messages handed at once to a backend that sends batches (SMPP)
+BATCHES_IN_HAND = 3   # ...of which a worker keeps this many handed over at a time
+# A batching backend's chunks are longer: a job drains its batches when it ends, and the
+# bind idles meanwhile; the job still hands its rest back after CHUNK_SECONDS.
+BATCH_CHUNK = 1000
 
 _backend: tuple[Config, Backend] | None = None
 
@@ -92,12 +96,14 @@ def enqueue(runtime: Runtime, message_id: int, priority: str, delay: float = 0) 
 
 def enqueue_many(runtime: Runtime, message_ids: Sequence[int], priority: str,
                  delay: float = 0) -> None:
-    """Hand many outbox rows to the workers, one `deliver_many` job per CHUNK of them,
+    """Hand many outbox rows to the workers, one `deliver_many` job per CHUNK of them
+    (BATCH_CHUNK for a backend that takes batches),
     in one Redis round trip (a pipeline, after the transaction that made them
     committed). A job per message would make RQ's bookkeeping most of a bulk run."""
+    size = BATCH_CHUNK if hasattr(backend(runtime), "hand_over") else CHUNK
     with runtime.redis.pipeline() as pipe:
-        for start in range(0, len(message_ids), CHUNK):
-            chunk = list(message_ids[start:start + CHUNK])
+        for start in range(0, len(message_ids), size):
+            chunk = list(message_ids[start:start + size])
             _hand_over(runtime, pipe, deliver_many, chunk, chunk, priority, delay)
         pipe.execute()
 
@@ -194,8 +200,8 @@ def _deliver_batches(runtime: Runtime, sender: Backend, message_ids: list[int],
                      priority: str) -> str:
     """`deliver_many` through a backend that takes batches (`hand_over` / `collect`:
     the SMPP link keeps its window full with them, where one message per round trip
-    would leave the bind idle). Two batches are in hand at a time: the next is claimed
-    and handed over while the link sends the last. The same rules as one by one: the
+    would leave the bind idle). BATCHES_IN_HAND are in hand at a time: the next is
+    claimed and handed over while the link sends the others. The same rules as one by one: the
     sender's rate (a token per message), its shared back-off (a probe goes alone),
     CHUNK_SECONDS."""
     started = time.monotonic()
@@ -224,7 +230,7 @@ def _deliver_batches(runtime: Runtime, sender: Backend, message_ids: list[int],
                 index += taken
                 if batch is not None:
                     in_hand.append(batch)
-                if len(in_hand) > 1:
+                if len(in_hand) >= BATCHES_IN_HAND:
                     _finish_batch(runtime, sender, in_hand.popleft())
             elif wait > 0:
                 metrics.SENDS.labels(sender.name, "throttled").inc()
