@@ -82,11 +82,11 @@ def mo_turns(peer: SmscPeer, turns: int, run: str, timeout: float) -> dict[str, 
     def watch() -> None:  # one reader of the peer's submits for every phone
         seen = 0
         while not stop.is_set():
-            pdus = peer.submitted()
+            pdus = peer.submitted(accepted_only=False, since=seen)
             with lock:
-                for pdu in pdus[seen:]:
+                for pdu in pdus:
                     replied.add(pdu["destination_addr"])
-                seen = len(pdus)
+                seen += len(pdus)
                 lock.notify_all()
             time.sleep(0.01)
 

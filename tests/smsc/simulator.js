@@ -347,6 +347,7 @@ function answerSubmit(info, pdu) {
   info.unanswered += 1;
   state.counters.max_unanswered = Math.max(state.counters.max_unanswered, info.unanswered);
   const answer = () => {
+    if (state.frozen) return; // dead from the ESME's side: no answer leaves any more
     info.unanswered -= 1;
     entry.command_status = status;
     if (status === STATUS.ESME_ROK) {
@@ -486,7 +487,8 @@ const ROUTES = {
     throttle: state.throttle, submit_mode: state.submitMode,
     pending_deliveries: state.pendingDeliveries.length,
   }),
-  'GET /submitted': () => state.submitted,
+  // ?since=N: only the submits after the first N (a poller need not read them all).
+  'GET /submitted': (body, query) => state.submitted.slice(Number(query.get('since') || 0)),
   'GET /deliveries': () => publicDeliveries(),
   'POST /reset': () => {
     state.submitted = [];
@@ -536,6 +538,12 @@ const ROUTES = {
     const again = [...unanswered, ...deferred];
     return { redelivered: again.map((d) => deliver(d.pdu, d.kind)).length };
   },
+  'POST /freeze': () => {
+    // The instant of a kill: nothing is answered from now on, so what the control API
+    // reports next is all the ESME ever heard accepted (tests/smsc_peer.py restart()).
+    state.frozen = true;
+    return { frozen: true };
+  },
   'POST /drop': () => drop(),
   'POST /garbage': (body) => sendGarbage(body),
   'POST /unbind': () => {
@@ -568,7 +576,8 @@ function control(request, response) {
         answer = { error: `no route ${request.method} ${request.url}` };
       } else {
         const text = Buffer.concat(chunks).toString('utf8');
-        answer = route(text ? JSON.parse(text) : {});
+        const query = new URLSearchParams(request.url.split('?')[1] || '');
+        answer = route(text ? JSON.parse(text) : {}, query);
       }
     } catch (error) {
       status = 400;
