@@ -148,7 +148,7 @@ def markdown(results: dict) -> str:
 
 def smpp_markdown(smpp: dict) -> list[str]:
     """The SMPP part's tables (bench/smpp.py)."""
-    lines = ["## SMPP (bench/smpp.py)", "", smpp["config"], "",
+    lines = ["## SMPP", "", f"`bench/smpp.py`: {smpp['config']}", "",
              "| MO → reply run | turns | turns/s | p50 ms | p99 ms |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for name in ("mo_webhook_before", "mo_smpp", "mo_webhook_after"):
