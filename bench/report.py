@@ -141,4 +141,29 @@ def markdown(results: dict) -> str:
     lines += ["", f"Correctness ({verdict}): {json.dumps(results['correctness'])}", ""]
     if results.get("fan_out"):
         lines += [f"Fan-out: {json.dumps(results['fan_out'])}", ""]
+    if results.get("smpp"):
+        lines += smpp_markdown(results["smpp"])
     return "\n".join(lines)
+
+
+def smpp_markdown(smpp: dict) -> list[str]:
+    """The SMPP part's tables (bench/smpp.py)."""
+    lines = ["## SMPP", "", f"`bench/smpp.py`: {smpp['config']}", "",
+             "| MO → reply run | turns | turns/s | p50 ms | p99 ms |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for name in ("mo_webhook_before", "mo_smpp", "mo_webhook_after"):
+        r = smpp[name]
+        lines.append(f"| {name} | {r['turns']} | {r['turns_per_second']:.1f} | "
+                     f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
+    mt, rss = smpp["mt"], smpp["mt"]["smpp_rss_mib"]
+    lines += ["", f"MO over SMPP / webhook turn: {smpp['mo_ratio_to_webhook']:.2f}", "",
+              "| MT run | messages | accepted | MT/s |", "| --- | ---: | ---: | ---: |"]
+    for name in ("mt_bare_bind_before", "mt", "mt_bare_bind_after"):
+        r = smpp[name]
+        lines.append(f"| {name} | {r['messages']} | {r['accepted']} | {r['per_second']:.1f} |")
+    lines += ["", f"MT through the gateway / bare bind: {smpp['mt_ratio_to_bare_bind']:.2f}; "
+              f"CPU ms per MT: {json.dumps(smpp['mt_cpu_ms_per_message'])}; smpp process "
+              f"RSS (MiB) first {rss['first']}, last {rss['last']}, max {rss['max']} "
+              f"({rss['samples']} samples); sent twice {smpp['mt_sent_twice']}, "
+              f"lost {smpp['mt_lost']}; CPU s: {json.dumps(mt['cpu_seconds'])}", ""]
+    return lines

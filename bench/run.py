@@ -2,7 +2,8 @@
 
 Baseline (bare endpoint) → whole conversations → baseline again → latency against
 load → scale-out with 1, 2 and 4 web processes (and workers) → correctness of
-every record → fan-out (100,000 reminders, 1,000 digests) → report in bench/results/.
+every record → fan-out (100,000 reminders, 1,000 digests) → the SMPP channel against
+the SMSC peer (bench/smpp.py) → report in bench/results/.
 Exits non-zero when a record was lost or duplicated: a fast run that loses data fails."""
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bench import fanout, load, report, scenarios
+from bench import fanout, load, report, scenarios, smpp
 from bench.stack import Stack
 
 RESULTS = Path(__file__).parent / "results"
-PARTS = ("sweep", "scale", "fanout")  # the main run and its baselines always run
+PARTS = ("sweep", "scale", "fanout", "smpp")  # the main run and its baselines always run
 # (web processes, RQ workers): one and two of each, then four web processes, gunicorn's
 # advice for 2 cores (its sync workers wait while a turn waits on PostgreSQL and Redis).
 SCALE_OUT = ((1, 1), (2, 2), (4, 2))
@@ -114,6 +115,11 @@ def main() -> None:
         args.seconds, args.phones = 4, 8
         args.parts.discard("fanout")
     results = asyncio.run(measure(args))
+    if "smpp" in args.parts:  # a stack of its own, after the main one is down
+        results["smpp"] = smpp.measure(mo=40 if args.quick else 500,
+                                       mt=500 if args.quick else 100_000,
+                                       web=args.web, workers=args.workers)
+        results["passed"] = results["passed"] and smpp.passed(results["smpp"])
     path = report.write(results, args.out)
     print(path.read_text())
     if not results["passed"]:

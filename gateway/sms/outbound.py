@@ -17,7 +17,9 @@ import logging
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -26,6 +28,7 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry, get_current_job
+from sqlalchemy.orm import Session
 
 from gateway import sealing
 from gateway.config import Config
@@ -56,6 +59,11 @@ RESULT_TTL = 600
 MAX_HOLD = 5.0  # seconds an OTP or reply may wait in a worker for the sender's rate
 CHUNK = 100           # bulk messages per delivery job
 CHUNK_SECONDS = 1.0   # a bulk job hands the rest of its chunk back to the queue after this
+BATCH = 50            # messages handed at once to a backend that sends batches (SMPP)
+BATCHES_IN_HAND = 3   # ...of which a worker keeps this many handed over at a time
+# A batching backend's chunks are longer: a job drains its batches when it ends, and the
+# bind idles meanwhile; the job still hands its rest back after CHUNK_SECONDS.
+BATCH_CHUNK = 1000
 
 _backend: tuple[Config, Backend] | None = None
 
@@ -88,12 +96,14 @@ def enqueue(runtime: Runtime, message_id: int, priority: str, delay: float = 0) 
 
 def enqueue_many(runtime: Runtime, message_ids: Sequence[int], priority: str,
                  delay: float = 0) -> None:
-    """Hand many outbox rows to the workers, one `deliver_many` job per CHUNK of them,
+    """Hand many outbox rows to the workers, one `deliver_many` job per CHUNK of them
+    (BATCH_CHUNK for a backend that takes batches),
     in one Redis round trip (a pipeline, after the transaction that made them
     committed). A job per message would make RQ's bookkeeping most of a bulk run."""
+    size = BATCH_CHUNK if hasattr(backend(runtime), "hand_over") else CHUNK
     with runtime.redis.pipeline() as pipe:
-        for start in range(0, len(message_ids), CHUNK):
-            chunk = list(message_ids[start:start + CHUNK])
+        for start in range(0, len(message_ids), size):
+            chunk = list(message_ids[start:start + size])
             _hand_over(runtime, pipe, deliver_many, chunk, chunk, priority, delay)
         pipe.execute()
 
@@ -159,11 +169,14 @@ def deliver_many(message_ids: list[int]) -> str:
     """RQ job: send a chunk of bulk messages, in order. It never holds its worker: when
     the sender's rate or an outage says wait, or after CHUNK_SECONDS (so OTPs and
     replies never wait long behind bulk), the rest goes back to the queue as a new
-    chunk; a message whose send failed is rescheduled on its own (gateway/sms/retry.py)."""
+    chunk; a message whose send failed is rescheduled on its own (gateway/sms/retry.py).
+    A backend that takes batches (SMPP) gets the chunk in batches (`_deliver_batches`)."""
     runtime = current()
     sender = backend(runtime)
     job = get_current_job()
     priority = job.origin if job else "bulk"
+    if hasattr(sender, "hand_over"):
+        return _deliver_batches(runtime, sender, message_ids, priority)
     started = time.monotonic()
     for index, message_id in enumerate(message_ids):
         if index and time.monotonic() - started > CHUNK_SECONDS:
@@ -181,6 +194,101 @@ def deliver_many(message_ids: list[int]) -> str:
             return "paused"
         _deliver(runtime, sender, message_id, priority, probing)
     return "sent"
+
+
+def _deliver_batches(runtime: Runtime, sender: Backend, message_ids: list[int],
+                     priority: str) -> str:
+    """`deliver_many` through a backend that takes batches (`hand_over` / `collect`:
+    the SMPP link keeps its window full with them, where one message per round trip
+    would leave the bind idle). BATCHES_IN_HAND are in hand at a time: the next is
+    claimed and handed over while the link sends the others. The same rules as one by one: the
+    sender's rate (a token per message), its shared back-off (a probe goes alone),
+    CHUNK_SECONDS."""
+    started = time.monotonic()
+    index, outcome = 0, "sent"
+    in_hand: deque[_Batch] = deque()
+    try:
+        while index < len(message_ids):
+            if index and time.monotonic() - started > CHUNK_SECONDS:
+                enqueue_many(runtime, message_ids[index:], priority)
+                outcome = "handed on"
+                break
+            wait, probing = _gate(runtime, sender)
+            if wait > 0:
+                metrics.SENDS.labels(sender.name, "paused").inc()
+                enqueue_many(runtime, message_ids[index:], priority, delay=_spread(wait))
+                outcome = "paused"
+                break
+            if probing:  # one message alone finds out whether the provider is back
+                _deliver(runtime, sender, message_ids[index], priority, probing)
+                index += 1
+                continue
+            taken, wait = _rate_take(runtime, sender, min(BATCH, len(message_ids) - index))
+            if taken:
+                batch = _start_batch(runtime, sender, message_ids[index:index + taken],
+                                     priority)
+                index += taken
+                if batch is not None:
+                    in_hand.append(batch)
+                if len(in_hand) >= BATCHES_IN_HAND:
+                    _finish_batch(runtime, sender, in_hand.popleft())
+            elif wait > 0:
+                metrics.SENDS.labels(sender.name, "throttled").inc()
+                enqueue_many(runtime, message_ids[index:], priority, delay=wait)
+                outcome = "throttled"
+                break
+    finally:
+        while in_hand:
+            _finish_batch(runtime, sender, in_hand.popleft())
+    return outcome
+
+
+@dataclass
+class _Batch:
+    """Messages claimed and handed to a batching backend, awaiting their outcomes."""
+
+    priority: str
+    ready: list[tuple[Outgoing, messages.Claimed]]
+    handle: Any
+
+
+def _rate_take(runtime: Runtime, sender: Backend, count: int) -> tuple[int, float]:
+    """Up to `count` bulk tokens of the sender's rate at once: (taken, seconds to wait
+    when none was)."""
+    if runtime.config.demo:
+        return count, 0.0
+    return throttle.take_many(runtime.redis, _sender_key(sender),
+                              runtime.config.sms_rate_per_second, True, count)
+
+
+def _start_batch(runtime: Runtime, sender: Any, batch: list[int],
+                 priority: str) -> _Batch | None:
+    """Claim a batch in one transaction and hand what was claimed to the backend."""
+    ready: list[tuple[Outgoing, messages.Claimed]] = []
+    with transaction(runtime.sessions) as session:
+        for message in messages.claim_many(session, batch, sender.name, sender.sender):
+            outgoing = _outgoing(runtime, session, message)
+            if not isinstance(outgoing, str):
+                ready.append((outgoing, message))
+    if not ready:
+        return None
+    handle = sender.hand_over([outgoing for outgoing, _ in ready], urgent=priority != "bulk")
+    return _Batch(priority, ready, handle)
+
+
+def _finish_batch(runtime: Runtime, sender: Any, batch: _Batch) -> None:
+    """Wait for a batch's outcomes and record them (the sent ones in one transaction)."""
+    results = sender.collect(batch.handle, len(batch.ready))
+    sent = []
+    for (outgoing, message), result in zip(batch.ready, results, strict=True):
+        if isinstance(result, SendError):
+            metrics.SENDS.labels(sender.name, "error").inc()
+            _failed(runtime, sender, message, result, batch.priority)
+        else:
+            metrics.SENDS.labels(sender.name, "sent").inc()
+            sent.append((outgoing.message_id, result))
+    with transaction(runtime.sessions) as session:
+        messages.mark_sent_many(session, sent)
 
 
 def _gate(runtime: Runtime, sender: Backend) -> tuple[float, bool]:
@@ -216,18 +324,27 @@ def _claim_and_send(runtime: Runtime, sender: Backend, message_id: int, priority
         message = messages.claim(session, message_id, sender.name, sender.sender)
         if message is None:
             return "not-queued"  # already sent, or another job has it
-        if message.kind not in ESSENTIAL_KINDS and phones.opted_out(session, message.phone):
-            messages.mark_failed(session, message.id, None, "phone opted out", "suppressed")
-            return "suppressed"
-        try:
-            body = (sealing.unseal(runtime.config.effective_secret, message.sealed)
-                    if message.sealed else message.body)
-        except sealing.Unreadable as error:
-            messages.mark_failed(session, message.id, None, str(error))
-            count_failure(runtime, message.id, message.kind, "unreadable", str(error))
-            return "failed-unreadable"
-    outgoing = Outgoing(message.id, message.phone, body)
+        outgoing = _outgoing(runtime, session, message)
+        if isinstance(outgoing, str):
+            return outgoing
     return _send(runtime, sender, outgoing, message, priority, probing)
+
+
+def _outgoing(runtime: Runtime, session: Session,
+              message: messages.Claimed) -> Outgoing | str:
+    """What to send for a claimed message, or why it is not sent ("suppressed": the
+    phone opted out; "failed-unreadable": its sealed text cannot be read)."""
+    if message.kind not in ESSENTIAL_KINDS and phones.opted_out(session, message.phone):
+        messages.mark_failed(session, message.id, None, "phone opted out", "suppressed")
+        return "suppressed"
+    try:
+        body = (sealing.unseal(runtime.config.effective_secret, message.sealed)
+                if message.sealed else message.body)
+    except sealing.Unreadable as error:
+        messages.mark_failed(session, message.id, None, str(error))
+        count_failure(runtime, message.id, message.kind, "unreadable", str(error))
+        return "failed-unreadable"
+    return Outgoing(message.id, message.phone, body)
 
 
 def _rate_wait(runtime: Runtime, sender: Backend, bulk: bool) -> float:

@@ -24,23 +24,24 @@ LINE_KEY = "sms:rate:{}:line"     # the next free send time of the bulk line (se
 KEY_TTL = 3600
 RESERVE_SHARE = 0.2               # of a second's tokens, kept for high-priority sends
 
-# KEYS: bucket, line. ARGV: rate, capacity, reserve, bulk (1/0), ttl.
-# Returns the seconds to wait as a string (0: a token was taken). Lua numbers would be
-# truncated to integers on the way back.
+# KEYS: bucket, line. ARGV: rate, capacity, reserve, bulk (1/0), ttl, count.
+# Returns "<tokens taken> <seconds to wait>" (up to count taken, or none and the wait
+# for one). Lua numbers would be truncated to integers on the way back.
 _SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local rate, capacity, reserve = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local bulk, ttl = ARGV[4] == '1', tonumber(ARGV[5])
+local bulk, ttl, count = ARGV[4] == '1', tonumber(ARGV[5]), tonumber(ARGV[6])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or capacity
 local at = tonumber(state[2]) or now
 tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
 local need = 1
 if bulk then need = 1 + reserve end
-local wait = 0
+local wait, taken = 0, 0
 if tokens >= need then
-  tokens = tokens - 1
+  taken = math.min(count, math.floor(tokens - need + 1))
+  tokens = tokens - taken
 else
   wait = (need - tokens) / rate
   if bulk then
@@ -51,7 +52,7 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], ttl)
-return tostring(wait)
+return tostring(taken) .. ' ' .. tostring(wait)
 """
 
 
@@ -64,8 +65,17 @@ def shape(rate: float) -> tuple[float, float]:
 def take(redis: Redis, sender: str, rate: float, bulk: bool) -> float:
     """Take a token to send one message from `sender`: 0.0 when taken, else the
     seconds to wait (for bulk, until the place in line it was given)."""
+    taken, wait = take_many(redis, sender, rate, bulk, 1)
+    return 0.0 if taken else wait
+
+
+def take_many(redis: Redis, sender: str, rate: float, bulk: bool,
+              count: int) -> tuple[int, float]:
+    """Take up to `count` tokens at once (a batch of sends, one round trip): how many
+    were taken and, when none, the seconds to wait as `take` gives them."""
     capacity, reserve = shape(rate)
     script = redis.register_script(_SCRIPT)
-    waited = script(keys=[BUCKET_KEY.format(sender), LINE_KEY.format(sender)],
-                    args=[rate, capacity, reserve, 1 if bulk else 0, KEY_TTL])
-    return float(waited.decode() if isinstance(waited, bytes) else waited)
+    answer = script(keys=[BUCKET_KEY.format(sender), LINE_KEY.format(sender)],
+                    args=[rate, capacity, reserve, 1 if bulk else 0, KEY_TTL, count])
+    taken, wait = (answer.decode() if isinstance(answer, bytes) else answer).split()
+    return int(float(taken)), float(wait)

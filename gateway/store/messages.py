@@ -180,6 +180,26 @@ def claim(session: Session, message_id: int, backend: str, sender: str) -> Claim
     return Claimed(*row[:6], created_at=utc(row[6]), claimed_at=now)
 
 
+_CLAIM_MANY = Statement(
+    "UPDATE outbound_messages SET status = 'sending', claimed_at = :now, updated_at = :now, "
+    "backend = :backend, sender = :sender, attempts = attempts + 1 "
+    "WHERE id = ANY(:ids) AND status = 'queued' "
+    "RETURNING id, phone, body, kind, attempts, sealed, created_at")
+
+
+def claim_many(session: Session, message_ids: Sequence[int], backend: str,
+               sender: str) -> list[Claimed]:
+    """`claim` for a batch (one statement on PostgreSQL): the messages taken, in the
+    order of `message_ids`; those already taken or sent are left out."""
+    if session.connection().dialect.name != "postgresql":
+        return [c for c in (claim(session, i, backend, sender) for i in message_ids) if c]
+    now = utcnow()
+    rows = {row[0]: row for row in _CLAIM_MANY.run(session, {
+        "ids": list(message_ids), "now": now, "backend": backend, "sender": sender})}
+    return [Claimed(*rows[i][:6], created_at=utc(rows[i][6]), claimed_at=now)
+            for i in message_ids if i in rows]
+
+
 def mark_sent(session: Session, message_id: int, provider_id: str | None,
               keep_sealed: bool = False) -> bool:
     """The provider accepted the message. Only a message still `sending` (or put back in
@@ -193,6 +213,17 @@ def mark_sent(session: Session, message_id: int, provider_id: str | None,
     commit_without_waiting(session)
     return _MARK_SENT.run(session, {"id": message_id, "provider_id": provider_id,
                                     "now": utcnow(), "keep_sealed": keep_sealed}).rowcount > 0
+
+
+def mark_sent_many(session: Session, sent: Sequence[tuple[int, str]]) -> None:
+    """`mark_sent` for a batch of (message id, provider id), in one transaction."""
+    if not sent:
+        return
+    commit_without_waiting(session)
+    now = utcnow()
+    for message_id, provider_id in sent:
+        _MARK_SENT.run(session, {"id": message_id, "provider_id": provider_id, "now": now,
+                                 "keep_sealed": False})
 
 
 def mark_failed(session: Session, message_id: int, code: str | None, reason: str,

@@ -27,6 +27,7 @@ const smpp = require('smpp');
 const STATUS = smpp.errors;
 const ESM_UDHI = 0x40;
 const ESM_RECEIPT = 0x04;
+const ESME_RX_T_APPN = 0x64; // a temporary error: the SMSC delivers the message again
 const MESSAGE_STATES = {
   ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV: 5, ACCEPTD: 6, UNKNOWN: 7, REJECTD: 8,
 };
@@ -346,6 +347,7 @@ function answerSubmit(info, pdu) {
   info.unanswered += 1;
   state.counters.max_unanswered = Math.max(state.counters.max_unanswered, info.unanswered);
   const answer = () => {
+    if (state.frozen) return; // dead from the ESME's side: no answer leaves any more
     info.unanswered -= 1;
     entry.command_status = status;
     if (status === STATUS.ESME_ROK) {
@@ -475,6 +477,7 @@ function publicDeliveries() {
   return state.deliveries.map((d) => ({
     kind: d.kind, session: d.session, time: d.time,
     sequence_number: d.sequence_number, command_status: d.command_status,
+    redelivered: Boolean(d.redelivered),
   }));
 }
 
@@ -484,7 +487,8 @@ const ROUTES = {
     throttle: state.throttle, submit_mode: state.submitMode,
     pending_deliveries: state.pendingDeliveries.length,
   }),
-  'GET /submitted': () => state.submitted,
+  // ?since=N: only the submits after the first N (a poller need not read them all).
+  'GET /submitted': (body, query) => state.submitted.slice(Number(query.get('since') || 0)),
   'GET /deliveries': () => publicDeliveries(),
   'POST /reset': () => {
     state.submitted = [];
@@ -524,9 +528,21 @@ const ROUTES = {
     return { parts: pdus.length, results: pdus.map((pdu) => deliver(pdu, 'mo')) };
   },
   'POST /redeliver': () => {
+    // What an SMSC retries: deliveries never answered, and those answered with a
+    // temporary error (ESME_RX_T_APPN), which keep their status and are marked retried.
     const unanswered = state.deliveries.filter((d) => d.command_status === null);
     for (const d of unanswered) d.command_status = 'redelivered';
-    return { redelivered: unanswered.map((d) => deliver(d.pdu, d.kind)).length };
+    const deferred = state.deliveries.filter(
+      (d) => d.command_status === ESME_RX_T_APPN && !d.redelivered);
+    for (const d of deferred) d.redelivered = true;
+    const again = [...unanswered, ...deferred];
+    return { redelivered: again.map((d) => deliver(d.pdu, d.kind)).length };
+  },
+  'POST /freeze': () => {
+    // The instant of a kill: nothing is answered from now on, so what the control API
+    // reports next is all the ESME ever heard accepted (tests/smsc_peer.py restart()).
+    state.frozen = true;
+    return { frozen: true };
   },
   'POST /drop': () => drop(),
   'POST /garbage': (body) => sendGarbage(body),
@@ -560,7 +576,8 @@ function control(request, response) {
         answer = { error: `no route ${request.method} ${request.url}` };
       } else {
         const text = Buffer.concat(chunks).toString('utf8');
-        answer = route(text ? JSON.parse(text) : {});
+        const query = new URLSearchParams(request.url.split('?')[1] || '');
+        answer = route(text ? JSON.parse(text) : {}, query);
       }
     } catch (error) {
       status = 400;

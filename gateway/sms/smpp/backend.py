@@ -1,6 +1,7 @@
 """The SMPP backend as the RQ workers see it: `send` hands the message to a bound
 `gateway smpp` process (gateway/sms/smpp/bridge.py) and turns what the SMSC answered
-into the outbox's terms.
+into the outbox's terms. A bulk chunk goes as batches (`hand_over`, then `collect`):
+the link then always has a window's worth to submit.
 
 - accepted: the first part's SMSC id is the provider id (every part's id maps back to
   the message for receipts, see bridge.py);
@@ -54,11 +55,41 @@ class SmppBackend:
         bridge.push(self.redis, request)
         outcome = bridge.wait(self.redis, request, WAIT_SECONDS)
         if outcome is None:
-            if bridge.withdraw(self.redis, request):  # never taken: surely not sent
-                raise SendError("SMPP link busy or stalled", retryable=True,
-                                provider_trouble=True, retry_after=LINK_DOWN_PAUSE)
-            raise SendError("no answer from the SMPP link in time", maybe_sent=True)
+            return _unanswered(self.redis, request)
         return _result(outcome)
+
+    def hand_over(self, batch: list[Outgoing], urgent: bool = False) -> list[bridge.Request]:
+        """Start a batch (a bulk chunk: the link keeps its window full with it) and
+        return at once, so the worker prepares the next one meanwhile; `collect` gives
+        the outcomes. Nothing is handed over when no link is bound (empty list: every
+        message "not bound")."""
+        if not bridge.any_bound(self.redis):
+            return []
+        expires = time.time() + WAIT_SECONDS - EXPIRY_MARGIN
+        reply_to = uuid4().hex
+        requests = [bridge.Request(uuid4().hex, m.message_id, m.phone, m.body, expires,
+                                   urgent=urgent, reply_to=reply_to) for m in batch]
+        bridge.push_batch(self.redis, requests)
+        return requests
+
+    def collect(self, requests: list[bridge.Request],
+                count: int | None = None) -> list[str | SendError]:
+        """The outcome of each request `hand_over` made (of `count` messages when it
+        made none: the link was not bound), in order."""
+        if not requests:
+            down = SendError("SMPP link not bound", retryable=True, provider_trouble=True,
+                             retry_after=LINK_DOWN_PAUSE)
+            return [down] * (count or 0)
+        outcomes = bridge.wait_batch(self.redis, requests, WAIT_SECONDS)
+        results: list[str | SendError] = []
+        for request in requests:
+            outcome = outcomes.get(request.request_id)
+            try:
+                results.append(_unanswered(self.redis, request) if outcome is None
+                               else _result(outcome))
+            except SendError as error:
+                results.append(error)
+        return results
 
     def find_sent(self, message: Outgoing, since: datetime,
                   exclude: Set[str] = frozenset()) -> str | None:
@@ -66,6 +97,15 @@ class SmppBackend:
         `smpp` process, even after the worker had stopped waiting)."""
         found = bridge.sent_id(self.redis, message.message_id)
         return found if found and found not in exclude else None
+
+
+def _unanswered(redis, request: bridge.Request) -> str:
+    """A request no outcome came for in time: never taken (withdrawn, retryable), or
+    taken and maybe sent."""
+    if bridge.withdraw(redis, request):  # never taken: surely not sent
+        raise SendError("SMPP link busy or stalled", retryable=True,
+                        provider_trouble=True, retry_after=LINK_DOWN_PAUSE)
+    raise SendError("no answer from the SMPP link in time", maybe_sent=True)
 
 
 def _result(outcome: bridge.Outcome) -> str:

@@ -4,11 +4,13 @@ One thread owns the sessions (smpplib is not thread-safe): a transceiver, or a
 transmitter and a receiver (SMPP_BIND=tx_rx). Its loop submits what the workers asked
 (the window, gateway/sms/smpp/window.py, keeps at most SMPP_WINDOW unanswered), reads
 what the SMSC sends with a short select, answers enquire_link and sends one when idle,
-and hands every deliver_sm to `on_deliver` (MO and receipts), whose status becomes the
-deliver_sm_resp. After a drop, a refused bind or anything unreadable from the peer it
-binds again with backoff (1 s doubling to 30 s); every submit left unanswered then is
-"maybe sent" (never re-sent blindly: the outbox's sweeper reconciles it). On stop it
-stops taking requests, waits briefly for the answers in flight, unbinds and returns.
+and hands every deliver_sm (MO and receipts) to `on_deliver` on a lane thread
+(gateway/sms/smpp/lanes.py: a slow turn never stalls the link), whose status becomes
+the deliver_sm_resp once the lane is done. After a drop, a refused bind or anything
+unreadable from the peer it binds again with backoff (1 s doubling to 30 s); every
+submit left unanswered then is "maybe sent" (never re-sent blindly: the outbox's sweeper
+reconciles it). On stop it stops taking requests, waits briefly for the answers (and
+turns) in flight, unbinds and returns.
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ from smpplib import consts, smpp
 from gateway.config import Config
 from gateway.phones import mask_in_text
 from gateway.sms.smpp import bridge, status, wire
+from gateway.sms.smpp.lanes import Lanes
 from gateway.sms.smpp.window import Window
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.02          # select timeout when there is nothing to submit
+READ_BURST = 32              # PDUs read in one go while more are waiting
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 STEADY_SECONDS = 30.0        # a link up this long starts its next backoff from 1 s again
@@ -59,6 +63,7 @@ class Link:
         self.stats = stats
         self.sessions: list[tuple[str, wire.Client]] = []
         self.window = Window(config, redis, stats)
+        self.lanes: Lanes | None = None  # started by `run`
         self._published = 0.0
         self._enquired: float | None = None
         self._last_traffic = time.monotonic()
@@ -67,6 +72,13 @@ class Link:
 
     def run(self, stop: threading.Event) -> None:
         """Bind and serve until `stop` is set; then unbind and return."""
+        self.lanes = Lanes(self._deliver)
+        try:
+            self._run(stop)
+        finally:
+            self.lanes.stop()
+
+    def _run(self, stop: threading.Event) -> None:
         backoff = FIRST_BACKOFF
         while not stop.is_set():
             started = time.monotonic()
@@ -129,6 +141,7 @@ class Link:
     def _serve(self, stop: threading.Event) -> None:
         while not stop.is_set():
             submitted = self.window.submit_some(self._transmitter())
+            self.window.flush()  # while the SMSC works on the submits
             self._read(0 if submitted else POLL_SECONDS)
             self._keep_alive()
             self.window.expire()
@@ -139,21 +152,34 @@ class Link:
         return self.sessions[0][1]
 
     def _read(self, timeout: float) -> None:
+        """Wait up to `timeout` for PDUs, then read what is there, up to READ_BURST
+        (their outcomes then go to the workers in one flush, not one each)."""
         sockets = {client.socket: client for _, client in self.sessions if client.socket}
-        readable, _, _ = select.select(list(sockets), [], [], timeout)
-        for sock in readable:
-            client = sockets[sock]
-            pdu = client.read_pdu()
-            self._last_traffic = time.monotonic()
-            if pdu is not None:
-                self._dispatch(client, pdu)
+        wakeup = self.lanes.wakeup if self.lanes else None
+        watched = [*sockets, *([wakeup] if wakeup else [])]
+        for _ in range(READ_BURST):
+            readable, _, _ = select.select(watched, [], [], timeout)
+            self._answer_deliveries()
+            pdus = [sock for sock in readable if sock is not wakeup]
+            if not pdus:
+                return
+            for sock in pdus:
+                client = sockets[sock]
+                pdu = client.read_pdu()
+                self._last_traffic = time.monotonic()
+                if pdu is not None:
+                    self._dispatch(client, pdu)
+            timeout = 0
 
     def _dispatch(self, client: wire.Client, pdu: Any) -> None:
         command = pdu.command
         if command in ("submit_sm_resp", "generic_nack"):
             self.window.answered(pdu)
         elif command == "deliver_sm":
-            client.answer(pdu, "deliver_sm_resp", self._deliver(pdu))
+            if self.lanes is None or not self.lanes.offer(
+                    _source(pdu), client, pdu):  # every lane full: ask for it again later
+                self.stats.count("deferred")
+                client.answer(pdu, "deliver_sm_resp", consts.SMPP_ESME_RX_T_APPN)
         elif command == "enquire_link":
             client.answer(pdu, "enquire_link_resp")
         elif command == "enquire_link_resp":
@@ -164,7 +190,20 @@ class Link:
         elif command != "unbind_resp":
             log.info("SMPP PDU ignored", extra={"command": command})
 
+    def _answer_deliveries(self) -> None:
+        """Send the deliver_sm_resp of what the lanes handled; one whose session has
+        closed meanwhile stays unanswered (the SMSC delivers it again)."""
+        if self.lanes is None:
+            return
+        live = {id(client) for _, client in self.sessions if client.socket}
+        for done in self.lanes.answers():
+            if id(done.client) in live:
+                done.client.answer(done.pdu, "deliver_sm_resp", done.status)
+                if done.status == consts.SMPP_ESME_RX_T_APPN:
+                    self.stats.count("deferred")
+
     def _deliver(self, pdu: Any) -> int:
+        """On a lane's thread: the deliver_sm_resp status of one delivery."""
         try:
             return self.on_deliver(pdu)
         except Exception as error:  # the SMSC redelivers on a temporary error: nothing lost
@@ -191,8 +230,10 @@ class Link:
         self._mark_unbound()
         self.window.return_unsent()
         deadline = time.monotonic() + DRAIN_SECONDS
-        while self.window.in_flight and time.monotonic() < deadline:
+        while ((self.window.in_flight or (self.lanes and self.lanes.waiting))
+               and time.monotonic() < deadline):
             self._read(POLL_SECONDS)
+        self.window.flush()
         for _, client in self.sessions:
             try:
                 client.unbind()  # sends unbind and reads one answer (IO_TIMEOUT at most)
@@ -209,6 +250,7 @@ class Link:
             client.close()
         self.sessions.clear()
         self.window.abandon()
+        self.window.flush()
         self.stats.count("drops")
 
     # --- what others read ------------------------------------------------------------------
@@ -233,3 +275,9 @@ class Link:
             status.publish(self.redis, self.stats)
         except RedisError:
             pass  # health is best effort; the link itself goes on
+
+
+def _source(pdu: Any) -> str:
+    """The lane key of a delivery: its source address (one phone, one lane)."""
+    source = pdu.source_addr
+    return source.decode("latin-1") if isinstance(source, bytes) else str(source or "")

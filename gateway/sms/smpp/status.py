@@ -5,9 +5,10 @@ with a short TTL (a process that died disappears within STATE_TTL seconds)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
@@ -17,7 +18,7 @@ PROCESSES_KEY = "smpp:processes"   # sorted set: process -> when its state expir
 STATE_TTL = 10         # seconds; a process publishes every PUBLISH_SECONDS
 PUBLISH_SECONDS = 1.0
 COUNTERS = ("submits", "accepted", "throttled", "refused", "maybe_sent", "receipts",
-            "unknown_receipts", "mo", "binds", "bind_refused", "drops")
+            "unknown_receipts", "mo", "deferred", "binds", "bind_refused", "drops")
 
 
 @dataclass
@@ -31,23 +32,28 @@ class Stats:
     last_error: str = ""
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     _mo_times: deque = field(default_factory=deque)
+    # The link's thread and its MO lanes (gateway/sms/smpp/lanes.py) both count.
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, name: str, by: int = 1) -> None:
         """Add to a counter (one of COUNTERS)."""
-        self.counters[name] += by
-        if name == "mo":
-            self._mo_times.append(time.monotonic())
+        with self._lock:
+            self.counters[name] += by
+            if name == "mo":
+                self._mo_times.append(time.monotonic())
 
     def mo_per_minute(self) -> int:
         """MO messages received in the last 60 seconds."""
         horizon = time.monotonic() - 60
-        while self._mo_times and self._mo_times[0] < horizon:
-            self._mo_times.popleft()
-        return len(self._mo_times)
+        with self._lock:
+            while self._mo_times and self._mo_times[0] < horizon:
+                self._mo_times.popleft()
+            return len(self._mo_times)
 
     def to_json(self) -> dict[str, Any]:
         """What is published (no phone number, no text: only states and counts)."""
-        data = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        data = {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        data["counters"] = dict(data["counters"])
         data["mo_per_minute"] = self.mo_per_minute()
         data["updated"] = time.time()
         return data

@@ -56,6 +56,7 @@ class Window:
         self.sent: dict[int, tuple[_Submit, int, float]] = {}  # sequence -> (submit, part, at)
         self.pending: deque[_Submit] = deque()  # requests with parts still to submit
         self.hold_until = 0.0  # monotonic time before which nothing is submitted
+        self._outcomes: list[tuple[bridge.Request, bridge.Outcome]] = []  # for `flush`
 
     @property
     def in_flight(self) -> int:
@@ -67,20 +68,32 @@ class Window:
         something went out."""
         if self.in_flight >= self.config.smpp_window or time.monotonic() < self.hold_until:
             return False
+        submitted = self._submit(client)
         if not self.pending:
-            self._take(self.config.smpp_window - self.in_flight)
-        submitted = False
-        while self.pending and self.in_flight < self.config.smpp_window:
-            submit = self.pending[0]
-            index = submit.sent
-            pdu = client.send_message(**submit.fields[index])
-            submit.sent += 1
-            self.sent[pdu.sequence] = (submit, index, time.monotonic())
-            self.stats.count("submits")
-            submitted = True
-            if submit.sent == len(submit.fields):
-                self.pending.popleft()
+            # A window's worth at a time, not only the room: one Redis round trip per
+            # SMPP_WINDOW submits instead of one per submit; taken after the submits
+            # went out, while the SMSC works on them (those taken wait here at most a
+            # window's answers; a drop or a stop gives them back as "down").
+            self._take(self.config.smpp_window)
+            if not submitted:
+                submitted = self._submit(client)
         self.stats.window_in_use = self.in_flight
+        return submitted
+
+    def _submit(self, client: wire.Client) -> bool:
+        """Submit parts of the requests in hand while the window has room, in one write."""
+        submitted = False
+        with client.corked():
+            while self.pending and self.in_flight < self.config.smpp_window:
+                submit = self.pending[0]
+                index = submit.sent
+                pdu = client.send_message(**submit.fields[index])
+                submit.sent += 1
+                self.sent[pdu.sequence] = (submit, index, time.monotonic())
+                self.stats.count("submits")
+                submitted = True
+                if submit.sent == len(submit.fields):
+                    self.pending.popleft()
         return submitted
 
     def _take(self, room: int) -> None:
@@ -164,8 +177,16 @@ class Window:
         self._answer(submit.request, bridge.Outcome(bridge.MAYBE))
 
     def _answer(self, request: bridge.Request, outcome: bridge.Outcome) -> None:
+        self._outcomes.append((request, outcome))
+
+    def flush(self) -> None:
+        """Give the workers the outcomes decided since the last flush, in one round trip
+        (the link flushes once per turn of its loop)."""
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
         try:
-            bridge.answer(self.redis, request, outcome)
+            bridge.answer_all(self.redis, outcomes)
         except RedisError as error:
             # The worker sees no answer and reports "maybe sent": reconciled later.
             self.stats.last_error = f"Redis: {type(error).__name__}"

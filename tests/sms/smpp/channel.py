@@ -12,7 +12,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +71,14 @@ class LinkThread:
     """The `smpp` process's link, run in a thread of the test process (its stats can
     be read directly)."""
 
-    def __init__(self, app, config: Config | None = None) -> None:
+    def __init__(self, app, config: Config | None = None,
+                 wrap: Callable[[Deliveries], Callable[[Any], int]] | None = None) -> None:
         rt = runtimes.of(app)
         self.config = config or rt.config
         self.stats = status.Stats(process=f"test:{id(self)}", bind=self.config.smpp_bind)
-        self.link = Link(self.config, rt.redis, Deliveries(rt, self.stats), self.stats)
+        deliveries = Deliveries(rt, self.stats)
+        self.link = Link(self.config, rt.redis, wrap(deliveries) if wrap else deliveries,
+                         self.stats)
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self.link.run, args=(self.stop_event,),
                                        daemon=True)
