@@ -15,6 +15,7 @@ from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gateway import consent
 from gateway.store import sentinel
 from gateway.store.redis import DEMO_REDIS_URL
 
@@ -117,6 +118,10 @@ class Config:
     smpp_bind: str = "transceiver"              # or tx_rx: two binds
     smpp_window: int = 10                       # submits unanswered at most
     smpp_enquire_link_seconds: int = 30
+    # consent: the notice and consent before a first declaration (gateway/consent.py)
+    consent_mode: str = "ask"                  # or legal_basis: notice only, no question
+    consent_legal_basis: str = ""              # with legal_basis: art19_1a, art19_1c, ...
+    consent_notice_version: str = ""           # empty: derived from the notice's text
 
     @property
     def demo(self) -> bool:
@@ -204,12 +209,15 @@ class Config:
             smpp_window=_int(env, "SMPP_WINDOW", cls.smpp_window),
             smpp_enquire_link_seconds=_int(env, "SMPP_ENQUIRE_LINK_SECONDS",
                                            cls.smpp_enquire_link_seconds),
+            **consent.read(env),
         )
         config.validate()
         return config
 
     def validate(self) -> None:
         """Check cross-field rules; raise ConfigError with a readable reason."""
+        _raise(consent.problem(self.consent_mode, self.consent_legal_basis,
+                               self.consent_notice_version))
         check = _PROVIDERS.get(self.sms_backend)
         if check is None:
             raise ConfigError(f"SMS_BACKEND must be one of {', '.join(_PROVIDERS)}, "
@@ -284,6 +292,12 @@ class Config:
     def effective_secret(self) -> str:
         """The signing key; the demo falls back to a fixed, clearly non-secret value."""
         return self.secret_key or "demo-only-not-secret"
+
+
+def _raise(problem: str | None) -> None:
+    """Raise a ConfigError for a problem a settings helper found."""
+    if problem:
+        raise ConfigError(problem)
 
 
 def _scheme_only(url: str) -> str:

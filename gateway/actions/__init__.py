@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from gateway.actions import checkins, declarations, entering, phone, reports, verification
+from gateway.actions import checkins, consents, declarations, entering, phone, reports, verification
 from gateway.actions.context import Context, EffectHandler
 from gateway.actions.entering import Entry
 from gateway.flows.checks import effects_named, outcomes_named
@@ -28,6 +28,8 @@ EFFECTS: dict[str, EffectHandler] = {
     "checkin.declaration": checkins.has_declaration,
     "checkin.record": checkins.record,
     "checkout.close": checkins.close,
+    "consent.check": consents.check,
+    "consent.record": consents.record_answer,
     "declaration.context": declarations.before_form,
     "declaration.reuse": declarations.reuse,
     "status.lookup": declarations.status,
@@ -41,6 +43,7 @@ OUTCOMES: dict[str, OutcomeHandler] = {
     "resume": entering.resume,
     "restart": entering.restart,
     "language": phone.set_language,
+    "consent_refusal": consents.refused,
     "declaration": declarations.record,
     "visit": checkins.record_after_declaring,
     "report": reports.record,
