@@ -11,7 +11,16 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from gateway import runtime
-from gateway.api import declarations, events, limits, problems, quarantine, venues, visits
+from gateway.api import (
+    declarations,
+    events,
+    limits,
+    problems,
+    quarantine,
+    records,
+    venues,
+    visits,
+)
 from gateway.api.blueprint import PREFIX
 from gateway.edge import inputs
 
@@ -28,6 +37,11 @@ quarantine cases and their daily reports, whichever channel made them (`sms`, `u
 * **Idempotency**: POST and PATCH accept `Idempotency-Key`; a retry returns the first
   response and creates nothing new.
 * **Errors** are RFC 9457 problem details (`application/problem+json`).
+* **Consent**: a POSTed declaration carries the declarer's `consent` to the privacy notice
+  (required unless the gateway runs under a legal basis); every declaration shows the
+  consent it was made under, and each answer to the notice on any channel (agree,
+  refuse, withdraw) is a `consent` event in the feed (`ConsentRecordOut`): on `withdraw`,
+  stop processing that rests on that phone's consent.
 """
 
 
@@ -70,6 +84,8 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
         "description": "a token from `gateway token create`"})
+    # The feed's consent records have no endpoint of their own to bring their shape in.
+    api.spec.components.schema("ConsentRecordOut", schema=records.ConsentRecordOut)
     # Swagger UI's files come from a package, not a CDN: the docs work offline.
     app.add_url_rule(f"{PREFIX}/docs/assets/<path:name>", "api_docs_assets", _docs_asset)
 
