@@ -77,10 +77,16 @@ def withdraw(context: Context) -> Say:
     return Say("consent.withdrawn")
 
 
+def console_notice(config: Config) -> str:
+    """The notice the console shows the operator to read out: with the question, or
+    (under a legal basis) without it."""
+    return "consent.notice" if legal_basis_mode(config) else "consent.hotline"
+
+
 def record_on_console(context: Records, answer: str, operator: str, language: str) -> Consent:
     """The caller's answer (agree, refuse; legal_basis when the deployment runs under
     one) as the hotline operator heard it after reading the notice to them."""
-    shown = render("consent.hotline", language)
+    shown = render(console_notice(context.runtime.config), language)
     return _record(context, context.inbound.phone, answer, notice_hash(shown), operator)
 
 
