@@ -98,9 +98,10 @@ define({
         "Health data is sensitive. The Ministry of Health keeps it to fight the epidemic, "
         "at most 1 year. See it: text MYDATA, delete: text DELETE. Do you agree?"),
     "consent.refused": Template(
-        "Ban da khong dong y: khong co thong tin nao duoc luu. Khi can, gui KB de khai bao "
+        "Ban da khong dong y: khong luu thong tin khai bao nao. Khi can, gui KB de khai bao "
         "hoac goi 1022.",
-        "You did not agree: nothing was kept. Send KB to declare later, or call 1022."),
+        "You did not agree: no declaration data was kept. Send KB to declare later, or call "
+        "1022."),
     "consent.withdrawn": Template(
         "Da rut lai dong y. Khong xu ly them du lieu moi; du lieu cu xoa theo thoi han, gui "
         "XOA de xoa ngay. Lan khai bao sau se hoi lai.",
