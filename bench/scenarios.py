@@ -30,9 +30,10 @@ FORM = [("Nguyen Van An", "Nam sinh"), ("1980", "Gioi tinh"), ("1", "So CCCD"),
 
 
 async def sms_new_user(phone: Phone, venue: str, made: Counter) -> None:
-    """KB with OTP, the whole form, submit."""
+    """KB, agree to the privacy notice, OTP, the whole form, submit."""
     already = len(phone.standin.sent_to(phone.number))
-    await phone.sms("sms.keyword", "KB", "Da gui ma")
+    await phone.sms("sms.keyword", "KB", "Ban dong y?")
+    await phone.sms("sms.answer", "1", "Da gui ma")
     await phone.sms("sms.otp", await phone.otp(already), "ho va ten")
     for text, expect in FORM:
         await phone.sms("sms.answer", text, expect)
@@ -51,8 +52,9 @@ async def sms_returning_user(phone: Phone, venue: str, made: Counter) -> None:
 
 
 async def ussd_declaration(phone: Phone, venue: str, made: Counter) -> None:
-    """Dial, menu 1, the form (network-verified), submit."""
+    """Dial, menu 1, agree to the privacy notice, the form (network-verified), submit."""
     await phone.dial("ussd.dial", "CON Khai bao y te")
+    await phone.press("ussd.answer", "1", "Ban dong y?")
     await phone.press("ussd.answer", "1", "ho va ten")
     for text, expect in FORM:
         await phone.press("ussd.answer", text, expect)

@@ -15,6 +15,7 @@ from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gateway import consent
 from gateway import retention as retention_table
 from gateway.store import keyring, sentinel
 from gateway.store.redis import DEMO_REDIS_URL
@@ -125,6 +126,10 @@ class Config:
     # access by area: an API token reading more records than this in an hour raises an
     # alert (gateway/ops/bulk_reads.py)
     bulk_read_alert: int = 10_000
+    # consent: the notice and consent before a first declaration (gateway/consent.py)
+    consent_mode: str = "ask"                  # or legal_basis: notice only, no question
+    consent_legal_basis: str = ""              # with legal_basis: art19_1a, art19_1c, ...
+    consent_notice_version: str = ""           # empty: derived from the notice's text
 
     @property
     def demo(self) -> bool:
@@ -215,12 +220,15 @@ class Config:
             retention=_retention(lambda: retention_table.parse(env)),
             data_encryption_key=env.get(keyring.VARIABLE, ""),
             bulk_read_alert=_int(env, "BULK_READ_ALERT", cls.bulk_read_alert),
+            **consent.read(env),
         )
         config.validate()
         return config
 
     def validate(self) -> None:
         """Check cross-field rules; raise ConfigError with a readable reason."""
+        _raise(consent.problem(self.consent_mode, self.consent_legal_basis,
+                               self.consent_notice_version))
         check = _PROVIDERS.get(self.sms_backend)
         if check is None:
             raise ConfigError(f"SMS_BACKEND must be one of {', '.join(_PROVIDERS)}, "
@@ -312,6 +320,12 @@ def _retention(read: Callable[[], retention_table.Retention | None]):
         return read()
     except retention_table.RetentionError as error:
         raise ConfigError(str(error)) from None
+
+
+def _raise(problem: str | None) -> None:
+    """Raise a ConfigError for a problem a settings helper found."""
+    if problem:
+        raise ConfigError(problem)
 
 
 def _scheme_only(url: str) -> str:

@@ -1,6 +1,8 @@
-"""Declaring on a verified caller's behalf: the form (from the versioned flow), the
-summary to read back, and the record with its code, which the caller also gets by
-SMS. A visitor brought here by venue staff is checked in once the record is made.
+"""Declaring on a verified caller's behalf: the privacy notice the operator reads out
+and the caller's answer (required; a refusal is recorded and ends the declaration with
+nothing else kept), the form (from the versioned flow), the summary to read back, and
+the record with its code, which the caller also gets by SMS. A visitor brought here by
+venue staff is checked in once the record is made.
 
 The record is written by the same code as an SMS or USSD declaration
 (`gateway.actions.declarations.record`), with channel `hotline`; the console then sets the
@@ -16,6 +18,7 @@ from flask import flash, g, redirect, request, url_for
 from sqlalchemy.orm import Session
 
 from gateway import runtime
+from gateway.actions import consents as consenting
 from gateway.actions import declarations as declaring
 from gateway.flows.declaration import is_high_risk, self_declaration
 from gateway.flows.engine import State
@@ -26,11 +29,14 @@ from hotline import audit, calls, form
 from hotline.auth import requires
 from hotline.desk import Desk
 from hotline.web import bp, page, t, unit
+from hotline.web import language as console_language
 
 FLOW = self_declaration
 DECLARERS = ("operator", "venue_staff")
 SUBMIT_KEY = "hotline:submit:{}"
 SUBMIT_GUARD_SECONDS = 30
+CONSENT = "consent"  # the form field (and answer) of the caller's answer to the notice
+CONSENT_ANSWERS = ("agree", "refuse")
 
 
 def _verified_or_start():
@@ -64,7 +70,15 @@ def declare_form():
         values = form.texts(FLOW, declaring.reuse(None, {"previous": previous})[1]) \
             if previous else {}
     reading = form.read(FLOW, values)
-    return page("declare.html", call=call, reading=reading, errors={})
+    given = (call.answers or {}).get(CONSENT, "")
+    return page("declare.html", call=call, reading=reading, errors={}, **_notice(given))
+
+
+def _notice(given: str) -> dict[str, Any]:
+    """The notice to read out, whether the caller must answer it, and their answer."""
+    config = runtime.current().config
+    return {"notice": render(consenting.console_notice(config), console_language()),
+            "ask_consent": not consenting.legal_basis_mode(config), "consent": given}
 
 
 @bp.post("/declare")
@@ -74,12 +88,34 @@ def declare_check():
     call, elsewhere = _verified_or_start()
     if elsewhere:
         return elsewhere
-    reading = form.read(FLOW, _posted())
-    if reading.errors:
-        return page("declare.html", 400, call=call, reading=reading, errors=reading.errors)
-    call.answers = State(FLOW.name, form.FORM_STOP, reading.answers).to_json()["answers"]
+    posted = _posted()
+    given = (posted.pop(CONSENT, None) or [""])[0]
+    notice = _notice(given if given in CONSENT_ANSWERS else "")
+    if notice["ask_consent"] and given == "refuse":
+        return _refused(call)
+    reading = form.read(FLOW, posted)
+    errors = dict(reading.errors)
+    if notice["ask_consent"] and given != "agree":
+        errors[CONSENT] = t("declare.consent_required")
+    if errors:
+        return page("declare.html", 400, call=call, reading=reading, errors=errors, **notice)
+    answers = {**reading.answers, CONSENT: "agree" if notice["ask_consent"] else "legal_basis"}
+    call.answers = State(FLOW.name, form.FORM_STOP, answers).to_json()["answers"]
     calls.save(call)
     return redirect(url_for("hotline.declare_confirm"))
+
+
+def _refused(call: calls.Call):
+    """The caller said no: record only that (with the operator) and drop the form."""
+    with unit() as db:
+        desk = Desk(runtime.current(), db, call.phone)
+        consenting.record_on_console(desk, "refuse", g.user.username, console_language())
+        audit.record(db, g.user, "consent.refuse", call.phone)
+    call.answers = None
+    calls.save(call)
+    flash(t("declare.consent_refused"), "warning")
+    return redirect(url_for("hotline.staff_home" if g.user.role == "venue_staff"
+                            else "hotline.caller"))
 
 
 def _restore(answers: dict[str, Any]) -> dict[str, Any]:
@@ -131,6 +167,9 @@ def _submit(call: calls.Call, answers: dict[str, Any]) -> dict[str, Any]:
     """Write the record, queue its SMS, check a visitor in; what the done page shows."""
     with unit() as db:
         desk = Desk(runtime.current(), db, call.phone)
+        # The answer heard before the form, recorded with the declaration it allows.
+        consenting.record_on_console(desk, answers.get(CONSENT, "agree"), g.user.username,
+                                     console_language())
         done = declaring.record(desk, answers)
         record = declarations.by_code(db, done["code"])
         record.operator = g.user.username

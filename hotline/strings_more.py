@@ -172,4 +172,26 @@ MORE: dict[str, tuple[str, str]] = {
                             "This facility is outside your area ({area})."),
     "error.area_role": ("Chỉ giới hạn địa bàn cho cán bộ quản lý.",
                         "Only managers can be limited to an area."),
+    # consent: the privacy notice read out before the declaration (hotline/declare.py)
+    "declare.notice": ("Đọc cho người gọi trước khi hỏi", "Read this to the caller first"),
+    "declare.notice_only": ("Đọc cho người gọi (xử lý theo quy định pháp luật, không cần hỏi "
+                            "đồng ý)", "Read this to the caller (processed under the law: no "
+                            "question)"),
+    "declare.consent": ("Người gọi có đồng ý không?", "Does the caller agree?"),
+    "declare.consent_agree": ("Đồng ý", "Agrees"),
+    "declare.consent_refuse": ("Không đồng ý", "Does not agree"),
+    "declare.consent_required": ("Đọc thông báo và ghi lại câu trả lời của người gọi.",
+                                 "Read the notice and record the caller's answer."),
+    "declare.consent_refused": ("Người gọi không đồng ý: đã ghi nhận, không lưu tờ khai.",
+                                "The caller does not agree: recorded, no declaration kept."),
+    "declare.notice.staff": ("Đọc cho khách trước khi hỏi", "Read this to the visitor first"),
+    "declare.notice_only.staff": ("Đọc cho khách (xử lý theo quy định pháp luật, không cần "
+                                  "hỏi đồng ý)", "Read this to the visitor (processed under "
+                                  "the law: no question)"),
+    "declare.consent.staff": ("Khách có đồng ý không?", "Does the visitor agree?"),
+    "declare.consent_required.staff": ("Đọc thông báo và ghi lại câu trả lời của khách.",
+                                       "Read the notice and record the visitor's answer."),
+    "declare.consent_refused.staff": ("Khách không đồng ý: đã ghi nhận, không lưu tờ khai.",
+                                      "The visitor does not agree: recorded, no declaration "
+                                      "kept."),
 }

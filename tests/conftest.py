@@ -147,6 +147,19 @@ class Phone:
         self.session, self.inputs, self.code = "AT" + uuid.uuid4().hex, [], code
         return self._ussd()
 
+    def agreed(self, channel: str = "sms") -> Phone:
+        """Record that this phone already agreed to the privacy notice (as its `1` to
+        the question would have), for tests about what follows it; the question itself
+        is tested in tests/declare/test_consent.py. Returns the phone."""
+        from gateway.actions.consents import notice_version
+        from gateway.store import consents
+        app = runtimes.of(self.client.application)
+        with app.sessions() as session:
+            consents.record(session, phone=self.number, channel=channel, answer="agree",
+                            notice_version=notice_version(app.config))
+            session.commit()
+        return self
+
     def press(self, key: str) -> str:
         """Answer the current USSD screen."""
         self.inputs.append(key)

@@ -17,6 +17,7 @@ from typing import Any
 
 from gateway.actions import (
     checkins,
+    consents,
     declarations,
     entering,
     phone,
@@ -36,6 +37,8 @@ EFFECTS: dict[str, EffectHandler] = {
     "checkin.declaration": checkins.has_declaration,
     "checkin.record": checkins.record,
     "checkout.close": checkins.close,
+    "consent.check": consents.check,
+    "consent.record": consents.record_answer,
     "declaration.context": declarations.before_form,
     "declaration.reuse": declarations.reuse,
     "status.lookup": declarations.status,
@@ -53,6 +56,7 @@ OUTCOMES: dict[str, OutcomeHandler] = {
     "resume": entering.resume,
     "restart": entering.restart,
     "language": phone.set_language,
+    "consent_refusal": consents.refused,
     "declaration": declarations.record,
     "visit": checkins.record_after_declaring,
     "report": reports.record,

@@ -1,7 +1,7 @@
 """Declarations inside dialogues: what the form needs to know before it starts
 (`declaration.context`), offering a returning phone its last answers
-(`declaration.reuse`), writing the record (outcome `declaration`, also the console's
-declaration) and `TT` (`status.lookup`)."""
+(`declaration.reuse`), writing the record with the consent it was made under (outcome
+`declaration`, also the console's declaration) and `TT` (`status.lookup`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from gateway.actions.context import Context, Records
 from gateway.days import local_date
 from gateway.flows.declaration import FORM_VERSION, is_high_risk, ward
-from gateway.store import declarations, phones, venues
+from gateway.store import consents, declarations, phones, venues
 from gateway.store import quarantine as cases
 from gateway.store.models import Venue, utcnow
 
@@ -55,6 +55,8 @@ def record(context: Records, answers: Mapping[str, Any]) -> dict[str, Any]:
     id_number = answers.get("id_number") or {}
     place = ward(answers)
     high = is_high_risk(answers)
+    # The declarer's consent (or notice under a legal basis) covers what they declare.
+    consent = consents.permitting(context.session, inbound.phone)
     declaration = declarations.create(
         context.session, valid_hours=context.runtime.config.declaration_valid_hours,
         declarer_phone=inbound.phone,
@@ -69,7 +71,8 @@ def record(context: Records, answers: Mapping[str, Any]) -> dict[str, Any]:
         travel=answers["travel"], risk="high" if high else "low", follow_up=high,
         channel=inbound.channel,
         verification=_verification(answers, on_behalf, member),
-        form_version=FORM_VERSION, answers=_answers(answers))
+        form_version=FORM_VERSION, answers=_answers(answers),
+        consent_id=consent.id if consent else None)
     return {"code": declaration.code,
             "valid_until": local_time(context, declaration.valid_until)}
 
@@ -84,7 +87,8 @@ def _answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Every answer of the form as given (not the dialogue's bookkeeping)."""
     skip = {"phone", "args", "rest", "previous", "verification", "tries_left", "minutes"}
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in answers.items()
-            if k not in skip and not k.endswith(("_code", "_retry"))}
+            if k not in skip and not k.endswith(("_code", "_retry"))
+            and not k.startswith("consent")}
 
 
 def status(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:

@@ -2,11 +2,12 @@
 phone, ID or insurance number too, in the body: personal data never goes in a URL),
 one by code, and create — a declaration made on the web system (channel `web`),
 validated like the SMS form with the same parsers and given a code and validity the
-same way."""
+same way, and carrying the declarer's consent to the notice (`CONSENT_MODE=ask`) or
+recorded under the deployment's legal basis (`legal_basis`)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -14,11 +15,12 @@ from sqlalchemy import or_, select
 from vietnam_provinces import Province, Ward
 
 from gateway import runtime
+from gateway.actions import consents as consenting
 from gateway.api import areas, paging, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Integer, Moment, PhoneNumber
-from gateway.api.problems import Problem
+from gateway.api.problems import Problem, invalid
 from gateway.api.reads import audited
 from gateway.api.writes import session, writes
 from gateway.codes import parse_declaration_code
@@ -32,13 +34,14 @@ from gateway.flows.declaration import (
     is_high_risk,
 )
 from gateway.flows.parsers import FreeText, IdNumber, InsuranceNumber, Invalid
-from gateway.store import declarations
-from gateway.store.models import Declaration
+from gateway.store import consents, declarations
+from gateway.store.models import Consent, Declaration, utcnow
 
 F = ma.fields
 blp = ApiBlueprint("declarations", __name__, url_prefix=f"{PREFIX}/declarations",
                    description="Medical declarations (tờ khai y tế), from every channel.")
 STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def parsed_by(parser: Any, rule: str) -> Any:
@@ -63,6 +66,25 @@ def distinct(values: list[int]) -> None:
     """Each symptom at most once."""
     if len(set(values)) != len(values):
         raise ma.ValidationError("each symptom at most once")
+
+
+class ConsentIn(ma.Schema):
+    """The person's consent as the web system collected it, after showing its notice."""
+
+    answer = F.String(required=True, validate=ma.validate.OneOf(
+        ("agree",), error="must be agree: a person who refused is not declared"))
+    at = Moment(required=True, metadata={"description": "when the person agreed (ISO 8601)"})
+    notice_version = F.String(required=True, validate=ma.validate.Regexp(
+        r"^[A-Za-z0-9._-]{1,40}$", error="1-40 letters, digits, '.', '_' or '-'"), metadata={
+        "description": "the version of the notice the web system showed", "example": "web-3"})
+    notice_sha256 = F.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(
+        r"^[0-9a-f]{64}$", error="the sha256 of the notice's text, 64 hex digits"))
+
+    @ma.validates("at")
+    def not_future(self, value: Any, **_kwargs: Any) -> None:
+        """A consent cannot come from the future (a few minutes of clock skew allowed)."""
+        if value > utcnow() + CLOCK_SKEW:
+            raise ma.ValidationError("must not be in the future")
 
 
 class DeclarationIn(ma.Schema):
@@ -106,6 +128,9 @@ class DeclarationIn(ma.Schema):
         "description": "travel to an area with cases in the last 14 days"})
     operator = F.String(allow_none=True, validate=ma.validate.Length(min=1, max=60),
                         metadata={"description": "the person who filled it in for the citizen"})
+    consent = F.Nested(ConsentIn, load_default=None, allow_none=True, metadata={
+        "description": "the declarer's consent to the privacy notice: required unless the "
+                       "gateway runs under a legal basis (CONSENT_MODE=legal_basis)"})
 
     @ma.post_load
     def check(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
@@ -232,7 +257,8 @@ def create_declaration(data: dict[str, Any]) -> dict[str, Any]:
     areas.check_place("this address", data["province_code"], data["ward_code"])
     high = is_high_risk(data)
     identity = data["id"] or {}
-    answers = {k: v for k, v in data.items() if k not in ("id", "operator")}
+    answers = {k: v for k, v in data.items() if k not in ("id", "operator", "consent")}
+    consent = _consent(data)
     made = declarations.create(
         session(), valid_hours=runtime.current().config.declaration_valid_hours,
         declarer_phone=data.get("declarer_phone") or data["phone"],
@@ -245,5 +271,27 @@ def create_declaration(data: dict[str, Any]) -> dict[str, Any]:
         symptoms=sorted(data["symptoms"]), contact=data["contact"], travel=data["travel"],
         risk="high" if high else "low", follow_up=high, channel="web",
         verification="web", operator=data.get("operator"), form_version=FORM_VERSION,
-        answers=answers)
+        answers=answers, consent_id=consent.id)
     return records.present(session(), "declaration", [made])[0]
+
+
+def _consent(data: dict[str, Any]) -> Consent:
+    """Record the declarer's consent (or, under a legal basis, that basis) in the
+    request's transaction; a declaration without consent is refused in ask mode."""
+    config = runtime.current().config
+    given = data.get("consent")
+    phone = data.get("declarer_phone") or data["phone"]
+    if consenting.legal_basis_mode(config):
+        return consents.record(session(), phone=phone, channel="web", answer="legal_basis",
+                               notice_version=given["notice_version"] if given
+                               else consenting.notice_version(config),
+                               notice_hash=given["notice_sha256"] if given else None,
+                               legal_basis=config.consent_legal_basis,
+                               operator=data.get("operator"))
+    if given is None:
+        invalid("consent", "required: the declarer's answer to the privacy notice "
+                           "({\"answer\": \"agree\", \"at\": ..., \"notice_version\": ...})")
+    return consents.record(session(), phone=phone, channel="web", answer="agree",
+                           notice_version=given["notice_version"],
+                           notice_hash=given["notice_sha256"], operator=data.get("operator"),
+                           given_at=given["at"])

@@ -18,6 +18,7 @@ from gateway.api import (
     moved,
     problems,
     quarantine,
+    records,
     subject_requests,
     venues,
     visits,
@@ -48,6 +49,11 @@ quarantine cases and their daily reports, whichever channel made them (`sms`, `u
 * **Personal data**: `POST /api/v1/subject-requests/export` and `.../erasure` (scope
   `privacy`, the phone in the JSON body) answer a person's access and erasure requests.
 * **Errors** are RFC 9457 problem details (`application/problem+json`).
+* **Consent**: a POSTed declaration carries the declarer's `consent` to the privacy notice
+  (required unless the gateway runs under a legal basis); every declaration shows the
+  consent it was made under, and each answer to the notice on any channel (agree,
+  refuse, withdraw) is a `consent` event in the feed (`ConsentRecordOut`): on `withdraw`,
+  stop processing that rests on that phone's consent.
 """
 
 
@@ -90,6 +96,8 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
         "description": "a token from `gateway token create`"})
+    # The feed's consent records have no endpoint of their own to bring their shape in.
+    api.spec.components.schema("ConsentRecordOut", schema=records.ConsentRecordOut)
     # Swagger UI's files come from a package, not a CDN: the docs work offline.
     app.add_url_rule(f"{PREFIX}/docs/assets/<path:name>", "api_docs_assets", _docs_asset)
 

@@ -14,11 +14,42 @@ from sqlalchemy.orm import Session
 
 from gateway.api import paging
 from gateway.store.events import MODELS
-from gateway.store.models import Declaration, User, Venue
+from gateway.store.models import Consent, Declaration, User, Venue
 
 F = ma.fields
 CHANNEL = {"description": "where the record came from: sms, ussd, hotline, web or cli"}
 OPERATOR = {"description": "the hotline operator, venue staff or API caller who made it"}
+
+
+class ConsentOut(ma.Schema):
+    """A consent as a declaration carries it: the answer it was made under."""
+
+    answer = F.String(required=True, metadata={
+        "description": "agree, or legal_basis when the gateway runs under one"})
+    channel = F.String(required=True, metadata=CHANNEL)
+    at = F.DateTime(required=True, metadata={"description": "when it was given"})
+    notice_version = F.String(required=True)
+    legal_basis = F.String(allow_none=True, metadata={
+        "description": "the article processed under (CONSENT_LEGAL_BASIS), e.g. art19_1c"})
+
+
+class ConsentRecordOut(ma.Schema):
+    """One answer to the privacy notice, in the change feed (topic `consent`): the
+    latest of a phone is its current state; `withdraw` means stop processing that
+    rests on its consent."""
+
+    id = F.Integer(required=True)
+    phone = F.String(required=True)
+    channel = F.String(required=True, metadata=CHANNEL)
+    answer = F.String(required=True, metadata={
+        "description": "agree, refuse, withdraw or legal_basis"})
+    notice_version = F.String(required=True)
+    notice_hash = F.String(allow_none=True, metadata={
+        "description": "sha256 of the exact notice text shown"})
+    legal_basis = F.String(allow_none=True)
+    operator = F.String(allow_none=True, metadata=OPERATOR)
+    given_at = F.DateTime(required=True)
+    created_at = F.DateTime(required=True)
 
 
 class DeclarationOut(ma.Schema):
@@ -52,6 +83,9 @@ class DeclarationOut(ma.Schema):
     form_version = F.String(required=True)
     created_at = F.DateTime(required=True)
     valid_until = F.DateTime(required=True)
+    consent = F.Nested(ConsentOut, allow_none=True, required=True, metadata={
+        "description": "the consent (or legal basis) it was made under; null for "
+                       "declarations made before consent was recorded"})
 
 
 class VenueOut(ma.Schema):
@@ -128,7 +162,7 @@ class ReportOut(ma.Schema):
 
 SCHEMAS: dict[str, type[ma.Schema]] = {
     "declaration": DeclarationOut, "venue": VenueOut, "visit": VisitOut,
-    "quarantine_case": CaseOut, "health_report": ReportOut}
+    "quarantine_case": CaseOut, "health_report": ReportOut, "consent": ConsentRecordOut}
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -149,6 +183,15 @@ def present(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str,
         for item in items:
             base = f"/api/v1/venues/{item['code']}"
             item.update(poster_url=f"{base}/poster.svg", qr_url=f"{base}/qr.png")
+    elif topic == "declaration":
+        given = {c.id: c for c in session.scalars(select(Consent).where(
+            Consent.id.in_({i["consent_id"] for i in items if i["consent_id"]})))} \
+            if items else {}
+        for item in items:
+            row = given.get(item.pop("consent_id"))
+            item["consent"] = None if row is None else {
+                "answer": row.answer, "channel": row.channel, "at": row.given_at,
+                "notice_version": row.notice_version, "legal_basis": row.legal_basis}
     elif topic == "visit":
         venues = {v.id: v for v in session.scalars(select(Venue).where(
             Venue.id.in_({i["venue_id"] for i in items})))} if items else {}

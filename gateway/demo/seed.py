@@ -11,8 +11,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from gateway.flows.consent import notice_version
 from gateway.flows.declaration import FORM_VERSION
-from gateway.store import declarations, users, venues
+from gateway.store import consents, declarations, users, venues
 from gateway.store.models import Venue, venue_staff
 
 DEMO_VENUE = "Chợ Bến Thành (demo)"
@@ -53,6 +54,9 @@ def seed(session: Session) -> Seeded:
         venue = venues.create(session, name=DEMO_VENUE, kind="market", province_code=79,
                               province_name="Thành phố Hồ Chí Minh", ward_code=26743,
                               ward_name="Phường Bến Thành", street="Lê Lợi", channel="cli")
+        # The returning phone agreed to the privacy notice when it first declared.
+        agreed = consents.record(session, phone=RETURNING_PHONE, channel="web",
+                                 answer="agree", notice_version=notice_version())
         declarations.create(
             session, valid_hours=24, declarer_phone=RETURNING_PHONE,
             subject_phone=RETURNING_PHONE, relation="self", full_name="Nguyễn Văn Demo",
@@ -60,7 +64,7 @@ def seed(session: Session) -> Seeded:
             insurance_number=None, province_code=79, province_name="Thành phố Hồ Chí Minh",
             ward_code=26743, ward_name="Phường Bến Thành", street="12 Lê Lợi", symptoms=[],
             contact=False, travel=False, risk="low", follow_up=False, channel="web",
-            verification="otp", form_version=FORM_VERSION, answers={})
+            verification="otp", form_version=FORM_VERSION, answers={}, consent_id=agreed.id)
     _logins(session, venue)
     return Seeded(venue.code, RETURNING_PHONE)
 

@@ -5,6 +5,7 @@ by `dialogue.turn.handle` inside a turn; the flow a message opens is named here 
 
 from __future__ import annotations
 
+from gateway.actions import consents
 from gateway.actions.entering import Entry
 from gateway.days import local_date
 from gateway.dialogue import screens
@@ -86,6 +87,11 @@ def _command(conversation: Conversation, command: keywords.Command) -> list[Say]
         # Ask the open question again, now in the new language, so the phone knows
         # the dialogue is still waiting for it.
         return [Say("language.set"), *_open_question(conversation)]
+    if name == "withdraw":
+        # Nothing more is collected: an open form closes with the withdrawal.
+        conversation.state = None
+        conversation.forget_unfinished()
+        return [consents.withdraw(conversation)]
     if name in NON_ESSENTIAL_OPT:
         conversation.phone.opted_out = NON_ESSENTIAL_OPT[name]
         return [Say("optout.stopped" if name == "stop" else "optout.started")]

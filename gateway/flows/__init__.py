@@ -49,6 +49,7 @@ register(menu.language, command="language")
 
 from gateway.flows import (  # noqa: E402, F401
     checkin,
+    consent,
     declaration,
     declaration_messages,
     privacy,

@@ -53,7 +53,7 @@ checkin = Flow(
                       args=lambda answers: {"venue": answers["venue"]}),
         "checked_in": End("checkin.done"),
         "repeated": End("checkin.repeated"),
-        "need_declaration": Tell("checkin.need_declaration", "context",
+        "need_declaration": Tell("checkin.need_declaration", "consent_check",
                                  show=lambda answers: {"venue_name": answers["venue"]["name"]}),
         **self_declaration_nodes(
             _retry_keyword,

@@ -1,11 +1,12 @@
 """The medical declaration (tờ khai y tế) as a versioned form, for oneself (`KB`) and
 on behalf of a family member (`KH`).
 
-The questions follow the Ministry's default form, in PRODUCT.md order: phone
-verification, name, year of birth, gender, ID number, insurance number, province,
-commune, street, symptoms, contact, travel, then a summary to confirm. A returning
-phone is offered its last identity and address in one step. Health authorities
-change the questions here; `FORM_VERSION` is recorded with every declaration.
+The questions follow the Ministry's default form, in PRODUCT.md order, after the
+privacy notice and consent (`gateway.flows.consent`): phone verification, name, year
+of birth, gender, ID number, insurance number, province, commune, street, symptoms,
+contact, travel, then a summary to confirm. A returning phone is offered its last
+identity and address in one step. Health authorities change the questions here;
+`FORM_VERSION` is recorded with every declaration.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from gateway.flows.consent import consent_nodes
 from gateway.flows.engine import Act, Answers, Ask, Branch, End, Flow
 from gateway.flows.parsers import (
     Choice,
@@ -152,9 +154,12 @@ def _form_nodes(name_prompt: str, restart: str, done: End = DONE,
 
 def self_declaration_nodes(keyword: Keyword, done: End = DONE,
                            done_high: End = DONE_HIGH) -> dict[str, Any]:
-    """Declaring for oneself, from 'is this phone verified?' to the record; starts at
-    the node "context". Other flows (check-in) embed it with their own endings."""
+    """Declaring for oneself, from the privacy notice and 'is this phone verified?' to
+    the record; starts at the node "consent_check". Other flows (check-in) embed it
+    with their own endings."""
     return {
+        # Before anything is asked or stored: the notice, and consent (flows/consent.py).
+        **consent_nodes("context"),
         # What the caller knows: is the phone verified (recently by OTP, or by the
         # network on USSD), and did it declare before (to offer its last answers)?
         "context": Act("declaration.context", {"verified": "returning",
@@ -173,16 +178,19 @@ def self_declaration_nodes(keyword: Keyword, done: End = DONE,
 
 self_declaration = Flow(
     name="declaration",
-    start="context",
+    start="consent_check",
     resumable=True,
     nodes=self_declaration_nodes("KB"),
 )
 
 family_declaration = Flow(
     name="family",
-    start="context",
+    start="consent_check",
     resumable=True,
     nodes={
+        # The declarer answers the notice for the data they give: their own, and (as the
+        # one who provides it, e.g. a parent for a child) the family member's.
+        **consent_nodes("context"),
         # The declarer proves their own phone first; the record is tied to it.
         "context": Act("declaration.context", {"verified": "member_phone",
                                                "unverified": "self_send"}),

@@ -16,6 +16,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "report": ("sk", "bc", "report"),
     "status": ("tt", "status"),
     "cancel": ("huy", "cancel"),
+    "withdraw": ("huy dong y", "withdraw"),  # consent; the longest phrase wins over HUY
     "help": ("hd", "help", "tro giup"),
     "en": ("en",),
     "vi": ("vi",),

@@ -2,8 +2,8 @@
 session hook in the same transaction as the record, and read back gap-free.
 
 Writing. `install(sessions)` hooks the session factory's `after_flush`: every
-Declaration, Venue, Visit, QuarantineCase and HealthReport the flush inserted or
-changed gets an event, inserted on the flush's own connection — inside the same
+Declaration, Venue, Visit, QuarantineCase, HealthReport and Consent the flush inserted
+or changed gets an event, inserted on the flush's own connection — inside the same
 transaction (and savepoint) as the record, so the two commit or roll back together.
 SMS, USSD, hotline, API and job writes all feed it without knowing about it. A bulk
 ORM `update()`/`delete()` of these tables (`session.execute(update(QuarantineCase)…)`)
@@ -41,6 +41,7 @@ from sqlalchemy import BigInteger, Text, cast, event, func, insert, select, tupl
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from gateway.store.models import (
+    Consent,
     Declaration,
     Event,
     HealthReport,
@@ -52,7 +53,9 @@ from gateway.store.models import (
 
 # The records the web system syncs, by topic name (the feed's `topic`).
 TOPICS: dict[type, str] = {Declaration: "declaration", Venue: "venue", Visit: "visit",
-                           QuarantineCase: "quarantine_case", HealthReport: "health_report"}
+                           QuarantineCase: "quarantine_case", HealthReport: "health_report",
+                           # consent: the web system must know a withdrawal (and refusal)
+                           Consent: "consent"}
 MODELS: dict[str, type] = {topic: model for model, topic in TOPICS.items()}
 _TABLES = {model.__tablename__: topic for model, topic in TOPICS.items()}
 

@@ -165,6 +165,8 @@ class Declaration(Base):
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    # consent: the consent (or legal basis) row the declaration was made under
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id"))
 
 
 class User(Base):
@@ -405,6 +407,26 @@ class AreaLimit(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True)
     province_code: Mapped[int] = mapped_column(Integer)
     ward_code: Mapped[int | None] = mapped_column(Integer)  # None: the whole province
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Consent(Base):
+    """One answer to the privacy notice (Law 91/2025/QH15 Art. 9): append-only, so the
+    history proves what each phone was told and said; a phone's current state is its
+    latest row. `notice_hash` is the sha256 of the exact text shown."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_phone_id", "phone", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16))           # E.164, who answered
+    channel: Mapped[str] = mapped_column(String(8))          # sms, ussd, hotline, web
+    answer: Mapped[str] = mapped_column(String(12))          # agree, refuse, withdraw, legal_basis
+    notice_version: Mapped[str] = mapped_column(String(40))
+    notice_hash: Mapped[str | None] = mapped_column(String(64))
+    legal_basis: Mapped[str | None] = mapped_column(String(40))  # CONSENT_LEGAL_BASIS
+    operator: Mapped[str | None] = mapped_column(String(60))  # hotline user, API caller
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # as told to us
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

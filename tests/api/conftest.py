@@ -14,6 +14,8 @@ from gateway.store.db import transaction
 
 ME = "+84912345678"
 OTHER = "+84987654321"
+# The declarer's consent, as the web system collected it after showing its notice.
+CONSENT = {"answer": "agree", "at": "2026-01-05T08:30:00+07:00", "notice_version": "web-3"}
 
 
 def make_token(app, name: str, scopes: tuple[str, ...] = ("read", "write")) -> str:
@@ -55,11 +57,11 @@ def api(app, client) -> Api:
 
 
 def declaration_body(**changes: Any) -> dict[str, Any]:
-    """A valid web declaration (Hà Nội, Phường Hoàn Kiếm), low risk."""
+    """A valid web declaration (Hà Nội, Phường Hoàn Kiếm), low risk, with consent."""
     body = {"phone": "0912 345 678", "full_name": "Nguyen Van A", "birth_year": 1980,
             "gender": "male", "id_number": "001080012345", "insurance_number": None,
             "province_code": 1, "ward_code": 70, "street": "12 Hang Bac", "symptoms": [],
-            "contact": False, "travel": False}
+            "contact": False, "travel": False, "consent": dict(CONSENT)}
     body.update(changes)
     return {k: v for k, v in body.items() if v is not ...}
 

@@ -57,9 +57,12 @@ def test_api_writes_appear_with_their_current_record(app, api):
     made = declared(api)
     place = venue(api)
     items, cursor = drain(api)
-    assert summary(items) == [("declaration", "created"), ("venue", "created")]
-    assert items[0]["record"] == made and items[1]["record"] == place
-    assert items[0]["record_id"] == made["id"]
+    # The declarer's consent comes first: written before the declaration that uses it.
+    assert summary(items) == [("consent", "created"), ("declaration", "created"),
+                              ("venue", "created")]
+    assert items[1]["record"] == made and items[2]["record"] == place
+    assert items[1]["record_id"] == made["id"]
+    assert (items[0]["record"]["phone"], items[0]["record"]["answer"]) == (ME, "agree")
     assert drain(api, cursor)[0] == []  # up to date: nothing repeats
 
 
@@ -76,18 +79,20 @@ def test_changes_are_updated_events_and_the_record_is_current(app, api):
 def test_records_made_over_ussd_and_sms_are_in_the_feed(app, api, client):
     citizen = FeaturePhone(client, ME)
     citizen.dial()
-    walk(citizen, [("1", "ho va ten"), *FORM])
+    walk(citizen, [("1", "Ban dong y?"), ("1", "ho va ten"), *FORM])
     assert citizen.press("1").startswith("END Da khai bao")
     code = venue(api)["code"]
     citizen.sms(f"CI {code}")
     citizen.sms("CO")
     items, _ = drain(api)
-    assert summary(items) == [("declaration", "created"), ("venue", "created"),
-                              ("visit", "created"), ("visit", "updated")]
-    assert items[0]["record"]["channel"] == "ussd"
-    assert items[0]["record"]["full_name"] == "Tran Thi C"
-    assert items[3]["record"]["closed_by"] == "checkout"  # the feed shows it as it is now
-    assert items[2]["record"] == items[3]["record"]
+    assert summary(items) == [("consent", "created"), ("declaration", "created"),
+                              ("venue", "created"), ("visit", "created"), ("visit", "updated")]
+    assert (items[0]["record"]["channel"], items[0]["record"]["answer"]) == ("ussd", "agree")
+    assert items[1]["record"]["channel"] == "ussd"
+    assert items[1]["record"]["full_name"] == "Tran Thi C"
+    assert items[1]["record"]["consent"]["answer"] == "agree"
+    assert items[4]["record"]["closed_by"] == "checkout"  # the feed shows it as it is now
+    assert items[3]["record"] == items[4]["record"]
 
 
 def test_store_writes_and_bulk_updates_feed_it_too(app, api):
@@ -182,9 +187,10 @@ def test_feed_on_sqlite(demo_app):
     declared(api)
     venue(api)
     items, cursor = drain(api)
-    assert summary(items) == [("declaration", "created"), ("venue", "created")]
+    assert summary(items) == [("consent", "created"), ("declaration", "created"),
+                              ("venue", "created")]
     with runtimes.of(demo_app).sessions() as session:
-        assert session.scalars(select(Event.txid)).all() == [None, None]
+        assert session.scalars(select(Event.txid)).all() == [None, None, None]
     venue(api, name="Later")
     assert summary(drain(api, cursor)[0]) == [("venue", "created")]
 

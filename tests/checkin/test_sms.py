@@ -7,10 +7,12 @@ import pytest
 
 from gateway import runtime as runtimes
 from gateway.codes import new_venue_code, parse_venue_code
+from gateway.flows.messages import render
 from gateway.store.db import transaction
 from gateway.store.models import Visit, utcnow
 from gateway.visits import close_forgotten_visits
 from tests.checkin.conftest import declared, visits
+from tests.conftest import Phone
 from tests.declare.conftest import ME, converse, declarations
 from tests.declare.test_sms import NEW_USER
 
@@ -133,3 +135,13 @@ def test_forgotten_visits_close_automatically(app, me, inbox, market):
     assert visit.closed_by == "auto"
     assert visit.checked_out_at - visit.checked_in_at == timedelta(hours=8)
     assert me.sms("CO") == "Ban khong co check-in nao dang mo."
+
+
+def test_a_new_phone_checking_in_answers_the_notice_first(app, client, inbox, market):
+    stranger = Phone(client, "+84912000777")
+    first = stranger.sms(f"CI {market['code']}")
+    assert first == "\n".join([
+        f"Can khai bao y te truoc khi check-in tai {market['name']}.",
+        render("consent.ask", "vi")])
+    assert stranger.sms("2") == render("consent.refused", "vi")
+    assert visits(app) == [] and declarations(app) == []

@@ -68,8 +68,9 @@ def inbox(app, twilio_standin) -> Inbox:
 
 @pytest.fixture
 def me(client) -> Phone:
-    """The citizen's phone."""
-    return Phone(client, ME)
+    """The citizen's phone, which agreed to the privacy notice on an earlier visit (the
+    notice and question are tested in test_consent.py)."""
+    return Phone(client, ME).agreed()
 
 
 def declarations(app) -> list[Declaration]:

@@ -97,6 +97,6 @@ def test_the_global_ceiling_stops_sms_pumping(config, inbox):
     phone is told the service is busy, not that it asked too often."""
     app = create_app(replace(config, otp_global_per_minute=2))
     client = app.test_client()
-    replies = [Phone(client, f"+8491234{n:04d}").sms("KB") for n in range(3)]
+    replies = [Phone(client, f"+8491234{n:04d}").agreed().sms("KB") for n in range(3)]
     assert ["Da gui ma" in reply for reply in replies] == [True, True, False]
     assert replies[2].startswith("He thong dang qua tai. Vui long thu lai sau ")

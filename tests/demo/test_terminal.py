@@ -29,7 +29,8 @@ def test_the_otp_shows_and_finishes_the_verification(served_demo, demo_app):
     with transaction(runtimes.of(demo_app).sessions) as session:
         messages.queue_outbound(session, phone=NUMBER, body="an old message", kind="notice",
                                 priority="high")
-    output = sim(served_demo, "KB\n")
+    output = sim(served_demo, "KB\n1\n")  # declare, agree to the privacy notice
+    assert "< Thong tin suc khoe" in output
     assert "an old message" not in output
     found = re.search(r"^SMS \(otp\): .*?(\d{6})", output, re.M)
     assert found, output

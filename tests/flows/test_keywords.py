@@ -18,6 +18,7 @@ TABLE = [
     ("HD", "help"), ("HELP", "help"), ("TRO GIUP", "help"),
     ("EN", "en"), ("VI", "vi"),
     ("STOP", "stop"), ("START", "start"),
+    ("HUY DONG Y", "withdraw"), ("Hủy đồng ý", "withdraw"), ("WITHDRAW", "withdraw"),
     # issue 15: data-subject requests
     ("DULIEU", "mydata"), ("DU LIEU", "mydata"), ("MYDATA", "mydata"),
     ("XOA", "erase"), ("XOA DU LIEU", "erase"), ("DELETE", "erase"),
@@ -85,3 +86,10 @@ def test_not_keywords(text):
 def test_any_text_is_a_known_command_or_none(text):
     command = match(text)
     assert command is None or command.name in KEYWORDS
+
+
+def test_withdrawing_consent_is_not_cancelling():
+    # The longest phrase wins: HUY alone cancels, HUY DONG Y withdraws consent.
+    assert match("huy dong y") == Command("withdraw", ())
+    assert match("HUYDONGY") == Command("withdraw", ())
+    assert match("huy dong") == Command("cancel", ("dong",), "dong")

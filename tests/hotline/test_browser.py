@@ -19,7 +19,7 @@ from gateway import runtime as runtimes
 from gateway.quarantine.enrol import enrol
 from gateway.store import declarations
 from gateway.store.db import transaction
-from gateway.store.models import Declaration, Visit
+from gateway.store.models import Consent, Declaration, Visit
 from tests.browser import WAIT_SECONDS, wait_for
 from tests.conftest import serve
 from tests.hotline.conftest import CALLER, MANAGER_PHONE, PASSWORD, VISITOR, days, make_user
@@ -69,6 +69,9 @@ def test_an_operator_takes_a_call_and_reads_back_the_code(app, served, chrome, i
     wait_for(chrome, "#code").send_keys(inbox.otp(CALLER))
     chrome.find_element(By.ID, "verify").click()
     wait_for(chrome, "#declare").click()
+    # The notice is read out first; the caller's answer is required.
+    assert "DULIEU" in wait_for(chrome, "#notice").text
+    choose(chrome, "consent", "agree")
     wait_for(chrome, "#name").send_keys("Nguyễn Văn An")
     chrome.find_element(By.ID, "birth_year").send_keys("1985")
     choose(chrome, "gender", "1")
@@ -100,6 +103,9 @@ def test_an_operator_takes_a_call_and_reads_back_the_code(app, served, chrome, i
     with runtimes.of(app).sessions() as session:
         record = session.scalar(select(Declaration))
     assert shown == record.code and (record.channel, record.operator) == ("hotline", "op1")
+    with runtimes.of(app).sessions() as session:
+        consent = session.get(Consent, record.consent_id)
+    assert (consent.answer, consent.channel, consent.operator) == ("agree", "hotline", "op1")
     assert record.code in inbox.messages(CALLER)[-1]["body"]
 
 

@@ -14,7 +14,7 @@ from tests.hotline.conftest import CALLER, audit_entries, text
 
 FORM = {"name": "Nguyễn Văn An", "birth_year": "1985", "gender": "1", "id_number": "0",
         "insurance": "0", "province": "1", "commune": "hoan kiem", "street": "12 Hàng Bạc",
-        "symptoms": "0", "contact": "2", "travel": "2"}
+        "symptoms": "0", "contact": "2", "travel": "2", "consent": "agree"}
 
 
 def verify(operator, inbox, phone: str = "0912 345 678", number: str = CALLER) -> None:

@@ -27,7 +27,7 @@ from gateway.sms import esms, outbound, sweeper
 from gateway.sms.backends import Outgoing, SendError
 from gateway.store.db import transaction
 from gateway.store.models import InboundMessage, OutboundMessage
-from tests.conftest import AGGREGATOR, DATA_KEY, SECRET
+from tests.conftest import AGGREGATOR, DATA_KEY, SECRET, Phone
 from tests.declare.conftest import declarations
 from tests.declare.test_sms import NEW_USER
 from tests.esms_standin import (
@@ -122,6 +122,7 @@ def test_a_whole_declaration_by_mo_callbacks(app, esms_standin, mo_url, workers:
         assert response.headers["Content-Type"].startswith("application/xml")
         return reply
 
+    Phone(app.test_client(), ME).agreed()  # the privacy notice was answered before
     assert "Da gui ma 6 so toi +849*****678" in sms("KB")
     workers.burst()
     [otp] = esms_standin.sent_to(ME_LOCAL)
@@ -257,6 +258,7 @@ def test_mo_from_outside_the_allowed_networks_is_refused(config, esms_standin):
 
 
 def test_a_retried_mo_is_answered_once(app, esms_standin, mo_url, workers: Workers):  # noqa: F811 (the fixture)
+    Phone(app.test_client(), ME).agreed()  # the privacy notice was answered before
     first, reply = esms_standin.mo(mo_url, ME_AS_ESMS, "KB", smsid="mo-1")
     again, replay = esms_standin.mo(mo_url, ME_AS_ESMS, "KB", smsid="mo-1")
     assert first.status_code == again.status_code == 200
@@ -370,6 +372,7 @@ def test_hostile_mo_gets_a_400_and_no_turn(app, gateway_url, query, reason):
 
 
 def test_mo_with_diacritics_reaches_the_flow_intact(app, esms_standin, mo_url):
+    Phone(app.test_client(), ME).agreed()  # the privacy notice was answered before
     response, reply = esms_standin.mo(mo_url, ME_AS_ESMS, "Khai báo")
     assert response.status_code == 200 and "Da gui ma 6 so toi" in reply
     with runtimes.of(app).sessions() as session:

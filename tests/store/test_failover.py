@@ -59,13 +59,16 @@ def cluster(tmp_path):
 @pytest.fixture
 def config(pg_url: str, cluster: SentinelCluster, twilio_standin: TwilioStandIn) -> Config:
     """The gateway behind the sentinels, sending through the stand-in. The rate leaves
-    the bulk run a few seconds of sending, so the kill lands in the middle of it."""
+    the bulk run a few seconds of sending, so the kill lands in the middle of it. Under
+    a legal basis (no consent question) each new phone's `KB` is one turn that sends
+    one OTP, which the test counts."""
     return Config(database_url=pg_url, redis_url=cluster.url, secret_key=SECRET,
                   data_encryption_key=DATA_KEY,
                   sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=SENDER,
                   twilio_api_base_url=twilio_standin.url, otp_global_per_minute=100_000,
-                  sms_rate_per_second=60.0)
+                  sms_rate_per_second=60.0, consent_mode="legal_basis",
+                  consent_legal_basis="art19_1c")
 
 
 def signed(form: dict[str, str]) -> dict[str, str]:

@@ -54,9 +54,11 @@ def inbound(app) -> list[InboundMessage]:
 
 
 def declare(me: SmppPhone) -> str:
-    """KB → the OTP → every answer → confirm; the last reply."""
+    """KB → the privacy notice, agreed → the OTP → every answer → confirm; the last
+    reply."""
+    assert me.say("KB").endswith("1 Dong y\n2 Khong")
     # Two MT, in whichever order the workers sent them: the reply and the OTP.
-    [otp] = [text for text in me.sms("KB") if text.startswith("Ma xac thuc")]
+    [otp] = [text for text in me.sms("1") if text.startswith("Ma xac thuc")]
     reply = me.inbox()[-2] if me.inbox()[-1] == otp else me.inbox()[-1]
     assert "Da gui ma 6 so toi +849*****678" in reply
     code = re.search(r"\b\d{6}\b", otp).group(0)
@@ -74,8 +76,8 @@ def test_a_whole_declaration_then_a_check_in_over_smpp(app, me):
     logged = inbound(app)
     assert {(m.channel, m.provider, m.phone, m.recipient) for m in logged} == {
         ("sms", "smpp", ME, "8088")}
-    assert logged[2].body == "Nguyễn Văn An"  # UCS-2 MO, intact
-    assert len(logged) == len({m.provider_id for m in logged}) == len(NEW_USER) + 4
+    assert logged[3].body == "Nguyễn Văn An"  # UCS-2 MO, intact
+    assert len(logged) == len({m.provider_id for m in logged}) == len(NEW_USER) + 5
 
 
 @pytest.mark.usefixtures("clock", "link")

@@ -10,7 +10,7 @@ in a quiet hour. SQLite keeps plain tables. On both, the inbound dedup moves fro
 unique key of the message log to the small table `inbound_keys`.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -23,7 +23,7 @@ import gateway.store.models
 from gateway.store import partitions
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
