@@ -8,8 +8,10 @@ import pytest
 
 from gateway.config import Config, ConfigError
 from gateway.retention import KINDS, Retention
+from tests.conftest import DATA_KEY
 
-BASE = {"SECRET_KEY": "s", "REDIS_URL": "redis://localhost:6379/0"}
+BASE = {"SECRET_KEY": "s", "REDIS_URL": "redis://localhost:6379/0",
+        "DATA_ENCRYPTION_KEY": DATA_KEY}
 
 
 def test_every_kind_has_its_documented_default():
