@@ -153,13 +153,13 @@ def test_exposures_outside_the_area_are_left_out(app, client, api):
         assert api.post("/api/v1/visits", {"venue_code": code, "phone": phone}).status_code \
             == 201
     now = utcnow()
-    query = {"phone": ME, "from": (now - timedelta(hours=1)).isoformat(),
+    body = {"phone": ME, "from": (now - timedelta(hours=1)).isoformat(),
              "to": (now + timedelta(hours=1)).isoformat()}
     contacts = {e["contact"]["phone"]
-                for e in api.get("/api/v1/exposures", query_string=query).json["items"]}
+                for e in api.post("/api/v1/exposures", body).json["items"]}
     assert contacts == {OTHER, THIRD}
     thanh_hoa = limited(app, client, "thanh-hoa", Area(TH))
-    [exposure] = thanh_hoa.get("/api/v1/exposures", query_string=query).json["items"]
+    [exposure] = thanh_hoa.post("/api/v1/exposures", body).json["items"]
     assert (exposure["contact"]["phone"], exposure["visit"]["venue_code"]) == (
         THIRD, th_market["code"])
 
