@@ -66,7 +66,10 @@ class Scope:
 def local_day(session: Session, column: Any, scope: Scope) -> Any:
     """The local day of a UTC moment column (stored naive UTC), as SQL."""
     if session.get_bind().dialect.name == "postgresql":
-        name = literal_column(f"'{scope.tz.key}'")  # a key of the tz database: no quote
+        # A literal, not a parameter: GROUP BY must repeat the SELECT's expression
+        # exactly, and two parameters are two expressions to PostgreSQL. A key of the
+        # tz database (checked by the configuration) holds no quote.
+        name = literal_column(f"'{scope.tz.key}'")
         return func.date(func.timezone(name, func.timezone("UTC", column)), type_=Date)
     # SQLite (the demo) has no timezones: the offset at the start of the range
     # (Viet Nam keeps one offset all year).
