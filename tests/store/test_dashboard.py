@@ -145,3 +145,18 @@ def test_a_managers_part_is_their_cases_only(sessions, declarations):
         assert dashboard.high_risk(session, mine) == []
         assert dashboard.checkins(session, mine) == []
         assert dashboard.compliance(session, mine, D3).active == 0
+
+
+def test_the_demo_on_sqlite_counts_local_days_too(demo_app):
+    sessions = runtimes.of(demo_app).sessions
+    with transaction(sessions) as session:
+        data.declaration(session, utc(D2, 16, 59), HAC_THANH)          # 23:59 on D2
+        data.declaration(session, utc(D2, 17), HAC_THANH, risk="high")  # 00:00 on D3
+        officer = data.manager(session, "mgr-th", THANH_HOA)
+        data.quarantine(session, officer, D1, D3, reports=(D2,))
+    with sessions() as session:
+        counts = dashboard.declarations(session, scope())
+        people = dashboard.high_risk(session, scope())
+        cases = dashboard.compliance(session, scope(), D3)
+    assert counts == [DayCount(D2, "sms", "low", 1), DayCount(D3, "sms", "high", 1)]
+    assert len(people) == 1 and cases.missed_one == 1
