@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from gateway import runtime as runtimes
+from gateway.demo import seed
 from gateway.store.areas import Area
 from gateway.store.db import transaction
 from tests.hotline.conftest import Console, audit_entries, days, make_user, text, user
@@ -193,3 +194,15 @@ def test_the_admin_form_refuses_a_health_officer_without_an_area(app):
                           {"action": "area", "province": ""})
     assert "Cán bộ y tế địa phương cần một địa bàn" in text(browser.get(
         lifted.headers.get("Location", "/hotline/admin/users")))
+
+
+def test_the_demo_officer_opens_the_dashboard_on_sqlite(demo_app):
+    with transaction(runtimes.of(demo_app).sessions) as session:
+        seed.seed(session)
+    browser = Console(demo_app.test_client())
+    assert browser.login("officer", "officer-demo").headers["Location"].endswith(
+        "/hotline/dashboard")
+    response = browser.get("/hotline/dashboard")
+    page = text(response)
+    assert response.status_code == 200 and "Hồ Chí Minh" in page
+    assert 'id="chart-channel"' in page and 'id="table-compliance"' in page
