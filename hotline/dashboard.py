@@ -8,7 +8,7 @@ quarantine manager only the compliance of their own cases. The filters are GET
 parameters (dates and an official commune code: nothing personal); a bad one gets the
 page back with a 400 and the reason. The figures are gateway/store/dashboard.py's,
 their tables hotline/dashboard_tables.py's (an export reuses them), their charts
-hotline/charts.py's.
+hotline/charts.py's. `tables_of` gives a reader's tables by name, for an export.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import g, request
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 from vietnam_provinces import Province, Ward
 
 from gateway import runtime
@@ -107,6 +109,67 @@ def _communes(own: Area | None, province: int | None) -> list[tuple[int, str]]:
     return sorted(((w.code.value, w.name) for w in wards), key=lambda pair: pair[1])
 
 
+@dataclass(frozen=True)
+class Figures:
+    """What the dashboard read for a scope (gateway/store/dashboard.py's answers)."""
+
+    declarations: list[figures.DayCount]
+    high_risk: list[figures.HighRisk]
+    venues: list[figures.VenueCheckins]
+    compliance: figures.Compliance
+
+
+def scope_of(own: Area | None, role: str, user_id: int, chosen: Filters) -> figures.Scope:
+    """The scope a reader sees with these filters: their area (an administrator's:
+    the province picked, if any), a manager's own cases."""
+    area = own if own is not None else (
+        Area(chosen.province) if chosen.province is not None else None)
+    return figures.Scope(chosen.since, chosen.until, runtime.current().config.tz, area,
+                         chosen.commune, user_id if role == "manager" else None)
+
+
+def read(db: Session, scope: figures.Scope, day: date) -> Figures:
+    """Every figure of the scope; compliance as of its last day, today at most."""
+    return Figures(figures.declarations(db, scope), figures.high_risk(db, scope),
+                   figures.checkins(db, scope), figures.compliance(db, scope,
+                                                                   min(scope.until, day)))
+
+
+def tables_of(found: Figures, scope: figures.Scope) -> dict[str, tables.Table]:
+    """The dashboard's tables by name, in the console's language: what the page shows
+    beside its charts and what an export writes. A manager's part has only the
+    compliance."""
+    named = {"compliance": tables.compliance(found.compliance, t)}
+    if scope.manager_id is None:
+        since, until = scope.since, scope.until
+        named.update(by_channel=tables.by_channel(found.declarations, since, until, t),
+                     by_risk=tables.by_risk(found.declarations, since, until, t),
+                     high_risk=tables.high_risk(found.high_risk, t, local),
+                     checkins=tables.checkins(found.venues, since, until, t),
+                     venue_totals=tables.venue_totals(found.venues, t))
+    return named
+
+
+def charts_of(named: dict[str, tables.Table], found: Figures,
+              scope: figures.Scope) -> dict[str, Markup]:
+    """The charts of the tables that have one, by the same names."""
+    cases = found.compliance
+    drawn = {"compliance": charts.horizontal_bars(
+        "chart-compliance", t("dash.compliance.title"),
+        t("dash.compliance.desc", day=cases.day.strftime("%d/%m/%Y"), active=cases.active),
+        [(row[0], row[1]) for row in named["compliance"].rows[1:]])}
+    if "by_channel" not in named:
+        return drawn
+    labels = [d.strftime("%d/%m") for d in tables.days(scope.since, scope.until)]
+    period = t("dash.period", since=scope.since.strftime("%d/%m/%Y"),
+               until=scope.until.strftime("%d/%m/%Y"))
+    for name, chart_id, key in (("by_channel", "chart-channel", "dash.by_channel"),
+                                ("by_risk", "chart-risk", "dash.by_risk"),
+                                ("checkins", "chart-checkins", "dash.checkins_title")):
+        drawn[name] = _stacked(chart_id, key, period, labels, named[name])
+    return drawn
+
+
 @bp.get("/dashboard")
 @requires("health_officer", "manager", "admin")
 def dashboard():
@@ -120,24 +183,18 @@ def dashboard():
             return page("dashboard.html", 400, error=t(error.key, **error.vars),
                         args=request.args, filters=None, provinces=_provinces(own),
                         communes=_communes(own, own.province_code if own else None))
-        area = own if own is not None else (
-            Area(chosen.province) if chosen.province is not None else None)
-        scope = figures.Scope(chosen.since, chosen.until, runtime.current().config.tz, area,
-                              chosen.commune,
-                              g.user.id if g.user.role == "manager" else None)
-        counts = figures.declarations(db, scope)
-        people = figures.high_risk(db, scope)
-        venues = figures.checkins(db, scope)
-        cases = figures.compliance(db, scope, min(chosen.until, day))
+        scope = scope_of(own, g.user.role, g.user.id, chosen)
+        found = read(db, scope, day)
         audit.record(db, g.user, "dashboard.view", None,
                      f"{chosen.since.isoformat()}..{chosen.until.isoformat()}"
                      + (f" province {chosen.province}" if chosen.province else "")
                      + (f" commune {chosen.commune}" if chosen.commune else "")
-                     + f", {len(people)} high-risk shown")
-    shown = build(counts, people, venues, cases, chosen, g.user.role == "manager")
+                     + f", {len(found.high_risk)} high-risk shown")
+    named = tables_of(found, scope)
     return page("dashboard.html", filters=chosen, args=request.args, communes=chosen.communes,
-                provinces=_provinces(own), error=None,
-                area=area.describe() if area else None, **shown)
+                provinces=_provinces(own), error=None, tables=named,
+                charts=charts_of(named, found, scope), compliance_day=found.compliance.day,
+                area=scope.area.describe() if scope.area else None)
 
 
 def _provinces(own: Area | None) -> list[tuple[int, str]]:
@@ -147,33 +204,8 @@ def _provinces(own: Area | None) -> list[tuple[int, str]]:
     return [(p.code.value, p.name) for p in PROVINCES]
 
 
-def build(counts, people, venues, cases, chosen: Filters, own_cases_only: bool) -> dict:
-    """The page's tables and charts (the declarations and check-ins only for readers
-    of an area, not for a manager's own cases)."""
-    since, until = chosen.since, chosen.until
-    labels = [d.strftime("%d/%m") for d in tables.days(since, until)]
-    period = t("dash.period", since=since.strftime("%d/%m/%Y"), until=until.strftime("%d/%m/%Y"))
-    compliance = tables.compliance(cases, t)
-    shown = {"compliance": compliance, "compliance_day": cases.day, "compliance_chart":
-             charts.horizontal_bars("chart-compliance", t("dash.compliance.title"),
-                                    t("dash.compliance.desc", day=cases.day.strftime("%d/%m/%Y"),
-                                      active=cases.active),
-                                    [(row[0], row[1]) for row in compliance.rows[1:]])}
-    if own_cases_only:
-        return shown
-    channel, risk = tables.by_channel(counts, since, until, t), tables.by_risk(counts, since,
-                                                                                 until, t)
-    visits = tables.checkins(venues, since, until, t)
-    shown.update(
-        by_channel=channel, by_risk=risk, high_risk=tables.high_risk(people, t, local),
-        checkins=visits, venue_totals=tables.venue_totals(venues, t),
-        channel_chart=_stacked("chart-channel", "dash.by_channel", period, labels, channel),
-        risk_chart=_stacked("chart-risk", "dash.by_risk", period, labels, risk),
-        checkins_chart=_stacked("chart-checkins", "dash.checkins_title", period, labels, visits))
-    return shown
-
-
-def _stacked(chart_id: str, key: str, period: str, labels: list[str], table: tables.Table):
+def _stacked(chart_id: str, key: str, period: str, labels: list[str],
+             table: tables.Table) -> Markup:
     """A day × series table (first column the day, last the total) as stacked bars."""
     series = [(heading, table.column(i + 1)) for i, heading in enumerate(table.headings[1:-1])]
     total = sum(table.column(len(table.headings) - 1))
