@@ -70,7 +70,8 @@ def local_day(session: Session, column: Any, scope: Scope) -> Any:
         # exactly, and two parameters are two expressions to PostgreSQL. A key of the
         # tz database (checked by the configuration) holds no quote.
         name = literal_column(f"'{scope.tz.key}'")
-        return func.date(func.timezone(name, func.timezone("UTC", column)), type_=Date)
+        utc = func.timezone(literal_column("'UTC'"), column)
+        return func.date(func.timezone(name, utc), type_=Date)
     # SQLite (the demo) has no timezones: the offset at the start of the range
     # (Viet Nam keeps one offset all year).
     offset = datetime.combine(scope.since, time(), scope.tz).utcoffset()
