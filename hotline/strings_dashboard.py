@@ -33,8 +33,9 @@ DASHBOARD: dict[str, tuple[str, str]] = {
     "dash.channel.hotline": ("Tổng đài", "Hotline"),
     "dash.channel.web": ("Web", "Web"),
     "dash.high_risk": ("Nguy cơ cao cần gọi lại", "High risk: to call back"),
-    "dash.high_risk_note": ("{count} tờ khai nguy cơ cao mới nhất trong khoảng đã chọn.",
-                            "The latest {count} high-risk declarations of the chosen range."),
+    # No plural to agree with the count ("1 declarations"): a label and the number.
+    "dash.high_risk_note": ("Tờ khai nguy cơ cao mới nhất trong khoảng đã chọn: {count}.",
+                            "Latest high-risk declarations of the chosen range: {count}."),
     "dash.high_risk_none": ("Không có tờ khai nguy cơ cao trong khoảng này.",
                             "No high-risk declaration in this range."),
     "dash.checkins_title": ("Check-in theo ngày tại các địa điểm đông nhất",
