@@ -152,6 +152,7 @@ def test_the_dashboard_in_english(app, locality):
     page = text(browser.get("/hotline/dashboard"))
     assert "Declarations per day by channel" in page and "Quarantine compliance" in page
     assert cell(page, "table-compliance", "Alerts open") == ["1"]
+    assert "Latest high-risk declarations of the chosen range: 1." in page
     assert "Health officer" in page and "Tờ khai theo ngày" not in page
     refused = text(browser.get("/hotline/dashboard?from=2026-12-05&to=2026-12-01"))
     assert "The start is after the end." in refused
