@@ -1,6 +1,7 @@
 """The 1022 hotline console: a Flask blueprint under /hotline where operators act on a
 caller's behalf, venue staff check visitors in, quarantine managers follow their
-cases and administrators manage users, venues, API tokens and the audit log.
+cases, health officers see their locality's dashboard and administrators manage
+users, venues, API tokens and the audit log.
 
 Server-rendered pages in Vietnamese (English on a switch). Every form carries a CSRF
 token; the session cookie is HttpOnly, SameSite=Lax and Secure outside debug, tests
@@ -95,6 +96,7 @@ from hotline import (  # noqa: E402, F401
     auth,
     caller,
     cases,
+    dashboard,
     data_requests,
     declare,
     places,

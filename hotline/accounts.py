@@ -24,9 +24,12 @@ from gateway.store.models import User, Venue, utcnow, venue_staff
 
 ROLES = users.ROLES
 # The roles whose console pages are narrowed to an area (gateway/store/areas.py); the
-# coming locality roles (health officers, community teams) join them. Operators take
-# calls from the whole country, venue staff are bound to venues, administrators see all.
-AREA_ROLES = ("manager",)
+# coming locality roles (community teams) join them. Operators take calls from the
+# whole country, venue staff are bound to venues, administrators see all.
+AREA_ROLES = ("manager", "health_officer")
+# The roles that must have an area: a health officer's dashboard is a locality's, and
+# a national view is the administrator's.
+AREA_NEEDED = ("health_officer",)
 MAX_FAILED = 5
 LOCK_MINUTES = 15
 PASSWORD_MIN = 10
@@ -81,9 +84,12 @@ def create(session: Session, *, username: str, role: str, password: str | None =
 
 def check_area_role(role: str, area: areas.Area | None) -> None:
     """Refuse an area for a role whose pages it would not narrow (a limit that
-    silently did nothing would mislead the administrator)."""
+    silently did nothing would mislead the administrator), and no area for a role
+    that needs one."""
     if area is not None and role not in AREA_ROLES:
         raise AccountError("province", "error.area_role")
+    if area is None and role in AREA_NEEDED:
+        raise AccountError("province", "error.area_needed")
 
 
 def _phone(phone: str | None) -> str | None:

@@ -30,7 +30,8 @@ IP_WINDOW_SECONDS = 15 * 60
 IP_MAX_FAILURES = 20          # a call centre shares one address: count failures only
 MAX_SESSION_SECONDS = 12 * 3600  # one shift, however active
 HOME = {"operator": "hotline.call_start", "venue_staff": "hotline.staff_home",
-        "manager": "hotline.roster", "admin": "hotline.admin_users"}
+        "manager": "hotline.roster", "health_officer": "hotline.dashboard",
+        "admin": "hotline.admin_users"}
 
 
 def idle_seconds() -> int:

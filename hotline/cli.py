@@ -1,7 +1,8 @@
 """`gateway user …`: staff accounts created from the command line, with their console
 access: the sign-in password (read from standard input or asked for, never an
 argument that would land in shell history), the venues a venue_staff user checks
-visitors in at, and the area (`--province`, `--commune`) a manager is limited to.
+visitors in at, and the area (`--province`, `--commune`) a manager is limited to and
+a health officer must have.
 The app factory adds the group to the `gateway` command line."""
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from gateway.store.models import User
 from hotline import accounts
 from hotline.strings import STRINGS
 
-user = AppGroup("user", help="Staff accounts: operators, venue staff, quarantine managers.")
+user = AppGroup("user", help="Staff accounts: operators, venue staff, quarantine managers, health "
+                           "officers.")
 
 
 @user.command("create")
@@ -52,6 +54,9 @@ def user_create(username: str, role: str, phone: str | None, display_name: str,
     if area is not None and role not in accounts.AREA_ROLES:
         raise click.BadParameter(f"an area limits only {', '.join(accounts.AREA_ROLES)} "
                                  "accounts", param_hint="--province")
+    if area is None and role in accounts.AREA_NEEDED:
+        raise click.BadParameter(f"a {role} needs an area: give --province (a national "
+                                 "view is an admin's)", param_hint="--province")
     password = read_password(password_stdin)
     with transaction(runtime.current().sessions) as session:
         if users.by_username(session, username) is not None:

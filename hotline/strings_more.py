@@ -170,8 +170,9 @@ MORE: dict[str, tuple[str, str]] = {
                                    "Choose the province before the communes."),
     "error.area_facility": ("Cơ sở cách ly này nằm ngoài địa bàn của bạn ({area}).",
                             "This facility is outside your area ({area})."),
-    "error.area_role": ("Chỉ giới hạn địa bàn cho cán bộ quản lý.",
-                        "Only managers can be limited to an area."),
+    "error.area_role": ("Chỉ giới hạn địa bàn cho cán bộ quản lý và cán bộ y tế địa "
+                        "phương.",
+                        "Only managers and health officers can be limited to an area."),
     # consent: the privacy notice read out before the declaration (hotline/declare.py)
     "declare.notice": ("Đọc cho người gọi trước khi hỏi", "Read this to the caller first"),
     "declare.notice_only": ("Đọc cho người gọi (xử lý theo quy định pháp luật, không cần hỏi "

@@ -86,7 +86,7 @@ def port_free(host: str, port: int) -> bool:
 def banner(base: str, seeded: seed.Seeded) -> str:
     """What the demo prints on start: where the simulator and the console are, what to
     try, and the console's demo logins."""
-    logins = "\n".join(f"  {login.role:<12} {login.username:<9} password {login.password}"
+    logins = "\n".join(f"  {login.role:<15} {login.username:<9} password {login.password}"
                        for login in seeded.logins)
     return (f"Gateway demo on {base}/  ·  phone simulator: {base}/simulator/  ·  "
             f"Ctrl-C to stop\n"

@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from gateway.flows.consent import notice_version
 from gateway.flows.declaration import FORM_VERSION
-from gateway.store import consents, declarations, users, venues
+from gateway.store import areas, consents, declarations, users, venues
 from gateway.store.models import Venue, venue_staff
 
 DEMO_VENUE = "Chợ Bến Thành (demo)"
@@ -35,7 +35,9 @@ class Login:
 LOGINS = (Login("operator", "operator", "operator-demo"),
           Login("staff", "venue_staff", "staff-demo"),
           Login("manager", "manager", "manager-demo"),
+          Login("officer", "health_officer", "officer-demo"),
           Login("admin", "admin", "admin-demo"))
+DEMO_PROVINCE = 79  # Ho Chi Minh City, the demo venue's: the demo health officer's area
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def seed(session: Session) -> Seeded:
 
 def _logins(session: Session, venue: Venue) -> None:
     """The demo's console accounts that do not exist yet; the staff one checks visitors
-    in at the demo venue."""
+    in at the demo venue, the health officer sees the demo venue's province."""
     for login in LOGINS:
         if users.by_username(session, login.username) is not None:
             continue
@@ -81,3 +83,5 @@ def _logins(session: Session, venue: Venue) -> None:
         account.password_hash = generate_password_hash(login.password)
         if login.role == "venue_staff":
             session.execute(insert(venue_staff).values(user_id=account.id, venue_id=venue.id))
+        if login.role == "health_officer":
+            areas.assign(session, areas.Area(DEMO_PROVINCE), user_id=account.id)

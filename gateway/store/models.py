@@ -433,3 +433,12 @@ class Consent(Base):
 # ID and insurance numbers keep their lookup hashes up to date.
 hashed(Declaration, "id_number", "id_number_hash")
 hashed(Declaration, "insurance_number", "insurance_number_hash")
+
+
+# the locality dashboard (issue 16, item 2): its reads by day and area stay on indexes
+# at a million declarations (gateway/store/dashboard.py, migration 0011).
+Index("ix_declarations_created", Declaration.created_at)
+Index("ix_declarations_province_created", Declaration.province_code, Declaration.created_at)
+Index("ix_declarations_ward_created", Declaration.ward_code, Declaration.created_at)
+Index("ix_visits_checked_in", Visit.checked_in_at)
+Index("ix_venues_area", Venue.province_code, Venue.ward_code)

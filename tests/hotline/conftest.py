@@ -14,6 +14,7 @@ from gateway import quarantine
 from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.store import venues
+from gateway.store.areas import Area
 from gateway.store.db import transaction
 from gateway.store.models import AuditEntry, User
 from hotline import accounts
@@ -27,11 +28,15 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def make_user(app, username: str, role: str, password: str = PASSWORD,
-              venue_codes: tuple[str, ...] = (), phone: str | None = None) -> int:
-    """Create a console user; its id."""
+              venue_codes: tuple[str, ...] = (), phone: str | None = None,
+              area: Area | None = None) -> int:
+    """Create a console user (a health officer gets Thanh Hoa unless `area` says);
+    its id."""
+    if area is None and role in accounts.AREA_NEEDED:
+        area = Area(38)
     with transaction(runtimes.of(app).sessions) as session:
         return accounts.create(session, username=username, role=role, password=password,
-                               venue_codes=venue_codes, phone=phone).id
+                               venue_codes=venue_codes, phone=phone, area=area).id
 
 
 def make_venue(app, name: str = "Chợ Bến Thành") -> dict:

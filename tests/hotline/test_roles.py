@@ -8,7 +8,7 @@ import pytest
 
 from tests.hotline.conftest import Console, make_user, make_venue
 
-ANYONE = ("anonymous", "operator", "venue_staff", "manager", "admin")
+ANYONE = ("anonymous", "operator", "venue_staff", "manager", "health_officer", "admin")
 STAFF = ("operator", "venue_staff", "manager", "admin")
 DECLARERS = ("operator", "venue_staff")
 
@@ -67,6 +67,8 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "hotline.data_request_export"): ("admin",),
     ("POST", "hotline.data_request_erase"): ("admin",),
     ("POST", "hotline.data_request_close"): ("admin",),
+    # issue 16: the locality dashboard (a manager sees their own cases' part)
+    ("GET", "hotline.dashboard"): ("health_officer", "manager", "admin"),
 }
 
 
