@@ -94,6 +94,7 @@ from hotline import (  # noqa: E402, F401
     admin_venues,
     auth,
     caller,
+    case_page,
     cases,
     data_requests,
     declare,

@@ -228,3 +228,7 @@ STRINGS.update(MORE)
 from hotline.strings_privacy import PRIVACY  # noqa: E402  (data-subject requests)
 
 STRINGS.update(PRIVACY)
+
+from hotline.strings_case import CASE  # noqa: E402  (a case's page)
+
+STRINGS.update(CASE)

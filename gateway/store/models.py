@@ -408,6 +408,28 @@ class AreaLimit(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# case page (issue 16, item 1): see gateway/store/alerts.py.
+class Alert(Base):
+    """Danger signs a quarantined person reported, raised by the report that carried
+    them, until the case's manager clears it with a note. The case's `alert` flag says
+    whether any of its alerts is still open. Deleted with its case; a report deleted
+    before its case leaves the alert without the link."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_case_open", "case_id", "cleared_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("quarantine_cases.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("health_reports.id", ondelete="SET NULL"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)  # symptom numbers; 0: temperature
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cleared_by: Mapped[str | None] = mapped_column(String(60))  # the manager's username
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
 # ID and insurance numbers keep their lookup hashes up to date.
 hashed(Declaration, "id_number", "id_number_hash")
 hashed(Declaration, "insurance_number", "insurance_number_hash")
