@@ -57,6 +57,7 @@ def case_page(case_id: int):
         facility = db.get(Venue, case.venue_id) if case.venue_id else None
         found = alerts.of_case(db, case.id)
         audit.record(db, g.user, "case.view", case.phone, f"case {case.id}")
+        db.flush()  # the audit entry, before the records leave the session
         db.expunge_all()  # the page reads them after the transaction ends
     days = history.days(case.start_date, case.end_date, day, reports)
     return page("case.html", case=case, facility=facility, alerts=found, days=days,
