@@ -19,7 +19,7 @@ from gateway.flows.report import DANGER_TEMPERATURE, FEVER_TEMPERATURE
 from gateway.quarantine.history import Day
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 28   # margins for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 44, 24, 12, 28   # margins for the axis labels
 LOW, HIGH = 35.0, 41.0
 
 
@@ -44,6 +44,8 @@ class Chart:
     lines: tuple[str, ...]                  # SVG polyline `points` attributes
     ticks: tuple[tuple[float, float], ...]  # (°C, y)
     labels: tuple[tuple[date, float], ...]  # (day, x) under the axis
+    fever: float       # °C of the fever line
+    danger: float      # °C of the danger line
     fever_y: float
     danger_y: float
     bottom: float
@@ -84,5 +86,6 @@ def temperature_chart(history: Sequence[Day],
         lines=tuple(" ".join(f"{p.x},{p.y}" for p in line) for line in lines if len(line) > 1),
         ticks=tuple((float(v), y_of(v)) for v in range(int(low), int(high) + 1)),
         labels=tuple((d.day, x_of(i)) for i, d in enumerate(history) if i % every == 0),
+        fever=FEVER_TEMPERATURE, danger=danger_temperature,
         fever_y=y_of(FEVER_TEMPERATURE), danger_y=y_of(danger_temperature),
         bottom=HEIGHT - BOTTOM, left=LEFT, right=WIDTH - RIGHT)
