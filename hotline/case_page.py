@@ -71,6 +71,8 @@ def case_page(case_id: int):
 @requires("manager")
 def alert_clear(case_id: int, alert_id: int):
     """Clear one of the case's alerts with a note; a second click changes nothing."""
+    if alert_id > INT_MAX:
+        abort(404)
     note = request.form.get("note", "").strip()
     target = url_for("hotline.case_page", case_id=case_id) + "#alerts"
     if not note or len(note) > alerts.NOTE_MAX:

@@ -251,7 +251,7 @@ class QuarantineCase(Base):
     end_date: Mapped[date] = mapped_column(Date)
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="active")  # active, closed
-    alert: Mapped[bool] = mapped_column(Boolean, default=False)  # danger signs reported
+    alert: Mapped[bool] = mapped_column(Boolean, default=False)  # an alert not cleared yet
     channel: Mapped[str] = mapped_column(String(8), default="cli")
     operator: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -96,6 +96,10 @@ def test_clearing_an_alert_needs_a_note_and_happens_once(app):
     browser, case_id = a_case(app)
     [alert] = stored_alerts(app)
     path = f"/hotline/cases/{case_id}/alerts/{alert.id}/clear"
+    unknown = f"/hotline/cases/{case_id}/alerts/99999999999/clear"
+    assert browser.post(unknown, {"note": "ok"}).status_code == 404
+    assert browser.post(f"/hotline/cases/{case_id}/alerts/{alert.id + 1}/clear",
+                        {"note": "ok"}).status_code == 404
     refused = browser.post(path, {"note": "   "})
     assert refused.status_code == 302 and stored_alerts(app)[0].cleared_at is None
     assert "Cần ghi chú" in text(browser.get(f"/hotline/cases/{case_id}"))
