@@ -5,6 +5,7 @@ reminders that resume; alerts deleted with their case."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -169,3 +170,15 @@ def test_reopening_refuses_an_active_case_and_an_overlap(app, case):
     with pytest.raises(store.CaseChangeError) as refused:
         reopen(app, case)
     assert (refused.value.reason, refused.value.case_id) == ("overlap", newer)
+
+
+def test_two_clears_at_once_clear_once(app, case, clock, person):
+    person.sms("3")
+    [alert] = alerts_of(app, case)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda note: clear(app, case, alert.id, note),
+                                ["first tab", "second tab"]))
+    assert sorted(results) == [False, True]
+    [cleared] = alerts_of(app, case)
+    assert cleared.note == ("first tab" if results[0] else "second tab")
+    assert not case_of(app, case).alert
