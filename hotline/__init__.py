@@ -95,6 +95,7 @@ from hotline import (  # noqa: E402, F401
     admin_venues,
     auth,
     caller,
+    case_page,
     cases,
     dashboard,
     data_requests,

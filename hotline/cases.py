@@ -125,7 +125,8 @@ def _form_error(reason: str, values: dict[str, str]) -> tuple[str, str]:
 @bp.post("/roster/case")
 @requires("manager")
 def change_case():
-    """Extend one of the manager's cases to a new last day, or close it."""
+    """Extend one of the manager's cases to a new last day; closing goes on to the
+    confirmation page (`case_page.case_close`)."""
     action, raw_id = request.form.get("action", ""), request.form.get("case", "")
     end = _date(request.form.get("end", "")) if action == "extend" else None
     with unit() as db:
@@ -136,6 +137,8 @@ def change_case():
             areas.of(db, user_id=g.user.id)).with_for_update())
         if case is None:
             abort(404)
+        if action == "close":  # closing asks for confirmation first (the case page's)
+            return redirect(url_for("hotline.case_close", case_id=case.id))
         problem = None
         if action not in ("extend", "close"):
             problem = t("error.required")

@@ -232,3 +232,7 @@ STRINGS.update(PRIVACY)
 from hotline.strings_dashboard import DASHBOARD  # noqa: E402  (the locality dashboard)
 
 STRINGS.update(DASHBOARD)
+
+from hotline.strings_case import CASE  # noqa: E402  (a case's page)
+
+STRINGS.update(CASE)

@@ -15,6 +15,7 @@ from gateway.flows import report
 from gateway.flows.messages import render
 from gateway.flows.report_messages import ALERT_NAME_MAX
 from gateway.phones import mask
+from gateway.store import alerts
 from gateway.store import quarantine as store
 from gateway.store.models import QuarantineCase, utcnow
 
@@ -37,8 +38,8 @@ def todays_case(context: Context, args: Mapping[str, Any]) -> tuple[str, dict]:
 
 
 def record(context: Records, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Write (or amend) today's report; danger signs mark the case and alert its
-    manager at once. Returns the closing message's variables."""
+    """Write (or amend) today's report; danger signs raise an alert on the case (see
+    gateway.store.alerts) and text its manager at once. Returns the closing message's variables."""
     now = utcnow()
     tz = context.runtime.config.tz
     day = local_date(now, tz)
@@ -46,12 +47,12 @@ def record(context: Records, answers: Mapping[str, Any]) -> dict[str, Any]:
     case = session.get(QuarantineCase, answers["case_id"])
     reading = report.reading(answers)
     signs = report.danger_signs(answers)
-    _, amended = store.record_report(
+    saved, amended = store.record_report(
         session, case.id, day, symptoms=reading["symptoms"],
         temperature=reading["temperature"], danger=bool(signs),
         channel=context.inbound.channel, now=now)
     if signs:
-        store.mark_alert(session, case.id)
+        alerts.raise_alert(session, case.id, saved.id, signs, now)
         alert(context, case, reading, day, now)
     return {"day": day.strftime("%d/%m"), "days_left": (case.end_date - day).days + 1,
             "verb_vi": "Da cap nhat" if amended else "Da ghi nhan",

@@ -1,5 +1,5 @@
-"""`/api/v1/quarantine-cases`: enrol (with the welcome SMS), list, read, change the
-end date or close a case, and list its daily reports.
+"""`/api/v1/quarantine-cases`: enrol (with the welcome SMS), list, read (with its
+alerts), change the end date, close or reopen a case, and list its daily reports.
 
 Enrolling is `gateway.quarantine.enrol`, run inside the API's own transaction (the one
 that stores the Idempotency-Key response, so the case has its exactly-once guarantee);
@@ -23,6 +23,7 @@ from gateway.api.problems import Problem, invalid
 from gateway.api.reads import audited
 from gateway.api.writes import session, writes
 from gateway.phones import mask
+from gateway.quarantine import today as quarantine_today
 from gateway.quarantine.enrol import KINDS, NAME_MAX, EnrolError, full_name, refusals
 from gateway.quarantine.enrol import enrol as enrol_case
 from gateway.store import areas as store_areas
@@ -71,11 +72,13 @@ _FIELD_ERRORS = (("name", "full_name", f"must have 2 to {NAME_MAX} characters"),
 
 
 class CaseChange(ma.Schema):
-    """Extend (or shorten) a case by its end date, or close it."""
+    """Extend (or shorten) a case by its end date, close it, or reopen it."""
 
     end_date = F.Date()
-    status = F.String(validate=ma.validate.OneOf(("closed",)), metadata={
-        "description": "closed: the quarantine is over (no more reminders)"})
+    status = F.String(validate=ma.validate.OneOf(("closed", "active")), metadata={
+        "description": "closed: the quarantine is over (no more reminders); active: reopen "
+                       "a closed case (reminders resume). A case whose end_date has passed "
+                       "reopens only with a new end_date from today on"})
 
     @ma.validates_schema
     def something(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -229,16 +232,32 @@ _REFUSED_FIELDS = {"manager": ("manager", "not an active quarantine manager"),
 @blp.arguments(CaseChange)
 @blp.response(200, records.CaseOut)
 def change_case(data: dict[str, Any], case_id: int) -> dict[str, Any]:
-    """Change the end date of an active case (extend it), or close it."""
+    """Change the end date of an active case (extend it), close it, or reopen a closed
+    one (`status: active`, with a new `end_date` if its last day has passed)."""
     db = session()
     case = _case(db, case_id, lock=True)
     try:
-        store.change_case(case, end_date=data.get("end_date"),
-                          close=data.get("status") == "closed")
+        if data.get("status") == "active" and case.status == "closed":
+            store.reopen_case(db, case, quarantine_today(runtime.current().config.tz),
+                              data.get("end_date"))
+        else:
+            store.change_case(case, end_date=data.get("end_date"),
+                              close=data.get("status") == "closed")
     except store.CaseChangeError as error:
-        if error.reason == "closed":
-            raise Problem(409, "the case is closed",
-                          type="urn:gateway:problem:case-closed") from None
-        invalid("end_date", "must not be before the case's start_date")
+        _refuse_change(error)
     db.flush()
     return records.present(db, "quarantine_case", [case])[0]
+
+
+def _refuse_change(error: store.CaseChangeError) -> NoReturn:
+    """Answer a change the case cannot take."""
+    if error.reason == "closed":
+        raise Problem(409, "the case is closed",
+                      type="urn:gateway:problem:case-closed") from None
+    if error.reason == "overlap":
+        raise Problem(409, "the phone has another active case in these dates",
+                      type="urn:gateway:problem:case-exists", case_id=error.case_id)
+    if error.reason == "ended":
+        invalid("end_date", "the case's last day has passed: give a new end_date, "
+                            "today or later, to reopen it")
+    invalid("end_date", "must not be before the case's start_date")

@@ -1,6 +1,6 @@
 """How each record looks in the API (and in the change feed): one output schema per
 topic, and `present`, which turns model rows into those shapes with their related
-codes (a visit's venue and declaration, a case's manager and facility) looked up in
+codes (a visit's venue and declaration, a case's manager, facility and alerts) looked up in
 one query per kind, however many rows."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.api import paging
+from gateway.store import alerts
 from gateway.store.events import MODELS
 from gateway.store.models import Consent, Declaration, User, Venue
 
@@ -125,8 +126,22 @@ class VisitOut(ma.Schema):
         "description": "checkout, elsewhere (checked in elsewhere) or auto"})
 
 
+class AlertOut(ma.Schema):
+    """Danger signs a case's report raised, and who cleared them, when and why."""
+
+    id = F.Integer(required=True)
+    report_id = F.Integer(allow_none=True, metadata={
+        "description": "the health report that raised it (null once that report is deleted)"})
+    raised_at = F.DateTime(required=True)
+    reasons = F.List(F.Integer(), required=True, metadata={
+        "description": "danger signs: symptom numbers as in reports, 0 for the temperature"})
+    cleared_at = F.DateTime(allow_none=True, metadata={"description": "null while open"})
+    cleared_by = F.String(allow_none=True, metadata={"description": "the manager's username"})
+    note = F.String(required=True, metadata={"description": "what the manager did"})
+
+
 class CaseOut(ma.Schema):
-    """A quarantine case."""
+    """A quarantine case, with its alerts."""
 
     id = F.Integer(required=True)
     phone = F.String(required=True)
@@ -137,7 +152,10 @@ class CaseOut(ma.Schema):
     end_date = F.Date(required=True)
     manager = F.String(required=True, metadata={"description": "the manager's username"})
     status = F.String(required=True, metadata={"description": "active or closed"})
-    alert = F.Boolean(required=True, metadata={"description": "danger signs reported"})
+    alert = F.Boolean(required=True, metadata={
+        "description": "the case has an alert not cleared yet"})
+    alerts = F.List(F.Nested(AlertOut), required=True, metadata={
+        "description": "every alert of the case, oldest first"})
     channel = F.String(required=True, metadata=CHANNEL)
     operator = F.String(allow_none=True, metadata=OPERATOR)
     created_at = F.DateTime(required=True)
@@ -204,9 +222,11 @@ def present(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str,
     elif topic == "quarantine_case":
         managers = _lookup(session, User.username, User.id, (i["manager_id"] for i in items))
         facilities = _lookup(session, Venue.code, Venue.id, (i["venue_id"] for i in items))
+        raised = alerts.of_cases(session, (i["id"] for i in items))
         for item in items:
             item.update(manager=managers.get(item["manager_id"], ""),
-                        venue_code=facilities.get(item["venue_id"]))
+                        venue_code=facilities.get(item["venue_id"]),
+                        alerts=[_columns(a) for a in raised[item["id"]]])
     return items
 
 

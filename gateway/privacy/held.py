@@ -21,6 +21,7 @@ from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.store.models import (
+    Alert,
     DataRequest,
     Declaration,
     HealthReport,
@@ -101,6 +102,8 @@ def _cases(session: Session, phone: str) -> list[dict[str, Any]]:
         case["reports"] = _rows(session, select(HealthReport)
                                 .where(HealthReport.case_id == case["id"])
                                 .order_by(HealthReport.report_date))
+        case["alerts"] = _rows(session, select(Alert).where(Alert.case_id == case["id"])
+                               .order_by(Alert.id))
     return cases
 
 

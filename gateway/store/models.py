@@ -253,7 +253,7 @@ class QuarantineCase(Base):
     end_date: Mapped[date] = mapped_column(Date)
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="active")  # active, closed
-    alert: Mapped[bool] = mapped_column(Boolean, default=False)  # danger signs reported
+    alert: Mapped[bool] = mapped_column(Boolean, default=False)  # an alert not cleared yet
     channel: Mapped[str] = mapped_column(String(8), default="cli")
     operator: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -428,6 +428,28 @@ class Consent(Base):
     operator: Mapped[str | None] = mapped_column(String(60))  # hotline user, API caller
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # as told to us
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# case page (issue 16, item 1): see gateway/store/alerts.py.
+class Alert(Base):
+    """Danger signs a quarantined person reported, raised by the report that carried
+    them, until the case's manager clears it with a note. The case's `alert` flag says
+    whether any of its alerts is still open. Deleted with its case; a report deleted
+    before its case leaves the alert without the link."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_case_open", "case_id", "cleared_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("quarantine_cases.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("health_reports.id", ondelete="SET NULL"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)  # symptom numbers; 0: temperature
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cleared_by: Mapped[str | None] = mapped_column(String(60))  # the manager's username
+    note: Mapped[str] = mapped_column(String(500), default="")
 
 
 # ID and insurance numbers keep their lookup hashes up to date.

@@ -94,7 +94,8 @@ def record_report(session: Session, case_id: int, day: date, *, symptoms: Sequen
 
 
 def mark_alert(session: Session, case_id: int) -> None:
-    """The case reported danger signs: it stands out until a manager clears it."""
+    """Set the case's alert flag alone, in one bulk UPDATE (reports raise an alert
+    record with `gateway.store.alerts.raise_alert`, which keeps the flag itself)."""
     session.execute(update(QuarantineCase).where(QuarantineCase.id == case_id)
                     .values(alert=True, updated_at=utcnow()))
 
@@ -205,11 +206,13 @@ def missing_cases(session: Session, manager_id: int, day: date, limit: int) -> l
 
 
 class CaseChangeError(ValueError):
-    """A change a case cannot take: `reason` is 'closed' or 'before_start'."""
+    """A change a case cannot take: `reason` is 'closed', 'before_start', or for a
+    reopening 'not_closed', 'ended' (its last day has passed) or 'overlap' (the phone
+    has another active case in those dates, `case_id`)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, case_id: int | None = None):
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.case_id = reason, case_id
 
 
 def change_case(case: QuarantineCase, *, end_date: date | None = None,
@@ -223,3 +226,22 @@ def change_case(case: QuarantineCase, *, end_date: date | None = None,
         case.end_date = end_date
     if close:
         case.status = "closed"
+
+
+def reopen_case(session: Session, case: QuarantineCase, today: date,
+                end_date: date | None = None) -> None:
+    """Undo the closing of a case: active again, so reminders, reports and the digest
+    take it up from today. It keeps its dates, or ends on `end_date` when given. A case
+    whose last day has passed needs a new last day from `today` on (reopening extends
+    it): the nightly run would otherwise close it again at once."""
+    if case.status != "closed":
+        raise CaseChangeError("not_closed")
+    end = end_date or case.end_date
+    if end < case.start_date:
+        raise CaseChangeError("before_start")
+    if end < today:
+        raise CaseChangeError("ended")
+    other = overlapping_case(session, case.phone, case.start_date, end)
+    if other is not None:
+        raise CaseChangeError("overlap", other.id)
+    case.end_date, case.status = end, "active"

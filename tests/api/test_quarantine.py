@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from gateway import runtime as runtimes
 from gateway.quarantine.enrol import enrol
-from gateway.store import quarantine
+from gateway.store import alerts, quarantine
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
 from tests.api.conftest import ME, OTHER, case_body, manager, venue
@@ -91,8 +91,63 @@ def test_extend_then_close(app, api):
     assert api.get(f"/api/v1/quarantine-cases/{case['id']}").json["status"] == "closed"
 
 
+def test_reopen_through_status_active(app, api):
+    case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
+    path = f"/api/v1/quarantine-cases/{case['id']}"
+    assert api.patch(path, {"status": "active"}).json["status"] == "active"  # no change
+    api.patch(path, {"status": "closed"})
+    reopened = api.patch(path, {"status": "active"})
+    assert reopened.status_code == 200 and reopened.json["status"] == "active"
+    assert reopened.json["end_date"] == case["end_date"]
+
+
+def test_reopening_a_case_whose_last_day_passed_needs_a_new_end_date(app, api):
+    today = date.today()
+    case = api.post("/api/v1/quarantine-cases", case_body(
+        manager(app), start_date=(today - timedelta(days=10)).isoformat(),
+        end_date=(today - timedelta(days=1)).isoformat())).json
+    path = f"/api/v1/quarantine-cases/{case['id']}"
+    api.patch(path, {"status": "closed"})
+    refused = api.patch(path, {"status": "active"})
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "end_date"
+    later = (today + timedelta(days=4)).isoformat()
+    reopened = api.patch(path, {"status": "active", "end_date": later}).json
+    assert (reopened["status"], reopened["end_date"]) == ("active", later)
+
+
+def test_reopening_over_a_newer_case_is_a_conflict(app, api):
+    boss = manager(app)
+    old = api.post("/api/v1/quarantine-cases", case_body(boss)).json
+    api.patch(f"/api/v1/quarantine-cases/{old['id']}", {"status": "closed"})
+    new = api.post("/api/v1/quarantine-cases", case_body(boss)).json
+    refused = api.patch(f"/api/v1/quarantine-cases/{old['id']}", {"status": "active"})
+    assert refused.status_code == 409 and refused.json["case_id"] == new["id"]
+
+
+def test_a_case_is_read_with_its_alerts(app, api):
+    case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
+    assert case["alerts"] == []
+    with transaction(runtimes.of(app).sessions) as session:
+        report, _ = quarantine.record_report(session, case["id"], date.today(), symptoms=[3],
+                                             temperature=39.5, danger=True, channel="sms")
+        alerts.raise_alert(session, case["id"], report.id, [3, 0])
+    read = api.get(f"/api/v1/quarantine-cases/{case['id']}").json
+    assert read["alert"] is True
+    [alert] = read["alerts"]
+    assert (alert["report_id"], alert["reasons"], alert["cleared_at"], alert["note"]) == (
+        report.id, [0, 3], None, "")
+    with transaction(runtimes.of(app).sessions) as session:
+        alerts.clear_alert(session, case["id"], alert["id"], "manager1", "called, fine")
+    read = api.get(f"/api/v1/quarantine-cases/{case['id']}").json
+    assert read["alert"] is False
+    assert (read["alerts"][0]["cleared_by"], read["alerts"][0]["note"]) == (
+        "manager1", "called, fine")
+    listed = api.get("/api/v1/quarantine-cases").json["items"]
+    assert listed[0]["alerts"][0]["id"] == alert["id"]
+
+
 @pytest.mark.parametrize(("body", "status"), [
-    ({}, 422), ({"status": "active"}, 422), ({"end_date": "2000-01-01"}, 422),
+    ({}, 422), ({"status": "open"}, 422), ({"end_date": "2000-01-01"}, 422),
     ({"end_date": "soon"}, 422), ({"colour": "red"}, 422),
 ])
 def test_invalid_changes(app, api, body, status):

@@ -128,7 +128,11 @@ def test_a_manager_extends_then_closes_a_case(app):
                                                   "end": days(-30).isoformat()})
     assert early.status_code == 302 and cases(app)[0].end_date == later
     assert "Ngày kết thúc trước ngày bắt đầu" in text(browser.get("/hotline/roster"))
-    browser.post("/hotline/roster/case", {"case": str(case.id), "action": "close"})
+    asked = browser.post("/hotline/roster/case", {"case": str(case.id), "action": "close"})
+    assert asked.headers["Location"].endswith(f"/hotline/cases/{case.id}/close")
+    assert cases(app)[0].status == "active"  # closing asks for confirmation first
+    assert "Kết thúc cách ly của Trần Thị Bình?" in text(browser.get(asked.headers["Location"]))
+    browser.post(f"/hotline/cases/{case.id}/close")
     assert cases(app)[0].status == "closed"
     roster = text(browser.get("/hotline/roster"))
     assert "Đã kết thúc cách ly của Trần Thị Bình." in roster

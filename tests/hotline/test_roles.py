@@ -48,6 +48,12 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "hotline.enrol_case"): ("manager",),
     ("POST", "hotline.enrol_case"): ("manager",),
     ("POST", "hotline.change_case"): ("manager",),
+    # issue 16: a case's page
+    ("GET", "hotline.case_page"): ("manager", "admin"),
+    ("POST", "hotline.alert_clear"): ("manager",),
+    ("GET", "hotline.case_close"): ("manager",),
+    ("POST", "hotline.case_close"): ("manager",),
+    ("POST", "hotline.case_reopen"): ("manager",),
     ("GET", "hotline.admin_users"): ("admin",),
     ("POST", "hotline.admin_users"): ("admin",),
     ("POST", "hotline.admin_user_change"): ("admin",),
@@ -85,7 +91,8 @@ def test_the_table_covers_every_route(app):
 
 def path_of(rule: str, venue_code: str, user_id: int) -> str:
     return (rule.replace("<int:user_id>", str(user_id)).replace("<code>", venue_code)
-            .replace("<path:filename>", "console.css").replace("<int:request_id>", "1"))
+            .replace("<path:filename>", "console.css").replace("<int:request_id>", "1")
+            .replace("<int:case_id>", "1").replace("<int:alert_id>", "1"))
 
 
 @pytest.mark.parametrize("role", ANYONE)

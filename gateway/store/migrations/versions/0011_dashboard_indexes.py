@@ -1,14 +1,14 @@
 """locality dashboard: indexes for declarations and check-ins by day and area
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 11:00:00
 """
 
 from alembic import op
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
