@@ -97,6 +97,7 @@ from hotline import (  # noqa: E402, F401
     cases,
     data_requests,
     declare,
+    exports,
     places,
     report,
     staff,

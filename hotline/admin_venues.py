@@ -7,12 +7,12 @@ import io
 
 import segno
 from flask import Response, flash, g, redirect, request, url_for
-from sqlalchemy import select
 
 from gateway import addresses, posters, runtime
 from gateway.phones import InvalidPhone, normalise
 from gateway.store import venues
 from gateway.store.models import Venue
+from hotline import browse, lists
 from hotline.auth import requires
 from hotline.web import bp, page, t, unit
 
@@ -21,12 +21,23 @@ STREET_MAX = 120
 FIELDS = ("name", "kind", "province", "ward", "street", "contact")
 
 
-def _venues_page(status: int = 200, values: dict | None = None, errors: dict | None = None):
+def _venues_page(status: int = 200, values: dict | None = None, errors: dict | None = None,
+                 term: lists.Search | None = None):
+    term = term or lists.Search()
     with unit() as db:
-        listed = db.scalars(select(Venue).order_by(Venue.id.desc()).limit(500)).all()
+        result, _ = browse.page_of(db, "venues", term)
+        listed = [row[0] for row in result.rows]
     provinces = [(str(n), p.name) for n, p in enumerate(addresses.PROVINCES, 1)]
-    return page("admin_venues.html", status, venues=listed, kinds=venues.KINDS,
+    return page("admin_venues.html", status, venues=listed, result=result, term=term,
+                kinds=venues.KINDS,
                 provinces=provinces, values=values or {"kind": "other"}, errors=errors or {})
+
+
+@bp.post("/admin/venues/search")
+@requires("admin")
+def admin_venues_search():
+    """The venues narrowed by a posted search (code, name, address or kind)."""
+    return _venues_page(term=browse.search())
 
 
 def _place(values: dict, errors: dict) -> dict:

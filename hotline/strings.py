@@ -228,3 +228,7 @@ STRINGS.update(MORE)
 from hotline.strings_privacy import PRIVACY  # noqa: E402  (data-subject requests)
 
 STRINGS.update(PRIVACY)
+
+from hotline.strings_exports import EXPORTS  # noqa: E402  (exports, search, paging, print)
+
+STRINGS.update(EXPORTS)

@@ -67,6 +67,16 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "hotline.data_request_export"): ("admin",),
     ("POST", "hotline.data_request_erase"): ("admin",),
     ("POST", "hotline.data_request_close"): ("admin",),
+    # issue 16: search, paging, exports, print
+    ("POST", "hotline.roster_search"): ("manager",),
+    ("GET", "hotline.roster_print"): ("manager",),
+    ("POST", "hotline.staff_visitors_search"): ("venue_staff",),
+    ("POST", "hotline.admin_users_search"): ("admin",),
+    ("POST", "hotline.admin_venues_search"): ("admin",),
+    ("POST", "hotline.export_list"): STAFF,
+    ("GET", "hotline.export_progress"): STAFF,
+    ("GET", "hotline.export_status"): STAFF,
+    ("GET", "hotline.export_file"): STAFF,
 }
 
 

@@ -1,0 +1,42 @@
+"""A page of a console list as the request asks for it: the search posted with it
+(searches never go in a URL: names and phones are personal data) and the page
+number, for the signed-in user as `hotline.lists` limits them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+
+from gateway import runtime
+from hotline import lists, paging
+from hotline.web import language, today
+
+
+def viewer(session: Any) -> lists.Viewer:
+    """The signed-in user as a list's viewer."""
+    return lists.viewer_of(session, g.user, today(), runtime.current().config.tz,
+                           language())
+
+
+def search() -> lists.Search:
+    """The search this request posted (none for a GET)."""
+    return lists.Search.read(request.form.get("q")) if request.method == "POST" \
+        else lists.Search()
+
+
+def page_of(session: Any, name: str, term: lists.Search) -> tuple[paging.Page, lists.Viewer]:
+    """The page of list `name` asked for (`page` in the query or the posted form)."""
+    seen_by = viewer(session)
+    listing = lists.LISTINGS[name]
+    found = paging.fetch(session, listing.select(session, seen_by, term),
+                         paging.number(request.values.get("page")))
+    return found, seen_by
+
+
+def described(term: lists.Search, rows: int) -> str:
+    """A list read or exported, as its audit entry's detail says it: the search
+    (a whole phone number goes in the entry's phone column instead) and the rows."""
+    if term.phone:
+        return f"search: the phone; {rows} rows"
+    return f"search: {term.text!r}; {rows} rows" if term else f"{rows} rows"
