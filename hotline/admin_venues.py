@@ -12,7 +12,7 @@ from gateway import addresses, posters, runtime
 from gateway.phones import InvalidPhone, normalise
 from gateway.store import venues
 from gateway.store.models import Venue
-from hotline import browse, lists
+from hotline import audit, browse, lists
 from hotline.auth import requires
 from hotline.web import bp, page, t, unit
 
@@ -88,6 +88,33 @@ def admin_venues():
         code = made.code
     flash(t("venue.created", code=code, name=values["name"]), "success")
     return redirect(url_for("hotline.admin_venues"))
+
+
+@bp.get("/admin/venues/<code>/visits")
+@requires("admin")
+def venue_visits(code: str):
+    """Every check-in at a venue, newest first, a page at a time (whole numbers: this
+    is where contacts are traced; the reading is audited)."""
+    return _visits_page(code)
+
+
+@bp.post("/admin/venues/<code>/visits/search")
+@requires("admin")
+def venue_visits_search(code: str):
+    """A venue's check-ins narrowed by a posted search (a name or a phone)."""
+    return _visits_page(code)
+
+
+def _visits_page(code: str):
+    term = browse.search()
+    with unit() as db:
+        venue = venues.by_code(db, code)
+        if venue is None:
+            return page("error.html", 404, message=t("error.not_found"))
+        result, _ = browse.page_of(db, "venue_visits", term, scope=venue.code)
+        audit.record(db, g.user, "visits.venue", term.phone,
+                     f"{venue.code}; " + browse.described(term, result.total))
+    return page("venue_visits.html", venue=venue, result=result, term=term)
 
 
 def _venue(code: str) -> Venue | None:

@@ -13,10 +13,10 @@ from hotline import lists, paging
 from hotline.web import language, today
 
 
-def viewer(session: Any) -> lists.Viewer:
-    """The signed-in user as a list's viewer."""
+def viewer(session: Any, scope: str = "") -> lists.Viewer:
+    """The signed-in user as a list's viewer (of the record `scope` names, if any)."""
     return lists.viewer_of(session, g.user, today(), runtime.current().config.tz,
-                           language())
+                           language(), scope)
 
 
 def search() -> lists.Search:
@@ -25,9 +25,11 @@ def search() -> lists.Search:
         else lists.Search()
 
 
-def page_of(session: Any, name: str, term: lists.Search) -> tuple[paging.Page, lists.Viewer]:
-    """The page of list `name` asked for (`page` in the query or the posted form)."""
-    seen_by = viewer(session)
+def page_of(session: Any, name: str, term: lists.Search,
+            scope: str = "") -> tuple[paging.Page, lists.Viewer]:
+    """The page of list `name` (of the record `scope` names, if any) asked for (`page`
+    in the query or the posted form)."""
+    seen_by = viewer(session, scope)
     listing = lists.LISTINGS[name]
     found = paging.fetch(session, listing.select(session, seen_by, term),
                          paging.number(request.values.get("page")))

@@ -38,12 +38,14 @@ def build(export_id: str) -> None:
             if user is None or not user.active or user.role not in listing.roles:
                 store.fail(rt.redis, export_id, "forbidden")
                 return
+            scope = found.spec.get("scope", "")
             viewer = lists.viewer_of(db, user, date.fromisoformat(found.spec["day"]),
-                                     rt.config.tz, found.spec["language"])
+                                     rt.config.tz, found.spec["language"], scope)
             term = lists.Search.read(found.spec["q"])
             body = files.write(found.fmt, listing.table(db, viewer, term), progress)
             audit.record(db, user, f"export.{found.listing}", term.phone,
-                         f"{found.fmt}, " + browse.described(term, written))
+                         f"{found.fmt}, {scope + ', ' if scope else ''}"
+                         + browse.described(term, written))
     except Exception:
         log.exception("export %s of %s failed", export_id, found.listing)
         store.fail(rt.redis, export_id, "error")

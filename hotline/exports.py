@@ -26,12 +26,19 @@ JOB_TIMEOUT_SECONDS = 30 * 60
 EVERY_ROLE = ("operator", "venue_staff", "manager", "admin")
 # The page each list lives on, to go back to.
 PAGES = {"roster": "hotline.roster", "visitors": "hotline.staff_visitors",
-         "users": "hotline.admin_users", "venues": "hotline.admin_venues",
-         "audit": "hotline.admin_audit"}
+         "venue_visits": "hotline.venue_visits", "users": "hotline.admin_users",
+         "venues": "hotline.admin_venues", "audit": "hotline.admin_audit"}
+SCOPE_MAX = 12  # a venue's code
 
 
-def _filename(name: str, fmt: str) -> str:
-    return f"{name}-{datetime.now(runtime.current().config.tz):%Y%m%d-%H%M}.{fmt}"
+def _filename(name: str, scope: str, fmt: str) -> str:
+    moment = datetime.now(runtime.current().config.tz)
+    return f"{name}{'-' + scope if scope else ''}-{moment:%Y%m%d-%H%M}.{fmt}"
+
+
+def back(name: str, scope: str) -> str:
+    """The address of the page list `name` (of `scope`) lives on."""
+    return url_for(PAGES[name], **({"code": scope} if scope else {}))
 
 
 def _download(body: bytes, fmt: str, filename: str) -> Response:
@@ -43,8 +50,9 @@ def _download(body: bytes, fmt: str, filename: str) -> Response:
 @bp.post("/exports")
 @requires(*EVERY_ROLE)
 def export_list():
-    """Export a list (form fields `list`, `format`, and the page's search `q`): the
-    file at once, or for a long list the page of the job that builds it."""
+    """Export a list (form fields `list`, `format`, the page's search `q` and the
+    `scope` of a list of one record): the file at once, or for a long list the page of
+    the job that builds it."""
     name, fmt = request.form.get("list", ""), request.form.get("format", "")
     listing = lists.LISTINGS.get(name)
     if listing is None or fmt not in files.FORMATS:
@@ -52,23 +60,26 @@ def export_list():
     if g.user.role not in listing.roles:
         return page("error.html", 403, message=t("error.forbidden"))
     term = lists.Search.read(request.form.get("q"))
+    scope = "".join(c for c in request.form.get("scope", "") if c.isdigit())[:SCOPE_MAX]
     rt = runtime.current()
     with unit() as db:
-        viewer = browse.viewer(db)
+        viewer = browse.viewer(db, scope)
         total = paging.count(db, listing.select(db, viewer, term))
         if total > MAX_ROWS:
             flash(t("export.too_many", rows=total, max=MAX_ROWS), "error")
-            return redirect(url_for(PAGES[name]))
-        filename = _filename(name, fmt)
+            return redirect(back(name, scope))
+        filename = _filename(name, scope, fmt)
         if total <= DIRECT_MAX_ROWS:
             body = files.write(fmt, listing.table(db, viewer, term))
             audit.record(db, g.user, f"export.{name}", term.phone,
-                         f"{fmt}, " + browse.described(term, total))
+                         f"{fmt}, {scope + ', ' if scope else ''}"
+                         + browse.described(term, total))
             return _download(body, fmt, filename)
-        spec = {"q": term.text, "day": viewer.day.isoformat(), "language": viewer.language}
+        spec = {"q": term.text, "day": viewer.day.isoformat(), "language": viewer.language,
+                "scope": scope}
         export_id = store.create(rt.redis, g.user.id, name, fmt, total, filename, spec)
         audit.record(db, g.user, f"export.{name}.queued", term.phone,
-                     f"{fmt}, " + browse.described(term, total))
+                     f"{fmt}, {scope + ', ' if scope else ''}" + browse.described(term, total))
     # Only the id goes into the job: the search stays in the export's own keys, which
     # expire with it.
     rt.queue("bulk").enqueue(export_jobs.build, export_id, job_timeout=JOB_TIMEOUT_SECONDS,
@@ -92,7 +103,8 @@ def export_progress(export_id: str):
     found = _mine(export_id)
     if found is None:
         return _gone()
-    return page("export.html", export=found, back=PAGES[found.listing],
+    return page("export.html", export=found,
+                back=back(found.listing, found.spec.get("scope", "")),
                 minutes=store.TTL_SECONDS // 60)
 
 

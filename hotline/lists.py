@@ -56,6 +56,7 @@ class Viewer:
     day: date
     tz: ZoneInfo
     language: str
+    scope: str = ""  # the one record a list is of (a venue's code for its visits)
 
     def say(self, key: str, **variables: Any) -> str:
         """The console text `key` in this viewer's language."""
@@ -187,6 +188,23 @@ def _visitors_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
             venue_name, viewer.local(visit.checked_out_at), visit.channel)
 
 
+# --- every visit of one venue (administrators) -----------------------------------------
+
+def _venue_visits(session: Session, viewer: Viewer) -> Any:
+    return (select(Visit, Venue.name, Declaration.full_name)
+            .join(Venue, Venue.id == Visit.venue_id)
+            .outerjoin(Declaration, Declaration.id == Visit.declaration_id)
+            .where(Venue.code == viewer.scope)
+            .order_by(Visit.checked_in_at.desc(), Visit.id.desc()))
+
+
+def _venue_visits_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
+    visit, _, full_name = row
+    # Administrators trace contacts: they see whole numbers, as in the audit log.
+    return (viewer.local(visit.checked_in_at), full_name or "", visit.phone,
+            viewer.local(visit.checked_out_at), visit.channel, visit.operator or "")
+
+
 # --- users, venues and the audit log (administrators) ---------------------------------
 
 def _users(session: Session, viewer: Viewer) -> Any:
@@ -254,6 +272,10 @@ LISTINGS: dict[str, Listing] = {
                         _visitors_matches, ("col.time", "col.name", "col.phone",
                                             "col.venue", "col.out", "col.channel"),
                         _visitors_cells),
+    "venue_visits": Listing("venue_visits", ("admin",), "venue.visits_title",
+                            _venue_visits, _visitors_matches,
+                            ("col.time", "col.name", "col.phone", "col.out", "col.channel",
+                             "col.operator"), _venue_visits_cells),
     "users": Listing("users", ("admin",), "admin.users_title", _users, _users_matches,
                      ("col.username", "admin.display_name", "col.role", "col.phone",
                       "col.active", "col.created"), _users_cells),
@@ -266,10 +288,11 @@ LISTINGS: dict[str, Listing] = {
 }
 
 
-def viewer_of(session: Session, user: User, day: date, tz: ZoneInfo,
-              language: str) -> Viewer:
-    """The viewer `user` is today: their area and (venue staff) venues as stored now."""
+def viewer_of(session: Session, user: User, day: date, tz: ZoneInfo, language: str,
+              scope: str = "") -> Viewer:
+    """The viewer `user` is today: their area and (venue staff) venues as stored now;
+    `scope` names the record a list is of (a venue's code)."""
     venue_ids = tuple(v.id for v in accounts.venues_of(session, user.id)) \
         if user.role == "venue_staff" else ()
     return Viewer(user.id, user.role, areas.of(session, user_id=user.id), venue_ids, day,
-                  tz, language)
+                  tz, language, scope)

@@ -3,6 +3,10 @@
 EXPORTS: dict[str, tuple[str, str]] = {
     "col.start": ("Bắt đầu", "Start"), "col.end": ("Kết thúc", "End"),
     "col.active": ("Đang hoạt động", "Active"),
+    "venue.visits": ("Lượt check-in", "Check-ins"),
+    "venue.visits_title": ("Lượt check-in tại địa điểm", "Check-ins at a venue"),
+    "list.search_hint.venue_visits": ("Họ tên hoặc số điện thoại (hoặc các số cuối)",
+                                      "Name or phone (or its last digits)"),
     # Search and paging of a list.
     "list.search": ("Tìm kiếm", "Search"),
     "list.search_go": ("Tìm", "Search"),

@@ -279,3 +279,25 @@ def test_the_purge_deletes_an_export_kept_without_a_ttl(app):
     purging.run(runtimes.of(app))
     assert redis.exists("export:hand-made:file") == 0
     assert redis.exists("export:fine") == 1
+
+
+def test_an_admin_pages_and_exports_the_visits_of_one_venue(app):
+    market, other = make_venue(app), make_venue(app, "Chợ Lớn")
+    admin, _ = signed_in(app, "adm1", "admin")
+    with transaction(runtimes.of(app).sessions) as session:
+        session.add_all([Visit(venue_id=market["id"], phone=f"+8498765{i:04d}",
+                               channel="sms") for i in range(55)]
+                        + [Visit(venue_id=other["id"], phone="+84912999999", channel="sms")])
+    page = text(admin.get(f"/hotline/admin/venues/{market['code']}/visits"))
+    assert "Dòng 1–50 trên tổng số 55" in page and "+84987650054" in page
+    assert f'href="/hotline/admin/venues/{market["code"]}/visits?page=2"' in page
+    found = text(admin.post(f"/hotline/admin/venues/{market['code']}/visits/search",
+                            {"q": "0007"}))
+    assert "Dòng 1–1 trên tổng số 1" in found and "+84987650007" in found
+    rows = csv_rows(admin.post("/hotline/exports", {"list": "venue_visits", "format": "csv",
+                                                    "scope": market["code"]}))
+    assert len(rows) == 56 and "'+84912999999" not in {r[2] for r in rows}
+    entry = audit_entries(app)[-1]
+    assert (entry.action, entry.detail) == ("export.venue_visits",
+                                            f"csv, {market['code']}, 55 rows")
+    assert admin.get("/hotline/admin/venues/1234567/visits").status_code == 404

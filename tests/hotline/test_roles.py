@@ -73,6 +73,8 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "hotline.staff_visitors_search"): ("venue_staff",),
     ("POST", "hotline.admin_users_search"): ("admin",),
     ("POST", "hotline.admin_venues_search"): ("admin",),
+    ("GET", "hotline.venue_visits"): ("admin",),
+    ("POST", "hotline.venue_visits_search"): ("admin",),
     ("POST", "hotline.export_list"): STAFF,
     ("GET", "hotline.export_progress"): STAFF,
     ("GET", "hotline.export_status"): STAFF,
