@@ -301,3 +301,26 @@ def test_an_admin_pages_and_exports_the_visits_of_one_venue(app):
     assert (entry.action, entry.detail) == ("export.venue_visits",
                                             f"csv, {market['code']}, 55 rows")
     assert admin.get("/hotline/admin/venues/1234567/visits").status_code == 404
+
+
+def test_an_export_over_the_ceiling_is_refused_with_a_reason(app, managers, monkeypatch):
+    mgr1, _ = managers
+    monkeypatch.setattr(exports, "MAX_ROWS", 2)
+    response = export(mgr1, "xlsx")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/hotline/roster")
+    page = text(mgr1.get("/hotline/roster"))
+    assert "Danh sách có 3 dòng, quá giới hạn 2 dòng" in page
+    assert not [e for e in audit_entries(app) if e.action.startswith("export")]
+
+
+def test_the_demo_builds_a_long_export_at_once(demo_app, monkeypatch):
+    """The demo runs jobs inline (no worker): the export is ready when its page opens."""
+    monkeypatch.setattr(exports, "DIRECT_MAX_ROWS", 1)
+    browser, manager_id = signed_in(demo_app, "mgr1", "manager")
+    add_cases(demo_app, manager_id, ["Nguyễn Văn An", "Trần Thị Bình"])
+    browser.get("/hotline/roster")
+    export_id = queued(browser, "csv")
+    assert 'id="download"' in text(browser.get(f"/hotline/exports/{export_id}"))
+    rows = csv_rows(browser.get(f"/hotline/exports/{export_id}/file"))
+    assert sorted(r[0] for r in rows[1:]) == ["Nguyễn Văn An", "Trần Thị Bình"]
