@@ -42,7 +42,8 @@ def build(export_id: str) -> None:
             viewer = lists.viewer_of(db, user, date.fromisoformat(found.spec["day"]),
                                      rt.config.tz, found.spec["language"], scope)
             term = lists.Search.read(found.spec["q"])
-            body = files.write(found.fmt, listing.table(db, viewer, term), progress)
+            _, table = listing.export(db, viewer, term, found.spec.get("filters", {}))
+            body = files.write(found.fmt, table, progress)
             audit.record(db, user, f"export.{found.listing}", term.phone,
                          f"{found.fmt}, {scope + ', ' if scope else ''}"
                          + browse.described(term, written))

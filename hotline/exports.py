@@ -16,7 +16,7 @@ from flask import Response, flash, g, jsonify, redirect, request, url_for
 
 from gateway import runtime
 from gateway.exports import files, store
-from hotline import audit, browse, export_jobs, lists, paging
+from hotline import audit, browse, export_jobs, lists
 from hotline.auth import requires
 from hotline.web import bp, page, t, unit
 
@@ -24,11 +24,8 @@ DIRECT_MAX_ROWS = 5000     # larger exports run as a job
 MAX_ROWS = 500_000         # larger ones are refused: narrow the search
 JOB_TIMEOUT_SECONDS = 30 * 60
 EVERY_ROLE = ("operator", "venue_staff", "manager", "admin")
-# The page each list lives on, to go back to.
-PAGES = {"roster": "hotline.roster", "visitors": "hotline.staff_visitors",
-         "venue_visits": "hotline.venue_visits", "users": "hotline.admin_users",
-         "venues": "hotline.admin_venues", "audit": "hotline.admin_audit"}
 SCOPE_MAX = 12  # a venue's code
+FILTER_MAX = 40  # a filter of a computed table: a commune's code, a date
 
 
 def _filename(name: str, scope: str, fmt: str) -> str:
@@ -38,7 +35,7 @@ def _filename(name: str, scope: str, fmt: str) -> str:
 
 def back(name: str, scope: str) -> str:
     """The address of the page list `name` (of `scope`) lives on."""
-    return url_for(PAGES[name], **({"code": scope} if scope else {}))
+    return url_for(lists.LISTINGS[name].page, **({"code": scope} if scope else {}))
 
 
 def _download(body: bytes, fmt: str, filename: str) -> Response:
@@ -50,9 +47,9 @@ def _download(body: bytes, fmt: str, filename: str) -> Response:
 @bp.post("/exports")
 @requires(*EVERY_ROLE)
 def export_list():
-    """Export a list (form fields `list`, `format`, the page's search `q` and the
-    `scope` of a list of one record): the file at once, or for a long list the page of
-    the job that builds it."""
+    """Export a list (form fields `list`, `format`, the page's search `q`, the `scope`
+    of a list of one record, and a computed table's filters): the file at once, or for
+    a long list the page of the job that builds it."""
     name, fmt = request.form.get("list", ""), request.form.get("format", "")
     listing = lists.LISTINGS.get(name)
     if listing is None or fmt not in files.FORMATS:
@@ -61,22 +58,23 @@ def export_list():
         return page("error.html", 403, message=t("error.forbidden"))
     term = lists.Search.read(request.form.get("q"))
     scope = "".join(c for c in request.form.get("scope", "") if c.isdigit())[:SCOPE_MAX]
+    filters = {k: request.form.get(k, "").strip()[:FILTER_MAX] for k in listing.filters}
     rt = runtime.current()
     with unit() as db:
         viewer = browse.viewer(db, scope)
-        total = paging.count(db, listing.select(db, viewer, term))
+        total, table = listing.export(db, viewer, term, filters)
         if total > MAX_ROWS:
             flash(t("export.too_many", rows=total, max=MAX_ROWS), "error")
             return redirect(back(name, scope))
         filename = _filename(name, scope, fmt)
         if total <= DIRECT_MAX_ROWS:
-            body = files.write(fmt, listing.table(db, viewer, term))
+            body = files.write(fmt, table)
             audit.record(db, g.user, f"export.{name}", term.phone,
                          f"{fmt}, {scope + ', ' if scope else ''}"
                          + browse.described(term, total))
             return _download(body, fmt, filename)
         spec = {"q": term.text, "day": viewer.day.isoformat(), "language": viewer.language,
-                "scope": scope}
+                "scope": scope, "filters": filters}
         export_id = store.create(rt.redis, g.user.id, name, fmt, total, filename, spec)
         audit.record(db, g.user, f"export.{name}.queued", term.phone,
                      f"{fmt}, {scope + ', ' if scope else ''}" + browse.described(term, total))

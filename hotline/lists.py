@@ -14,8 +14,8 @@ in a URL: a name or a phone is personal data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +36,7 @@ from gateway.store.models import (
     Venue,
     Visit,
 )
-from hotline import accounts
+from hotline import accounts, paging
 from hotline.strings import STRINGS
 
 SEARCH_MAX = 80
@@ -113,7 +113,8 @@ class Listing:
     matches: Callable[[Search], Any]             # the WHERE condition of a search
     headings: tuple[str, ...]                    # string keys
     cells: Callable[[Any, Viewer], Sequence[Any]]
-    audit: str = field(default="")               # what the page's view records
+    page: str = "hotline.home"                   # the endpoint of its page
+    filters: tuple[str, ...] = ()                # a query list narrows by its search only
 
     def select(self, session: Session, viewer: Viewer, search: Search) -> Any:
         """The list's rows for `viewer`, narrowed by `search`."""
@@ -128,6 +129,38 @@ class Listing:
         rows = (self.cells(row, viewer) for row in session.execute(query))
         return files.Table(viewer.say(self.title), [viewer.say(h) for h in self.headings],
                            rows)
+
+    def export(self, session: Session, viewer: Viewer, search: Search,
+               filters: dict[str, str]) -> tuple[int, files.Table]:
+        """How many rows an export of the list holds, and the table to write."""
+        return (paging.count(session, self.select(session, viewer, search)),
+                self.table(session, viewer, search))
+
+
+Build = Callable[[Session, Viewer, dict[str, str]],
+                 tuple[Sequence[str], Iterable[Sequence[Any]]]]
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A table a function computes (a dashboard's: counts per day, a call-back list)
+    rather than a query the console pages through: `build(session, viewer, filters)`
+    returns its headings (as shown) and rows, for the page's `filters` (the form fields
+    named in `filters`, posted with the export). It exports like any list."""
+
+    name: str
+    roles: tuple[str, ...]
+    title: str                                   # string key of its name
+    build: Build
+    page: str = "hotline.home"                   # the endpoint of its page
+    filters: tuple[str, ...] = ()
+
+    def export(self, session: Session, viewer: Viewer, search: Search,
+               filters: dict[str, str]) -> tuple[int, files.Table]:
+        """How many rows an export of the table holds, and the table to write."""
+        headings, rows = self.build(session, viewer, filters)
+        rows = list(rows)
+        return len(rows), files.Table(viewer.say(self.title), list(headings), rows)
 
 
 def _day_start(viewer: Viewer) -> datetime:
@@ -264,27 +297,31 @@ def _audit_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
             entry.action, entry.phone or "", entry.detail)
 
 
-LISTINGS: dict[str, Listing] = {
-    "roster": Listing("roster", ("manager",), "nav.roster", _roster, _roster_matches,
-                      ("col.name", "col.phone", "col.kind", "col.start", "col.end",
-                       "col.days_left", "roster.alert", "col.report"), _roster_cells),
-    "visitors": Listing("visitors", ("venue_staff",), "staff.visitors_title", _visitors,
-                        _visitors_matches, ("col.time", "col.name", "col.phone",
-                                            "col.venue", "col.out", "col.channel"),
-                        _visitors_cells),
-    "venue_visits": Listing("venue_visits", ("admin",), "venue.visits_title",
-                            _venue_visits, _visitors_matches,
-                            ("col.time", "col.name", "col.phone", "col.out", "col.channel",
-                             "col.operator"), _venue_visits_cells),
-    "users": Listing("users", ("admin",), "admin.users_title", _users, _users_matches,
-                     ("col.username", "admin.display_name", "col.role", "col.phone",
-                      "col.active", "col.created"), _users_cells),
-    "venues": Listing("venues", ("admin",), "venue.title", _venues, _venues_matches,
-                      ("col.code", "venue.name", "venue.kind", "venue.street", "venue.ward",
-                       "venue.province", "col.active"), _venues_cells),
-    "audit": Listing("audit", ("admin",), "admin.audit_title", _audit, _audit_matches,
-                     ("col.time", "col.user", "col.action", "col.phone", "col.detail"),
-                     _audit_cells),
+LISTINGS: dict[str, Listing | Computed] = {
+    "roster": Listing(
+        "roster", ("manager",), "nav.roster", _roster, _roster_matches,
+        ("col.name", "col.phone", "col.kind", "col.start", "col.end", "col.days_left",
+         "roster.alert", "col.report"), _roster_cells, page="hotline.roster"),
+    "visitors": Listing(
+        "visitors", ("venue_staff",), "staff.visitors_title", _visitors, _visitors_matches,
+        ("col.time", "col.name", "col.phone", "col.venue", "col.out", "col.channel"),
+        _visitors_cells, page="hotline.staff_visitors"),
+    "venue_visits": Listing(
+        "venue_visits", ("admin",), "venue.visits_title", _venue_visits, _visitors_matches,
+        ("col.time", "col.name", "col.phone", "col.out", "col.channel", "col.operator"),
+        _venue_visits_cells, page="hotline.venue_visits"),
+    "users": Listing(
+        "users", ("admin",), "admin.users_title", _users, _users_matches,
+        ("col.username", "admin.display_name", "col.role", "col.phone", "col.active",
+         "col.created"), _users_cells, page="hotline.admin_users"),
+    "venues": Listing(
+        "venues", ("admin",), "venue.title", _venues, _venues_matches,
+        ("col.code", "venue.name", "venue.kind", "venue.street", "venue.ward",
+         "venue.province", "col.active"), _venues_cells, page="hotline.admin_venues"),
+    "audit": Listing(
+        "audit", ("admin",), "admin.audit_title", _audit, _audit_matches,
+        ("col.time", "col.user", "col.action", "col.phone", "col.detail"), _audit_cells,
+        page="hotline.admin_audit"),
 }
 
 

@@ -13,13 +13,14 @@ import time
 import pytest
 from openpyxl import load_workbook
 from rq import SimpleWorker
+from sqlalchemy import select
 
 from gateway import purge as purging
 from gateway import runtime as runtimes
 from gateway.exports import store
 from gateway.store.db import transaction
 from gateway.store.models import QuarantineCase, User, Visit
-from hotline import exports
+from hotline import exports, lists
 from tests.hotline.conftest import (
     Console,
     audit_entries,
@@ -324,3 +325,32 @@ def test_the_demo_builds_a_long_export_at_once(demo_app, monkeypatch):
     assert 'id="download"' in text(browser.get(f"/hotline/exports/{export_id}"))
     rows = csv_rows(browser.get(f"/hotline/exports/{export_id}/file"))
     assert sorted(r[0] for r in rows[1:]) == ["Nguyễn Văn An", "Trần Thị Bình"]
+
+
+def my_case_counts(session, viewer, filters):
+    """A dashboard-like table: a function of the viewer and the page's filters."""
+    names = session.scalars(select(QuarantineCase.full_name).where(
+        QuarantineCase.manager_id == viewer.user_id).order_by(QuarantineCase.id)).all()
+    wanted = filters["letter"]
+    return ["Tên", "Độ dài"], [(n, len(n)) for n in names if n.startswith(wanted)]
+
+
+def test_a_computed_table_plugs_in_with_its_filters(app, long_roster, monkeypatch):
+    mgr1, mgr2 = long_roster
+    monkeypatch.setitem(lists.LISTINGS, "counts", lists.Computed(
+        "counts", ("manager",), "nav.roster", my_case_counts, page="hotline.roster",
+        filters=("letter",)))
+    direct = csv_rows(mgr1.post("/hotline/exports", {"list": "counts", "format": "csv",
+                                                     "letter": "T"}))
+    assert direct == [["Tên", "Độ dài"], ["Trần Thị Bình", "13"]]
+    assert audit_entries(app)[-1].action == "export.counts"
+    # Nine rows: more than an export downloads at once here, so a job builds it.
+    response = mgr1.post("/hotline/exports", {"list": "counts", "format": "xlsx",
+                                              "letter": "Người"})
+    export_id = response.headers["Location"].rsplit("/", 1)[1]
+    run_worker(app)
+    rows = xlsx_rows(mgr1.get(f"/hotline/exports/{export_id}/file").get_data())
+    assert rows[0] == ("Tên", "Độ dài") and len(rows) == 10
+    # Another manager, no filter posted: their own rows only.
+    assert csv_rows(mgr2.post("/hotline/exports", {"list": "counts", "format": "csv"})) == [
+        ["Tên", "Độ dài"], ["Người Của Mgr2", "14"]]
