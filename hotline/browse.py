@@ -36,9 +36,17 @@ def page_of(session: Any, name: str, term: lists.Search,
     return found, seen_by
 
 
-def described(term: lists.Search, rows: int) -> str:
-    """A list read or exported, as its audit entry's detail says it: the search
-    (a whole phone number goes in the entry's phone column instead) and the rows."""
+def described(term: lists.Search, rows: int, scope: str = "",
+              filters: dict[str, str] | None = None) -> str:
+    """A list read or exported, as its audit entry's detail says it: the record it is
+    of, the filters and search (a whole phone number goes in the entry's phone column
+    instead) and the rows."""
+    text = f"{scope}, " if scope else ""
+    chosen = {k: v for k, v in (filters or {}).items() if v}
+    if chosen:
+        text += "filters: " + ", ".join(f"{k}={v!r}" for k, v in chosen.items()) + "; "
     if term.phone:
-        return f"search: the phone; {rows} rows"
-    return f"search: {term.text!r}; {rows} rows" if term else f"{rows} rows"
+        text += "search: the phone; "
+    elif term:
+        text += f"search: {term.text!r}; "
+    return text + f"{rows} rows"

@@ -42,11 +42,11 @@ def build(export_id: str) -> None:
             viewer = lists.viewer_of(db, user, date.fromisoformat(found.spec["day"]),
                                      rt.config.tz, found.spec["language"], scope)
             term = lists.Search.read(found.spec["q"])
-            _, table = listing.export(db, viewer, term, found.spec.get("filters", {}))
+            filters = found.spec.get("filters", {})
+            _, table = listing.export(db, viewer, term, filters)
             body = files.write(found.fmt, table, progress)
             audit.record(db, user, f"export.{found.listing}", term.phone,
-                         f"{found.fmt}, {scope + ', ' if scope else ''}"
-                         + browse.described(term, written))
+                         f"{found.fmt}, " + browse.described(term, written, scope, filters))
     except Exception:
         log.exception("export %s of %s failed", export_id, found.listing)
         store.fail(rt.redis, export_id, "error")

@@ -70,14 +70,13 @@ def export_list():
         if total <= DIRECT_MAX_ROWS:
             body = files.write(fmt, table)
             audit.record(db, g.user, f"export.{name}", term.phone,
-                         f"{fmt}, {scope + ', ' if scope else ''}"
-                         + browse.described(term, total))
+                         f"{fmt}, " + browse.described(term, total, scope, filters))
             return _download(body, fmt, filename)
         spec = {"q": term.text, "day": viewer.day.isoformat(), "language": viewer.language,
                 "scope": scope, "filters": filters}
         export_id = store.create(rt.redis, g.user.id, name, fmt, total, filename, spec)
         audit.record(db, g.user, f"export.{name}.queued", term.phone,
-                     f"{fmt}, {scope + ', ' if scope else ''}" + browse.described(term, total))
+                     f"{fmt}, " + browse.described(term, total, scope, filters))
     # Only the id goes into the job: the search stays in the export's own keys, which
     # expire with it.
     rt.queue("bulk").enqueue(export_jobs.build, export_id, job_timeout=JOB_TIMEOUT_SECONDS,

@@ -343,7 +343,8 @@ def test_a_computed_table_plugs_in_with_its_filters(app, long_roster, monkeypatc
     direct = csv_rows(mgr1.post("/hotline/exports", {"list": "counts", "format": "csv",
                                                      "letter": "T"}))
     assert direct == [["Tên", "Độ dài"], ["Trần Thị Bình", "13"]]
-    assert audit_entries(app)[-1].action == "export.counts"
+    entry = audit_entries(app)[-1]
+    assert (entry.action, entry.detail) == ("export.counts", "csv, filters: letter='T'; 1 rows")
     # Nine rows: more than an export downloads at once here, so a job builds it.
     response = mgr1.post("/hotline/exports", {"list": "counts", "format": "xlsx",
                                               "letter": "Người"})
@@ -351,6 +352,8 @@ def test_a_computed_table_plugs_in_with_its_filters(app, long_roster, monkeypatc
     run_worker(app)
     rows = xlsx_rows(mgr1.get(f"/hotline/exports/{export_id}/file").get_data())
     assert rows[0] == ("Tên", "Độ dài") and len(rows) == 10
+    assert "xlsx, filters: letter='Người'; 9 rows" in [e.detail for e in audit_entries(app)
+                                                       if e.action == "export.counts"]
     # Another manager, no filter posted: their own rows only.
     assert csv_rows(mgr2.post("/hotline/exports", {"list": "counts", "format": "csv"})) == [
         ["Tên", "Độ dài"], ["Người Của Mgr2", "14"]]
