@@ -99,3 +99,18 @@ def test_a_long_export_shows_its_progress_then_its_link(app, served, chrome, dow
     rows = list(csv.reader(io.StringIO(body, newline="")))
     assert len(rows) == 13 and sorted(r[0] for r in rows[1:]) == [
         f"Người {i:02d}" for i in range(12)]
+
+
+def test_the_roster_prints_without_the_console_around_it(app, served, chrome):
+    manager_id = make_user(app, "mgr1", "manager")
+    add_cases(app, manager_id, [f"Người {i:02d}" for i in range(60)])
+    sign_in(chrome, served, "mgr1")
+    wait_for(chrome, "#print-view").click()
+    table = wait_for(chrome, "#roster-print")
+    assert len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == 60
+    assert chrome.find_element(By.ID, "print").is_displayed()
+    chrome.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    assert not chrome.find_element(By.CSS_SELECTOR, "header.top").is_displayed()
+    assert not chrome.find_element(By.ID, "print").is_displayed()
+    assert table.is_displayed()
+    shot(chrome, "23-roster-print")
