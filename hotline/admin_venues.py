@@ -1,5 +1,6 @@
-"""Administrators: venues (điểm kiểm dịch) — registering one, and its printable
-poster (SVG) and QR code (PNG) from `gateway.posters`."""
+"""Administrators: venues (điểm kiểm dịch) — registering one, its printable poster
+(SVG) and QR code (PNG) from `gateway.posters`, and every check-in at it (paged,
+searchable, exportable: `hotline.lists`)."""
 
 from __future__ import annotations
 

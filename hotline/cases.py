@@ -1,4 +1,5 @@
-"""Quarantine managers: their roster, enrolling a case, today's reports, alerts and
+"""Quarantine managers: their roster (searched and paged as `hotline.lists` declares it,
+and a print view of all of it), enrolling a case, today's reports, alerts and
 non-reporters, and the evening digest. Enrolling and the digest are the quarantine
 service's own (`gateway.quarantine.enrol`, `gateway.quarantine.digest`); a manager
 sees only the cases they manage, narrowed to their area when they are limited to one
