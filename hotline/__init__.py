@@ -100,6 +100,7 @@ from hotline import (  # noqa: E402, F401
     dashboard,
     data_requests,
     declare,
+    exports,
     places,
     report,
     staff,

@@ -4,14 +4,12 @@ of the records API, and the audit log."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
-from sqlalchemy import select
 
 from gateway.addresses import PROVINCES
-from gateway.edge.inputs import whole_number
 from gateway.phones import InvalidPhone, normalise
 from gateway.store import areas, tokens
 from gateway.store.models import User
-from hotline import accounts, audit
+from hotline import accounts, browse, lists, paging
 from hotline.auth import requires
 from hotline.web import bp, page, t, unit
 
@@ -21,14 +19,18 @@ USER_FIELDS = ("username", "display_name", "role", "phone", "venues", "password"
 AREA_PROVINCES = [(str(p.code.value), p.name) for p in PROVINCES]
 
 
-def _users_page(status: int = 200, values: dict | None = None, errors: dict | None = None):
+def _users_page(status: int = 200, values: dict | None = None, errors: dict | None = None,
+                term: lists.Search | None = None):
+    term = term or lists.Search()
     with unit() as db:
-        users = db.scalars(select(User).order_by(User.role, User.username)).all()
+        result, _ = browse.page_of(db, "users", term)
+        users = [row[0] for row in result.rows]
         bound = {u.id: ", ".join(v.code for v in accounts.venues_of(db, u.id))
                  for u in users if u.role == "venue_staff"}
         limits = {user_id: area.describe()
                   for user_id, area in areas.of_users(db, (u.id for u in users)).items()}
-    return page("admin_users.html", status, users=users, bound=bound, roles=accounts.ROLES,
+    return page("admin_users.html", status, users=users, result=result, term=term,
+                bound=bound, roles=accounts.ROLES,
                 values=values or {"role": "operator"}, errors=errors or {}, limits=limits,
                 provinces=AREA_PROVINCES, area_roles=accounts.AREA_ROLES)
 
@@ -69,6 +71,13 @@ def admin_users():
         return _users_page(400, values, {error.field: t(error.key, **error.vars)})
     flash(t("admin.user_created", username=name), "success")
     return redirect(url_for("hotline.admin_users"))
+
+
+@bp.post("/admin/users/search")
+@requires("admin")
+def admin_users_search():
+    """The users narrowed by a posted search (username, name, role or phone)."""
+    return _users_page(term=browse.search())
 
 
 @bp.post("/admin/users/<int:user_id>")
@@ -151,17 +160,18 @@ def admin_token_revoke():
 @bp.route("/admin/audit", methods=["GET", "POST"])
 @requires("admin")
 def admin_audit():
-    """The audit log, newest first; filtered by a phone given in the POST body."""
+    """The audit log, newest first, a page at a time; narrowed by a posted search (an
+    action, a user, a phone or its last digits) or a posted `phone`, which must be a
+    whole number."""
     typed = request.form.get("phone", "").strip()
-    phone, errors = None, {}
+    term = browse.search()
     if typed:
         try:
-            phone = normalise(typed)
+            term = lists.Search.read(normalise(typed))
         except InvalidPhone:
-            errors["phone"] = t("error.phone")
-    before = whole_number(request.args.get("before", ""))  # a bad one: the newest page
+            return page("audit.html", 400, entries=[], result=paging.Page([], 1, 1, 0), term=term,
+                        values={"phone": typed}, errors={"phone": t("error.phone")})
     with unit() as db:
-        entries = audit.latest(db, phone=phone, before=before) if not errors else []
-    older = entries[-1].id if len(entries) == audit.PAGE_SIZE and not phone else None
-    return page("audit.html", 400 if errors else 200, entries=entries, older=older,
-                values={"phone": typed}, errors=errors)
+        result, _ = browse.page_of(db, "audit", term)
+    return page("audit.html", entries=[row[0] for row in result.rows], result=result,
+                term=term, values={"phone": typed}, errors={})

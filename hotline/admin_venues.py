@@ -1,5 +1,6 @@
-"""Administrators: venues (điểm kiểm dịch) — registering one, and its printable
-poster (SVG) and QR code (PNG) from `gateway.posters`."""
+"""Administrators: venues (điểm kiểm dịch) — registering one, its printable poster
+(SVG) and QR code (PNG) from `gateway.posters`, and every check-in at it (paged,
+searchable, exportable: `hotline.lists`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import io
 
 import segno
 from flask import Response, flash, g, redirect, request, url_for
-from sqlalchemy import select
 
 from gateway import addresses, posters, runtime
 from gateway.phones import InvalidPhone, normalise
 from gateway.store import venues
 from gateway.store.models import Venue
+from hotline import audit, browse, lists
 from hotline.auth import requires
 from hotline.web import bp, page, t, unit
 
@@ -21,12 +22,23 @@ STREET_MAX = 120
 FIELDS = ("name", "kind", "province", "ward", "street", "contact")
 
 
-def _venues_page(status: int = 200, values: dict | None = None, errors: dict | None = None):
+def _venues_page(status: int = 200, values: dict | None = None, errors: dict | None = None,
+                 term: lists.Search | None = None):
+    term = term or lists.Search()
     with unit() as db:
-        listed = db.scalars(select(Venue).order_by(Venue.id.desc()).limit(500)).all()
+        result, _ = browse.page_of(db, "venues", term)
+        listed = [row[0] for row in result.rows]
     provinces = [(str(n), p.name) for n, p in enumerate(addresses.PROVINCES, 1)]
-    return page("admin_venues.html", status, venues=listed, kinds=venues.KINDS,
+    return page("admin_venues.html", status, venues=listed, result=result, term=term,
+                kinds=venues.KINDS,
                 provinces=provinces, values=values or {"kind": "other"}, errors=errors or {})
+
+
+@bp.post("/admin/venues/search")
+@requires("admin")
+def admin_venues_search():
+    """The venues narrowed by a posted search (code, name, address or kind)."""
+    return _venues_page(term=browse.search())
 
 
 def _place(values: dict, errors: dict) -> dict:
@@ -77,6 +89,33 @@ def admin_venues():
         code = made.code
     flash(t("venue.created", code=code, name=values["name"]), "success")
     return redirect(url_for("hotline.admin_venues"))
+
+
+@bp.get("/admin/venues/<code>/visits")
+@requires("admin")
+def venue_visits(code: str):
+    """Every check-in at a venue, newest first, a page at a time (whole numbers: this
+    is where contacts are traced; the reading is audited)."""
+    return _visits_page(code)
+
+
+@bp.post("/admin/venues/<code>/visits/search")
+@requires("admin")
+def venue_visits_search(code: str):
+    """A venue's check-ins narrowed by a posted search (a name or a phone)."""
+    return _visits_page(code)
+
+
+def _visits_page(code: str):
+    term = browse.search()
+    with unit() as db:
+        venue = venues.by_code(db, code)
+        if venue is None:
+            return page("error.html", 404, message=t("error.not_found"))
+        result, _ = browse.page_of(db, "venue_visits", term, scope=venue.code)
+        audit.record(db, g.user, "visits.venue", term.phone,
+                     f"{venue.code}; " + browse.described(term, result.total))
+    return page("venue_visits.html", venue=venue, result=result, term=term)
 
 
 def _venue(code: str) -> Venue | None:

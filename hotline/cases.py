@@ -1,4 +1,5 @@
-"""Quarantine managers: their roster, enrolling a case, today's reports, alerts and
+"""Quarantine managers: their roster (searched and paged as `hotline.lists` declares it,
+and a print view of all of it), enrolling a case, today's reports, alerts and
 non-reporters, and the evening digest. Enrolling and the digest are the quarantine
 service's own (`gateway.quarantine.enrol`, `gateway.quarantine.digest`); a manager
 sees only the cases they manage, narrowed to their area when they are limited to one
@@ -22,30 +23,50 @@ from gateway.quarantine.enrol import NAME_MAX, EnrolError, enrol, refusals
 from gateway.store import areas
 from gateway.store import quarantine as store
 from gateway.store.models import HealthReport, QuarantineCase
-from hotline import audit
+from hotline import audit, browse, lists, paging
 from hotline.auth import requires
 from hotline.web import bp, language, page, t, today, unit
 
-ROSTER_LIMIT = 500
+PRINT_MAX_ROWS = 5000  # a longer roster prints its first rows and says how many are left
 
 
 @bp.get("/roster")
 @requires("manager")
 def roster():
-    """The manager's active cases with today's report, alerts first."""
-    day = today()
+    """The manager's active cases with today's report, alerts first, a page at a time."""
+    return _roster_page()
+
+
+@bp.post("/roster/search")
+@requires("manager")
+def roster_search():
+    """The roster narrowed by a posted search (a name, a phone's last digits, a
+    facility's code), a page at a time."""
+    return _roster_page()
+
+
+def _roster_page():
+    term = browse.search()
     with unit() as db:
-        query = (select(QuarantineCase, HealthReport)
-                 .outerjoin(HealthReport, (HealthReport.case_id == QuarantineCase.id)
-                            & (HealthReport.report_date == day))
-                 .where(QuarantineCase.manager_id == g.user.id,
-                        QuarantineCase.status == "active")
-                 .order_by(QuarantineCase.alert.desc(), QuarantineCase.end_date,
-                           QuarantineCase.id).limit(ROSTER_LIMIT))
-        rows = db.execute(areas.limit(query, QuarantineCase,
-                                      areas.of(db, user_id=g.user.id))).all()
-        audit.record(db, g.user, "roster.view", None, f"{len(rows)} active cases")
-    return page("roster.html", rows=rows, day=day, describe=_describe)
+        result, viewer = browse.page_of(db, "roster", term)
+        audit.record(db, g.user, "roster.view", term.phone,
+                     browse.described(term, result.total))
+    return page("roster.html", result=result, rows=result.rows, day=viewer.day, term=term,
+                describe=_describe)
+
+
+@bp.get("/roster/print")
+@requires("manager")
+def roster_print():
+    """The whole roster on paper: every active case, no actions."""
+    with unit() as db:
+        viewer = browse.viewer(db)
+        query = lists.LISTINGS["roster"].select(db, viewer, lists.Search())
+        total = paging.count(db, query)
+        rows = db.execute(query.limit(PRINT_MAX_ROWS)).all()
+        audit.record(db, g.user, "roster.print", None, f"{total} rows")
+    return page("roster_print.html", rows=rows, total=total, day=viewer.day,
+                describe=_describe, printed=datetime.now(runtime.current().config.tz))
 
 
 def _describe(report: HealthReport | None) -> str:

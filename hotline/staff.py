@@ -5,20 +5,17 @@ and then checked in; and today's visitors."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from flask import flash, g, redirect, request, url_for
-from sqlalchemy import select
 
 from gateway import runtime
 from gateway.phones import mask
 from gateway.store import declarations
-from gateway.store.models import Declaration, Venue, Visit
+from gateway.store.models import Venue
 from gateway.visits import staff_check_in
-from hotline import accounts, audit, calls
+from hotline import accounts, audit, browse, calls
 from hotline.auth import requires
 from hotline.caller import code_problem, read_phone
-from hotline.web import bp, page, t, today, unit
+from hotline.web import bp, page, t, unit
 
 
 def _my_venues() -> list[Venue]:
@@ -100,17 +97,24 @@ def _visitor(db, phone: str) -> str:
 @bp.get("/staff/visitors")
 @requires("venue_staff")
 def staff_visitors():
-    """Today's check-ins at the staff member's venues, newest first."""
+    """Today's check-ins at the staff member's venues, newest first, a page at a time."""
+    return _visitors_page()
+
+
+@bp.post("/staff/visitors/search")
+@requires("venue_staff")
+def staff_visitors_search():
+    """Today's visitors narrowed by a posted search (a name or a phone's last digits)."""
+    return _visitors_page()
+
+
+def _visitors_page():
     places = _my_venues()
-    tz = runtime.current().config.tz
-    start = datetime.combine(today(), time.min, tz)
+    term = browse.search()
     with unit() as db:
-        rows = db.execute(
-            select(Visit, Venue.name, Declaration.full_name)
-            .join(Venue, Venue.id == Visit.venue_id)
-            .outerjoin(Declaration, Declaration.id == Visit.declaration_id)
-            .where(Visit.venue_id.in_([v.id for v in places]), Visit.checked_in_at >= start)
-            .order_by(Visit.checked_in_at.desc()).limit(500)).all()
-        audit.record(db, g.user, "visits.list", None,
-                     "today at " + ", ".join(v.code for v in places))
-    return page("staff_visitors.html", rows=rows, venues=places, mask=mask)
+        result, _ = browse.page_of(db, "visitors", term)
+        audit.record(db, g.user, "visits.list", term.phone,
+                     "today at " + ", ".join(v.code for v in places) + "; "
+                     + browse.described(term, result.total))
+    return page("staff_visitors.html", result=result, rows=result.rows, venues=places,
+                term=term, mask=mask)

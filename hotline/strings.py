@@ -236,3 +236,7 @@ STRINGS.update(DASHBOARD)
 from hotline.strings_case import CASE  # noqa: E402  (a case's page)
 
 STRINGS.update(CASE)
+
+from hotline.strings_exports import EXPORTS  # noqa: E402  (exports, search, paging, print)
+
+STRINGS.update(EXPORTS)

@@ -30,6 +30,7 @@ FAMILIES: dict[str, str | None] = {
     "alive:phone:*": "dialogue", "lock:phone:*": "dialogue",
     "otp:code:*": "otp", "otp:sent:*": None, "otpfan:*": None,
     "smpp:reply:*": None, "smpp:mo:*": None,
+    "export:*": None,  # console exports: an hour's TTL (gateway/exports/store.py)
 }
 SCAN_COUNT = 1000
 

@@ -75,6 +75,18 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "hotline.data_request_close"): ("admin",),
     # issue 16: the locality dashboard (a manager sees their own cases' part)
     ("GET", "hotline.dashboard"): ("health_officer", "manager", "admin"),
+    # issue 16: search, paging, exports, print
+    ("POST", "hotline.roster_search"): ("manager",),
+    ("GET", "hotline.roster_print"): ("manager",),
+    ("POST", "hotline.staff_visitors_search"): ("venue_staff",),
+    ("POST", "hotline.admin_users_search"): ("admin",),
+    ("POST", "hotline.admin_venues_search"): ("admin",),
+    ("GET", "hotline.venue_visits"): ("admin",),
+    ("POST", "hotline.venue_visits_search"): ("admin",),
+    ("POST", "hotline.export_list"): STAFF,
+    ("GET", "hotline.export_progress"): STAFF,
+    ("GET", "hotline.export_status"): STAFF,
+    ("GET", "hotline.export_file"): STAFF,
 }
 
 
