@@ -4,10 +4,11 @@ are read, checked, and a bad value is one line naming the variable."""
 import pytest
 
 from gateway.config import Config, ConfigError
+from tests.conftest import DATA_KEY
 from tests.test_processes import BIN, env_for
 from tests.test_startup import refused
 
-BASE = {"SECRET_KEY": "s3cret"}
+BASE = {"SECRET_KEY": "s3cret", "DATA_ENCRYPTION_KEY": DATA_KEY}
 
 
 def load(**env: str) -> Config:

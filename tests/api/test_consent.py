@@ -66,7 +66,7 @@ def test_a_declaration_made_over_sms_shows_its_consent(app, api, client):
     for key in ("1", "1"):  # declare, agree
         phone.press(key)
     walk(phone, [*FORM, ("1", "END Da khai bao")])
-    [item] = api.get("/api/v1/declarations", query_string={"phone": ME}).json["items"]
+    [item] = api.post("/api/v1/declarations/search", {"phone": ME}).json["items"]
     assert (item["consent"]["answer"], item["consent"]["channel"]) == ("agree", "ussd")
 
 

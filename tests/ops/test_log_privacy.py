@@ -24,7 +24,7 @@ from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.store.models import OutboundMessage
 from tests.api.conftest import case_body, make_token, manager, venue_body
-from tests.conftest import AGGREGATOR, DATA_KEY, SECRET
+from tests.conftest import AGGREGATOR, DATA_KEY, SECRET, Phone
 from tests.declare.test_sms import NEW_USER
 from tests.hotline.conftest import PASSWORD, make_user
 from tests.logscan import capture, leaks
@@ -169,6 +169,10 @@ def test_representative_traffic_leaves_no_personal_data_in_logs_or_metrics(
     url = stack.url
     token = make_token(app, "privacy")
     api = {"Authorization": f"Bearer {token}", "X-Request-Id": "req-privacy"}
+
+    # Both phones agreed to the privacy notice before (its question is tested elsewhere).
+    Phone(app.test_client(), ME).agreed("ussd")
+    Phone(app.test_client(), VISITOR).agreed()
 
     # USSD: a declaration with an ID, a BHYT number and symptoms; then status.
     me = HttpPhone(url, ME)
