@@ -136,14 +136,16 @@ define({
     "erase.pending": Template(
         "Yeu cau xoa so {request} cua ban dang duoc xu ly, xong truoc {deadline}.",
         "Your erasure request {request} is being handled, done before {deadline}."),
-    "privacy.erased": Template("Du lieu cua ban da duoc xoa (yeu cau so {request}). "
-                               "Ho tro: 1022",
-                               "Your data has been erased (request {request}). Help: 1022"),
+    "privacy.erased": Template(
+        "Du lieu cua ban da duoc xoa (yeu cau so {request}). Ban ghi dong y va yeu cau nay "
+        "duoc giu lam bang chung. Ho tro: 1022",
+        "Your data has been erased (request {request}). Your consent answers and this "
+        "request are kept as proof. Help: 1022"),
     "privacy.erased_kept": Template(
-        "Da xoa du lieu cua ban (yeu cau so {request}), tru ho so cach ly dang theo doi: "
-        "giu theo luat den khi ket thuc. Ho tro: 1022",
-        "Your data is erased (request {request}) except your active quarantine record, kept "
-        "by law until it ends. Help: 1022"),
+        "Da xoa du lieu (yeu cau {request}), tru ho so cach ly dang theo doi (giu den khi "
+        "ket thuc), ban ghi dong y va yeu cau nay (bang chung). Ho tro: 1022",
+        "Data erased (request {request}) except your active quarantine record (kept until "
+        "it ends), consent answers and this request (proof). Help: 1022"),
     "otp.sms_erasure": Template(
         "Ma xac nhan XOA du lieu cua ban: {code}. Hieu luc 5 phut. KHONG chia se ma nay "
         "cho ai.",

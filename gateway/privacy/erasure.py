@@ -16,7 +16,10 @@ Kept, and why (the reason is recorded on the request and told to the person):
 - declarations the person made for a family member: those are the member's records;
 - the phone row of a phone that sent STOP: the opt-out must outlive the erasure;
 - outbox rows still being sent; the OTP rate-limit window (24 h, expires by itself);
-  the request itself and the audit log: the proof that the request was handled.
+- the consent records (what the phone was told and answered), the request itself
+  and the audit log: the proof that processing was lawful and the request handled.
+  The retention purge deletes them in their time (RETENTION_CONSENTS_DAYS,
+  RETENTION_DATA_REQUESTS_DAYS, RETENTION_AUDIT_DAYS).
 
 Every step is idempotent: a retried job, or a second request, deletes what is left
 and nothing else. The deletes are the retention purge's (gateway/store/deletion.py,

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from gateway.store import statistics
 from gateway.store.models import (
     AuditEntry,
+    Consent,
+    DataRequest,
     Declaration,
     Event,
     HealthReport,
@@ -139,6 +141,16 @@ def delete_audit_entries(session: Session, ids: Sequence[int]) -> int:
 def delete_phones(session: Session, ids: Sequence[int]) -> int:
     """Delete phone rows."""
     return _delete_ids(session, Phone, ids)
+
+
+def delete_consents(session: Session, ids: Sequence[int]) -> int:
+    """Delete consent records (answers to the privacy notice)."""
+    return _delete_ids(session, Consent, ids)
+
+
+def delete_data_requests(session: Session, ids: Sequence[int]) -> int:
+    """Delete data-subject requests."""
+    return _delete_ids(session, DataRequest, ids)
 
 
 def phone_is_unused():

@@ -169,7 +169,8 @@ def test_in_the_browser_an_admin_records_and_performs_an_erasure(app, served_con
     # The page before had a success flash too (the request recorded): wait for the new one.
     WebDriverWait(chrome, WAIT_SECONDS).until(ready.staleness_of(row))
     flash = wait_for(chrome, "p.flash.success")
-    assert flash.text == "Đã xóa dữ liệu của +849*****678 (yêu cầu số 1)."
+    assert flash.text == ("Đã xóa dữ liệu của +849*****678 (yêu cầu số 1); các bản ghi đồng ý "
+                          "và yêu cầu được giữ làm bằng chứng.")
     assert "Đã thực hiện" in chrome.find_element(By.ID, "request-1").text
     assert count(app, Declaration) == 0
     blocked = [entry["message"] for entry in chrome.get_log("browser")

@@ -79,7 +79,8 @@ def test_xoa_with_the_otp_erases_everything_and_says_so(app, me, inbox):
     assert visit_id in deleted_events(app, "visit")
     assert closed in deleted_events(app, "quarantine_case")
     last = inbox.messages(ME)[-1]["body"]
-    assert last == f"Du lieu cua ban da duoc xoa (yeu cau so {request.id}). Ho tro: 1022"
+    assert last == (f"Du lieu cua ban da duoc xoa (yeu cau so {request.id}). Ban ghi dong y "
+                    "va yeu cau nay duoc giu lam bang chung. Ho tro: 1022")
     with runtimes.of(app).sessions() as session:
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.erase"))
     assert entry.phone == ME and entry.username == "job:erasure"
@@ -134,7 +135,9 @@ def test_xoa_keeps_an_active_case_and_says_why(app, me, inbox):
     assert request.outcome == "partial" and "active quarantine case" in request.reason
     assert count(app, QuarantineCase, id=active) == 1 and count(app, Declaration) == 0
     assert count(app, Phone, number=ME) == 1  # the reminders still need it
-    assert inbox.messages(ME)[-1]["body"].startswith("Da xoa du lieu cua ban")
+    assert inbox.messages(ME)[-1]["body"] == (
+        f"Da xoa du lieu (yeu cau {request.id}), tru ho so cach ly dang theo doi (giu den khi "
+        "ket thuc), ban ghi dong y va yeu cau nay (bang chung). Ho tro: 1022")
 
 
 def test_the_summary_window_starts_with_the_first_request(app, me, redis):
