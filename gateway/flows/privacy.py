@@ -2,7 +2,8 @@
 the phone) and `XOA` / `DELETE` (erasure, confirmed by an OTP to that phone).
 
 The summary is one line per kind of record, each added by a `Tell` when its fact is
-present; a new kind (the consent) is one entry of `SUMMARY_LINES` and its template.
+present; a new kind is one entry of `SUMMARY_LINES` and its template (and of `SHOWN`
+when its fact is a code to put into words, like the consent's answer).
 Worst case the whole summary is two GSM-7 segments (a test renders it). Facts are
 counts and dates: a name or an ID number never goes out by SMS.
 
@@ -29,8 +30,25 @@ SUMMARY_LINES = (
     ("visits", "privacy.visits"),
     ("case_until", "privacy.case_active"),
     ("cases_closed", "privacy.cases_closed"),
+    ("consent", "privacy.consent"),
 )
 SUMMARY_SEGMENTS = 2
+# The phone's latest answer to the notice (gateway/store/consents.py), in words
+# (Vietnamese, English): the template picks `{consent_said[0]}` or `[1]`.
+CONSENT_SAID = {
+    "agree": ("dong y xu ly du lieu", "agreed to the processing"),
+    "refuse": ("khong dong y", "refused consent"),
+    "withdraw": ("rut lai dong y", "withdrew consent"),
+    "legal_basis": ("duoc bao xu ly theo luat", "were told it is processed by law"),
+}
+
+
+def _consent_said(answers: Answers) -> dict[str, Any]:
+    return {"consent_said": CONSENT_SAID[answers["consent"]]}
+
+
+# Facts whose line needs more than the fact itself.
+SHOWN = {"consent": _consent_said}
 
 
 def _masked(answers: Answers) -> dict[str, Any]:
@@ -45,7 +63,7 @@ def _summary_nodes() -> dict[str, Any]:
         nodes[f"has_{index}"] = Branch(
             lambda answers, fact=fact, index=index, after=after:
             f"line_{index}" if answers.get(fact) else after, (f"line_{index}", after))
-        nodes[f"line_{index}"] = Tell(message, after)
+        nodes[f"line_{index}"] = Tell(message, after, show=SHOWN.get(fact))
     return nodes
 
 
@@ -110,6 +128,8 @@ define({
                                     "- In quarantine until {case_until}: kept until it ends"),
     "privacy.cases_closed": Template("- {cases_closed} ho so cach ly da ket thuc",
                                      "- {cases_closed} closed quarantine record(s)"),
+    "privacy.consent": Template("- Ban {consent_said[0]} ngay {consent_on}",
+                                "- You {consent_said[1]} on {consent_on}"),
     "privacy.footer": Template("Gui XOA de yeu cau xoa. Ho tro: 1022",
                                "Send DELETE to have it erased. Help: 1022"),
     "privacy.nothing": Template(
@@ -152,7 +172,9 @@ define({
         "Code to confirm ERASING your data: {code}. Valid 5 minutes. Do NOT share it."),
 }, samples={"masked": "+849*****678", "declarations": 9999, "declared_on": "31/12/2026",
             "visits": 99999, "visited_on": "31/12/2026", "case_until": "31/12/2026",
-            "cases_closed": 999, "limit": 99, "request": 9999999, "deadline": "31/12/2026"})
+            "cases_closed": 999, "consent": "legal_basis", "consent_on": "31/12/2026",
+            "consent_said": CONSENT_SAID["legal_basis"], "limit": 99, "request": 9999999,
+            "deadline": "31/12/2026"})
 
 # The whole summary, worst case, fits this many characters (tests/privacy renders it).
 SUMMARY_BUDGET = SUMMARY_SEGMENTS * SMS_CONCAT_SEGMENT_CHARS

@@ -19,7 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
-from gateway.store import data_requests
+from gateway.store import consents, data_requests
 from gateway.store.db import transaction
 from gateway.store.models import DataRequest, Declaration, QuarantineCase, utcnow
 from tests.browser import WAIT_SECONDS, wait_for
@@ -94,6 +94,9 @@ def test_acknowledge_is_recorded_once_and_audited(app):
 
 def test_export_as_json_and_csv_answers_an_access_request(app):
     declare(app, name="Trần Thị Bình")
+    with transaction(runtimes.of(app).sessions) as session:
+        consents.record(session, phone=CALLER, channel="hotline", answer="agree",
+                        notice_version="v7", operator="op1")
     request_id = received_long_ago(app, "access")
     browser = admin(app)
     browser.get(PAGE)
@@ -105,11 +108,15 @@ def test_export_as_json_and_csv_answers_an_access_request(app):
     assert records["phone"] == CALLER
     assert [d["full_name"] for d in records["declarations"]] == ["Trần Thị Bình"]
     assert [r["id"] for r in records["data_requests"]] == [request_id]
+    assert [(c["answer"], c["notice_version"], c["operator"]) for c in records["consents"]] == [
+        ("agree", "v7", "op1")]
     response = browser.post(f"{PAGE}/{request_id}/export", {"format": "csv"})
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["kind", "id", "field", "value"]
     assert ["declarations", rows[1][1], "full_name", "Trần Thị Bình"] in rows
+    assert ["consents", records["consents"][0]["id"], "answer", "agree"] in [
+        [kind, int(row_id), field, value] for kind, row_id, field, value in rows[1:]]
     [request] = stored(app)
     assert request.outcome == "done" and request.done_at is not None
     assert [e.action for e in audit_entries(app)] == ["privacy.export", "privacy.export"]
