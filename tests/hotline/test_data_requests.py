@@ -23,6 +23,7 @@ from gateway.store import consents, data_requests
 from gateway.store.db import transaction
 from gateway.store.models import DataRequest, Declaration, QuarantineCase, utcnow
 from tests.browser import WAIT_SECONDS, wait_for
+from tests.conftest import Phone as FeaturePhone
 from tests.conftest import serve
 from tests.hotline.conftest import CALLER, Console, audit_entries, make_user, text
 from tests.hotline.test_browser import sign_in
@@ -211,3 +212,12 @@ def test_a_withdrawal_is_marked_done_but_an_erasure_only_by_erasing(app):
                              follow_redirects=True))
     assert "hãy dùng nút Xóa" in page
     assert [(r.id, r.outcome) for r in stored(app)] == [(withdrawal, "done"), (erasure_id, None)]
+
+
+def test_a_withdrawal_by_sms_shows_on_the_requests_page(app, client):
+    assert FeaturePhone(client, CALLER).agreed().sms("HUY DONG Y").startswith("Da rut lai")
+    [request] = stored(app)
+    assert (request.kind, request.outcome) == ("withdrawal", "done")
+    assert request.acknowledged_at is not None and request.done_at is not None
+    row = text(admin(app).get(PAGE)).split(f'id="request-{request.id}"')[1].split("</tr>")[0]
+    assert "+849*****678" in row and "Rút lại đồng ý" in row and "Đã thực hiện" in row
