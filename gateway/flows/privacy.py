@@ -34,7 +34,7 @@ SUMMARY_LINES = (
 )
 SUMMARY_SEGMENTS = 2
 # The phone's latest answer to the notice (gateway/store/consents.py), in words
-# (Vietnamese, English): the template picks `{consent_said[0]}` or `[1]`.
+# (Vietnamese, English): each language's template says its own.
 CONSENT_SAID = {
     "agree": ("dong y xu ly du lieu", "agreed to the processing"),
     "refuse": ("khong dong y", "refused consent"),
@@ -44,7 +44,8 @@ CONSENT_SAID = {
 
 
 def _consent_said(answers: Answers) -> dict[str, Any]:
-    return {"consent_said": CONSENT_SAID[answers["consent"]]}
+    said_vi, said_en = CONSENT_SAID[answers["consent"]]
+    return {"consent_vi": said_vi, "consent_en": said_en}
 
 
 # Facts whose line needs more than the fact itself.
@@ -128,8 +129,8 @@ define({
                                     "- In quarantine until {case_until}: kept until it ends"),
     "privacy.cases_closed": Template("- {cases_closed} ho so cach ly da ket thuc",
                                      "- {cases_closed} closed quarantine record(s)"),
-    "privacy.consent": Template("- Ban {consent_said[0]} ngay {consent_on}",
-                                "- You {consent_said[1]} on {consent_on}"),
+    "privacy.consent": Template("- Ban {consent_vi} ngay {consent_on}",
+                                "- You {consent_en} on {consent_on}"),
     "privacy.footer": Template("Gui XOA de yeu cau xoa. Ho tro: 1022",
                                "Send DELETE to have it erased. Help: 1022"),
     "privacy.nothing": Template(
@@ -173,7 +174,8 @@ define({
 }, samples={"masked": "+849*****678", "declarations": 9999, "declared_on": "31/12/2026",
             "visits": 99999, "visited_on": "31/12/2026", "case_until": "31/12/2026",
             "cases_closed": 999, "consent": "legal_basis", "consent_on": "31/12/2026",
-            "consent_said": CONSENT_SAID["legal_basis"], "limit": 99, "request": 9999999,
+            "consent_vi": CONSENT_SAID["legal_basis"][0],
+            "consent_en": CONSENT_SAID["legal_basis"][1], "limit": 99, "request": 9999999,
             "deadline": "31/12/2026"})
 
 # The whole summary, worst case, fits this many characters (tests/privacy renders it).
