@@ -4,8 +4,7 @@ Personal data may be kept only as long as its purpose needs it (Law 91/2025/QH15
 Personal Data Protection; Decree 356/2025/ND-CP). Every kind of record the gateway keeps
 is one `Kind` below: its setting, its default and the reason for that default, which
 the README's table repeats. `gateway purge` (gateway/purge/) deletes what is older.
-Adding a kind (consent records, data-subject requests) is one entry here and one in
-the purge's table (gateway/purge/tables.py).
+Adding a kind is one entry here and one in the purge's table (gateway/purge/tables.py).
 
 This module reads only the environment mapping it is given, so the configuration
 (gateway/config.py) can call it without either importing the other's internals.
@@ -73,6 +72,16 @@ KINDS: tuple[Kind, ...] = (
     Kind("job_data", "RETENTION_JOB_DATA_DAYS", 7,
          "Failed background jobs (ids, and error texts that may quote a provider's "
          "answer) kept a week for diagnosis."),
+    Kind("consents", "RETENTION_CONSENTS_DAYS", 365,
+         "The proof of what a phone was told and answered (Decree 356 Art. 6: consent "
+         "must be verifiable), kept a year after it stopped being the phone's answer "
+         "(a newer one superseded it) or, for the last answer, a year after it was given "
+         "once nothing of the phone is left: a complaint or an inspection about that "
+         "processing still finds it. An erasure keeps them."),
+    Kind("data_requests", "RETENTION_DATA_REQUESTS_DAYS", 365,
+         "A person's request (to see, erase, withdraw) with its times and outcome, "
+         "counted from when it was done: the proof that it was handled, and in time. "
+         "An erasure keeps its own request. Open requests are never purged."),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 

@@ -29,8 +29,10 @@ PRIVACY: dict[str, tuple[str, str]] = {
     "privacy.acknowledge": ("Xác nhận đã nhận", "Acknowledge"),
     "privacy.acknowledged": ("Đã xác nhận yêu cầu số {id}.", "Request {id} acknowledged."),
     "privacy.erase": ("Xóa dữ liệu", "Erase"),
-    "privacy.erased": ("Đã xóa dữ liệu của {phone} (yêu cầu số {id}).",
-                       "The data of {phone} is erased (request {id})."),
+    "privacy.erased": ("Đã xóa dữ liệu của {phone} (yêu cầu số {id}); các bản ghi đồng ý "
+                       "và yêu cầu được giữ làm bằng chứng.",
+                       "The data of {phone} is erased (request {id}); its consent records "
+                       "and the request are kept as proof."),
     "privacy.erased_partly": ("Yêu cầu số {id}: đã xóa, trừ phần luật buộc giữ lại: {reason}",
                               "Request {id}: erased, except what the law requires us to keep: "
                               "{reason}"),

@@ -8,7 +8,9 @@ from the change feed (topic `consent`) and stops processing that rests on consen
 Records already made stay until their retention ends or the person asks for erasure
 (`XOA`): withdrawal does not undo processing done while consent stood (Law
 91/2025/QH15 Art. 9). Under `CONSENT_MODE=legal_basis` the withdrawal is recorded and
-the reply says that processing rests on the law, not on consent.
+the reply says that processing rests on the law, not on consent. Either way the
+withdrawal is also a data-subject request (kind `withdrawal`), answered and done at
+once by the reply, so it shows with its times on the console's requests page.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from gateway.flows.consent import notice_hash
 from gateway.flows.consent import notice_version as derived_version
 from gateway.flows.engine import Say
 from gateway.flows.messages import render
-from gateway.store import consents
+from gateway.privacy import intake
+from gateway.store import consents, data_requests
 from gateway.store.models import Consent
 
 
@@ -70,11 +73,23 @@ def withdraw(context: Context) -> Say:
     current = consents.latest(context.session, phone)
     if legal_basis_mode(config):
         _record(context, phone, "withdraw", None)
+        _withdrawal_request(context, f"processing rests on legal basis "
+                                     f"{config.consent_legal_basis} (Law 91/2025/QH15 "
+                                     f"Art. 19(1)), not on consent")
         return Say("consent.withdraw_basis")
     if current is None or current.answer != "agree":
         return Say("consent.nothing_to_withdraw")
     _record(context, phone, "withdraw", None)
+    _withdrawal_request(context)
     return Say("consent.withdrawn")
+
+
+def _withdrawal_request(context: Records, reason: str = "") -> None:
+    """Record the withdrawal as a request, acknowledged and done by this very reply."""
+    request = intake.receive(context.session, context.runtime.config.tz,
+                             phone=context.inbound.phone, kind="withdrawal",
+                             channel=context.inbound.channel, acknowledged=True)
+    data_requests.close(request, "done", reason)
 
 
 def console_notice(config: Config) -> str:

@@ -61,7 +61,7 @@ class ExportOut(ma.Schema):
     request = F.Nested(RequestOut, required=True)
     records = F.Dict(required=True, metadata={
         "description": "phone_record, declarations, visits, quarantine_cases (with reports), "
-                       "messages_received, messages_sent, data_requests"})
+                       "messages_received, messages_sent, data_requests, consents"})
 
 
 class ErasureOut(ma.Schema):

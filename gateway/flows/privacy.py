@@ -2,7 +2,8 @@
 the phone) and `XOA` / `DELETE` (erasure, confirmed by an OTP to that phone).
 
 The summary is one line per kind of record, each added by a `Tell` when its fact is
-present; a new kind (the consent) is one entry of `SUMMARY_LINES` and its template.
+present; a new kind is one entry of `SUMMARY_LINES` and its template (and of `SHOWN`
+when its fact is a code to put into words, like the consent's answer).
 Worst case the whole summary is two GSM-7 segments (a test renders it). Facts are
 counts and dates: a name or an ID number never goes out by SMS.
 
@@ -29,8 +30,26 @@ SUMMARY_LINES = (
     ("visits", "privacy.visits"),
     ("case_until", "privacy.case_active"),
     ("cases_closed", "privacy.cases_closed"),
+    ("consent", "privacy.consent"),
 )
 SUMMARY_SEGMENTS = 2
+# The phone's latest answer to the notice (gateway/store/consents.py), in words
+# (Vietnamese, English): each language's template says its own.
+CONSENT_SAID = {
+    "agree": ("dong y xu ly du lieu", "agreed to the processing"),
+    "refuse": ("khong dong y", "refused consent"),
+    "withdraw": ("rut lai dong y", "withdrew consent"),
+    "legal_basis": ("duoc bao xu ly theo luat", "were told it is processed by law"),
+}
+
+
+def _consent_said(answers: Answers) -> dict[str, Any]:
+    said_vi, said_en = CONSENT_SAID[answers["consent"]]
+    return {"consent_vi": said_vi, "consent_en": said_en}
+
+
+# Facts whose line needs more than the fact itself.
+SHOWN = {"consent": _consent_said}
 
 
 def _masked(answers: Answers) -> dict[str, Any]:
@@ -45,7 +64,7 @@ def _summary_nodes() -> dict[str, Any]:
         nodes[f"has_{index}"] = Branch(
             lambda answers, fact=fact, index=index, after=after:
             f"line_{index}" if answers.get(fact) else after, (f"line_{index}", after))
-        nodes[f"line_{index}"] = Tell(message, after)
+        nodes[f"line_{index}"] = Tell(message, after, show=SHOWN.get(fact))
     return nodes
 
 
@@ -110,6 +129,8 @@ define({
                                     "- In quarantine until {case_until}: kept until it ends"),
     "privacy.cases_closed": Template("- {cases_closed} ho so cach ly da ket thuc",
                                      "- {cases_closed} closed quarantine record(s)"),
+    "privacy.consent": Template("- Ban {consent_vi} ngay {consent_on}",
+                                "- You {consent_en} on {consent_on}"),
     "privacy.footer": Template("Gui XOA de yeu cau xoa. Ho tro: 1022",
                                "Send DELETE to have it erased. Help: 1022"),
     "privacy.nothing": Template(
@@ -136,21 +157,26 @@ define({
     "erase.pending": Template(
         "Yeu cau xoa so {request} cua ban dang duoc xu ly, xong truoc {deadline}.",
         "Your erasure request {request} is being handled, done before {deadline}."),
-    "privacy.erased": Template("Du lieu cua ban da duoc xoa (yeu cau so {request}). "
-                               "Ho tro: 1022",
-                               "Your data has been erased (request {request}). Help: 1022"),
+    "privacy.erased": Template(
+        "Du lieu cua ban da duoc xoa (yeu cau so {request}). Ban ghi dong y va yeu cau nay "
+        "duoc giu lam bang chung. Ho tro: 1022",
+        "Your data has been erased (request {request}). Your consent answers and this "
+        "request are kept as proof. Help: 1022"),
     "privacy.erased_kept": Template(
-        "Da xoa du lieu cua ban (yeu cau so {request}), tru ho so cach ly dang theo doi: "
-        "giu theo luat den khi ket thuc. Ho tro: 1022",
-        "Your data is erased (request {request}) except your active quarantine record, kept "
-        "by law until it ends. Help: 1022"),
+        "Da xoa du lieu (yeu cau {request}), tru ho so cach ly dang theo doi (giu den khi "
+        "ket thuc), ban ghi dong y va yeu cau nay (bang chung). Ho tro: 1022",
+        "Data erased (request {request}) except your active quarantine record (kept until "
+        "it ends), consent answers and this request (proof). Help: 1022"),
     "otp.sms_erasure": Template(
         "Ma xac nhan XOA du lieu cua ban: {code}. Hieu luc 5 phut. KHONG chia se ma nay "
         "cho ai.",
         "Code to confirm ERASING your data: {code}. Valid 5 minutes. Do NOT share it."),
 }, samples={"masked": "+849*****678", "declarations": 9999, "declared_on": "31/12/2026",
             "visits": 99999, "visited_on": "31/12/2026", "case_until": "31/12/2026",
-            "cases_closed": 999, "limit": 99, "request": 9999999, "deadline": "31/12/2026"})
+            "cases_closed": 999, "consent": "legal_basis", "consent_on": "31/12/2026",
+            "consent_vi": CONSENT_SAID["legal_basis"][0],
+            "consent_en": CONSENT_SAID["legal_basis"][1], "limit": 99, "request": 9999999,
+            "deadline": "31/12/2026"})
 
 # The whole summary, worst case, fits this many characters (tests/privacy renders it).
 SUMMARY_BUDGET = SUMMARY_SEGMENTS * SMS_CONCAT_SEGMENT_CHARS

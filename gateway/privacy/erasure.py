@@ -16,10 +16,14 @@ Kept, and why (the reason is recorded on the request and told to the person):
 - declarations the person made for a family member: those are the member's records;
 - the phone row of a phone that sent STOP: the opt-out must outlive the erasure;
 - outbox rows still being sent; the OTP rate-limit window (24 h, expires by itself);
-  the request itself and the audit log: the proof that the request was handled.
+- the consent records (what the phone was told and answered), the request itself
+  and the audit log: the proof that processing was lawful and the request handled.
+  The retention purge deletes them in their time (RETENTION_CONSENTS_DAYS,
+  RETENTION_DATA_REQUESTS_DAYS, RETENTION_AUDIT_DAYS).
 
 Every step is idempotent: a retried job, or a second request, deletes what is left
-and nothing else. The retention purge may reuse the per-kind functions (`STEPS`).
+and nothing else. The deletes are the retention purge's (gateway/store/deletion.py,
+gateway/purge/volatile.py), so a rule about what goes with a record holds for both.
 """
 
 from __future__ import annotations
@@ -35,22 +39,19 @@ from rq import Retry
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
-from gateway import otp
 from gateway.flows.messages import render
 from gateway.phones import mask
-from gateway.privacy.access import access_key
+from gateway.purge import volatile
 from gateway.runtime import Runtime, current
-from gateway.store import data_requests, dialogues, messages
+from gateway.store import data_requests, deletion, messages
 from gateway.store.db import transaction
 from gateway.store.models import (
     DataRequest,
     Declaration,
-    HealthReport,
     InboundMessage,
     OutboundMessage,
     Phone,
     QuarantineCase,
-    Visit,
     utcnow,
 )
 
@@ -103,55 +104,11 @@ def must_keep(session: Session, phone: str) -> list[str]:
     return kept
 
 
-def _bulk(session: Session, statement) -> int:
-    # The change-feed hook restricts the statement to the rows it locked and records
-    # them; synchronising objects in this session is pointless: none are loaded.
-    return session.execute(statement, execution_options={"synchronize_session": False}
-                           ).rowcount
-
-
-def _closed_cases(phone: str):
-    return select(QuarantineCase.id).where(QuarantineCase.phone == phone,
-                                           QuarantineCase.status != "active")
-
-
-def erase_reports(session: Session, phone: str) -> int:
-    """Daily reports of the phone's closed cases."""
-    return _bulk(session, delete(HealthReport).where(
-        HealthReport.case_id.in_(_closed_cases(phone))))
-
-
-def erase_cases(session: Session, phone: str) -> int:
-    """The phone's closed quarantine cases (their reports first)."""
-    return _bulk(session, delete(QuarantineCase).where(
-        QuarantineCase.id.in_(_closed_cases(phone))))
-
-
-def _own_declarations(phone: str):
-    return select(Declaration.id).where(Declaration.subject_phone == phone)
-
-
-def erase_visits(session: Session, phone: str) -> int:
-    """The phone's check-ins; another phone's visit that pointed at one of its
-    declarations keeps the visit and loses the link."""
-    _bulk(session, update(Visit).where(Visit.phone != phone,
-                                       Visit.declaration_id.in_(_own_declarations(phone)))
-          .values(declaration_id=None))
-    return _bulk(session, delete(Visit).where(Visit.phone == phone))
-
-
-def erase_declarations(session: Session, phone: str) -> int:
-    """The declarations about the person (not those they made for others)."""
-    return _bulk(session, delete(Declaration).where(Declaration.id.in_(
-        _own_declarations(phone))))
-
-
 def erase_message_log(session: Session, phone: str) -> int:
     """What the phone sent and the replies it got, and the outbox rows already sent."""
-    received = session.execute(delete(InboundMessage).where(InboundMessage.phone == phone))
-    sent = session.execute(delete(OutboundMessage).where(OutboundMessage.phone == phone,
-                                                         OutboundMessage.status.not_in(IN_FLIGHT)))
-    return received.rowcount + sent.rowcount
+    return (deletion.delete_inbound(session, InboundMessage.phone == phone)
+            + deletion.delete_outbound(session, OutboundMessage.phone == phone,
+                                       OutboundMessage.status.not_in(IN_FLIGHT)))
 
 
 def erase_phone(session: Session, phone: str, kept: list[str]) -> int:
@@ -163,32 +120,30 @@ def erase_phone(session: Session, phone: str, kept: list[str]) -> int:
     return session.execute(delete(Phone).where(Phone.number == phone)).rowcount
 
 
-# In order: children before the rows they point at.
-STEPS: tuple[tuple[str, Callable[[Session, str], int]], ...] = (
-    ("health_reports", erase_reports), ("quarantine_cases", erase_cases),
-    ("visits", erase_visits), ("declarations", erase_declarations),
-    ("messages", erase_message_log))
+# The purge's deletes (gateway/store/deletion.py), in order: children before the rows
+# they point at. Counts go to the daily statistics, as the purge's do.
+DELETES: tuple[tuple[str, Callable[[Session, list[int]], int]], ...] = (
+    ("health_reports", deletion.delete_health_reports),
+    ("quarantine_cases", deletion.delete_cases),
+    ("visits", deletion.delete_visits), ("declarations", deletion.delete_declarations))
 
 
 def erase_records(session: Session, phone: str) -> Erased:
     """Delete the phone's records that may go, in `session`'s transaction."""
     kept = must_keep(session, phone)
     erased = Erased(kept=kept)
-    for name, step in STEPS:
-        erased.counts[name] = step(session, phone)
+    ids = deletion.of_phone(session, phone)
+    for name, delete_ids in DELETES:
+        erased.counts[name] = delete_ids(session, ids[name])
+    erased.counts["messages"] = erase_message_log(session, phone)
     erased.counts["phone"] = erase_phone(session, phone, kept)
     return erased
 
 
 def forget_live_state(redis: Redis, phone: str) -> int:
-    """Delete the phone's dialogues (SMS, and every USSD session of it), unfinished
-    forms, live OTP and summary counter in Redis; how many keys went."""
-    keys = [dialogues.dialogue_key("sms", phone), dialogues.resume_key("sms", phone),
-            dialogues.resume_key("ussd", phone), access_key(phone),
-            *redis.scan_iter(match=dialogues.dialogue_key("ussd", f"{phone}:*"), count=500)]
-    gone = redis.delete(*keys)
-    otp.forget(redis, phone)
-    return gone
+    """Delete the phone's live state in Redis (`gateway.purge.volatile.forget_phone`);
+    how many keys went."""
+    return volatile.forget_phone(redis, phone)
 
 
 def perform(session: Session, redis: Redis, request: DataRequest,

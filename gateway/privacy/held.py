@@ -1,8 +1,8 @@
 """What the gateway holds about one phone: a few facts per kind of record, for the
 `DULIEU` summary, and every record in full, for an export (JSON or CSV).
 
-Each kind is one entry of `SUMMARY` and of `RECORDS`: a new kind of record (the
-consent, once it exists) is one function in each table. Facts are counts and dates,
+Each kind is one entry of `SUMMARY` and of `RECORDS`: a new kind of record is one
+function in each table. Facts are counts and dates,
 never a name or an ID number: they go out by SMS.
 """
 
@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import Session
 
+from gateway.store import consents
 from gateway.store.models import (
     Alert,
+    Consent,
     DataRequest,
     Declaration,
     HealthReport,
@@ -70,8 +72,15 @@ def case_facts(session: Session, phone: str, tz: ZoneInfo) -> Facts:
     return {"cases_closed": closed} if closed else {}
 
 
+def consent_facts(session: Session, phone: str, tz: ZoneInfo) -> Facts:
+    """The phone's current answer to the privacy notice (agree, refuse, withdraw,
+    legal_basis) and the day it was given."""
+    latest = consents.latest(session, phone)
+    return {"consent": latest.answer, "consent_on": _day(latest.given_at, tz)} if latest else {}
+
+
 SUMMARY: tuple[Callable[[Session, str, ZoneInfo], Facts], ...] = (
-    declaration_facts, visit_facts, case_facts)
+    declaration_facts, visit_facts, case_facts, consent_facts)
 
 
 def summary(session: Session, phone: str, tz: ZoneInfo) -> Facts:
@@ -122,6 +131,9 @@ RECORDS: dict[str, Callable[[Session, str], list[dict[str, Any]]]] = {
                                         .order_by(OutboundMessage.id)),
     "data_requests": lambda s, p: _rows(s, select(DataRequest).where(DataRequest.phone == p)
                                         .order_by(DataRequest.id)),
+    # Every answer to the notice, oldest first: the history is the proof.
+    "consents": lambda s, p: _rows(s, select(Consent).where(Consent.phone == p)
+                                   .order_by(Consent.id)),
 }
 # Never exported: the sealed OTP text is a secret of the outbox, not the person's data.
 SECRET_FIELDS = {"messages_sent": ("sealed",)}

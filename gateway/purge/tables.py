@@ -5,7 +5,9 @@ expired at a cutoff, and the function that deletes given ids (gateway/store/dele
 shared with a one-person erasure). Adding a kind of record is one entry in `STEPS`.
 The order matters: the feed goes first (so the `deleted` events of this run are not
 purged with a moved clock), visits before the declarations they point at, reports
-with their cases, and phones last (a phone goes only once nothing else names it).
+with their cases, phones once nothing else names them, and then the proofs: consent
+records (the last one of a phone goes only once its phone row is gone) and
+data-subject requests once done.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from gateway.store import deletion
 from gateway.store.models import (
     AuditEntry,
+    Consent,
+    DataRequest,
     Declaration,
     Event,
     IdempotencyKey,
@@ -94,4 +98,22 @@ STEPS: tuple[Step, ...] = (
          lambda cutoff: select(Phone.id).where(Phone.updated_at < cutoff,
                                                deletion.phone_is_unused()),
          deletion.delete_phones),
+    Step("consent records", "consents", lambda cutoff: _expired_consents(cutoff),
+         deletion.delete_consents),
+    Step("data-subject requests", "data_requests",
+         lambda cutoff: select(DataRequest.id).where(DataRequest.done_at < cutoff),
+         deletion.delete_data_requests),
 )
+
+
+def _expired_consents(cutoff: datetime) -> Select:
+    """Consent rows superseded (a newer row of the phone) before `cutoff`, and a
+    phone's last row given before `cutoff` once the phone row is gone (the purge
+    deletes it when nothing else of the phone is left, or an erasure did)."""
+    newer = aliased(Consent)
+    superseded_before = exists().where(newer.phone == Consent.phone, newer.id > Consent.id,
+                                       newer.created_at < cutoff)
+    is_last = ~exists().where(newer.phone == Consent.phone, newer.id > Consent.id)
+    phone_gone = ~exists().where(Phone.number == Consent.phone)
+    return select(Consent.id).where(or_(
+        superseded_before, and_(is_last, phone_gone, Consent.created_at < cutoff)))

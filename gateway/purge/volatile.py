@@ -21,6 +21,7 @@ from fnmatch import fnmatchcase
 
 from redis import Redis
 
+from gateway.privacy.access import access_key
 from gateway.retention import Retention
 
 # Key pattern -> the retention kind capping its TTL (None: its own TTL is the cap).
@@ -69,14 +70,14 @@ def _family(key: str) -> str | None:
 
 
 def forget_phone(redis: Redis, phone: str) -> int:
-    """Delete the Redis keys named by one phone (for a one-person erasure): its SMS
-    dialogue, resumable forms, tickets, OTP code and histories. Its lock is left to
-    expire (deleting a held lock would let two turns run at once); a USSD dialogue is
-    keyed by its session and lasts minutes. Returns how many keys went."""
-    exact = [f"dlg:sms:{phone}", f"ticket:phone:{phone}", f"line:phone:{phone}",
-             f"alive:phone:{phone}", f"otp:code:{phone}", f"otp:sent:{phone}"]
-    found = [*exact]
-    for pattern in (f"resume:*:{phone}", f"otpfan:declarer:{phone}:*",
-                    f"otpfan:session:{phone}:*"):
+    """Delete the Redis keys named by one phone (a one-person erasure): its SMS
+    dialogue and every USSD session's, resumable forms, live OTP code and summary
+    counter. Left to expire by themselves, with no text in them: its lock and its line
+    (`ticket:`, `line:`, `alive:` — deleting them under a waiting turn would let two
+    turns run at once or out of order), and the OTP rate-limit histories (`otp:sent:`,
+    `otpfan:`: the limits against SMS pumping, which an erasure must not reset, gone
+    within a day). Returns how many keys went."""
+    found = [f"dlg:sms:{phone}", f"otp:code:{phone}", access_key(phone)]
+    for pattern in (f"resume:*:{phone}", f"dlg:ussd:{phone}:*"):
         found += redis.scan_iter(match=pattern, count=SCAN_COUNT)
-    return redis.delete(*found) if found else 0
+    return redis.delete(*found)

@@ -2,12 +2,13 @@
 
 Every function takes the session, the ids (or a condition) of the records to delete,
 deletes them and returns how many went; none commits. The nightly purge
-(gateway/purge/) calls them with the ids that expired, and a one-person erasure can
-call them with that person's ids. The fed records (declarations, visits, quarantine
-cases, health reports) are deleted with ORM bulk `delete()`s, so the change feed's
-hook (gateway/store/events.py) writes a `deleted` event for each, in the same
-transaction. Their counts go to the daily statistics first (gateway/store/statistics.py)
-when `keep_counts` is true: the purge keeps them, an erasure may choose either.
+(gateway/purge/) calls them with the ids that expired, and a one-person erasure
+(gateway/privacy/erasure.py) with that person's, which `of_phone` selects. The fed
+records (declarations, visits, quarantine cases, health reports) are deleted with
+ORM bulk `delete()`s, so the change feed's hook (gateway/store/events.py) writes a
+`deleted` event for each, in the same transaction. Their counts go to the daily
+statistics first (gateway/store/statistics.py) when `keep_counts` is true: the purge
+and the erasure both keep them (they hold no personal data).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from gateway.store import statistics
 from gateway.store.models import (
     AuditEntry,
+    Consent,
+    DataRequest,
     Declaration,
     Event,
     HealthReport,
@@ -31,6 +34,13 @@ from gateway.store.models import (
     QuarantineCase,
     Visit,
 )
+
+
+def _delete_ids(session: Session, model: type, ids: Sequence[int]) -> int:
+    """Delete the rows of `model` with these ids (nothing else goes with them)."""
+    if not ids:
+        return 0
+    return session.execute(delete(model).where(model.id.in_(ids))).rowcount
 
 
 def delete_visits(session: Session, ids: Sequence[int], keep_counts: bool = True) -> int:
@@ -115,28 +125,32 @@ def delete_inbound_keys(session: Session, keys: Sequence[tuple[str, str]]) -> in
 
 def delete_events(session: Session, ids: Sequence[int]) -> int:
     """Delete change-feed events."""
-    return session.execute(delete(Event).where(Event.id.in_(ids))).rowcount if ids else 0
+    return _delete_ids(session, Event, ids)
 
 
 def delete_idempotency_keys(session: Session, ids: Sequence[int]) -> int:
     """Delete stored API responses."""
-    if not ids:
-        return 0
-    return session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids))).rowcount
+    return _delete_ids(session, IdempotencyKey, ids)
 
 
 def delete_audit_entries(session: Session, ids: Sequence[int]) -> int:
     """Delete audit log entries."""
-    if not ids:
-        return 0
-    return session.execute(delete(AuditEntry).where(AuditEntry.id.in_(ids))).rowcount
+    return _delete_ids(session, AuditEntry, ids)
 
 
 def delete_phones(session: Session, ids: Sequence[int]) -> int:
     """Delete phone rows."""
-    if not ids:
-        return 0
-    return session.execute(delete(Phone).where(Phone.id.in_(ids))).rowcount
+    return _delete_ids(session, Phone, ids)
+
+
+def delete_consents(session: Session, ids: Sequence[int]) -> int:
+    """Delete consent records (answers to the privacy notice)."""
+    return _delete_ids(session, Consent, ids)
+
+
+def delete_data_requests(session: Session, ids: Sequence[int]) -> int:
+    """Delete data-subject requests."""
+    return _delete_ids(session, DataRequest, ids)
 
 
 def phone_is_unused():
@@ -150,3 +164,19 @@ def phone_is_unused():
             & ~exists().where(QuarantineCase.phone == number)
             & ~exists().where(InboundMessage.phone == number)
             & ~exists().where(OutboundMessage.phone == number))
+
+
+def of_phone(session: Session, phone: str) -> dict[str, list[int]]:
+    """The ids of what an erasure of `phone` may delete, by kind: the reports and the
+    cases once closed (an active case stays while it lasts), its visits, and the
+    declarations about the person (not those made for a family member)."""
+    closed = select(QuarantineCase.id).where(QuarantineCase.phone == phone,
+                                             QuarantineCase.status != "active")
+    return {
+        "health_reports": list(session.scalars(
+            select(HealthReport.id).where(HealthReport.case_id.in_(closed)))),
+        "quarantine_cases": list(session.scalars(closed)),
+        "visits": list(session.scalars(select(Visit.id).where(Visit.phone == phone))),
+        "declarations": list(session.scalars(
+            select(Declaration.id).where(Declaration.subject_phone == phone))),
+    }

@@ -7,6 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
+from gateway.store import consents
+from gateway.store.db import transaction
 from gateway.store.models import (
     AuditEntry,
     DataRequest,
@@ -32,6 +34,10 @@ def audit(app) -> list[tuple[str, str, str | None]]:
 
 def test_export_returns_every_record_and_records_the_request(app, client):
     declared = declare(app, name="Lê Văn Cường")
+    with transaction(runtimes.of(app).sessions) as session:
+        for answer in ("agree", "withdraw"):
+            consents.record(session, phone=ME, channel="sms", answer=answer,
+                            notice_version="v1")
     api = privacy_api(app, client)
     response = api.post(EXPORT, {"phone": "0912 345 678"})
     assert response.status_code == 200, response.json
@@ -39,6 +45,9 @@ def test_export_returns_every_record_and_records_the_request(app, client):
     records = body["records"]
     assert [(d["id"], d["full_name"]) for d in records["declarations"]] == [
         (declared, "Lê Văn Cường")]
+    # The answers to the privacy notice, oldest first: what the phone was told and said.
+    assert [c["answer"] for c in records["consents"]] == ["agree", "withdraw"]
+    assert records["consents"][0]["notice_version"] == "v1"
     assert body["request"]["kind"] == "access" and body["request"]["outcome"] == "done"
     assert body["request"]["deadline"] > body["request"]["received_at"]
     assert audit(app) == [("api:web-privacy", "privacy.export", ME)]

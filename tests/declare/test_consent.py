@@ -15,7 +15,7 @@ from gateway.flows.consent import notice_hash
 from gateway.flows.consent import notice_version as derived_version
 from gateway.flows.messages import render
 from gateway.store import dialogues
-from gateway.store.models import Consent, Declaration
+from gateway.store.models import Consent, DataRequest, Declaration
 from gateway.store.models import Phone as PhoneRow
 from tests.conftest import Phone
 from tests.declare.conftest import ME, MEMBER, Inbox, converse, declarations
@@ -84,14 +84,25 @@ def test_refusal_ends_politely_and_keeps_nothing_but_the_refusal(app, stranger, 
     assert stranger.sms("KB") == ASK  # asked again next time
 
 
+def withdrawals(app) -> list[tuple[str, str, str | None, str]]:
+    """The withdrawal requests: phone, channel, outcome, reason."""
+    with runtimes.of(app).sessions() as session:
+        return [(r.phone, r.channel, r.outcome, r.reason) for r in session.scalars(
+            select(DataRequest).where(DataRequest.kind == "withdrawal")
+            .order_by(DataRequest.id))]
+
+
 def test_withdrawal_is_confirmed_and_the_next_declaration_asks_again(app, client):
     phone = Phone(client, ME).agreed()
     assert phone.sms("HUY DONG Y") == render("consent.withdrawn", "vi")
     assert [answer for _, _, answer, _ in consents(app)] == ["agree", "withdraw"]
+    # Also a data-subject request, answered and done by the reply itself.
+    assert withdrawals(app) == [(ME, "sms", "done", "")]
     assert phone.sms("KB") == ASK
     assert phone.sms("2") == REFUSED
     assert phone.sms("WITHDRAW") == render("consent.nothing_to_withdraw", "vi")
     assert [answer for _, _, answer, _ in consents(app)] == ["agree", "withdraw", "refuse"]
+    assert len(withdrawals(app)) == 1  # nothing to withdraw: no request either
 
 
 def test_withdrawal_in_the_middle_of_a_form_closes_it(app, me, inbox, redis):
@@ -164,6 +175,8 @@ def test_legal_basis_sends_the_notice_without_asking(basis_app, twilio_standin):
     assert phone.sms("HUY").startswith("Da huy")
     assert phone.sms("HUY DONG Y") == render("consent.withdraw_basis", "vi")
     assert consents(basis_app)[-1] == (ME, "sms", "withdraw", BASIS)
+    [(_, _, outcome, reason)] = withdrawals(basis_app)
+    assert outcome == "done" and reason.startswith(f"processing rests on legal basis {BASIS}")
     assert phone.sms("KB").startswith(notice)  # told again after the withdrawal
 
 

@@ -19,10 +19,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
-from gateway.store import data_requests
+from gateway.store import consents, data_requests
 from gateway.store.db import transaction
 from gateway.store.models import DataRequest, Declaration, QuarantineCase, utcnow
 from tests.browser import WAIT_SECONDS, wait_for
+from tests.conftest import Phone as FeaturePhone
 from tests.conftest import serve
 from tests.hotline.conftest import CALLER, Console, audit_entries, make_user, text
 from tests.hotline.test_browser import sign_in
@@ -94,6 +95,9 @@ def test_acknowledge_is_recorded_once_and_audited(app):
 
 def test_export_as_json_and_csv_answers_an_access_request(app):
     declare(app, name="Trần Thị Bình")
+    with transaction(runtimes.of(app).sessions) as session:
+        consents.record(session, phone=CALLER, channel="hotline", answer="agree",
+                        notice_version="v7", operator="op1")
     request_id = received_long_ago(app, "access")
     browser = admin(app)
     browser.get(PAGE)
@@ -105,11 +109,15 @@ def test_export_as_json_and_csv_answers_an_access_request(app):
     assert records["phone"] == CALLER
     assert [d["full_name"] for d in records["declarations"]] == ["Trần Thị Bình"]
     assert [r["id"] for r in records["data_requests"]] == [request_id]
+    assert [(c["answer"], c["notice_version"], c["operator"]) for c in records["consents"]] == [
+        ("agree", "v7", "op1")]
     response = browser.post(f"{PAGE}/{request_id}/export", {"format": "csv"})
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["kind", "id", "field", "value"]
     assert ["declarations", rows[1][1], "full_name", "Trần Thị Bình"] in rows
+    assert ["consents", records["consents"][0]["id"], "answer", "agree"] in [
+        [kind, int(row_id), field, value] for kind, row_id, field, value in rows[1:]]
     [request] = stored(app)
     assert request.outcome == "done" and request.done_at is not None
     assert [e.action for e in audit_entries(app)] == ["privacy.export", "privacy.export"]
@@ -169,7 +177,8 @@ def test_in_the_browser_an_admin_records_and_performs_an_erasure(app, served_con
     # The page before had a success flash too (the request recorded): wait for the new one.
     WebDriverWait(chrome, WAIT_SECONDS).until(ready.staleness_of(row))
     flash = wait_for(chrome, "p.flash.success")
-    assert flash.text == "Đã xóa dữ liệu của +849*****678 (yêu cầu số 1)."
+    assert flash.text == ("Đã xóa dữ liệu của +849*****678 (yêu cầu số 1); các bản ghi đồng ý "
+                          "và yêu cầu được giữ làm bằng chứng.")
     assert "Đã thực hiện" in chrome.find_element(By.ID, "request-1").text
     assert count(app, Declaration) == 0
     blocked = [entry["message"] for entry in chrome.get_log("browser")
@@ -203,3 +212,12 @@ def test_a_withdrawal_is_marked_done_but_an_erasure_only_by_erasing(app):
                              follow_redirects=True))
     assert "hãy dùng nút Xóa" in page
     assert [(r.id, r.outcome) for r in stored(app)] == [(withdrawal, "done"), (erasure_id, None)]
+
+
+def test_a_withdrawal_by_sms_shows_on_the_requests_page(app, client):
+    assert FeaturePhone(client, CALLER).agreed().sms("HUY DONG Y").startswith("Da rut lai")
+    [request] = stored(app)
+    assert (request.kind, request.outcome) == ("withdrawal", "done")
+    assert request.acknowledged_at is not None and request.done_at is not None
+    row = text(admin(app).get(PAGE)).split(f'id="request-{request.id}"')[1].split("</tr>")[0]
+    assert "+849*****678" in row and "Rút lại đồng ý" in row and "Đã thực hiện" in row

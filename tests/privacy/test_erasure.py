@@ -82,8 +82,13 @@ def test_live_state_in_redis_goes_for_every_channel(app, redis):
     other = dialogues.dialogue_key("sms", OTHER)
     for key in [*keys, other]:
         redis.set(key, "x")
-    assert erasure.forget_live_state(redis, ME) == 6  # + the OTP code, by otp.forget
+    limits = [f"otp:sent:{ME}", f"otpfan:declarer:{ME}:day"]
+    for key in limits:
+        redis.set(key, "x")
+    assert erasure.forget_live_state(redis, ME) == 7
     assert [k for k in keys if redis.exists(k)] == [] and redis.exists(other)
+    # The limits against SMS pumping hold no text and outlive an erasure (a day at most).
+    assert all(redis.exists(key) for key in limits)
 
 
 def test_the_sweep_queues_a_lost_erasure_again(app, inbox):

@@ -1,6 +1,9 @@
 """DULIEU and XOA end to end over SMS: the summary and its limit, the erasure confirmed
 by the OTP the phone really received, a wrong code, a repeated XOA, an active case."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
@@ -13,6 +16,7 @@ from gateway.store.models import (
     QuarantineCase,
     Visit,
 )
+from tests.conftest import Phone as FeaturePhone
 from tests.privacy.conftest import ME, MEMBER, case, count, declare, deleted_events, visit
 
 
@@ -33,6 +37,7 @@ def test_dulieu_summarises_what_is_held_without_personal_details(app, me):
         f"{reply.split('moi nhat ')[1][:10]}",
         f"- 1 lan check-in, moi nhat {reply.splitlines()[2][-10:]}",
         f"- Dang cach ly den {reply.splitlines()[3][19:29]}: giu den khi ket thuc",
+        f"- Ban dong y xu ly du lieu ngay {today()}",
         "Gui XOA de yeu cau xoa. Ho tro: 1022"]
     assert "Nguyen" not in reply and "012345678901" not in reply
     [request] = requests(app)
@@ -40,15 +45,27 @@ def test_dulieu_summarises_what_is_held_without_personal_details(app, me):
     assert request.acknowledged_at == request.received_at and request.done_at is not None
 
 
-def test_mydata_in_english_for_a_phone_with_nothing_held(app, me):
-    me.sms("EN")
-    assert me.sms("MYDATA") == ("No data is held for +849*****678 besides recent messages. "
-                                "Help: 1022")
+def today() -> str:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
+
+
+def test_mydata_in_english_for_a_phone_with_nothing_held(app, client):
+    never_asked = FeaturePhone(client, ME)  # DULIEU needs no consent
+    never_asked.sms("EN")
+    assert never_asked.sms("MYDATA") == ("No data is held for +849*****678 besides recent "
+                                         "messages. Help: 1022")
+
+
+def test_the_summary_says_the_latest_answer_to_the_notice(app, me):
+    assert me.sms("HUY DONG Y").startswith("Da rut lai dong y")
+    assert me.sms("DULIEU").splitlines() == [
+        "Du lieu luu cho so +849*****678:", f"- Ban rut lai dong y ngay {today()}",
+        "Gui XOA de yeu cau xoa. Ho tro: 1022"]
 
 
 def test_dulieu_is_limited_then_silent(app, me):
     for _ in range(3):
-        assert me.sms("du lieu").startswith("Khong co du lieu")
+        assert me.sms("du lieu").startswith("Du lieu luu cho so")
     assert me.sms("DULIEU") == ("Ban da nhan 3 ban tom tat du lieu trong 24 gio. "
                                 "Vui long thu lai sau.")
     assert me.sms("DULIEU") == ""  # no SMS paid for a flood
@@ -79,7 +96,8 @@ def test_xoa_with_the_otp_erases_everything_and_says_so(app, me, inbox):
     assert visit_id in deleted_events(app, "visit")
     assert closed in deleted_events(app, "quarantine_case")
     last = inbox.messages(ME)[-1]["body"]
-    assert last == f"Du lieu cua ban da duoc xoa (yeu cau so {request.id}). Ho tro: 1022"
+    assert last == (f"Du lieu cua ban da duoc xoa (yeu cau so {request.id}). Ban ghi dong y "
+                    "va yeu cau nay duoc giu lam bang chung. Ho tro: 1022")
     with runtimes.of(app).sessions() as session:
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.erase"))
     assert entry.phone == ME and entry.username == "job:erasure"
@@ -134,7 +152,9 @@ def test_xoa_keeps_an_active_case_and_says_why(app, me, inbox):
     assert request.outcome == "partial" and "active quarantine case" in request.reason
     assert count(app, QuarantineCase, id=active) == 1 and count(app, Declaration) == 0
     assert count(app, Phone, number=ME) == 1  # the reminders still need it
-    assert inbox.messages(ME)[-1]["body"].startswith("Da xoa du lieu cua ban")
+    assert inbox.messages(ME)[-1]["body"] == (
+        f"Da xoa du lieu (yeu cau {request.id}), tru ho so cach ly dang theo doi (giu den khi "
+        "ket thuc), ban ghi dong y va yeu cau nay (bang chung). Ho tro: 1022")
 
 
 def test_the_summary_window_starts_with_the_first_request(app, me, redis):
@@ -142,7 +162,7 @@ def test_the_summary_window_starts_with_the_first_request(app, me, redis):
     assert 0 < redis.ttl(f"privacy:access:{ME}") <= 24 * 3600
     redis.delete(f"privacy:access:{ME}")  # the window is over
     for _ in range(3):
-        assert me.sms("DULIEU").startswith("Khong co du lieu")
+        assert me.sms("DULIEU").startswith("Du lieu luu cho so")
 
 
 def test_a_failed_summary_turn_gives_its_count_back(app, me, redis, monkeypatch):
