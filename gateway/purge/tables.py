@@ -29,6 +29,7 @@ from gateway.store.models import (
     IdempotencyKey,
     InboundKey,
     InboundMessage,
+    OutboundKey,
     OutboundMessage,
     Phone,
     QuarantineCase,
@@ -76,12 +77,15 @@ STEPS: tuple[Step, ...] = (
          lambda cutoff: select(InboundKey.provider, InboundKey.provider_id).where(
              InboundKey.received_at < cutoff),
          deletion.delete_inbound_keys),
-    # The outbox is not partitioned: workers update its rows by id all day (a claim
-    # would probe every week's partition) and its dedup_key and provider_id must stay
-    # unique over all time. Its old rows go in batches like the others.
+    # The outbox is partitioned by week like the message log; its dedup keys (which
+    # must outlive any week's partition) are kept as long as its rows.
     Step("outbound messages", "outbox",
          lambda cutoff: select(OutboundMessage.id).where(OutboundMessage.created_at < cutoff),
-         lambda session, ids: deletion.delete_outbound(session, OutboundMessage.id.in_(ids))),
+         lambda session, ids: deletion.delete_outbound(session, OutboundMessage.id.in_(ids)),
+         partitioned_by=OutboundMessage.__table__.c.created_at, counted_as="outbound_message"),
+    Step("outbound dedup keys", "outbox",
+         lambda cutoff: select(OutboundKey.dedup_key).where(OutboundKey.created_at < cutoff),
+         deletion.delete_outbound_keys),
     # Sealed OTP texts are cleared once sent; this catches any left (the row stays).
     Step("sealed OTP texts cleared", "otp",
          lambda cutoff: select(OutboundMessage.id).where(

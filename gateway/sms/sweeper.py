@@ -85,6 +85,9 @@ def sweep() -> dict[str, int]:
             if found:
                 reconciled += messages.reconcile(session, message.id, message.claimed_at,
                                                  found)
+                # Two interrupted sends of one text: the provider's message is this
+                # row's now, never also the next one's.
+                known[message.phone].add(found)
             elif messages.mark_failed(session, message.id, None, "worker lost mid-send",
                                       "queued", claimed_at=message.claimed_at):
                 lost.append((message.id, message.priority))

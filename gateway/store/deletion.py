@@ -29,6 +29,7 @@ from gateway.store.models import (
     IdempotencyKey,
     InboundKey,
     InboundMessage,
+    OutboundKey,
     OutboundMessage,
     Phone,
     QuarantineCase,
@@ -121,6 +122,13 @@ def delete_inbound_keys(session: Session, keys: Sequence[tuple[str, str]]) -> in
         return 0
     return session.execute(delete(InboundKey).where(
         tuple_(InboundKey.provider, InboundKey.provider_id).in_(keys))).rowcount
+
+
+def delete_outbound_keys(session: Session, keys: Sequence[str]) -> int:
+    """Forget the dedup keys of scheduled sends (outbox `dedup_key`s)."""
+    if not keys:
+        return 0
+    return session.execute(delete(OutboundKey).where(OutboundKey.dedup_key.in_(keys))).rowcount
 
 
 def delete_events(session: Session, ids: Sequence[int]) -> int:

@@ -1,4 +1,8 @@
-"""The message log: inbound messages with their replies, and the outbound outbox."""
+"""The message log: inbound messages with their replies, and the outbound outbox.
+
+Both are partitioned by week on PostgreSQL (gateway/store/partitions.py), so neither
+holds a key unique over all time: the inbound dedup lives in `inbound_keys`, the
+outbox's `dedup_key` in `outbound_keys`, each claimed before its row is written."""
 
 from __future__ import annotations
 
@@ -8,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from gateway.store import handoff
 from gateway.store.db import Statement, commit_without_waiting, utc
-from gateway.store.models import OutboundMessage, utcnow
+from gateway.store.models import OutboundKey, OutboundMessage, utcnow
 from gateway.text import segments
 
 # Outbound lifecycle. A status only moves forward in this order; the last three are final.
@@ -68,6 +72,14 @@ def stored_reply(session: Session, provider: str, provider_id: str) -> dict[str,
     return json.loads(row[0]) if row and row[0] else None
 
 
+# A scheduled send's dedup key is claimed in `outbound_keys` first: the outbox is
+# partitioned by time on PostgreSQL, so it cannot hold a key unique over all time. A
+# concurrent twin's claim waits for the first one's transaction, then finds it taken.
+_CLAIM_OUTBOUND_KEY = Statement(
+    "INSERT INTO outbound_keys (dedup_key, created_at) VALUES (:dedup_key, :created_at) "
+    "ON CONFLICT DO NOTHING RETURNING 1")
+
+
 def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priority: str,
                    dedup_key: str | None = None, sealed: str | None = None,
                    hand_over: bool = True) -> OutboundMessage | None:
@@ -76,12 +88,13 @@ def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priori
     the caller, or to the sweeper). With a `dedup_key` already used, nothing is added
     and None is returned (a scheduled send that ran twice). A secret text (an OTP) comes
     masked in `body` and `sealed` (gateway/sealing.py)."""
-    if dedup_key and session.scalar(select(OutboundMessage.id)
-                                    .where(OutboundMessage.dedup_key == dedup_key)):
+    now = utcnow()
+    if dedup_key and _CLAIM_OUTBOUND_KEY.run(session, {"dedup_key": dedup_key,
+                                                       "created_at": now}).fetchone() is None:
         return None
     message = OutboundMessage(phone=phone, body=body, kind=kind, priority=priority,
                               dedup_key=dedup_key, segments=segments(body), status="queued",
-                              sealed=sealed)
+                              sealed=sealed, created_at=now, updated_at=now)
     session.add(message)
     session.flush()
     if hand_over:
@@ -91,10 +104,12 @@ def queue_outbound(session: Session, *, phone: str, body: str, kind: str, priori
 
 def queue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Add many messages to the outbox in one statement (each row: phone, body, kind,
-    priority, dedup_key). A row whose `dedup_key` is already used is skipped, so a run
-    repeated or doubled adds nothing twice. Returns the ids of the rows added, which the
-    caller hands to the workers itself (a bulk run refreshes the planner's statistics
-    first, `analyze`, and sends them in `deliver_many` chunks)."""
+    priority, dedup_key). A row whose `dedup_key` is already used (or used by an
+    earlier row of `rows`) is skipped, so a run repeated or doubled adds nothing twice.
+    Returns the ids of the rows added, which the caller hands to the workers itself (a
+    bulk run refreshes the planner's statistics first, `analyze`, and sends them in
+    `deliver_many` chunks)."""
+    rows = _first_of_each_key(rows)
     if not rows:
         return []
     counted: dict[str, int] = {}  # bulk bodies repeat: count each text's segments once
@@ -107,26 +122,52 @@ def queue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]
         columns = {name: [row[name] for row in rows] for name in _BULK_COLUMNS}
         return [row[0] for row in _PG_BULK_INSERT.run(session, {
             **columns, "segments": [counted[body] for body in columns["body"]], "now": now})]
+    keys = [row["dedup_key"] for row in rows if row["dedup_key"]]
+    claimed: set[str] = set()
+    if keys:
+        claim_keys = (sqlite.insert(OutboundKey.__table__).on_conflict_do_nothing()
+                      .returning(OutboundKey.__table__.c.dedup_key))
+        claimed = set(session.execute(claim_keys, [{"dedup_key": key, "created_at": now}
+                                                   for key in keys]).scalars())
     table = OutboundMessage.__table__
-    statement = (sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"])
-                 .returning(table.c.id))
     values = [{**{name: row[name] for name in _BULK_COLUMNS}, "segments": counted[row["body"]],
                "status": "queued", "attempts": 0, "backend": "", "sender": "",
-               "created_at": now, "updated_at": now} for row in rows]
-    return list(session.execute(statement, values).scalars())
+               "created_at": now, "updated_at": now}
+              for row in rows if not row["dedup_key"] or row["dedup_key"] in claimed]
+    if not values:
+        return []
+    return list(session.execute(table.insert().returning(table.c.id), values).scalars())
+
+
+def _first_of_each_key(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """`rows` without a second row of a dedup key (rows without a key all stay)."""
+    seen: set[str] = set()
+    kept = []
+    for row in rows:
+        key = row["dedup_key"]
+        if key and key in seen:
+            continue
+        if key:
+            seen.add(key)
+        kept.append(row)
+    return kept
 
 
 _BULK_COLUMNS = ("phone", "body", "kind", "priority", "dedup_key")
 # Binary parameters: dumping 5,000 strings as text arrays (quoting each) would cost the
 # client more than the insert costs the server.
 _PG_BULK_INSERT = Statement(
+    "WITH t AS (SELECT * FROM unnest(CAST(:phone AS text[]), CAST(:body AS text[]), "
+    "CAST(:kind AS text[]), CAST(:priority AS text[]), CAST(:dedup_key AS text[]), "
+    "CAST(:segments AS int[])) AS t(phone, body, kind, priority, dedup_key, segments)), "
+    "claimed AS (INSERT INTO outbound_keys (dedup_key, created_at) "
+    "SELECT dedup_key, :now FROM t WHERE dedup_key IS NOT NULL "
+    "ON CONFLICT DO NOTHING RETURNING dedup_key) "
     "INSERT INTO outbound_messages (phone, body, kind, priority, dedup_key, segments, status, "
     "attempts, backend, sender, created_at, updated_at) "
     "SELECT phone, body, kind, priority, dedup_key, segments, 'queued', 0, '', '', :now, :now "
-    "FROM unnest(CAST(:phone AS text[]), CAST(:body AS text[]), CAST(:kind AS text[]), "
-    "CAST(:priority AS text[]), CAST(:dedup_key AS text[]), CAST(:segments AS int[])) "
-    "AS t(phone, body, kind, priority, dedup_key, segments) "
-    "ON CONFLICT (dedup_key) DO NOTHING RETURNING id", binary=True)
+    "FROM t WHERE dedup_key IS NULL OR dedup_key IN (SELECT dedup_key FROM claimed) "
+    "RETURNING id", binary=True)
 
 
 def analyze(session: Session) -> None:
@@ -277,12 +318,15 @@ def otp_times(session: Session, phone: str, since: datetime) -> list[datetime]:
 def reconcile(session: Session, message_id: int, claimed_at: datetime | None,
               provider_id: str) -> bool:
     """The sweeper found an interrupted send at the provider: it is `sent` with that id
-    (unless the claim it looked at is no longer current)."""
+    (unless the claim it looked at is no longer current, or the provider's message is
+    already another row's: one message sent is never counted for two rows)."""
     now = utcnow()
+    other = aliased(OutboundMessage)
     return session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id == message_id, OutboundMessage.status == "sending",
-               OutboundMessage.claimed_at == claimed_at)
+               OutboundMessage.claimed_at == claimed_at,
+               ~exists().where(other.provider_id == provider_id))
         .values(status="sent", provider_id=provider_id, sent_at=now, updated_at=now,
                 error_code=None, error_message=None, next_attempt_at=None, sealed=None)
     ).rowcount > 0
@@ -301,9 +345,17 @@ def apply_status(session: Session, provider_id: str, status: str,
     """Apply a provider's delivery report; statuses never move backwards. A report can
     beat our own record of the provider id (the callback arrives before `mark_sent`
     commits): `message_id`, carried in the callback URL, finds the message then.
-    Returns False when no outbound message matches."""
+    Returns False when no outbound message matches.
+
+    A provider id is the provider's: unique there (a Twilio SID, an eSMS SMSID) or at
+    least for a long while (an SMSC's message_id, which some SMSCs reuse after a time),
+    so it is looked up through a plain index, not a unique key (the outbox is
+    partitioned by time on PostgreSQL, and a unique key would have to include the
+    time). Two rows can share one only if an SMSC reused it: its report then belongs
+    to the newest."""
     message = session.scalar(select(OutboundMessage)
                              .where(OutboundMessage.provider_id == provider_id)
+                             .order_by(OutboundMessage.id.desc()).limit(1)
                              .with_for_update())
     if message is None and message_id is not None:
         message = session.scalar(select(OutboundMessage)

@@ -95,9 +95,18 @@ class OutboundMessage(Base):
 
     This table is the outbox and the source of truth: a queue entry only points at a
     row, so a lost job is re-sent by the sweeper and a repeated one finds it claimed.
+
+    On PostgreSQL the table is partitioned by week of `created_at` (its primary key is
+    (id, created_at) there; see gateway/store/partitions.py), so a unique key would
+    have to include the time: the dedup of scheduled sends (`dedup_key`) lives in
+    `OutboundKey`, and a provider id is looked up through a plain index (newest first:
+    an SMSC may reuse its ids; gateway/store/messages.py says why that is enough).
     """
 
     __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_provider_id", "provider_id"),
+                      Index("ix_outbound_dedup_key", "dedup_key"),
+                      Index("ix_outbound_created", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(16), index=True)
@@ -107,8 +116,8 @@ class OutboundMessage(Base):
     status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
     backend: Mapped[str] = mapped_column(String(16), default="")
     sender: Mapped[str] = mapped_column(String(40), default="")
-    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    dedup_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    dedup_key: Mapped[str | None] = mapped_column(String(120))
     segments: Mapped[int] = mapped_column(Integer, default=1)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(16))
@@ -464,3 +473,16 @@ Index("ix_declarations_province_created", Declaration.province_code, Declaration
 Index("ix_declarations_ward_created", Declaration.ward_code, Declaration.created_at)
 Index("ix_visits_checked_in", Visit.checked_in_at)
 Index("ix_venues_area", Venue.province_code, Venue.ward_code)
+
+
+# outbox partitions (issue 15, p15): the outbox's dedup outside its weekly partitions.
+class OutboundKey(Base):
+    """The dedup of scheduled sends: an outbox `dedup_key` (a reminder's case, day and
+    slot; a digest's manager and day…), once. A small table outside the partitioned
+    outbox, so the key is unique over all time and not only within a week's partition;
+    kept as long as the outbox. It names no phone and holds no text."""
+
+    __tablename__ = "outbound_keys"
+
+    dedup_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

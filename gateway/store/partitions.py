@@ -1,14 +1,20 @@
 """Weekly range partitions of the big append-only tables on PostgreSQL.
 
-The message log (`inbound_messages`) and the change feed (`events`) grow with every
-message; deleting old rows one by one would bloat them and hold row locks for long.
-On PostgreSQL they are partitioned by week of their timestamp (declarative range
-partitioning, migration 0006), so expiry drops a whole week's table in a moment. The
-partitions are created ahead (`ensure`, run by the nightly purge); a DEFAULT partition
-takes any row outside them (a clock far off), and the purge deletes its expired rows
-like any other. A unique key on a partitioned table must include the partition key:
-the message log's dedup lives in the unpartitioned `inbound_keys`, and the feed's
+The message log (`inbound_messages`), the outbox (`outbound_messages`) and the change
+feed (`events`) grow with every message; deleting old rows one by one would bloat them
+and hold row locks for long. On PostgreSQL they are partitioned by week of their
+timestamp (declarative range partitioning, migrations 0006 and 0012), so expiry drops a
+whole week's table in a moment. The partitions are created ahead (`missing` and
+`create`, run by the nightly purge); a DEFAULT partition takes any row outside them (a
+clock far off), and the purge deletes its expired rows like any other. A unique key on
+a partitioned table must include the partition key: the message log's dedup lives in
+the unpartitioned `inbound_keys`, the outbox's in `outbound_keys`, an outbox row's
+provider id is found through a plain index (gateway/store/messages.py), and the feed's
 (txid, id) order needs no unique key at all. The primary keys are (id, timestamp).
+
+The outbox's rows are also updated by id alone (claim, mark sent, retry): such a
+statement looks the id up in each partition's primary key index, which with about ten
+partitions (the retention's weeks and four ahead) stays a fraction of a millisecond.
 
 SQLite keeps plain tables: everything here is a no-op there, and the purge deletes rows.
 """
@@ -23,7 +29,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 # Partitioned table -> its partition key.
-PARTITIONED = {"inbound_messages": "received_at", "events": "created_at"}
+PARTITIONED = {"inbound_messages": "received_at", "events": "created_at",
+               "outbound_messages": "created_at"}
 WEEK = timedelta(days=7)
 AHEAD = 4 * WEEK        # the purge keeps this much future covered by partitions
 LOCK_TIMEOUT = "5s"     # DDL on a busy table gives up rather than queue every writer

@@ -1,5 +1,5 @@
-"""The message log and the feed, partitioned by week on PostgreSQL: expired weeks are
-dropped whole, rows outside any week are deleted, the next weeks are made ahead, and
+"""The message log, the outbox and the feed, partitioned by week on PostgreSQL: expired
+weeks are dropped whole, rows outside any week are deleted, the next weeks are made ahead, and
 retried webhooks still dedup. SQLite keeps plain tables and plain deletes."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from gateway.store.models import (
     Event,
     InboundKey,
     InboundMessage,
+    OutboundMessage,
     utcnow,
 )
 from gateway.store.partitions import PARTITIONED, WEEK, Partition, partition_name, week_start
@@ -34,8 +35,8 @@ def exists(app, table: str) -> bool:
 
 
 def old_rows(app) -> None:
-    """A message and an event in the OLD week's partitions, and one of each older
-    still, which no week holds: the DEFAULT partitions take them."""
+    """A message received, a message sent and an event in the OLD week's partitions,
+    and one of each older still, which no week holds: the DEFAULT partitions take them."""
     with transaction(runtimes.of(app).sessions) as session:
         for table in PARTITIONED:
             partitions.create(session, table, Partition(partition_name(table, OLD), OLD,
@@ -46,6 +47,10 @@ def old_rows(app) -> None:
                                        received_at=moment))
             session.add(Event(topic="visit", action="created", record_id=1,
                               created_at=moment))
+            session.add(OutboundMessage(phone="+84912000010", body="Nhac bao cao", kind="reminder",
+                                        priority="bulk", status="delivered",
+                                        provider_id=f"SMout{moment:%Y%m%d}",
+                                        created_at=moment, updated_at=moment))
 
 
 def test_the_tables_are_partitioned_by_week(app):
@@ -54,7 +59,7 @@ def test_the_tables_are_partitioned_by_week(app):
         weeks = partitions.partitions(session, "inbound_messages")
     assert all(p.end - p.start == WEEK and p.start.weekday() == 0 for p in weeks)
     assert weeks[-1].end >= utcnow().replace(tzinfo=None) + partitions.AHEAD - WEEK
-    assert exists(app, "inbound_messages_default") and exists(app, "events_default")
+    assert all(exists(app, f"{table}_default") for table in PARTITIONED)
 
 
 def test_expired_weeks_are_dropped_whole(app):
@@ -67,9 +72,16 @@ def test_expired_weeks_are_dropped_whole(app):
     # One row went with its week, the other was deleted from the DEFAULT partition.
     assert report.counts["inbound messages"] == 2
     assert report.counts["change-feed events"] == 2
+    assert report.counts["outbound messages"] == 2
     with runtimes.of(app).sessions() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 0
         assert session.scalar(select(func.count()).select_from(Event)) == 0
+        assert session.scalar(select(func.count()).select_from(OutboundMessage)) == 0
+        sent = {(c.day, c.channel): c.count for c in session.scalars(
+            select(DailyCount).where(DailyCount.kind == "outbound_message"))}
+    assert sent == {((OLD + timedelta(days=1)).date(), "reminder"): 1,
+                    ((OLD - timedelta(days=200)).date(), "reminder"): 1}
+    with runtimes.of(app).sessions() as session:
         kept = {(c.day, c.channel): c.count for c in session.scalars(
             select(DailyCount).where(DailyCount.kind == "inbound_message"))}
     assert kept == {((OLD + timedelta(days=1)).date(), "ussd"): 1,
