@@ -3,7 +3,9 @@ data (Law 91/2025/QH15; Decree 356/2025/ND-CP Art. 5) with the gateway's records
 export everything held about a phone, or erase it. The phone goes in the JSON body,
 never in the URL (URLs end up in access logs). Needs a token with the `privacy`
 scope; each call records the request (with its legal deadline) and an audit entry
-naming the token.
+naming the token. A token limited to an area is refused (403): a request is about
+everything held on a phone, in every area, so an export narrowed to one area would be
+a wrong answer and an unnarrowed one would show a locality other areas' records.
 
 An erasure runs at once and answers what was deleted and what the law made us keep
 (an active quarantine case) and why; the change feed publishes `deleted` events of
@@ -19,9 +21,11 @@ import marshmallow as ma
 from flask import g
 
 from gateway import runtime
+from gateway.api import areas
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import PhoneNumber
+from gateway.api.problems import Problem
 from gateway.api.writes import session, writes
 from gateway.privacy import erasure, held, intake
 from gateway.store import data_requests
@@ -73,6 +77,15 @@ class ErasureOut(ma.Schema):
         "description": "active_case, family, opted_out (reasons in `request.reason`)"})
 
 
+def _whole_country() -> None:
+    """Refuse a token limited to an area (see the module docstring)."""
+    limited = areas.area()
+    if limited is not None:
+        raise Problem(403, "a data-subject request covers a phone's records in every area; "
+                           f"this token is limited to {limited.describe()}: use a token "
+                           "without an area", type=areas.OUTSIDE)
+
+
 def _record(db, phone: str, kind: str) -> DataRequest:
     """The request, received from the web system and answered by this response."""
     return intake.receive(db, runtime.current().config.tz, phone=phone, kind=kind,
@@ -85,6 +98,7 @@ def _record(db, phone: str, kind: str) -> DataRequest:
 @blp.response(200, ExportOut)
 def export(data: dict[str, Any]) -> dict[str, Any]:
     """Every record held about a phone (an access request, answered at once)."""
+    _whole_country()
     with transaction(runtime.current().sessions) as db:
         request = _record(db, data["phone"], "access")
         records = held.export(db, data["phone"])
@@ -103,6 +117,7 @@ def export(data: dict[str, Any]) -> dict[str, Any]:
 def erase(data: dict[str, Any]) -> dict[str, Any]:
     """Erase a phone's data now; what the law requires to keep stays, and the answer
     says what and why."""
+    _whole_country()
     db = session()
     request = _record(db, data["phone"], "erasure")
     erased = erasure.perform(db, runtime.current().redis, request, f"api:{g.caller.name}")

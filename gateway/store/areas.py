@@ -17,7 +17,20 @@ Where each record kind lies:
   quarantined in a Thanh Hoa facility is Thanh Hoa's case), and it would move when
   the person declares again. A case is inside an area when its manager's area lies
   within it; a case of a manager who is not limited is inside no limited area;
-- a health report: its case's area.
+- a health report: its case's area;
+- a consent record (an answer to the privacy notice, of any kind: agree, refuse,
+  withdraw, legal basis): every area where a declaration of its phone lies —
+  declared from that phone or for it. A consent is the basis of the processing of
+  those declarations, and each locality holding one must hear of a withdrawal (the
+  feed's `consent` events are how the web system learns to stop), so the row is in
+  all of their areas, not only in the latest one's; a phone that declared in Ha Noi
+  and then in Thanh Hoa is both provinces'. It is cheap: an indexed lookup of the
+  phone's declarations (`declarer_phone`, `subject_phone`). A refusal leaves no
+  declaration behind, so it lies in no limited area (nothing there rests on it); an
+  agreement given in the turn before its declaration's is on the feed before the
+  declaration exists, so a limited reader may pass it unseen, but every declaration
+  read carries its consent with it. Once an erasure or the purge removes the phone's
+  declarations, its consent rows (kept as proof) leave every limited area too.
 
 Functions take a session and never commit.
 """
@@ -28,13 +41,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, false, or_, select
+from sqlalchemy import delete, exists, false, or_, select
 from sqlalchemy.orm import Session
 from vietnam_provinces import Province, Ward
 
 from gateway.addresses import bare, match_province, match_wards
 from gateway.store.models import (
     AreaLimit,
+    Consent,
     Declaration,
     HealthReport,
     QuarantineCase,
@@ -223,6 +237,10 @@ def condition(model: type, area: Area) -> Any:
     if model is HealthReport:
         return HealthReport.case_id.in_(
             select(QuarantineCase.id).where(condition(QuarantineCase, area)))
+    if model is Consent:
+        declared = condition(Declaration, area)
+        return or_(exists().where(Declaration.declarer_phone == Consent.phone, declared),
+                   exists().where(Declaration.subject_phone == Consent.phone, declared))
     # A kind without a rule is outside every limited area: a new record kind stays
     # hidden from limited readers until someone decides where it lies.
     return false()

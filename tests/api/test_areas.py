@@ -1,6 +1,6 @@
 """Access by area on the records API: a token limited to Thanh Hoa never sees a Ha Noi
-declaration, venue, visit, case, report, exposure or event — on every list, single
-read, feed and poster — and is refused (403) when it writes outside its area; an
+declaration, venue, visit, case, report, exposure, consent record or event — on every
+list, single read, feed and poster — and is refused (403) when it writes outside its area; an
 unlimited token still sees everything."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete
 
 from gateway import runtime as runtimes
-from gateway.store import areas, quarantine, tokens, users
+from gateway.store import areas, consents, quarantine, tokens, users
 from gateway.store.areas import Area
 from gateway.store.db import transaction
 from gateway.store.models import Venue, utcnow
@@ -42,6 +42,19 @@ def area_manager(app, username: str, area: Area | None) -> str:
                                phone="+84911111111")
         areas.assign(session, area, user_id=account.id)
     return username
+
+
+def consent_ids(app, phone: str) -> list[int]:
+    """The ids of a phone's consent rows, oldest first."""
+    with runtimes.of(app).sessions() as session:
+        return [row.id for row in consents.history(session, phone)]
+
+
+def answer(app, phone: str, kind: str) -> int:
+    """Record an answer of `phone` to the notice by SMS (a refusal, a withdrawal); its id."""
+    with transaction(runtimes.of(app).sessions) as session:
+        return consents.record(session, phone=phone, channel="sms", answer=kind,
+                               notice_version="n-test").id
 
 
 def th_address(**changes):
@@ -119,7 +132,8 @@ def test_the_feed_serves_a_limited_token_only_its_area(app, client, api, world):
     served, _ = drain(thanh_hoa)
     everything, _ = drain(api)
     by_topic = {(e["topic"], e["record_id"]) for e in served}
-    assert by_topic == {("declaration", world["declaration"]["th"]["id"]),
+    assert by_topic == {("consent", consent_ids(app, OTHER)[0]),
+                        ("declaration", world["declaration"]["th"]["id"]),
                         ("venue", world["venue"]["th"]["id"]),
                         ("visit", world["visit"]["th"]["id"]),
                         ("quarantine_case", world["case"]["th"]["id"]),
@@ -139,7 +153,8 @@ def test_the_feed_cursor_moves_past_events_it_does_not_serve(app, client, api):
     assert skipped.json["items"] == []
     assert skipped.json["next"] == last["cursor"]  # past both Ha Noi events
     mine = declared(api, OTHER, **th_address())
-    [event] = drain(thanh_hoa, skipped.json["next"])[0]
+    [consent, event] = drain(thanh_hoa, skipped.json["next"])[0]
+    assert (consent["topic"], consent["record_id"]) == ("consent", consent_ids(app, OTHER)[0])
     assert (event["topic"], event["record_id"]) == ("declaration", mine["id"])
 
 
@@ -245,3 +260,31 @@ def test_deleted_events_carry_no_record_and_reach_every_token(app, client, api):
     [event] = drain(thanh_hoa, start)[0]
     assert (event["topic"], event["action"], event["record_id"], event["record"]) == (
         "venue", "deleted", gone["id"], None)
+
+
+def test_consent_records_lie_where_their_phones_declarations_lie(app, client, api):
+    """A consent row (agree, withdraw…) is in every area where a declaration of its
+    phone lies (gateway/store/areas.py): a withdrawal reaches each locality holding
+    that phone's declarations, and no other."""
+    thanh_hoa = limited(app, client, "thanh-hoa", Area(TH))
+    ha_noi = limited(app, client, "ha-noi", Area(HN))
+    quang_phu = limited(app, client, "quang-phu", Area(TH, frozenset({TH_WARD2})))
+    _, start = drain(api)
+    declared(api, OTHER, **th_address())          # Thanh Hoa, Phuong Hac Thanh
+    declared(api, ME)                             # Ha Noi
+    declared(api, THIRD, **th_address())          # declared in Thanh Hoa, then Ha Noi
+    declared(api, THIRD)
+    withdrawn = {phone: answer(app, phone, "withdraw") for phone in (OTHER, ME, THIRD)}
+    refused = answer(app, FOURTH, "refuse")       # no declaration anywhere
+
+    def seen(reader: Api) -> set[int]:
+        return {e["record_id"] for e in drain(reader, start)[0] if e["topic"] == "consent"}
+
+    assert seen(thanh_hoa) == {*consent_ids(app, OTHER), *consent_ids(app, THIRD)}
+    assert seen(ha_noi) == {*consent_ids(app, ME), *consent_ids(app, THIRD)}
+    assert seen(quang_phu) == set()               # another commune of Thanh Hoa
+    assert seen(api) == {*consent_ids(app, OTHER), *consent_ids(app, ME),
+                         *consent_ids(app, THIRD), refused}
+    assert withdrawn[OTHER] in seen(thanh_hoa) and withdrawn[ME] not in seen(thanh_hoa)
+    [event] = [e for e in drain(thanh_hoa, start)[0] if e["record_id"] == withdrawn[OTHER]]
+    assert (event["topic"], event["record"]["answer"]) == ("consent", "withdraw")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from gateway import runtime as runtimes
 from gateway.store import consents
+from gateway.store.areas import Area
 from gateway.store.db import transaction
 from gateway.store.models import (
     AuditEntry,
@@ -17,6 +18,7 @@ from gateway.store.models import (
     QuarantineCase,
 )
 from tests.api.conftest import Api, make_token
+from tests.api.test_areas import limited
 from tests.privacy.conftest import ME, case, count, declare, deleted_events
 
 EXPORT, ERASURE = "/api/v1/subject-requests/export", "/api/v1/subject-requests/erasure"
@@ -80,6 +82,18 @@ def test_a_token_without_the_privacy_scope_is_refused(app, api):
         response = api.post(path, {"phone": ME})
         assert response.status_code == 403
         assert "lacks the 'privacy' scope" in response.json["detail"]
+    assert count(app, Declaration) == 1 and count(app, DataRequest) == 0
+
+
+def test_a_token_limited_to_an_area_is_refused(app, client):
+    # A Thanh Hoa token would see, or erase, a Ha Noi person's records.
+    declare(app)
+    thanh_hoa = limited(app, client, "thanh-hoa", Area(38), scopes=("read", "privacy"))
+    for path in (EXPORT, ERASURE):
+        response = thanh_hoa.post(path, {"phone": ME})
+        assert response.status_code == 403
+        assert response.json["type"] == "urn:gateway:problem:outside-area"
+        assert "limited to Thanh Hóa" in response.json["detail"]
     assert count(app, Declaration) == 1 and count(app, DataRequest) == 0
 
 
