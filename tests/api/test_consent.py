@@ -54,6 +54,17 @@ def test_without_a_valid_consent_nothing_is_recorded(app, api, consent, field, r
     assert rows(app) == []
 
 
+def test_a_missing_consent_is_answered_like_any_missing_field(app, api):
+    # The records API answers every body that fails validation with a 422 validation
+    # problem (README "Errors"); a missing consent is no exception.
+    answers = {field: api.post("/api/v1/declarations", declaration_body(**{field: ...}))
+               for field in ("consent", "full_name")}
+    assert {field: (a.status_code, a.json["type"], a.json["errors"][0]["field"])
+            for field, a in answers.items()} == {
+        "consent": (422, "urn:gateway:problem:validation", "consent"),
+        "full_name": (422, "urn:gateway:problem:validation", "full_name")}
+
+
 def test_the_hash_of_the_web_notice_is_kept(app, api):
     digest = "ab" * 32
     declared(api, consent={**CONSENT, "notice_sha256": digest})
