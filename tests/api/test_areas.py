@@ -288,3 +288,25 @@ def test_consent_records_lie_where_their_phones_declarations_lie(app, client, ap
     assert withdrawn[OTHER] in seen(thanh_hoa) and withdrawn[ME] not in seen(thanh_hoa)
     [event] = [e for e in drain(thanh_hoa, start)[0] if e["record_id"] == withdrawn[OTHER]]
     assert (event["topic"], event["record"]["answer"]) == ("consent", "withdraw")
+
+
+def test_the_posted_searches_answer_a_limited_token_only_its_area(app, client, api, world):
+    # The searches by phone and ID number (POST, the phone in the body) are lists too.
+    thanh_hoa = limited(app, client, "thanh-hoa", Area(TH))
+    for phone, where in ((OTHER, "th"), (ME, "hn")):
+        found = thanh_hoa.post("/api/v1/declarations/search", {"phone": phone})
+        assert found.status_code == 200, found.json
+        assert [d["id"] for d in found.json["items"]] == (
+            [world["declaration"]["th"]["id"]] if where == "th" else [])
+        visits = thanh_hoa.post("/api/v1/visits/search", {"phone": phone})
+        assert visits.status_code == 200, visits.json
+        assert [v["id"] for v in visits.json["items"]] == (
+            [world["visit"]["th"]["id"]] if where == "th" else [])
+    # Both people of the world declared the same (default) ID number.
+    number = {"id_number": "001080012345"}
+    assert [d["id"] for d in thanh_hoa.post("/api/v1/declarations/search",
+                                            number).json["items"]] == [
+        world["declaration"]["th"]["id"]]
+    assert {d["id"] for d in api.post("/api/v1/declarations/search",
+                                      number).json["items"]} == {
+        world["declaration"][w]["id"] for w in ("hn", "th")}

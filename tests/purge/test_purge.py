@@ -23,6 +23,7 @@ from gateway.store.models import (
     IdempotencyKey,
     InboundKey,
     InboundMessage,
+    OutboundKey,
     OutboundMessage,
     Phone,
     QuarantineCase,
@@ -37,7 +38,7 @@ from tests.test_processes import cli
 
 LATER = 60  # days on: past every default retention but the audit log's
 MODELS = (Declaration, Visit, QuarantineCase, HealthReport, InboundMessage, InboundKey,
-          OutboundMessage, IdempotencyKey, AuditEntry, Phone, Venue)
+          OutboundMessage, OutboundKey, IdempotencyKey, AuditEntry, Phone, Venue)
 
 
 def as_of(days: int) -> str:
@@ -102,6 +103,7 @@ def test_a_dry_run_counts_what_would_go_and_deletes_nothing(app, config, records
     assert would["inbound messages"] == 1 and would["inbound dedup keys"] == 1
     # The welcome SMS, the OTP sent, and the OTP the SMS declaration queued.
     assert would["outbound messages"] == 3 and would["sealed OTP texts cleared"] == 1
+    assert would["outbound dedup keys"] == 1   # the welcome SMS's, sent once per case
     assert would["API idempotency keys"] == 1 and would["audit log entries"] == 0
     assert would["Redis keys (dialogues, OTP, replies)"] >= 1
     assert counts(app) == before and dialogue_keys(app) == keys
@@ -118,7 +120,7 @@ def test_a_moved_clock_purges_every_kind_everywhere(app, config, api, records):
         assert session.scalar(select(AuditEntry.id).where(AuditEntry.username == "op1"))
     assert left == {"declarations": 0, "visits": 0, "quarantine_cases": 0,
                     "health_reports": 0, "inbound_messages": 0, "inbound_keys": 0,
-                    "outbound_messages": 0, "idempotency_keys": 0,
+                    "outbound_messages": 0, "outbound_keys": 0, "idempotency_keys": 0,
                     "phones": 0, "venues": 1}  # places are not personal data
     assert dialogue_keys(app) == []
     # The web system is told to delete its copies; the records are gone.
