@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 MODES = ("ask", "legal_basis")
-# Law 91/2025/QH15 Art. 19(1): processing without the data subject's consent.
+# Law 91/2025/QH15 Art. 19(1): processing without the data subject's consent. The
+# article is confirmed; the letters of its points are the issue's (README, "The law,
+# as checked"): check them against the official text before relying on a basis.
 LEGAL_BASES = {
     "art19_1a": "Law 91/2025/QH15 Art. 19(1)(a): urgent protection of life and health",
     "art19_1b": "Law 91/2025/QH15 Art. 19(1)(b): a state of emergency",

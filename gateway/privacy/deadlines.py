@@ -2,11 +2,13 @@
 Art. 5), counted as Vietnamese law counts periods.
 
 The rules are data (`LIMITS`): a number of days and whether they are working days.
-The decree asks for an acknowledgement within 2 working days. For the answers (access
-10 days, withdrawal of consent and restriction 15, erasure 20) the issue does not say
-which days; counting calendar days is the stricter reading (never later than working
-days), so that is what we count until the decree's text is confirmed — changing one is
-one entry here (README, "Personal data").
+The decree asks for an acknowledgement within 2 working days and gives the answers in
+days (access 10, withdrawal of consent and restriction 15, erasure 20, as the issue
+gives them; law firms' summaries of the decree confirm the 2 working days, the 15 days
+and "10 to 20 days" for the others). It also allows 20 days for a withdrawal when a
+processor or third party must stop too, and one extension of up to 15 days; we use
+neither, so a request is never answered later than the decree allows. Changing a
+period is one entry here (README, "Your rights" and "The law, as checked").
 
 Counting follows the Civil Code (91/2015/QH13) Art. 147-148: the day of receipt is not
 counted, a period ends at 24:00 local time of its last day, and a last day that falls
