@@ -17,7 +17,11 @@ Where each record kind lies:
   quarantined in a Thanh Hoa facility is Thanh Hoa's case), and it would move when
   the person declares again. A case is inside an area when its manager's area lies
   within it; a case of a manager who is not limited is inside no limited area;
-- a health report: its case's area.
+- a health report: its case's area;
+- an exposure and an exposure notice: their venue's area (where the contact happened);
+- a confirmed (exposure) case: the area of the officer or token that marked it, and
+  the area of every venue where it exposed someone (so each province's officers see
+  the cases that touched their venues, and only those venues' exposures).
 
 Functions take a session and never commit.
 """
@@ -36,6 +40,9 @@ from gateway.addresses import bare, match_province, match_wards
 from gateway.store.models import (
     AreaLimit,
     Declaration,
+    Exposure,
+    ExposureCase,
+    ExposureNotice,
     HealthReport,
     QuarantineCase,
     Venue,
@@ -223,9 +230,28 @@ def condition(model: type, area: Area) -> Any:
     if model is HealthReport:
         return HealthReport.case_id.in_(
             select(QuarantineCase.id).where(condition(QuarantineCase, area)))
+    if model in (Exposure, ExposureNotice):  # exposure notification: its venue's area
+        return model.venue_id.in_(select(Venue.id).where(condition(Venue, area)))
+    if model is ExposureCase:
+        return _exposure_case(area)
     # A kind without a rule is outside every limited area: a new record kind stays
     # hidden from limited readers until someone decides where it lies.
     return false()
+
+
+def _exposure_case(area: Area) -> Any:
+    """A confirmed case lies where it was marked (the area of the officer or token
+    that marked it lies within `area`) and wherever one of its exposures' venues lies."""
+    tokens = select(AreaLimit.token_id).where(AreaLimit.token_id.is_not(None),
+                                              AreaLimit.province_code == area.province_code)
+    if area.ward_codes:
+        tokens = tokens.where(AreaLimit.token_id.not_in(select(AreaLimit.token_id).where(
+            AreaLimit.token_id.is_not(None),
+            or_(AreaLimit.province_code != area.province_code, AreaLimit.ward_code.is_(None),
+                AreaLimit.ward_code.not_in(area.ward_codes)))))
+    return or_(ExposureCase.user_id.in_(_managers_within(area)),
+               ExposureCase.token_id.in_(tokens),
+               ExposureCase.id.in_(select(Exposure.case_id).where(condition(Exposure, area))))
 
 
 def limit(query: Any, model: type, area: Area | None) -> Any:

@@ -44,6 +44,9 @@ from gateway.store.models import (
     Consent,
     Declaration,
     Event,
+    Exposure,
+    ExposureCase,
+    ExposureNotice,
     HealthReport,
     QuarantineCase,
     Venue,
@@ -55,7 +58,10 @@ from gateway.store.models import (
 TOPICS: dict[type, str] = {Declaration: "declaration", Venue: "venue", Visit: "visit",
                            QuarantineCase: "quarantine_case", HealthReport: "health_report",
                            # consent: the web system must know a withdrawal (and refusal)
-                           Consent: "consent"}
+                           Consent: "consent",
+                           # exposure notification (issue 17): cases, exposures, notices
+                           ExposureCase: "exposure_case", Exposure: "exposure",
+                           ExposureNotice: "exposure_notice"}
 MODELS: dict[str, type] = {topic: model for model, topic in TOPICS.items()}
 _TABLES = {model.__tablename__: topic for model, topic in TOPICS.items()}
 
@@ -120,6 +126,12 @@ def _write(session: Session, rows: list[tuple[str, str, int]]) -> None:
     now = utcnow()
     connection.execute(statement, [{"topic": topic, "action": action, "record_id": record_id,
                                     "created_at": now} for topic, action, record_id in rows])
+
+
+def record(session: Session, topic: str, action: str, ids: list[int]) -> None:
+    """Events for records written by a bulk Core INSERT (which the session hooks do not
+    see), in the session's transaction: `topic`'s `ids` were `action`."""
+    _write(session, [(topic, action, record_id) for record_id in ids])
 
 
 @dataclass(frozen=True, order=True)
