@@ -208,8 +208,8 @@ def record_answer(session: Session, notice_id: int, answer: str, channel: str,
     return notice
 
 
-def exposures_of(session: Session, case_id: int, area: Area | None,
-                 after: int = 0, limit: int | None = None) -> list[tuple[Exposure, ExposureNotice | None]]:
+def exposures_of(session: Session, case_id: int, area: Area | None, after: int = 0,
+                 limit: int | None = None) -> list[tuple[Exposure, ExposureNotice | None]]:
     """A case's exposures (inside `area`) by id, each with its notice (None before
     confirmation)."""
     query = (areas.limit(select(Exposure, ExposureNotice), Exposure, area)
