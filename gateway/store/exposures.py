@@ -53,12 +53,14 @@ def _insert(session: Session, table: Any) -> Any:
     return dialect.insert(table)
 
 
-def same_case(session: Session, phone: str, start: datetime,
-              end: datetime) -> ExposureCase | None:
-    """The case already marked for this phone and exactly this window, if any."""
-    return session.scalar(select(ExposureCase).where(
+def same_case(session: Session, phone: str, start: datetime, end: datetime,
+              area: Area | None) -> ExposureCase | None:
+    """The case already marked for this phone and exactly this window that the marker
+    (limited to `area`) can see, if any: another province's marking is not theirs."""
+    return session.scalar(areas.limit(select(ExposureCase).where(
         ExposureCase.phone == phone, ExposureCase.window_start == start,
-        ExposureCase.window_end == end).order_by(ExposureCase.id).limit(1))
+        ExposureCase.window_end == end), ExposureCase, area)
+        .order_by(ExposureCase.id).limit(1))
 
 
 def create_case(session: Session, **fields: Any) -> ExposureCase:

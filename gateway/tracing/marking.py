@@ -44,12 +44,13 @@ def mark(session: Session, config: Config, *, phone: str, start: datetime, end: 
          token_id: int | None = None) -> Marked:
     """Mark `phone` (E.164) as a confirmed case infectious from `start` to `end` and
     list its exposures (at venues inside `area` for a limited marker). Marking the same
-    phone and window again is the same case: it adds only exposures not listed yet."""
+    phone and window again (as one who sees that case) is the same case: it adds only
+    exposures not listed yet."""
     if end < start:
         raise MarkError("the window ends before it starts")
     if end - start > MAX_WINDOW:
         raise MarkError("the window is at most 31 days")
-    case = store.same_case(session, phone, start, end)
+    case = store.same_case(session, phone, start, end, area)
     created = case is None
     if case is None:
         case = store.create_case(session, phone=phone, window_start=start, window_end=end,
