@@ -31,6 +31,7 @@ from gateway.store.models import ExposureCase, utcnow
 from gateway.text import to_gsm
 
 KIND = "exposure"  # the outbox kind of a notice
+TWO_SEPTETS = frozenset("^{}\\[~]|€\f")  # GSM-7's extension table
 ANALYZE_FROM = 1000  # a run this big refreshes the outbox's statistics (messages.analyze)
 
 
@@ -42,11 +43,18 @@ class Notified:
     queued: int
 
 
+def venue_name(name: str) -> str:
+    """A venue's name as a notice shows it: GSM-7, no character that costs two septets
+    (brackets, braces…), cut to VENUE_NAME_MAX, so the notice stays one segment."""
+    plain = "".join(c for c in to_gsm(name) if c not in TWO_SEPTETS)
+    return " ".join(plain.split())[:VENUE_NAME_MAX].strip()
+
+
 def body(row: store.ToText, tz: ZoneInfo) -> str:
     """The notice's text: the venue, the local time and day; nothing of the case."""
     local = row.overlap_start.astimezone(tz)
     return render("exposure.notice", row.language, {
-        "exposure_venue": to_gsm(row.venue)[:VENUE_NAME_MAX].strip(),
+        "exposure_venue": venue_name(row.venue),
         "time": local.strftime("%H:%M"), "day": local.strftime("%d/%m")})
 
 
