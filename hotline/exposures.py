@@ -24,7 +24,8 @@ from gateway.phones import InvalidPhone, normalise
 from gateway.store import areas
 from gateway.store import exposures as store
 from gateway.store.models import ExposureCase, Venue
-from gateway.tracing import marking, notifying
+from gateway.tracing import enrolling, marking, notifying
+from gateway.tracing.enrolling import Enrolment
 from hotline import audit
 from hotline.auth import requires
 from hotline.web import bp, page, t, unit
@@ -127,14 +128,34 @@ def exposure_case(case_id: int):
 @bp.post("/exposures/<int:case_id>/notify")
 @requires(*OFFICERS)
 def exposure_notify(case_id: int):
-    """Confirm: text each exposed phone not texted about that exposure yet."""
+    """Confirm: text each exposed phone not texted about that exposure yet; with the
+    box ticked, also enrol them in home quarantine under the manager named."""
+    back = redirect(url_for("hotline.exposure_case", case_id=case_id))
+    enrolment = _enrolment(request.form)
     with unit() as db:
         _visible(db, case_id)
         own = areas.of(db, user_id=g.user.id)
+        refused = (enrolling.check(db, enrolment, own) if isinstance(enrolment, Enrolment)
+                   else enrolment)
+    if refused:
+        flash(t("expo.error.enrol", reason=refused), "error")
+        return back
     done = notifying.notify(runtime.current(), case_id, by=g.user.username, channel="hotline",
-                            area=own, audit=_audited)
+                            area=own, audit=_audited, enrolment=enrolment)
     flash(t("expo.notified", count=done.queued), "success")
-    return redirect(url_for("hotline.exposure_case", case_id=case_id))
+    if enrolment is not None:
+        flash(t("expo.enrolled", count=done.enrolled), "success")
+    return back
+
+
+def _enrolment(form: Any) -> Enrolment | str | None:
+    """The enrolment the form asks for (None: not asked), or why it is unreadable."""
+    if form.get("enrol") != "1":
+        return None
+    days = form.get("days", "").strip() or "14"
+    if not days.isdigit():
+        return t("expo.error.days")
+    return Enrolment(form.get("manager", "").strip(), int(days))
 
 
 def _audited(db, case: ExposureCase, queued: int) -> None:

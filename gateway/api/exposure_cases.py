@@ -28,7 +28,7 @@ from gateway.api.writes import session, writes
 from gateway.store import data_requests
 from gateway.store import exposures as store
 from gateway.store.models import ExposureCase
-from gateway.tracing import marking, notifying
+from gateway.tracing import enrolling, marking, notifying
 
 F = ma.fields
 blp = ApiBlueprint("exposure_cases", __name__, url_prefix=f"{PREFIX}/exposure-cases",
@@ -69,12 +69,30 @@ class ExposureView(records.ExposureOut):
     notice = F.Nested(records.ExposureNoticeOut, allow_none=True, required=True)
 
 
+class EnrolmentIn(ma.Schema):
+    """Enrol the phones texted now in home quarantine, in the same step."""
+
+    manager = F.String(required=True, validate=ma.validate.Length(min=1, max=60), metadata={
+        "description": "username of the quarantine manager (within the token's area)"})
+    days = F.Integer(load_default=14, validate=ma.validate.Range(1, enrolling.MAX_DAYS),
+                     metadata={"description": "days of home quarantine, today included"})
+
+
+class NotifyIn(ma.Schema):
+    """Options of the confirmation (an empty body, or none, texts only)."""
+
+    enrol = F.Nested(EnrolmentIn, metadata={"description": "also enrol them in home "
+                                                           "quarantine monitoring"})
+
+
 class ExposureNotified(ma.Schema):
     """What a confirmation did."""
 
     case = F.Nested(ExposureCaseView, required=True)
     queued = F.Integer(required=True, metadata={
         "description": "phones texted now; 0 when every exposure had been texted before"})
+    enrolled = F.Integer(required=True, metadata={
+        "description": "of them, enrolled in home quarantine now (with `enrol`)"})
 
 
 CasePage = paging.page_schema(ExposureCaseView, "ExposureCasePage")
@@ -177,18 +195,25 @@ def list_exposures(args: dict[str, Any], case_id: int) -> dict[str, Any]:
 
 @blp.route("/<int:case_id>/notify", methods=["POST"])
 @requires("write")
+@blp.arguments(NotifyIn)
 @blp.response(200, ExposureNotified)
-def notify(case_id: int) -> dict[str, Any]:
+def notify(data: dict[str, Any], case_id: int) -> dict[str, Any]:
     """Confirm: text each exposed phone of the case (inside the caller's area) once,
-    through the bulk queue at the sender's rate. Idempotent by itself: a repeat, or
-    another case over the same visits, texts nobody again (`queued` 0)."""
+    through the bulk queue at the sender's rate; with `enrol`, also enrol those phones
+    in home quarantine. Idempotent by itself: a repeat, or another case over the same
+    visits, texts (and enrols) nobody again (`queued` 0)."""
     rt = runtime.current()
+    enrolment = enrolling.Enrolment(**data["enrol"]) if "enrol" in data else None
     with rt.sessions() as db:
         _case(db, case_id)
+        refused = enrolling.check(db, enrolment, areas.area()) if enrolment else None
+    if refused:
+        invalid("enrol.manager", refused)
     done = notifying.notify(rt, case_id, by=g.caller.name[:60], channel="web",
-                            area=areas.area(), audit=_audit_notify)
+                            area=areas.area(), audit=_audit_notify, enrolment=enrolment)
     with rt.sessions() as db:
-        return {"case": _views(db, [_case(db, case_id)])[0], "queued": done.queued}
+        return {"case": _views(db, [_case(db, case_id)])[0], "queued": done.queued,
+                "enrolled": done.enrolled}
 
 
 def _audit_notify(db, case: ExposureCase, queued: int) -> None:

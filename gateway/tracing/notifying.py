@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from gateway.days import local_date
 from gateway.flows.exposure import VENUE_NAME_MAX
 from gateway.flows.messages import render
 from gateway.runtime import Runtime
@@ -29,6 +30,7 @@ from gateway.store.areas import Area
 from gateway.store.db import transaction
 from gateway.store.models import ExposureCase, utcnow
 from gateway.text import to_gsm
+from gateway.tracing.enrolling import Enrolment, enrol_exposed
 
 KIND = "exposure"  # the outbox kind of a notice
 TWO_SEPTETS = frozenset("^{}\\[~]|€\f")  # GSM-7's extension table
@@ -41,6 +43,7 @@ class Notified:
 
     case_id: int
     queued: int
+    enrolled: int = 0  # with an enrolment: phones put in home quarantine now
 
 
 def venue_name(name: str) -> str:
@@ -60,10 +63,11 @@ def body(row: store.ToText, tz: ZoneInfo) -> str:
 
 def notify(runtime: Runtime, case: ExposureCase | int, *, by: str, channel: str,
            area: Area | None, audit: Callable[[Session, ExposureCase, int], None],
-           now: datetime | None = None) -> Notified:
+           enrolment: Enrolment | None = None, now: datetime | None = None) -> Notified:
     """Text every exposed phone of the case (inside `area`) not texted about that
-    exposure yet. `audit(session, case, queued)` writes the audit entry in the same
-    transaction. The caller checked that the case is the caller's to confirm."""
+    exposure yet and, with an `enrolment` (checked by `enrolling.check`), enrol those
+    phones in home quarantine. `audit(session, case, queued)` writes the audit entry
+    in the same transaction. The caller checked that the case is the caller's."""
     now = now or utcnow()
     case_id = case if isinstance(case, int) else case.id
     with transaction(runtime.sessions) as session:
@@ -77,9 +81,14 @@ def notify(runtime: Runtime, case: ExposureCase | int, *, by: str, channel: str,
         store.mark_notified(session, new, now)
         locked.status, locked.notified_by = "notified", by
         locked.notified_at = locked.notified_at or now
+        enrolled = 0
+        if enrolment is not None:
+            enrolled = enrol_exposed(session, [row.phone for row in rows], enrolment,
+                                     local_date(now, runtime.config.tz), channel=channel,
+                                     operator=by)
         audit(session, locked, len(ids))
     if len(ids) >= ANALYZE_FROM:
         with transaction(runtime.sessions) as session:
             messages.analyze(session)
     outbound.enqueue_many(runtime, ids, "bulk")
-    return Notified(case_id, len(ids))
+    return Notified(case_id, len(ids), enrolled)

@@ -12,8 +12,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
+from gateway.store import areas, users
 from gateway.store.areas import Area
-from gateway.store.models import AuditEntry, ExposureNotice, OutboundMessage
+from gateway.store.db import transaction
+from gateway.store.models import AuditEntry, ExposureNotice, OutboundMessage, QuarantineCase
+from tests.api.conftest import declared
 from tests.api.test_events import drain
 from tests.conftest import Phone
 from tests.tracing.conftest import CASE, HN, START, TH, TH_WARD, place, token, visit, window
@@ -188,3 +191,49 @@ def test_bad_marks_get_a_reason(app, api):
     answer = api.post("/api/v1/exposure-cases", too_long)
     assert answer.status_code == 422 and "31 days" in str(answer.json)
     assert api.post("/api/v1/exposure-cases/999/notify").status_code == 404
+
+
+def test_a_phone_that_sent_stop_still_gets_its_notice(app, client, api, inbox):
+    market_morning(app)
+    assert Phone(client, NEAR).sms("STOP").startswith("Ban se khong nhan tin nhan")
+    case = api.post("/api/v1/exposure-cases", {"phone": CASE, **window()}).json
+    api.post(f"/api/v1/exposure-cases/{case['id']}/notify")
+    [sms] = [m for m in inbox.messages(NEAR) if "1022" in m["body"]]
+    assert "Cho Dong Xuan" in sms["body"]
+
+
+def test_confirming_can_enrol_the_exposed_in_home_quarantine(app, client, api, inbox):
+    market_morning(app)
+    with transaction(runtimes.of(app).sessions) as session:
+        users.create(session, username="bs_lan", role="manager", phone="+84903000001")
+    declared(api, NEAR)  # NEAR's name is known from its declaration; BRUSHED's is not
+    case = api.post("/api/v1/exposure-cases", {"phone": CASE, **window()}).json
+    unknown = api.post(f"/api/v1/exposure-cases/{case['id']}/notify",
+                       {"enrol": {"manager": "nobody"}})
+    assert unknown.status_code == 422 and "nobody" in str(unknown.json)
+    assert outbox(app) == []  # refused before anything was sent
+    done = api.post(f"/api/v1/exposure-cases/{case['id']}/notify",
+                    {"enrol": {"manager": "bs_lan", "days": 10}})
+    assert (done.status_code, done.json["queued"], done.json["enrolled"]) == (200, 2, 2)
+    with runtimes.of(app).sessions() as session:
+        cases = {c.phone: c for c in session.scalars(select(QuarantineCase))}
+    assert {p: (c.full_name, c.kind, (c.end_date - c.start_date).days, c.channel)
+            for p, c in cases.items()} == {NEAR: ("Nguyen Van A", "home", 9, "web"),
+                                           BRUSHED: ("Chua ro ten", "home", 9, "web")}
+    assert len(inbox.messages(BRUSHED)) == 2  # the notice, and how to report each day
+    again = api.post(f"/api/v1/exposure-cases/{case['id']}/notify",
+                     {"enrol": {"manager": "bs_lan"}})
+    assert (again.json["queued"], again.json["enrolled"]) == (0, 0)
+
+
+def test_a_limited_token_enrols_only_under_a_manager_of_its_area(app, client, api):
+    market_morning(app)
+    with transaction(runtimes.of(app).sessions) as session:
+        account = users.create(session, username="bs_th", role="manager", phone="+84903000002")
+        areas.assign(session, Area(TH), user_id=account.id)
+    hanoi = token(app, client, "ha-noi", Area(HN))
+    case = hanoi.post("/api/v1/exposure-cases", {"phone": CASE, **window()}).json
+    refused = hanoi.post(f"/api/v1/exposure-cases/{case['id']}/notify",
+                         {"enrol": {"manager": "bs_th"}})
+    assert refused.status_code == 422 and "outside your area" in str(refused.json)
+    assert outbox(app) == []

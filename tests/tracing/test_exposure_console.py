@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from gateway import runtime as runtimes
 from gateway.store.areas import Area
-from gateway.store.models import AuditEntry
+from gateway.store.models import AuditEntry, QuarantineCase
 from tests.conftest import Phone
 from tests.hotline.conftest import Console, make_user, text
 from tests.tracing.conftest import CASE, HN, START, TH, place, visit
@@ -102,3 +102,24 @@ def test_bad_marks_get_the_form_back_with_reasons(app, client):
     backwards = officer.post("/hotline/exposures", {
         "phone": CASE, "from": local(START), "to": local(START - timedelta(hours=1))})
     assert backwards.status_code == 400 and "Thời gian không hợp lệ" in text(backwards)
+
+
+def test_confirming_in_the_console_can_enrol_the_exposed(app, client, inbox):
+    market = place(app, "Chợ Đồng Xuân")
+    visit(app, market, CASE, START, 90)
+    visit(app, market, NEAR, START + timedelta(minutes=20), 40)
+    make_user(app, "bs_lan", "manager", phone="+84903000111", area=Area(HN))
+    officer = signed_in(app, client, "officer_hn", Area(HN))
+    case_path = officer.post("/hotline/exposures", {
+        "phone": CASE, "from": local(START - timedelta(hours=2)),
+        "to": local(START + timedelta(hours=2))}).headers["Location"]
+    refused = officer.post(case_path + "/notify", {"enrol": "1", "manager": "nobody"},
+                           follow_redirects=True)
+    assert "Không thể đưa vào cách ly" in text(refused) and inbox.messages(NEAR) == []
+    done = officer.post(case_path + "/notify", {"enrol": "1", "manager": "bs_lan",
+                                                "days": "14"}, follow_redirects=True)
+    assert "Đã đưa 1 người vào theo dõi cách ly tại nhà." in text(done)
+    with runtimes.of(app).sessions() as session:
+        [enrolled] = session.scalars(select(QuarantineCase)).all()
+    assert (enrolled.phone, enrolled.channel, enrolled.operator) == (NEAR, "hotline",
+                                                                     "officer_hn")
