@@ -16,7 +16,7 @@ from gateway.store import areas, users
 from gateway.store.areas import Area
 from gateway.store.db import transaction
 from gateway.store.models import AuditEntry, ExposureNotice, OutboundMessage, QuarantineCase
-from tests.api.conftest import declared
+from tests.api.conftest import case_body, declared
 from tests.api.test_events import drain
 from tests.conftest import Phone
 from tests.tracing.conftest import CASE, HN, START, TH, TH_WARD, place, token, visit, window
@@ -237,3 +237,17 @@ def test_a_limited_token_enrols_only_under_a_manager_of_its_area(app, client, ap
                          {"enrol": {"manager": "bs_th"}})
     assert refused.status_code == 422 and "outside your area" in str(refused.json)
     assert outbox(app) == []
+
+
+def test_enrolling_leaves_a_phone_already_in_quarantine_as_it_is(app, client, api):
+    market_morning(app)
+    with transaction(runtimes.of(app).sessions) as session:
+        users.create(session, username="bs_lan", role="manager", phone="+84903000001")
+    assert api.post("/api/v1/quarantine-cases", case_body("bs_lan", NEAR)).status_code == 201
+    case = api.post("/api/v1/exposure-cases", {"phone": CASE, **window()}).json
+    done = api.post(f"/api/v1/exposure-cases/{case['id']}/notify",
+                    {"enrol": {"manager": "bs_lan"}}).json
+    assert (done["queued"], done["enrolled"]) == (2, 1)  # BRUSHED only
+    with runtimes.of(app).sessions() as session:
+        phones = sorted(c.phone for c in session.scalars(select(QuarantineCase)))
+    assert phones == sorted([NEAR, BRUSHED])

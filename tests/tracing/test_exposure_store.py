@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from gateway import runtime as runtimes
 from gateway.store.db import transaction
-from gateway.store.models import ExposureNotice, OutboundMessage
+from gateway.store.models import ExposureNotice, OutboundMessage, Visit
 from gateway.tracing import marking, notifying
+from tests.conftest import Phone
 from tests.tracing.conftest import CASE, START, place, visit
 
 SECOND = "+84912000009"
@@ -109,3 +110,32 @@ def test_two_confirmations_at_once_text_each_phone_once(app):
     assert set(texted(app).values()) == {1} and len(texted(app)) == 52
     with runtimes.of(app).sessions() as session:
         assert session.scalar(select(func.count()).select_from(ExposureNotice)) == 52
+
+
+def test_an_open_visit_counts_until_now_and_two_stays_are_two_exposures(app):
+    market = place(app, "Cho")
+    visit(app, market, CASE, START, 60)
+    visit(app, market, CASE, START + timedelta(hours=3), 60)
+    visit(app, market, "+84987000001", START + timedelta(minutes=10), 30)
+    visit(app, market, "+84987000001", START + timedelta(hours=3, minutes=10), 30)
+    with transaction(runtimes.of(app).sessions) as session:  # never checked out
+        session.add(Visit(venue_id=market, phone="+84987000002", channel="sms",
+                          checked_in_at=START + timedelta(hours=3, minutes=30)))
+    marked = mark(app)
+    assert marked.added == 3
+    assert notify(app, marked.case.id) == 3
+    assert texted(app) == {"+84987000001": 2, "+84987000002": 1}
+
+
+def test_each_phone_is_texted_in_its_language(app, client):
+    market = place(app, "Cho Dong Xuan")
+    visit(app, market, CASE, START, 60)
+    visit(app, market, "+84987000001", START, 60)
+    visit(app, market, "+84987000002", START, 60)
+    assert Phone(client, "+84987000002").sms("EN").startswith("Replies are now in English")
+    assert notify(app, mark(app).case.id) == 2
+    with runtimes.of(app).sessions() as session:
+        bodies = dict(session.execute(select(OutboundMessage.phone, OutboundMessage.body)
+                                      .where(OutboundMessage.kind == "exposure")).all())
+    assert bodies["+84987000001"].startswith("Co the ban da tiep xuc nguoi benh o Cho Dong")
+    assert bodies["+84987000002"].startswith("You may have been exposed at Cho Dong Xuan")
