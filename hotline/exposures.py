@@ -62,13 +62,20 @@ def _visible(db, case_id: int, lock: bool = False) -> ExposureCase:
 def exposure_cases():
     """The cases the officer may see, newest first, with their counts; the form to
     mark a new one."""
+    return _listing(200, {}, {})
+
+
+def _listing(status: int, values: dict[str, str], errors: dict[str, str]):
+    """The list page (with the form's `values` and `errors`), audited."""
     with unit() as db:
         own = areas.of(db, user_id=g.user.id)
         cases = list(db.scalars(areas.limit(select(ExposureCase), ExposureCase, own)
                                 .order_by(ExposureCase.id.desc()).limit(LISTED)))
         counted = store.counts(db, (c.id for c in cases), own)
         audit.record(db, g.user, "exposure.list", None, f"{len(cases)} cases")
-    return page("exposures.html", cases=cases, counted=counted, values={}, errors={})
+        db.expunge_all()
+    return page("exposures.html", status, cases=cases, counted=counted, values=values,
+                errors=errors)
 
 
 @bp.post("/exposures")
@@ -98,7 +105,7 @@ def exposure_mark():
         except marking.MarkError as error:
             errors["to"] = t("expo.error.window", reason=str(error))
     if errors:
-        return page("exposures.html", 400, cases=[], counted={}, values=values, errors=errors)
+        return _listing(400, values, errors)
     flash(t("expo.marked", count=marked.added), "success")
     return redirect(url_for("hotline.exposure_case", case_id=case_id))
 

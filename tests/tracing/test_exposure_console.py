@@ -48,6 +48,9 @@ def test_an_officer_marks_reviews_confirms_and_sees_the_answers(app, client, inb
     assert 'id="confirm-notify"' in body and inbox.messages(NEAR) == []
 
     case_path = marked.headers["Location"]
+    listed = text(officer.get("/hotline/exposures"))
+    assert f'href="{case_path}"' in listed and "+849*****678" in listed
+    assert "Chờ xác nhận" in listed
     assert officer.post(case_path + "/notify").status_code == 302
     [sms] = inbox.messages(NEAR)
     assert "Cho Dong Xuan" in sms["body"] and "345678" not in sms["body"]
@@ -81,7 +84,7 @@ def test_an_officer_of_another_province_can_neither_see_nor_confirm(app, client,
     thanh_hoa = signed_in(app, client, "officer_th", Area(TH))
     assert thanh_hoa.get(case_path).status_code == 404
     assert thanh_hoa.post(case_path + "/notify").status_code == 404
-    assert case_path not in text(thanh_hoa.get("/hotline/exposures"))
+    assert f'href="{case_path}"' not in text(thanh_hoa.get("/hotline/exposures"))
     assert "Chưa có ca nào." in text(thanh_hoa.get("/hotline/exposures"))
     # Marking the same phone from Thanh Hoa lists nobody: the market is in Ha Noi.
     own = thanh_hoa.post("/hotline/exposures", {
