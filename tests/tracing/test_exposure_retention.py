@@ -1,7 +1,7 @@
-"""Exposure records leave with what they are about: the purge takes a case once the
+"""Exposure records are personal data like the others: the purge takes a case once the
 visits' retention has passed its window, an exposed phone's erasure takes its
 exposures and notices with its visits, a case's erasure takes the case — each with
-its `deleted` event in the change feed."""
+its `deleted` event in the change feed — and an access request exports them."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from gateway import purge as purging
 from gateway import runtime as runtimes
-from gateway.privacy import erasure
+from gateway.privacy import erasure, held
 from gateway.store.db import transaction
 from gateway.store.models import Event, Exposure, ExposureCase, ExposureNotice
+from tests.conftest import Phone
 from tests.tracing.conftest import CASE, START, place, visit
 from tests.tracing.test_exposure_store import mark, notify
 
@@ -67,3 +68,14 @@ def test_the_purge_takes_cases_after_the_visits_retention(app):
     purging.run(rt, as_of=START + days + timedelta(days=2))
     assert (count(app, ExposureCase), count(app, Exposure), count(app, ExposureNotice)) == (
         0, 0, 0)
+
+
+def test_an_access_request_exports_the_notices_and_the_marking(app, client):
+    case = marked_and_notified(app)
+    Phone(client, NEAR).sms("1")
+    with runtimes.of(app).sessions() as session:
+        exposed, marked = held.export(session, NEAR), held.export(session, CASE)
+    [notice] = exposed["exposure_notices"]
+    assert (notice["answer"], notice["answer_channel"]) == ("isolating", "sms")
+    assert exposed["exposure_cases"] == [] and CASE not in held.to_json(exposed)
+    assert [c["id"] for c in marked["exposure_cases"]] == [case]
