@@ -143,6 +143,8 @@ def markdown(results: dict) -> str:
         lines += [f"Fan-out: {json.dumps(results['fan_out'])}", ""]
     if results.get("smpp"):
         lines += smpp_markdown(results["smpp"])
+    if results.get("exposure"):  # bench/exposure.py
+        lines += ["## Exposure notification", "", json.dumps(results["exposure"]), ""]
     return "\n".join(lines)
 
 

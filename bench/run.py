@@ -3,7 +3,8 @@
 Baseline (bare endpoint) → whole conversations → baseline again → latency against
 load → scale-out with 1, 2 and 4 web processes (and workers) → correctness of
 every record → fan-out (100,000 reminders, 1,000 digests) → the SMPP channel against
-the SMSC peer (bench/smpp.py) → report in bench/results/.
+the SMSC peer (bench/smpp.py) → exposure notification of 20,000 phones (bench/exposure.py)
+→ report in bench/results/.
 Exits non-zero when a record was lost or duplicated: a fast run that loses data fails."""
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bench import fanout, load, report, scenarios, smpp
+from bench import exposure, fanout, load, report, scenarios, smpp
 from bench.stack import Stack
 
 RESULTS = Path(__file__).parent / "results"
-PARTS = ("sweep", "scale", "fanout", "smpp")  # the main run and its baselines always run
+# The main run and its baselines always run; these are optional.
+PARTS = ("sweep", "scale", "fanout", "smpp", "exposure")
 # (web processes, RQ workers): one and two of each, then four web processes, gunicorn's
 # advice for 2 cores (its sync workers wait while a turn waits on PostgreSQL and Redis).
 SCALE_OUT = ((1, 1), (2, 2), (4, 2))
@@ -120,6 +122,10 @@ def main() -> None:
                                        mt=500 if args.quick else 100_000,
                                        web=args.web, workers=args.workers)
         results["passed"] = results["passed"] and smpp.passed(results["smpp"])
+    if "exposure" in args.parts:  # a stack of its own too (bench/exposure.py)
+        results["exposure"] = (exposure.measure(exposed=2_000, send_seconds=10) if args.quick
+                               else exposure.measure())
+        results["passed"] = results["passed"] and exposure.passed(results["exposure"])
     path = report.write(results, args.out)
     print(path.read_text())
     if not results["passed"]:

@@ -19,6 +19,7 @@ from gateway import consent
 from gateway import retention as retention_table
 from gateway.store import keyring, sentinel
 from gateway.store.redis import DEMO_REDIS_URL
+from gateway.tracing import settings as tracing_settings
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DATABASE_BACKENDS = ("postgresql", "sqlite")  # what gateway.store.db makes engines for
@@ -130,6 +131,10 @@ class Config:
     consent_mode: str = "ask"                  # or legal_basis: notice only, no question
     consent_legal_basis: str = ""              # with legal_basis: art19_1a, art19_1c, ...
     consent_notice_version: str = ""           # empty: derived from the notice's text
+    # exposure notification: overlap rules and the answer window (gateway/tracing/settings.py)
+    exposure_min_overlap_minutes: int = 15
+    exposure_margin_minutes: int = 30
+    exposure_answer_days: int = 7
 
     @property
     def demo(self) -> bool:
@@ -221,6 +226,7 @@ class Config:
             data_encryption_key=env.get(keyring.VARIABLE, ""),
             bulk_read_alert=_int(env, "BULK_READ_ALERT", cls.bulk_read_alert),
             **consent.read(env),
+            **tracing_settings.read(env),
         )
         config.validate()
         return config
@@ -229,6 +235,7 @@ class Config:
         """Check cross-field rules; raise ConfigError with a readable reason."""
         _raise(consent.problem(self.consent_mode, self.consent_legal_basis,
                                self.consent_notice_version))
+        _raise(tracing_settings.problem(vars(self)))
         check = _PROVIDERS.get(self.sms_backend)
         if check is None:
             raise ConfigError(f"SMS_BACKEND must be one of {', '.join(_PROVIDERS)}, "

@@ -240,3 +240,7 @@ STRINGS.update(CASE)
 from hotline.strings_exports import EXPORTS  # noqa: E402  (exports, search, paging, print)
 
 STRINGS.update(EXPORTS)
+
+from hotline.strings_exposure import EXPOSURE  # noqa: E402  (exposure notification)
+
+STRINGS.update(EXPOSURE)

@@ -20,6 +20,7 @@ from gateway.actions import (
     consents,
     declarations,
     entering,
+    exposures,
     phone,
     privacy,
     reports,
@@ -49,6 +50,8 @@ EFFECTS: dict[str, EffectHandler] = {
     "privacy.summary": privacy.summary,
     "erasure.context": privacy.open_erasure,
     "erasure.scope": privacy.scope,
+    # issue 17 exposure notification
+    "exposure.context": exposures.context,
 }
 
 OUTCOMES: dict[str, OutcomeHandler] = {
@@ -61,6 +64,10 @@ OUTCOMES: dict[str, OutcomeHandler] = {
     "visit": checkins.record_after_declaring,
     "report": reports.record,
     "erasure": privacy.record_erasure,
+    # issue 17 exposure notification: the answer, then the report or a declaration
+    "exposure_answer": exposures.record,
+    "exposure_report": exposures.report,
+    "exposure_declare": exposures.declare,
 }
 
 

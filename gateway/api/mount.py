@@ -14,6 +14,7 @@ from gateway import runtime
 from gateway.api import (
     declarations,
     events,
+    exposure_cases,
     limits,
     moved,
     problems,
@@ -54,6 +55,11 @@ quarantine cases and their daily reports, whichever channel made them (`sms`, `u
   consent it was made under, and each answer to the notice on any channel (agree,
   refuse, withdraw) is a `consent` event in the feed (`ConsentRecordOut`): on `withdraw`,
   stop processing that rests on that phone's consent.
+* **Exposure notification**: `POST /api/v1/exposure-cases` (scope `write`, the phone in the
+  body) marks a confirmed case and lists its exposures for review; `POST
+  /api/v1/exposure-cases/{id}/notify` texts each exposed phone once (never naming the
+  case). Cases, exposures and notices (with the phones' answers) are in the feed as
+  `exposure_case`, `exposure` and `exposure_notice`.
 """
 
 
@@ -104,7 +110,7 @@ def init_app(app: Flask) -> None:
     # Before the rate limiter and the views: a phone in the query is refused unread.
     app.before_request(moved.refuse_personal_query)
     blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events,
-                                  subject_requests)]
+                                  subject_requests, exposure_cases)]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     if runtime.present(app):

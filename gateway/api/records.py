@@ -178,9 +178,68 @@ class ReportOut(ma.Schema):
     updated_at = F.DateTime(required=True)
 
 
+class ExposureCaseOut(ma.Schema):
+    """A confirmed case marked for exposure notification, and its confirmation."""
+
+    id = F.Integer(required=True)
+    phone = F.String(required=True, metadata={
+        "description": "the case's phone: never shown to the exposed, never in a message"})
+    window_start = F.DateTime(required=True)
+    window_end = F.DateTime(required=True)
+    status = F.String(required=True, metadata={
+        "description": "review (exposures listed, nobody texted) or notified"})
+    channel = F.String(required=True, metadata=CHANNEL)
+    operator = F.String(allow_none=True, metadata=OPERATOR)
+    notified_at = F.DateTime(allow_none=True, metadata={"description": "first confirmation"})
+    notified_by = F.String(allow_none=True, metadata={"description": "who confirmed"})
+    created_at = F.DateTime(required=True)
+    updated_at = F.DateTime(required=True)
+
+
+class ExposureOut(ma.Schema):
+    """A case's exposure: another phone's visit that overlapped the case's."""
+
+    id = F.Integer(required=True)
+    case_id = F.Integer(required=True)
+    phone = F.String(required=True, metadata={"description": "the exposed phone"})
+    venue_code = F.String(required=True)
+    venue_name = F.String(required=True)
+    visit_id = F.Integer(required=True, metadata={"description": "the exposed phone's visit"})
+    overlap_start = F.DateTime(required=True)
+    overlap_end = F.DateTime(required=True)
+    notice_id = F.Integer(allow_none=True, metadata={
+        "description": "its notice (shared by every case over the same visit); null "
+                       "until the case is confirmed"})
+    created_at = F.DateTime(required=True)
+
+
+class ExposureNoticeOut(ma.Schema):
+    """The one SMS an exposed phone gets about one exposure, and its answer."""
+
+    id = F.Integer(required=True)
+    phone = F.String(required=True)
+    venue_code = F.String(required=True)
+    venue_name = F.String(required=True)
+    visit_id = F.Integer(required=True)
+    overlap_start = F.DateTime(required=True)
+    overlap_end = F.DateTime(required=True)
+    message_id = F.Integer(allow_none=True, metadata={"description": "its outbox row"})
+    notified_at = F.DateTime(allow_none=True)
+    answer = F.String(allow_none=True, metadata={
+        "description": "isolating (replied 1), symptoms (replied 2), or null"})
+    answered_at = F.DateTime(allow_none=True)
+    answer_channel = F.String(allow_none=True)
+    channel = F.String(required=True, metadata=CHANNEL)
+    operator = F.String(allow_none=True, metadata={"description": "who confirmed the case"})
+    created_at = F.DateTime(required=True)
+    updated_at = F.DateTime(required=True)
+
+
 SCHEMAS: dict[str, type[ma.Schema]] = {
     "declaration": DeclarationOut, "venue": VenueOut, "visit": VisitOut,
-    "quarantine_case": CaseOut, "health_report": ReportOut, "consent": ConsentRecordOut}
+    "quarantine_case": CaseOut, "health_report": ReportOut, "consent": ConsentRecordOut,
+    "exposure_case": ExposureCaseOut, "exposure": ExposureOut,
+    "exposure_notice": ExposureNoticeOut}
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -227,6 +286,14 @@ def present(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str,
             item.update(manager=managers.get(item["manager_id"], ""),
                         venue_code=facilities.get(item["venue_id"]),
                         alerts=[_columns(a) for a in raised[item["id"]]])
+    elif topic in ("exposure", "exposure_notice"):
+        named = {v.id: v for v in session.scalars(select(Venue).where(
+            Venue.id.in_({i["venue_id"] for i in items})))} if items else {}
+        for item in items:
+            item.update(venue_code=named[item["venue_id"]].code,
+                        venue_name=named[item["venue_id"]].name)
+            if topic == "exposure_notice":
+                item["operator"] = item["notified_by"]
     return items
 
 

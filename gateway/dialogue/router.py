@@ -5,15 +5,18 @@ by `dialogue.turn.handle` inside a turn; the flow a message opens is named here 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from gateway.actions import consents
 from gateway.actions.entering import Entry
 from gateway.days import local_date
 from gateway.dialogue import screens
 from gateway.dialogue.conversation import Conversation
 from gateway.dialogue.messages import Reply
-from gateway.flows import engine, keywords, menu, resume
+from gateway.flows import engine, exposure, keywords, menu, resume
 from gateway.flows.engine import Ask, Say
 from gateway.flows.messages import render
+from gateway.store import exposures
 from gateway.store import quarantine as cases
 from gateway.store.models import utcnow
 
@@ -38,9 +41,27 @@ def sms(conversation: Conversation) -> Reply:
     else:
         # From a phone in quarantine, a bare reply is that day's report (the reminder
         # asks for one); it goes before an unfinished form, which '0' would not answer.
-        said = (_bare_reply(conversation) or _offer_unfinished(conversation)
-                or [Say("help")])
+        # A bare `1`/`2` answers the phone's latest exposure notice first: it asked
+        # for exactly that answer (and an enrolled contact's `1` is not a fever).
+        said = (_exposure_answer(conversation) or _bare_reply(conversation)
+                or _offer_unfinished(conversation) or [Say("help")])
     return Reply(conversation.render(said), end=conversation.state is None)
+
+
+def _exposure_answer(conversation: Conversation) -> list[Say]:
+    """`1` or `2` with no dialogue open, from a phone with an exposure notice sent in
+    the last EXPOSURE_ANSWER_DAYS and not answered yet, is its answer. The text is
+    parsed first, so any other message costs no query."""
+    answer = exposure.answer_of(conversation.inbound.text)
+    if answer is None:
+        return []
+    days = conversation.runtime.config.exposure_answer_days
+    notice = exposures.open_notice(conversation.session, conversation.inbound.phone,
+                                   utcnow() - timedelta(days=days))
+    if notice is None:
+        return []
+    return conversation.enter(Entry("exposure_answer", {"answer": answer,
+                                                        "notice_id": notice.id}))
 
 
 def _bare_reply(conversation: Conversation) -> list[Say]:

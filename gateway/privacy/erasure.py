@@ -123,6 +123,7 @@ def erase_phone(session: Session, phone: str, kept: list[str]) -> int:
 # The purge's deletes (gateway/store/deletion.py), in order: children before the rows
 # they point at. Counts go to the daily statistics, as the purge's do.
 DELETES: tuple[tuple[str, Callable[[Session, list[int]], int]], ...] = (
+    ("exposure_cases", deletion.delete_exposure_cases),
     ("health_reports", deletion.delete_health_reports),
     ("quarantine_cases", deletion.delete_cases),
     ("visits", deletion.delete_visits), ("declarations", deletion.delete_declarations))

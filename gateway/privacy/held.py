@@ -26,6 +26,8 @@ from gateway.store.models import (
     Consent,
     DataRequest,
     Declaration,
+    ExposureCase,
+    ExposureNotice,
     HealthReport,
     InboundMessage,
     OutboundMessage,
@@ -134,6 +136,14 @@ RECORDS: dict[str, Callable[[Session, str], list[dict[str, Any]]]] = {
     # Every answer to the notice, oldest first: the history is the proof.
     "consents": lambda s, p: _rows(s, select(Consent).where(Consent.phone == p)
                                    .order_by(Consent.id)),
+    # exposure notification: the notices this phone got (and its answers), and the
+    # phone's own marking as a confirmed case. Nothing of another person is in either.
+    "exposure_notices": lambda s, p: _rows(s, select(ExposureNotice)
+                                           .where(ExposureNotice.phone == p)
+                                           .order_by(ExposureNotice.id)),
+    "exposure_cases": lambda s, p: _rows(s, select(ExposureCase)
+                                         .where(ExposureCase.phone == p)
+                                         .order_by(ExposureCase.id)),
 }
 # Never exported: the sealed OTP text is a secret of the outbox, not the person's data.
 SECRET_FIELDS = {"messages_sent": ("sealed",)}

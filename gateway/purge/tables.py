@@ -26,6 +26,7 @@ from gateway.store.models import (
     DataRequest,
     Declaration,
     Event,
+    ExposureCase,
     IdempotencyKey,
     InboundKey,
     InboundMessage,
@@ -69,6 +70,10 @@ STEPS: tuple[Step, ...] = (
          lambda cutoff: select(QuarantineCase.id).where(QuarantineCase.status == "closed",
                                                         QuarantineCase.updated_at < cutoff),
          deletion.delete_cases),
+    # Exposure cases are facts about visits: kept as long, counted from the window's end.
+    Step("exposure cases (with their exposures)", "visits",
+         lambda cutoff: select(ExposureCase.id).where(ExposureCase.window_end < cutoff),
+         deletion.delete_exposure_cases),
     Step("inbound messages", "message_log",
          lambda cutoff: select(InboundMessage.id).where(InboundMessage.received_at < cutoff),
          lambda session, ids: deletion.delete_inbound(session, InboundMessage.id.in_(ids)),

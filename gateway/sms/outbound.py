@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 # RQ's own retries only cover a job that crashed (e.g. the database restarting); a
 # failed send is rescheduled by the outbox itself (gateway/sms/retry.py).
 CRASH_RETRIES = [5, 30, 120]             # seconds
-ESSENTIAL_KINDS = frozenset({"otp", "reply", "alert", "notice"})  # sent even after STOP
+# Sent even after STOP; an exposure notice is the health authority's, not marketing.
+ESSENTIAL_KINDS = frozenset({"otp", "reply", "alert", "notice", "exposure"})
 # RQ kills a job running longer than this (the sweeper relies on it: gateway/sms/sweeper.py).
 JOB_TIMEOUT = 60
 SPREAD_SECONDS = 2.0      # paused messages come back spread over this much time

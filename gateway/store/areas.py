@@ -31,6 +31,10 @@ Where each record kind lies:
   declaration exists, so a limited reader may pass it unseen, but every declaration
   read carries its consent with it. Once an erasure or the purge removes the phone's
   declarations, its consent rows (kept as proof) leave every limited area too.
+- an exposure and an exposure notice: their venue's area (where the contact happened);
+- a confirmed (exposure) case: the area of the officer or token that marked it, and
+  the area of every venue where it exposed someone (so each province's officers see
+  the cases that touched their venues, and only those venues' exposures).
 
 Functions take a session and never commit.
 """
@@ -50,6 +54,9 @@ from gateway.store.models import (
     AreaLimit,
     Consent,
     Declaration,
+    Exposure,
+    ExposureCase,
+    ExposureNotice,
     HealthReport,
     QuarantineCase,
     Venue,
@@ -241,9 +248,28 @@ def condition(model: type, area: Area) -> Any:
         declared = condition(Declaration, area)
         return or_(exists().where(Declaration.declarer_phone == Consent.phone, declared),
                    exists().where(Declaration.subject_phone == Consent.phone, declared))
+    if model in (Exposure, ExposureNotice):  # exposure notification: its venue's area
+        return model.venue_id.in_(select(Venue.id).where(condition(Venue, area)))
+    if model is ExposureCase:
+        return _exposure_case(area)
     # A kind without a rule is outside every limited area: a new record kind stays
     # hidden from limited readers until someone decides where it lies.
     return false()
+
+
+def _exposure_case(area: Area) -> Any:
+    """A confirmed case lies where it was marked (the area of the officer or token
+    that marked it lies within `area`) and wherever one of its exposures' venues lies."""
+    tokens = select(AreaLimit.token_id).where(AreaLimit.token_id.is_not(None),
+                                              AreaLimit.province_code == area.province_code)
+    if area.ward_codes:
+        tokens = tokens.where(AreaLimit.token_id.not_in(select(AreaLimit.token_id).where(
+            AreaLimit.token_id.is_not(None),
+            or_(AreaLimit.province_code != area.province_code, AreaLimit.ward_code.is_(None),
+                AreaLimit.ward_code.not_in(area.ward_codes)))))
+    return or_(ExposureCase.user_id.in_(_managers_within(area)),
+               ExposureCase.token_id.in_(tokens),
+               ExposureCase.id.in_(select(Exposure.case_id).where(condition(Exposure, area))))
 
 
 def limit(query: Any, model: type, area: Area | None) -> Any:

@@ -25,6 +25,9 @@ from gateway.store.models import (
     DataRequest,
     Declaration,
     Event,
+    Exposure,
+    ExposureCase,
+    ExposureNotice,
     HealthReport,
     IdempotencyKey,
     InboundKey,
@@ -50,7 +53,20 @@ def delete_visits(session: Session, ids: Sequence[int], keep_counts: bool = True
         return 0
     if keep_counts:
         statistics.archive(session, "visit", Visit.id.in_(ids))
+    # The exposures of these visits go with them, through the session so the feed has
+    # their `deleted` events (the database would cascade them silently).
+    session.execute(delete(Exposure).where(Exposure.visit_id.in_(ids)))
+    session.execute(delete(ExposureNotice).where(ExposureNotice.visit_id.in_(ids)))
     return session.execute(delete(Visit).where(Visit.id.in_(ids))).rowcount
+
+
+def delete_exposure_cases(session: Session, ids: Sequence[int]) -> int:
+    """Delete confirmed cases with their exposures (the notices stay with the exposed
+    phones' visits, which other cases may share)."""
+    if not ids:
+        return 0
+    session.execute(delete(Exposure).where(Exposure.case_id.in_(ids)))
+    return _delete_ids(session, ExposureCase, ids)
 
 
 def delete_declarations(session: Session, ids: Sequence[int], keep_counts: bool = True) -> int:
@@ -177,10 +193,14 @@ def phone_is_unused():
 def of_phone(session: Session, phone: str) -> dict[str, list[int]]:
     """The ids of what an erasure of `phone` may delete, by kind: the reports and the
     cases once closed (an active case stays while it lasts), its visits, and the
-    declarations about the person (not those made for a family member)."""
+    declarations about the person (not those made for a family member); the exposure
+    cases marked for it (its exposures and notices as an exposed phone go with its
+    visits)."""
     closed = select(QuarantineCase.id).where(QuarantineCase.phone == phone,
                                              QuarantineCase.status != "active")
     return {
+        "exposure_cases": list(session.scalars(
+            select(ExposureCase.id).where(ExposureCase.phone == phone))),
         "health_reports": list(session.scalars(
             select(HealthReport.id).where(HealthReport.case_id.in_(closed)))),
         "quarantine_cases": list(session.scalars(closed)),

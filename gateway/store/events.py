@@ -2,9 +2,10 @@
 session hook in the same transaction as the record, and read back gap-free.
 
 Writing. `install(sessions)` hooks the session factory's `after_flush`: every
-Declaration, Venue, Visit, QuarantineCase, HealthReport and Consent the flush inserted
-or changed gets an event, inserted on the flush's own connection — inside the same
-transaction (and savepoint) as the record, so the two commit or roll back together.
+Declaration, Venue, Visit, QuarantineCase, HealthReport, Consent and exposure record
+(ExposureCase, Exposure, ExposureNotice) the flush inserted or changed gets an event,
+inserted on the flush's own connection — inside the same transaction (and savepoint)
+as the record, so the two commit or roll back together.
 SMS, USSD, hotline, API and job writes all feed it without knowing about it. A bulk
 ORM `update()`/`delete()` of these tables (`session.execute(update(QuarantineCase)…)`)
 has no unit-of-work history, so the `do_orm_execute` hook first locks and reads the
@@ -12,6 +13,8 @@ ids its WHERE clause matches, restricts the statement to exactly those rows, and
 writes their events. Only SQL that bypasses the session (raw text, Core on a bare
 connection) would escape the feed; the gateway's raw statements (`db.Statement`)
 write only tables outside it: the message log, phones and the outbox.
+Bulk Core INSERTs of fed rows (the exposures of a case: gateway/store/exposures.py)
+write their events themselves with `record`.
 
 Reading without gaps. Event ids come from a sequence at insert time, but transactions
 commit in another order: an event with id 5 can become visible after one with id 6.
@@ -44,6 +47,9 @@ from gateway.store.models import (
     Consent,
     Declaration,
     Event,
+    Exposure,
+    ExposureCase,
+    ExposureNotice,
     HealthReport,
     QuarantineCase,
     Venue,
@@ -55,7 +61,10 @@ from gateway.store.models import (
 TOPICS: dict[type, str] = {Declaration: "declaration", Venue: "venue", Visit: "visit",
                            QuarantineCase: "quarantine_case", HealthReport: "health_report",
                            # consent: the web system must know a withdrawal (and refusal)
-                           Consent: "consent"}
+                           Consent: "consent",
+                           # exposure notification (issue 17): cases, exposures, notices
+                           ExposureCase: "exposure_case", Exposure: "exposure",
+                           ExposureNotice: "exposure_notice"}
 MODELS: dict[str, type] = {topic: model for model, topic in TOPICS.items()}
 _TABLES = {model.__tablename__: topic for model, topic in TOPICS.items()}
 
@@ -120,6 +129,12 @@ def _write(session: Session, rows: list[tuple[str, str, int]]) -> None:
     now = utcnow()
     connection.execute(statement, [{"topic": topic, "action": action, "record_id": record_id,
                                     "created_at": now} for topic, action, record_id in rows])
+
+
+def record(session: Session, topic: str, action: str, ids: list[int]) -> None:
+    """Events for records written by a bulk Core INSERT (which the session hooks do not
+    see), in the session's transaction: `topic`'s `ids` were `action`."""
+    _write(session, [(topic, action, record_id) for record_id in ids])
 
 
 @dataclass(frozen=True, order=True)

@@ -99,11 +99,12 @@ def close_stale(session: Session, older_than: timedelta, now: datetime | None = 
 
 
 def overlapping(session: Session, phone: str, start: datetime, end: datetime,
-                longest: timedelta) -> list[tuple[Visit, Visit]]:
+                longest: timedelta, margin: timedelta = timedelta(0)) -> list[tuple[Visit, Visit]]:
     """Contact tracing: pairs (the phone's visit, another phone's visit) at the same
     venue whose times overlapped, for the phone's visits that overlap [start, end].
     An open visit counts until now; no visit lasts longer than `longest` (forgotten
-    ones are closed after it), which bounds the scan."""
+    ones are closed after it), which bounds the scan. With a `margin`, the phone's
+    visits count as that much longer on both sides (exposure notification)."""
     now = utcnow()
     mine = session.scalars(select(Visit).where(
         Visit.phone == phone, Visit.checked_in_at <= end,
@@ -113,13 +114,19 @@ def overlapping(session: Session, phone: str, start: datetime, end: datetime,
         visit_end = _end(visit, now, longest)
         if visit_end < start:
             continue
+        began = visit.checked_in_at - margin
         others = session.scalars(select(Visit).where(
             Visit.venue_id == visit.venue_id, Visit.phone != phone,
-            Visit.checked_in_at < visit_end,
-            Visit.checked_in_at >= visit.checked_in_at - longest).order_by(Visit.checked_in_at))
-        pairs += [(visit, other) for other in others
-                  if _end(other, now, longest) > visit.checked_in_at]
+            Visit.checked_in_at < visit_end + margin,
+            Visit.checked_in_at >= began - longest).order_by(Visit.checked_in_at))
+        pairs += [(visit, other) for other in others if _end(other, now, longest) > began]
     return pairs
+
+
+def visit_end(visit: Visit, longest: timedelta, now: datetime | None = None) -> datetime:
+    """Where a visit is taken to end: its check-out, or for an open one now (at most
+    `longest` after check-in), as `overlapping` counts it."""
+    return _end(visit, now or utcnow(), longest)
 
 
 def _end(visit: Visit, now: datetime, longest: timedelta) -> datetime:

@@ -65,7 +65,12 @@ def test_the_document_lists_every_operation(client):
         ("/api/v1/quarantine-cases/{case_id}", "patch"),
         ("/api/v1/quarantine-cases/{case_id}/reports", "get"),
         ("/api/v1/events", "get"),
-        ("/api/v1/subject-requests/export", "post"), ("/api/v1/subject-requests/erasure", "post")}
+        ("/api/v1/subject-requests/export", "post"), ("/api/v1/subject-requests/erasure", "post"),
+        # issue 17: exposure notification
+        ("/api/v1/exposure-cases", "get"), ("/api/v1/exposure-cases", "post"),
+        ("/api/v1/exposure-cases/{case_id}", "get"),
+        ("/api/v1/exposure-cases/{case_id}/exposures", "get"),
+        ("/api/v1/exposure-cases/{case_id}/notify", "post")}
     assert document["security"] == [{"bearerAuth": []}]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     post = document["paths"]["/api/v1/declarations"]["post"]

@@ -87,6 +87,11 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "hotline.export_progress"): STAFF,
     ("GET", "hotline.export_status"): STAFF,
     ("GET", "hotline.export_file"): STAFF,
+    # issue 17: exposure notification
+    ("GET", "hotline.exposure_cases"): ("health_officer", "manager", "admin"),
+    ("POST", "hotline.exposure_mark"): ("health_officer", "manager", "admin"),
+    ("GET", "hotline.exposure_case"): ("health_officer", "manager", "admin"),
+    ("POST", "hotline.exposure_notify"): ("health_officer", "manager", "admin"),
 }
 
 
