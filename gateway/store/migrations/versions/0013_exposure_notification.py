@@ -1,7 +1,7 @@
 """exposure notification: confirmed cases, their exposures, and the notices sent
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 14:00:00
 """
 
