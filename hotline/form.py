@@ -32,7 +32,7 @@ from gateway.flows.parsers import (
     YesNo,
 )
 from gateway.flows.places import ProvinceName, WardName, WardPick
-from hotline.strings import STRINGS
+from hotline import catalogs
 from hotline.web import language, t
 
 FORM_START = "name"
@@ -192,7 +192,7 @@ def _kind(parser: Parser, name: str, answers: Mapping[str, Any]) -> tuple[str, t
 
 
 def _text(key: str) -> str | None:
-    return t(key) if key in STRINGS else None
+    return t(key) if catalogs.has(key) else None
 
 
 def _sms_prompt(node: Ask, answers: Mapping[str, Any]) -> str:
@@ -206,7 +206,7 @@ def _sms_prompt(node: Ask, answers: Mapping[str, Any]) -> str:
 def message(invalid: Invalid) -> str:
     """What an invalid answer means, in the console's words (the SMS text otherwise)."""
     key = f"form.{invalid.reason}"
-    if key in STRINGS:
+    if catalogs.has(key):
         return t(key, **invalid.vars)
     return render(invalid.reason, language(), invalid.vars)
 

@@ -36,8 +36,7 @@ from gateway.store.models import (
     Venue,
     Visit,
 )
-from hotline import accounts, paging
-from hotline.strings import STRINGS
+from hotline import accounts, catalogs, paging
 
 SEARCH_MAX = 80
 EXPORT_BATCH = 1000  # rows read from the database at a time by an export
@@ -60,8 +59,7 @@ class Viewer:
 
     def say(self, key: str, **variables: Any) -> str:
         """The console text `key` in this viewer's language."""
-        vi, en = STRINGS[key]
-        return (en if self.language == "en" else vi).format(**variables)
+        return catalogs.say(self.language, key, **variables)
 
     def local(self, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """A moment in the gateway's local time ('' for none)."""
