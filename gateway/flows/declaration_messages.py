@@ -19,15 +19,22 @@ define({
                          "A 6-digit code was sent to {masked}. Enter it to continue (valid 5 "
                          "minutes)."),
     "decl.otp_wrong": Template("Ma khong dung, con {tries_left} lan thu. Nhap lai ma 6 so.",
-                               "Wrong code, {tries_left} tries left. Enter the 6-digit code."),
+                               "Wrong code, {tries_left} tries left. Enter the 6-digit code.",
+                               one="Wrong code, {tries_left} try left. Enter the 6-digit code.",
+                               count="tries_left"),
     "decl.otp_refused": Template(
         "Ban da yeu cau qua nhieu ma xac thuc. Vui long thu lai sau {minutes} phut.",
-        "Too many codes requested. Please try again in {minutes} minutes."),
+        "Too many codes requested. Please try again in {minutes} minutes.",
+        one="Too many codes requested. Please try again in {minutes} minute.", count="minutes"),
     "decl.otp_capped": Template(
         "Ban da gui qua nhieu ma xac thuc cho so khac. Vui long thu lai sau {minutes} phut.",
-        "Too many codes sent to other numbers. Please try again in {minutes} minutes."),
+        "Too many codes sent to other numbers. Please try again in {minutes} minutes.",
+        one="Too many codes sent to other numbers. Please try again in {minutes} minute.",
+        count="minutes"),
     "decl.otp_busy": Template("He thong dang qua tai. Vui long thu lai sau {minutes} phut.",
-                              "The service is busy. Please try again in {minutes} minutes."),
+                              "The service is busy. Please try again in {minutes} minutes.",
+                              one="The service is busy. Please try again in {minutes} minute.",
+                              count="minutes"),
     "decl.otp_expired": Template("Ma da het han hoac da dung. Gui {keyword} de nhan ma moi.",
                                  "The code expired or was used. Send {keyword} for a new one."),
     "decl.otp_locked": Template("Nhap sai qua nhieu lan, ma da bi huy. Gui {keyword} de nhan "

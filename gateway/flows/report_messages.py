@@ -27,7 +27,9 @@ define({
     "report.well": Template(
         "{verb_vi} bao cao ngay {day}: {report_vi}. Cam on ban. Con {days_left} ngay cach ly.",
         "{verb_en} your report for {day}: {report_en}. Thank you. {days_left} days of "
-        "quarantine left."),
+        "quarantine left.",
+        one="{verb_en} your report for {day}: {report_en}. Thank you. {days_left} day of "
+        "quarantine left.", count="days_left"),
     "report.unwell": Template(
         "{verb_vi} {day}: {report_vi}. Nghi ngoi. Neu kho tho, dau nguc, lu lan, sot cao: "
         "goi 115/1022.",
@@ -89,7 +91,8 @@ define({
     "quarantine.digest_console": Template(" Xem {console}", " See {console}"),
     # Without PUBLIC_BASE_URL the digest has no address to point to: it says no more.
     "quarantine.digest_more_only": Template(" +{more} nguoi khac.", " +{more} more."),
-    "quarantine.digest_days": Template("{name} ({days} ngay)", "{name} ({days} days)"),
+    "quarantine.digest_days": Template("{name} ({days} ngay)", "{name} ({days} days)",
+                                       one="{name} ({days} day)", count="days"),
 }, samples={
     "verb_vi": "Da cap nhat", "verb_en": "Updated", "day": "31/12", "days_left": 99,
     "report_vi": describe(_ALL, 39.5, "vi"), "report_en": describe(_ALL, 39.5, "en"),
