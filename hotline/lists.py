@@ -36,7 +36,7 @@ from gateway.store.models import (
     Venue,
     Visit,
 )
-from hotline import accounts, catalogs, paging
+from hotline import accounts, audit_words, catalogs, paging
 
 SEARCH_MAX = 80
 EXPORT_BATCH = 1000  # rows read from the database at a time by an export
@@ -60,6 +60,10 @@ class Viewer:
     def say(self, key: str, **variables: Any) -> str:
         """The console text `key` in this viewer's language."""
         return catalogs.say(self.language, key, **variables)
+
+    def say_n(self, key: str, n: int, **variables: Any) -> str:
+        """The counted console text `key` for `n` in this viewer's language."""
+        return catalogs.say_n(self.language, key, n, **variables)
 
     def local(self, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """A moment in the gateway's local time ('' for none)."""
@@ -274,7 +278,8 @@ def _venues_matches(search: Search) -> Any:
 
 def _venues_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
     venue = row[0]
-    return (venue.code, venue.name, venue.kind, venue.street, venue.ward_name,
+    return (venue.code, venue.name, viewer.say(f"venue.kind.{venue.kind}"), venue.street,
+            venue.ward_name,
             venue.province_name, viewer.say("yes") if venue.active else viewer.say("no"))
 
 
@@ -291,8 +296,10 @@ def _audit_matches(search: Search) -> Any:
 
 def _audit_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
     entry = row[0]
+    words = audit_words.Words(viewer.say, viewer.say_n)
     return (viewer.local(entry.created_at, "%Y-%m-%d %H:%M:%S"), entry.username,
-            entry.action, entry.phone or "", entry.detail)
+            audit_words.action(entry.action, words, list_titles()), entry.action,
+            entry.phone or "", audit_words.detail(entry.detail, words))
 
 
 LISTINGS: dict[str, Listing | Computed] = {
@@ -318,9 +325,15 @@ LISTINGS: dict[str, Listing | Computed] = {
          "venue.province", "col.active"), _venues_cells, page="hotline.admin_venues"),
     "audit": Listing(
         "audit", ("admin",), "admin.audit_title", _audit, _audit_matches,
-        ("col.time", "col.user", "col.action", "col.phone", "col.detail"), _audit_cells,
+        ("col.time", "col.user", "col.action", "col.action_name", "col.phone", "col.detail"),
+        _audit_cells,
         page="hotline.admin_audit"),
 }
+
+
+def list_titles() -> dict[str, str]:
+    """Each list's name → the key of its title (an export's audit entry names it)."""
+    return {name: listing.title for name, listing in LISTINGS.items()}
 
 
 def viewer_of(session: Session, user: User, day: date, tz: ZoneInfo, language: str,
