@@ -23,7 +23,7 @@ from gateway.edge.headers import SECURITY_HEADERS
 from gateway.edge.inputs import refused_character, shown
 from gateway.phones import mask
 from hotline import catalogs
-from hotline.web import bp, language, local, page, t, tn
+from hotline.web import bp, health, language, local, page, symptom, t, tn
 
 IDLE_MINUTES = 15
 csrf = CSRFProtect()
@@ -54,7 +54,8 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=language, default_locale=catalogs.LANGUAGES[0],
           default_translation_directories=str(catalogs.DIRECTORY),
           default_domain=catalogs.DOMAIN)
-    app.jinja_env.globals.update(t=t, tn=tn, local=local, mask=mask, language=language)
+    app.jinja_env.globals.update(t=t, tn=tn, local=local, mask=mask, language=language,
+                                 symptom=symptom, health=health)
     app.register_blueprint(bp)
 
 

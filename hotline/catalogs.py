@@ -18,11 +18,14 @@ Vietnamese, two in English) read with `tn(key, n, ...)`: "1 day", "2 days".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
+
+from gateway.flows import symptoms
 
 DIRECTORY = Path(__file__).parent / "translations"
 DOMAIN = "messages"
@@ -62,3 +65,13 @@ def say(language: str, key: str, **variables: Any) -> str:
 def say_n(language: str, key: str, n: int, **variables: Any) -> str:
     """The counted text `key` for `n` in `language` ("1 day" / "2 days")."""
     return fill(translations(language).ngettext(key, key, n), variables)
+
+
+def health(language: str, numbers: Sequence[int], temperature: float | None) -> str:
+    """A day's health report as the console says it: the symptoms' names from the one
+    symptom table, then the temperature ('Sốt, Khó thở, 39.5 °C'; 'Không có triệu
+    chứng' for none)."""
+    parts = [symptoms.console(n, language) for n in numbers]
+    if temperature is not None:
+        parts.append(f"{temperature:.1f} °C")
+    return ", ".join(parts) or say(language, "report.none")

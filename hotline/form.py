@@ -33,7 +33,7 @@ from gateway.flows.parsers import (
 )
 from gateway.flows.places import ProvinceName, WardName, WardPick
 from hotline import catalogs
-from hotline.web import language, t
+from hotline.web import language, symptom, t
 
 FORM_START = "name"
 FORM_STOP = "confirm"
@@ -183,8 +183,8 @@ def _kind(parser: Parser, name: str, answers: Mapping[str, Any]) -> tuple[str, t
         return "choice", tuple((key, _text(f"option.{value}") or key)
                                for key, value in parser.options.items())
     if isinstance(parser, MultiSelect):
-        numbered = ((str(n), _text(f"option.{name}.{n}") or str(n))
-                    for n in range(1, parser.count + 1))
+        # The one multiple choice is the symptoms: named by the one symptom table.
+        numbered = ((str(n), symptom(n)) for n in range(1, parser.count + 1))
         return "multi", (("0", t("option.none")), *numbered)
     if isinstance(parser, Year):
         return "number", ()

@@ -24,7 +24,6 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.exports import files
-from gateway.flows.report import describe
 from gateway.phones import InvalidPhone, mask, normalise
 from gateway.store import areas
 from gateway.store.models import (
@@ -195,7 +194,7 @@ def _roster_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
     return (case.full_name, case.phone, viewer.say(f"kind.{case.kind}"),
             case.start_date, case.end_date, (case.end_date - viewer.day).days + 1,
             viewer.say("yes") if case.alert else "",
-            describe(tuple(report.symptoms or ()), report.temperature, viewer.language)
+            catalogs.health(viewer.language, tuple(report.symptoms or ()), report.temperature)
             if report else viewer.say("roster.not_reported"))
 
 

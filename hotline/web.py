@@ -3,7 +3,7 @@ language and page rendering."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +13,7 @@ from flask_babel import get_translations
 from sqlalchemy.orm import Session
 
 from gateway import runtime
+from gateway.flows import symptoms
 from gateway.store.db import transaction
 from gateway.text import DEFAULT_LANGUAGE
 from hotline import catalogs
@@ -55,6 +56,17 @@ def tn(key: str, n: int, **variables: Any) -> str:
 def _role() -> str | None:
     user = g.get("user")
     return user.role if user is not None else None
+
+
+def symptom(number: int) -> str:
+    """A symptom's name as the console shows it (the one symptom table), in the
+    session's language."""
+    return symptoms.console(number, language())
+
+
+def health(numbers: Sequence[int], temperature: float | None) -> str:
+    """A day's health report in the session's language ('Sốt, Khó thở, 39.5 °C')."""
+    return catalogs.health(language(), numbers, temperature)
 
 
 def local(moment: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
