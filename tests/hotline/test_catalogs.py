@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -266,3 +269,29 @@ def test_an_unknown_key_is_not_in_the_catalogs():
 
 def _hashable(value):
     return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def _pybabel(*args: str, cwd: Path) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], cwd=cwd,
+                   check=True, capture_output=True)
+
+
+def test_the_readme_commands_compile_and_extract_the_catalogs(tmp_path):
+    """`pybabel compile` makes the committed `.mo` files from the `.po`; `pybabel
+    extract` with babel.cfg lists the literal keys, counted ones as plural entries."""
+    shutil.copytree(catalogs.DIRECTORY, tmp_path / "translations")
+    for mo in (tmp_path / "translations").rglob("*.mo"):
+        mo.unlink()
+    _pybabel("compile", "-d", str(tmp_path / "translations"), cwd=ROOT.parent)
+    for language in LANGUAGES:
+        made = tmp_path / "translations" / language / "LC_MESSAGES" / "messages.mo"
+        with made.open("rb") as handle:
+            assert {m.id: m.string for m in read_mo(handle) if m.id and
+                    isinstance(m.id, str)}["roster.title"] == catalogs.say(
+                        language, "roster.title")
+    pot = tmp_path / "messages.pot"
+    _pybabel("extract", "-F", "babel.cfg", "-k", "t", "-k", "tn:1,1", "-k", "say", "-k",
+             "say_n:1,1", "-o", str(pot), ".", cwd=ROOT.parent)
+    with pot.open("rb") as handle:
+        template = {m.id if isinstance(m.id, str) else m.id[0]: m for m in read_po(handle)}
+    assert "app.name" in template and template["roster.missed"].pluralizable
