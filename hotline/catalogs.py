@@ -53,8 +53,8 @@ def variant(key: str, role: str | None) -> str:
 
 
 def fill(text: str, variables: dict[str, Any]) -> str:
-    """A translated text with its `{placeholders}` filled in."""
-    return text.format(**variables) if variables else text
+    """A translated text with its `{placeholders}` filled in (`{{` is a brace)."""
+    return text.format(**variables)
 
 
 def say(language: str, key: str, **variables: Any) -> str:

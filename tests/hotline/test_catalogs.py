@@ -287,8 +287,8 @@ def test_the_readme_commands_compile_and_extract_the_catalogs(tmp_path):
         made = tmp_path / "translations" / language / "LC_MESSAGES" / "messages.mo"
         with made.open("rb") as handle:
             assert {m.id: m.string for m in read_mo(handle) if m.id and
-                    isinstance(m.id, str)}["roster.title"] == catalogs.say(
-                        language, "roster.title")
+                    isinstance(m.id, str)}["nav.roster"] == catalogs.say(
+                        language, "nav.roster")
     pot = tmp_path / "messages.pot"
     _pybabel("extract", "-F", "babel.cfg", "-k", "t", "-k", "tn:1,1", "-k", "say", "-k",
              "say_n:1,1", "-o", str(pot), ".", cwd=ROOT.parent)
