@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, request
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway import runtime
@@ -21,7 +22,8 @@ from gateway.config import ConfigError
 from gateway.edge.headers import SECURITY_HEADERS
 from gateway.edge.inputs import refused_character, shown
 from gateway.phones import mask
-from hotline.web import bp, language, local, page, t
+from hotline import catalogs
+from hotline.web import bp, health, language, local, page, symptom, t, tn
 
 IDLE_MINUTES = 15
 csrf = CSRFProtect()
@@ -48,7 +50,12 @@ def init_app(app: Flask) -> None:
     # Flask's default is False, so this is set, not defaulted; the demo runs on plain http.
     app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing or demo)
     csrf.init_app(app)
-    app.jinja_env.globals.update(t=t, local=local, mask=mask, language=language)
+    # The console's words are gettext catalogs; the locale is the session's language.
+    Babel(app, locale_selector=language, default_locale=catalogs.LANGUAGES[0],
+          default_translation_directories=str(catalogs.DIRECTORY),
+          default_domain=catalogs.DOMAIN)
+    app.jinja_env.globals.update(t=t, tn=tn, local=local, mask=mask, language=language,
+                                 symptom=symptom, health=health)
     app.register_blueprint(bp)
 
 

@@ -9,9 +9,9 @@ from gateway.addresses import PROVINCES
 from gateway.phones import InvalidPhone, normalise
 from gateway.store import areas, tokens
 from gateway.store.models import User
-from hotline import accounts, browse, lists, paging
+from hotline import accounts, audit_words, browse, lists, paging
 from hotline.auth import requires
-from hotline.web import bp, page, t, unit
+from hotline.web import bp, page, t, tn, unit
 
 USER_FIELDS = ("username", "display_name", "role", "phone", "venues", "password", "province",
                "communes")
@@ -173,5 +173,9 @@ def admin_audit():
                         values={"phone": typed}, errors={"phone": t("error.phone")})
     with unit() as db:
         result, _ = browse.page_of(db, "audit", term)
+    words = audit_words.Words(t, tn)
+    titles = lists.list_titles()
     return page("audit.html", entries=[row[0] for row in result.rows], result=result,
-                term=term, values={"phone": typed}, errors={})
+                term=term, values={"phone": typed}, errors={},
+                audit_action=lambda name: audit_words.action(name, words, titles),
+                audit_detail=lambda text: audit_words.detail(text, words))

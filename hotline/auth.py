@@ -22,7 +22,7 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from gateway import runtime
 from gateway.store.models import User
 from hotline import accounts, calls
-from hotline.web import bp, page, t, unit
+from hotline.web import bp, page, t, tn, unit
 
 SESSION_KEY = "hotline:session:{}"
 IP_KEY = "hotline:login:ip:{}"
@@ -139,15 +139,17 @@ def login():
         return page("login.html", 400, values=values, errors=errors)
     if _address_blocked():
         return page("login.html", 429, values=values, errors={
-            "form": t("auth.too_many", minutes=IP_WINDOW_SECONDS // 60)})
+            "form": tn("auth.too_many", IP_WINDOW_SECONDS // 60,
+                       minutes=IP_WINDOW_SECONDS // 60)})
     with unit() as db:
         result = accounts.authenticate(db, values["username"], password)
     # A locked account gets exactly the answer of a wrong password: telling them apart
     # would tell an attacker which usernames exist (and which ones they locked).
     if result.status != "ok":
         _count_failure()
-        return page("login.html", 401, values=values, errors={"form": t(
-            "auth.wrong", tries=accounts.MAX_FAILED, minutes=accounts.LOCK_MINUTES)})
+        return page("login.html", 401, values=values, errors={"form": tn(
+            "auth.wrong", accounts.LOCK_MINUTES, tries=accounts.MAX_FAILED,
+            minutes=accounts.LOCK_MINUTES)})
     _start_session(result.user)
     return redirect(url_for(HOME[result.user.role]))
 

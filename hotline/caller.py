@@ -16,7 +16,7 @@ from gateway.store import declarations, venues
 from gateway.store.models import Declaration, HealthReport, QuarantineCase, Venue, Visit
 from hotline import audit, calls
 from hotline.auth import requires
-from hotline.web import bp, page, t, unit
+from hotline.web import bp, page, t, tn, unit
 
 SHOWN = 10
 
@@ -35,7 +35,7 @@ def read_phone(field: str = "phone") -> tuple[str, str | None, str | None]:
 def code_problem(verdict_result: str, tries_left: int | None) -> str:
     """What a refused code means for the person at the console."""
     if verdict_result == "wrong":
-        return t("call.code_wrong", tries=tries_left or 0)
+        return tn("call.code_wrong", tries_left or 0, tries=tries_left or 0)
     return t(f"call.code_{verdict_result}")
 
 

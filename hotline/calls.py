@@ -21,7 +21,7 @@ from gateway.store import phones
 from gateway.store.models import utcnow
 from gateway.visits import staff_send_code
 from hotline import audit
-from hotline.web import t
+from hotline.web import tn
 
 CALL_KEY = "hotline:call:{}"
 MINUTE = 60
@@ -77,7 +77,8 @@ def send_code(phone: str, purpose: str, venue_id: int | None = None) -> str | No
             if isinstance(sent, otp.Refused):
                 audit.record(db, g.user, "otp.refused", phone, sent.reason)
                 key = "call.code_capped" if sent.reason == "capped" else "call.code_refused"
-                return t(key, minutes=-(-sent.retry_after // MINUTE))
+                minutes = -(-sent.retry_after // MINUTE)
+                return tn(key, minutes, minutes=minutes)
             audit.record(db, g.user, "otp.send", phone, purpose)
     except BaseException:
         if isinstance(sent, otp_sms.Sent):

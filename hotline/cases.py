@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from gateway import runtime
 from gateway.edge.inputs import whole_number
-from gateway.flows.report import describe
 from gateway.phones import mask
 from gateway.quarantine import digest
 from gateway.quarantine.enrol import NAME_MAX, EnrolError, enrol, refusals
@@ -25,7 +24,7 @@ from gateway.store import quarantine as store
 from gateway.store.models import HealthReport, QuarantineCase
 from hotline import audit, browse, lists, paging
 from hotline.auth import requires
-from hotline.web import bp, language, page, t, today, unit
+from hotline.web import bp, health, language, page, t, today, unit
 
 PRINT_MAX_ROWS = 5000  # a longer roster prints its first rows and says how many are left
 
@@ -72,7 +71,7 @@ def roster_print():
 def _describe(report: HealthReport | None) -> str:
     if report is None:
         return ""
-    return describe(tuple(report.symptoms or ()), report.temperature, language())
+    return health(tuple(report.symptoms or ()), report.temperature)
 
 
 def _date(text: str) -> date | None:
@@ -218,4 +217,4 @@ def roster_digest():
         audit.record(db, g.user, "digest.view", None, day.isoformat())
     sms = digest.text(data, language(), digest.console_pointer(rt, language()))
     return page("digest.html", day=day, data=data, sms=sms, mask=mask,
-                describe=lambda p: describe(p.symptoms, p.temperature, language()))
+                describe=lambda p: health(p.symptoms, p.temperature))

@@ -19,8 +19,7 @@ from gateway.phones import InvalidPhone, mask, normalise
 from gateway.store import areas, users
 from gateway.store.db import transaction
 from gateway.store.models import User
-from hotline import accounts
-from hotline.strings import STRINGS
+from hotline import accounts, catalogs
 
 user = AppGroup("user", help="Staff accounts: operators, venue staff, quarantine managers, health "
                            "officers.")
@@ -101,4 +100,4 @@ def grant(session: Session, account: User, password: str | None,
 
 
 def _english(error) -> str:
-    return STRINGS[error.key][1].format(**error.vars)
+    return catalogs.say("en", error.key, **error.vars)

@@ -18,7 +18,7 @@ from gateway import runtime
 from gateway.exports import files, store
 from hotline import audit, browse, export_jobs, lists
 from hotline.auth import requires
-from hotline.web import bp, page, t, unit
+from hotline.web import bp, page, t, tn, unit
 
 DIRECT_MAX_ROWS = 5000     # larger exports run as a job
 MAX_ROWS = 500_000         # larger ones are refused: narrow the search
@@ -89,8 +89,8 @@ def _mine(export_id: str) -> store.Export | None:
 
 
 def _gone():
-    return page("error.html", 404, message=t("export.gone",
-                                             minutes=store.TTL_SECONDS // 60))
+    minutes = store.TTL_SECONDS // 60
+    return page("error.html", 404, message=tn("export.gone", minutes, minutes=minutes))
 
 
 @bp.get("/exports/<export_id>")

@@ -32,8 +32,8 @@ from gateway.flows.parsers import (
     YesNo,
 )
 from gateway.flows.places import ProvinceName, WardName, WardPick
-from hotline.strings import STRINGS
-from hotline.web import language, t
+from hotline import catalogs
+from hotline.web import language, symptom, t
 
 FORM_START = "name"
 FORM_STOP = "confirm"
@@ -183,8 +183,8 @@ def _kind(parser: Parser, name: str, answers: Mapping[str, Any]) -> tuple[str, t
         return "choice", tuple((key, _text(f"option.{value}") or key)
                                for key, value in parser.options.items())
     if isinstance(parser, MultiSelect):
-        numbered = ((str(n), _text(f"option.{name}.{n}") or str(n))
-                    for n in range(1, parser.count + 1))
+        # The one multiple choice is the symptoms: named by the one symptom table.
+        numbered = ((str(n), symptom(n)) for n in range(1, parser.count + 1))
         return "multi", (("0", t("option.none")), *numbered)
     if isinstance(parser, Year):
         return "number", ()
@@ -192,7 +192,7 @@ def _kind(parser: Parser, name: str, answers: Mapping[str, Any]) -> tuple[str, t
 
 
 def _text(key: str) -> str | None:
-    return t(key) if key in STRINGS else None
+    return t(key) if catalogs.has(key) else None
 
 
 def _sms_prompt(node: Ask, answers: Mapping[str, Any]) -> str:
@@ -206,7 +206,7 @@ def _sms_prompt(node: Ask, answers: Mapping[str, Any]) -> str:
 def message(invalid: Invalid) -> str:
     """What an invalid answer means, in the console's words (the SMS text otherwise)."""
     key = f"form.{invalid.reason}"
-    if key in STRINGS:
+    if catalogs.has(key):
         return t(key, **invalid.vars)
     return render(invalid.reason, language(), invalid.vars)
 

@@ -24,7 +24,6 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.exports import files
-from gateway.flows.report import describe
 from gateway.phones import InvalidPhone, mask, normalise
 from gateway.store import areas
 from gateway.store.models import (
@@ -36,8 +35,7 @@ from gateway.store.models import (
     Venue,
     Visit,
 )
-from hotline import accounts, paging
-from hotline.strings import STRINGS
+from hotline import accounts, audit_words, catalogs, paging
 
 SEARCH_MAX = 80
 EXPORT_BATCH = 1000  # rows read from the database at a time by an export
@@ -60,8 +58,11 @@ class Viewer:
 
     def say(self, key: str, **variables: Any) -> str:
         """The console text `key` in this viewer's language."""
-        vi, en = STRINGS[key]
-        return (en if self.language == "en" else vi).format(**variables)
+        return catalogs.say(self.language, key, **variables)
+
+    def say_n(self, key: str, n: int, **variables: Any) -> str:
+        """The counted console text `key` for `n` in this viewer's language."""
+        return catalogs.say_n(self.language, key, n, **variables)
 
     def local(self, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """A moment in the gateway's local time ('' for none)."""
@@ -193,7 +194,7 @@ def _roster_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
     return (case.full_name, case.phone, viewer.say(f"kind.{case.kind}"),
             case.start_date, case.end_date, (case.end_date - viewer.day).days + 1,
             viewer.say("yes") if case.alert else "",
-            describe(tuple(report.symptoms or ()), report.temperature, viewer.language)
+            catalogs.health(viewer.language, tuple(report.symptoms or ()), report.temperature)
             if report else viewer.say("roster.not_reported"))
 
 
@@ -276,7 +277,8 @@ def _venues_matches(search: Search) -> Any:
 
 def _venues_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
     venue = row[0]
-    return (venue.code, venue.name, venue.kind, venue.street, venue.ward_name,
+    return (venue.code, venue.name, viewer.say(f"venue.kind.{venue.kind}"), venue.street,
+            venue.ward_name,
             venue.province_name, viewer.say("yes") if venue.active else viewer.say("no"))
 
 
@@ -293,8 +295,10 @@ def _audit_matches(search: Search) -> Any:
 
 def _audit_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
     entry = row[0]
+    words = audit_words.Words(viewer.say, viewer.say_n)
     return (viewer.local(entry.created_at, "%Y-%m-%d %H:%M:%S"), entry.username,
-            entry.action, entry.phone or "", entry.detail)
+            audit_words.action(entry.action, words, list_titles()), entry.action,
+            entry.phone or "", audit_words.detail(entry.detail, words))
 
 
 LISTINGS: dict[str, Listing | Computed] = {
@@ -320,9 +324,15 @@ LISTINGS: dict[str, Listing | Computed] = {
          "venue.province", "col.active"), _venues_cells, page="hotline.admin_venues"),
     "audit": Listing(
         "audit", ("admin",), "admin.audit_title", _audit, _audit_matches,
-        ("col.time", "col.user", "col.action", "col.phone", "col.detail"), _audit_cells,
+        ("col.time", "col.user", "col.action", "col.action_name", "col.phone", "col.detail"),
+        _audit_cells,
         page="hotline.admin_audit"),
 }
+
+
+def list_titles() -> dict[str, str]:
+    """Each list's name → the key of its title (an export's audit entry names it)."""
+    return {name: listing.title for name, listing in LISTINGS.items()}
 
 
 def viewer_of(session: Session, user: User, day: date, tz: ZoneInfo, language: str,

@@ -17,7 +17,7 @@ from gateway.store.models import HealthReport
 from hotline import audit, calls, form
 from hotline.auth import requires
 from hotline.desk import Desk
-from hotline.web import bp, page, t, today, unit
+from hotline.web import bp, page, symptom, t, today, unit
 
 PARSER = report.nodes["report"].parse  # the SMS answer `SK 1 3 38.5` is read by this
 
@@ -41,8 +41,7 @@ def caller_report():
         if request.method == "GET":
             audit.record(db, g.user, "report.form", call.phone,
                          f"case {case.id}" if case else "no active case")
-    options = [("0", t("option.none"))] + [(str(n), t(f"option.report.{n}"))
-                                           for n in SYMPTOMS]
+    options = [("0", t("option.none"))] + [(str(n), symptom(n)) for n in SYMPTOMS]
     context = {"call": call, "case": case, "options": options}
     if case is None or request.method == "GET":
         return page("caller_report.html", values={"symptoms": []}, errors={}, **context)

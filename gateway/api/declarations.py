@@ -24,6 +24,7 @@ from gateway.api.problems import Problem, invalid
 from gateway.api.reads import audited
 from gateway.api.writes import session, writes
 from gateway.codes import parse_declaration_code
+from gateway.flows import symptoms as symptom_table
 from gateway.flows.declaration import (
     FORM_VERSION,
     GENDERS,
@@ -120,8 +121,9 @@ class DeclarationIn(ma.Schema):
         metadata={"example": "12 Hang Bac"})
     symptoms = F.List(F.Integer(strict=True, validate=ma.validate.Range(1, len(SYMPTOMS))),
                       required=True, validate=distinct, metadata={
-                          "description": "any of 1 fever, 2 cough, 3 shortness of breath, "
-                                         "4 sore throat, 5 fatigue, 6 loss of taste/smell"})
+                          "description": "any of " + symptom_table.numbered(
+                              symptom_table.DECLARED, "en", form="console",
+                              separator=", ").lower()})
     contact = F.Boolean(required=True, **STRICT_BOOL, metadata={
         "description": "contact with a confirmed or suspected case in the last 14 days"})
     travel = F.Boolean(required=True, **STRICT_BOOL, metadata={

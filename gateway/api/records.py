@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.api import paging
+from gateway.flows import symptoms as symptom_table
 from gateway.store import alerts
 from gateway.store.events import MODELS
 from gateway.store.models import Consent, Declaration, User, Venue
@@ -169,7 +170,9 @@ class ReportOut(ma.Schema):
     case_id = F.Integer(required=True)
     report_date = F.Date(required=True)
     symptoms = F.List(F.Integer(), required=True, metadata={
-        "description": "1-6 as in the declaration, 7 chest pain, 8 confusion"})
+        "description": "1-6 as in the declaration, " + symptom_table.numbered(
+            tuple(n for n in symptom_table.REPORTED if n not in symptom_table.DECLARED), "en",
+            separator=", ").lower()})
     temperature = F.Float(allow_none=True)
     danger = F.Boolean(required=True)
     channel = F.String(required=True, metadata=CHANNEL)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from gateway.flows import symptoms as symptom_table
 from gateway.flows.consent import consent_nodes
 from gateway.flows.engine import Act, Answers, Ask, Branch, End, Flow
 from gateway.flows.parsers import (
@@ -31,9 +32,7 @@ from gateway.flows.places import ProvinceName, WardName, WardPick, candidates_li
 from gateway.phones import mask
 
 FORM_VERSION = "moh-2025.1"
-SYMPTOMS = {1: ("Sot", "Fever"), 2: ("Ho", "Cough"), 3: ("Kho tho", "Short of breath"),
-            4: ("Dau hong", "Sore throat"), 5: ("Met moi", "Fatigue"),
-            6: ("Mat vi/khu giac", "Loss of taste/smell")}
+SYMPTOMS = symptom_table.DECLARED  # the symptoms asked (gateway/flows/symptoms.py)
 GENDERS = {"male": ("Nam", "Male"), "female": ("Nu", "Female"), "other": ("Khac", "Other")}
 RELATIONS = {"1": "parent", "2": "child", "3": "spouse", "4": "sibling", "5": "grandparent",
              "6": "other"}
@@ -63,8 +62,8 @@ def summary(answers: Answers) -> dict[str, Any]:
         "full_name": answers["name"], "ward_name": ward(answers)["name"],
         "province_name": answers["province"]["name"],
         "gender_vi": gender[0], "gender_en": gender[1],
-        "symptoms_vi": ", ".join(SYMPTOMS[s][0] for s in symptoms) or "khong",
-        "symptoms_en": ", ".join(SYMPTOMS[s][1] for s in symptoms) or "none",
+        "symptoms_vi": ", ".join(symptom_table.name(s, "vi") for s in symptoms) or "khong",
+        "symptoms_en": ", ".join(symptom_table.name(s, "en") for s in symptoms) or "none",
         "contact_vi": "co" if answers["contact"] else "khong",
         "contact_en": "yes" if answers["contact"] else "no",
         "travel_vi": "co" if answers["travel"] else "khong",

@@ -1,6 +1,8 @@
 """What the declaration says, in Vietnamese without diacritics and in English."""
 
+from gateway.flows import symptoms
 from gateway.flows.messages import Template, define
+from gateway.flows.symptoms import DECLARED
 from gateway.text import SMS_CONCAT_SEGMENT_CHARS
 
 PROVINCE_MENU = 34 * 20  # the USSD province list is paged with 99/0
@@ -19,15 +21,22 @@ define({
                          "A 6-digit code was sent to {masked}. Enter it to continue (valid 5 "
                          "minutes)."),
     "decl.otp_wrong": Template("Ma khong dung, con {tries_left} lan thu. Nhap lai ma 6 so.",
-                               "Wrong code, {tries_left} tries left. Enter the 6-digit code."),
+                               "Wrong code, {tries_left} tries left. Enter the 6-digit code.",
+                               one="Wrong code, {tries_left} try left. Enter the 6-digit code.",
+                               count="tries_left"),
     "decl.otp_refused": Template(
         "Ban da yeu cau qua nhieu ma xac thuc. Vui long thu lai sau {minutes} phut.",
-        "Too many codes requested. Please try again in {minutes} minutes."),
+        "Too many codes requested. Please try again in {minutes} minutes.",
+        one="Too many codes requested. Please try again in {minutes} minute.", count="minutes"),
     "decl.otp_capped": Template(
         "Ban da gui qua nhieu ma xac thuc cho so khac. Vui long thu lai sau {minutes} phut.",
-        "Too many codes sent to other numbers. Please try again in {minutes} minutes."),
+        "Too many codes sent to other numbers. Please try again in {minutes} minutes.",
+        one="Too many codes sent to other numbers. Please try again in {minutes} minute.",
+        count="minutes"),
     "decl.otp_busy": Template("He thong dang qua tai. Vui long thu lai sau {minutes} phut.",
-                              "The service is busy. Please try again in {minutes} minutes."),
+                              "The service is busy. Please try again in {minutes} minutes.",
+                              one="The service is busy. Please try again in {minutes} minute.",
+                              count="minutes"),
     "decl.otp_expired": Template("Ma da het han hoac da dung. Gui {keyword} de nhan ma moi.",
                                  "The code expired or was used. Send {keyword} for a new one."),
     "decl.otp_locked": Template("Nhap sai qua nhieu lan, ma da bi huy. Gui {keyword} de nhan "
@@ -62,10 +71,9 @@ define({
     "decl.commune_pick": Template("Chon xa/phuong:\n{candidates}",
                                   "Choose commune/ward:\n{candidates}"),
     "decl.street": Template("So nha, duong/thon, to/ap:", "House number, street or village:"),
-    "decl.symptoms": Template("14 ngay qua co trieu chung? 0 Khong; 1 Sot 2 Ho 3 Kho tho "
-                              "4 Dau hong 5 Met moi 6 Mat vi/khu giac. Vd: 1 3",
-                              "Symptoms in the last 14 days? 0 None; 1 Fever 2 Cough 3 Short "
-                              "of breath 4 Sore throat 5 Fatigue 6 Loss of taste/smell"),
+    "decl.symptoms": Template(
+        f"14 ngay qua co trieu chung? 0 Khong; {symptoms.numbered(DECLARED, 'vi')}. Vd: 1 3",
+        f"Symptoms in the last 14 days? 0 None; {symptoms.numbered(DECLARED, 'en')}"),
     "decl.contact": Template("14 ngay qua co tiep xuc ca benh hoac nghi nhiem? 1 Co 2 Khong",
                              "Last 14 days, contact with a confirmed or suspected case? "
                              "1 Yes 2 No"),
@@ -111,8 +119,8 @@ define({
     "ward_name": "Phuong Nguyen Thai Binh Trung", "province_name": "Thanh pho Ho Chi Minh",
     "province_list": "1 Ha Noi\n" * 34, "candidates": "1 Phuong Nguyen Thai Binh Trung\n" * 4,
     "street": "Y" * 100, "gender_vi": "Khac", "gender_en": "Female",
-    "symptoms_vi": "Sot, Ho, Kho tho, Dau hong, Met moi, Mat vi/khu giac",
-    "symptoms_en": "Fever, Cough, Short of breath, Sore throat, Fatigue, Loss of taste/smell",
+    "symptoms_vi": ", ".join(symptoms.name(n, "vi") for n in DECLARED),
+    "symptoms_en": ", ".join(symptoms.name(n, "en") for n in DECLARED),
     "contact_vi": "khong", "contact_en": "yes", "travel_vi": "khong", "travel_en": "yes",
     "valid_until": "23:59 31/12", "count": 34,
 })

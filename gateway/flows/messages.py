@@ -22,15 +22,36 @@ USSD_SCREEN = USSD_MAX_CHARS - len("CON ")
 
 @dataclass(frozen=True)
 class Template:
-    """One message in both languages, with the most characters it may render to."""
+    """One message in both languages, with the most characters it may render to.
+
+    A message that counts something names the counting variable in `count` and gives
+    the English text for a count of 1 in `one` ("1 day left", not "1 days left");
+    Vietnamese nouns do not change with a number, so `vi` serves every count."""
 
     vi: str
     en: str
     budget: int = SMS_SEGMENT_CHARS
+    one: str | None = None  # English when the variable `count` is 1
+    count: str = ""
 
-    def text(self, language: str) -> str:
-        """The raw template for a language (Vietnamese if unknown)."""
-        return self.en if language == "en" else self.vi
+    def __post_init__(self) -> None:
+        if (self.one is None) != (not self.count):
+            raise ValueError(f"a counted template needs both `one` and `count`: {self.en!r}")
+
+    def text(self, language: str, variables: Mapping[str, Any] | None = None) -> str:
+        """The raw template for a language (Vietnamese if unknown), in the singular
+        when it counts one thing."""
+        if language != "en":
+            return self.vi
+        if self.one is not None and variables is not None and variables.get(self.count) == 1:
+            return self.one
+        return self.en
+
+    def forms(self, language: str) -> tuple[str, ...]:
+        """Every text a language may render (the singular too), for checks."""
+        if language == "en" and self.one is not None:
+            return self.en, self.one
+        return (self.text(language),)
 
 
 CATALOGUE: dict[str, Template] = {}
@@ -68,8 +89,7 @@ def render(key: str, language: str, variables: Mapping[str, Any] | None = None,
     without diacritics (a name 'Hòa' is sent as 'Hoa'). A channel variant of the
     template (`key.ussd`: a menu instead of a sentence) is used when there is one."""
     template = CATALOGUE.get(f"{key}.{channel}", CATALOGUE[key]) if channel else CATALOGUE[key]
-    template = template.text(language)
-    return to_gsm(template.format_map(dict(variables or {})))
+    return to_gsm(template.text(language, variables).format_map(dict(variables or {})))
 
 
 define({

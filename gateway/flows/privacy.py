@@ -121,14 +121,19 @@ define({
     "privacy.declarations": Template(
         "- {declarations} to khai y te (ho ten, nam sinh, giay to, dia chi, trieu chung), "
         "moi nhat {declared_on}",
-        "- {declarations} health declaration(s) (name, birth year, ID, address, symptoms), "
-        "latest {declared_on}"),
+        "- {declarations} health declarations (name, birth year, ID, address, symptoms), "
+        "latest {declared_on}",
+        one="- {declarations} health declaration (name, birth year, ID, address, symptoms), "
+        "latest {declared_on}", count="declarations"),
     "privacy.visits": Template("- {visits} lan check-in, moi nhat {visited_on}",
-                               "- {visits} check-in(s), latest {visited_on}"),
+                               "- {visits} check-ins, latest {visited_on}",
+                               one="- {visits} check-in, latest {visited_on}", count="visits"),
     "privacy.case_active": Template("- Dang cach ly den {case_until}: giu den khi ket thuc",
                                     "- In quarantine until {case_until}: kept until it ends"),
     "privacy.cases_closed": Template("- {cases_closed} ho so cach ly da ket thuc",
-                                     "- {cases_closed} closed quarantine record(s)"),
+                                     "- {cases_closed} closed quarantine records",
+                                     one="- {cases_closed} closed quarantine record",
+                                     count="cases_closed"),
     "privacy.consent": Template("- Ban {consent_vi} ngay {consent_on}",
                                 "- You {consent_en} on {consent_on}"),
     "privacy.footer": Template("Gui XOA de yeu cau xoa. Ho tro: 1022",

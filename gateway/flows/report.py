@@ -15,17 +15,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gateway.flows.declaration import SYMPTOMS as DECLARATION_SYMPTOMS
+from gateway.flows import symptoms as symptom_table
 from gateway.flows.engine import Act, Answers, Ask, Branch, End, Flow, Tell
 from gateway.flows.parsers import Invalid, MultiSelect, Parser
 from gateway.text import words
 
-SYMPTOMS = {**DECLARATION_SYMPTOMS, 7: ("Dau nguc", "Chest pain"), 8: ("Lu lan", "Confusion")}
-# Short names for replies, alerts and digests, where one segment must hold them all.
-SHORT = {1: ("sot", "fever"), 2: ("ho", "cough"), 3: ("kho tho", "breathless"),
-         4: ("dau hong", "sore throat"), 5: ("met", "tired"), 6: ("mat vi", "no smell"),
-         7: ("dau nguc", "chest pain"), 8: ("lu lan", "confused")}
-DANGER_SYMPTOMS = (3, 7, 8)
+# The report's symptoms (1-8) and default danger signs, from the one symptom table.
+SYMPTOMS = symptom_table.REPORTED
+DANGER_SYMPTOMS = symptom_table.DANGER
 DANGER_TEMPERATURE = 39.0
 FEVER_TEMPERATURE = 37.5    # a temperature this high counts as a symptom in digests
 LOWEST, HIGHEST = 34.0, 43.0  # a body temperature outside this is a typo
@@ -145,8 +142,7 @@ def danger_signs(answers: Answers) -> tuple[int, ...]:
 def describe(symptoms: tuple[int, ...] | list[int], temperature: float | None,
              language: str) -> str:
     """'kho tho, dau nguc, 39.5C' (short names; 'khong trieu chung' for none)."""
-    index = 1 if language == "en" else 0
-    parts = [SHORT[s][index] for s in symptoms]
+    parts = [symptom_table.short(s, language) for s in symptoms]
     if temperature is not None:
         parts.append(f"{temperature:.1f}C")
     return ", ".join(parts) or ("no symptoms" if language == "en" else "khong trieu chung")

@@ -1,35 +1,41 @@
 """What the daily report and the quarantine service say: the report dialogue, and the
 messages sent on their own (welcome, reminders, danger-sign alert, digest, last day)."""
 
+from gateway.flows import symptoms
 from gateway.flows.messages import Template, define
-from gateway.flows.report import SHORT, describe
+from gateway.flows.report import describe
+from gateway.flows.symptoms import REPORTED
 
-_ALL = tuple(SHORT)
+_ALL = REPORTED
+# The eight symptoms in one line, for the prompts that must fit one segment.
+_BRIEF_VI = symptoms.numbered(REPORTED, "vi", form="brief")
+_BRIEF_EN = symptoms.numbered(REPORTED, "en", form="brief")
+_DANGER_VI = ", ".join(symptoms.short(n, "vi") for n in symptoms.DANGER)
 DIGEST_NAME_MAX = 24  # a name in the digest: enough to recognise, short enough for many
 ALERT_NAME_MAX = 24   # the alert names every sign reported, in one segment
 
 define({
     # The report dialogue.
     "report.ask": Template(
-        "Bao cao suc khoe: 0 neu khoe, hoac so trieu chung 1 Sot 2 Ho 3 Kho tho 4 Dau hong "
-        "5 Met 6 Mat vi 7 Dau nguc 8 Lu lan, va nhiet do. Vd: 1 3 38.5",
-        "Health report: 0 if well, or symptoms 1 Fever 2 Cough 3 Breathless 4 Sore throat "
-        "5 Tired 6 No smell 7 Chest pain 8 Confusion, and temperature. E.g. 1 3 38.5"),
+        f"Bao cao suc khoe: 0 neu khoe, hoac so trieu chung {_BRIEF_VI}, va nhiet do. "
+        "Vd: 1 3 38.5",
+        f"Health report: 0 if well, or symptoms {_BRIEF_EN}, and temperature. E.g. 1 3 38.5"),
     "report.symptoms": Template(
-        "Trieu chung hom nay (nhap lien, vd 13):\n0 Khong co\n1 Sot\n2 Ho\n3 Kho tho\n"
-        "4 Dau hong\n5 Met moi\n6 Mat vi/khu giac\n7 Dau nguc\n8 Lu lan",
-        "Symptoms today (type together, e.g. 13):\n0 None\n1 Fever\n2 Cough\n"
-        "3 Short of breath\n4 Sore throat\n5 Fatigue\n6 Loss of taste/smell\n7 Chest pain\n"
-        "8 Confusion"),
+        "Trieu chung hom nay (nhap lien, vd 13):\n0 Khong co\n"
+        + symptoms.numbered(REPORTED, "vi", separator="\n"),
+        "Symptoms today (type together, e.g. 13):\n0 None\n"
+        + symptoms.numbered(REPORTED, "en", separator="\n")),
     "report.temperature": Template(
         "Nhiet do (vd 385 la 38.5 do), nhap 0 neu khong do:",
         "Temperature (e.g. 385 for 38.5 C), or 0 if not measured:"),
     "report.well": Template(
         "{verb_vi} bao cao ngay {day}: {report_vi}. Cam on ban. Con {days_left} ngay cach ly.",
         "{verb_en} your report for {day}: {report_en}. Thank you. {days_left} days of "
-        "quarantine left."),
+        "quarantine left.",
+        one="{verb_en} your report for {day}: {report_en}. Thank you. {days_left} day of "
+        "quarantine left.", count="days_left"),
     "report.unwell": Template(
-        "{verb_vi} {day}: {report_vi}. Nghi ngoi. Neu kho tho, dau nguc, lu lan, sot cao: "
+        f"{{verb_vi}} {{day}}: {{report_vi}}. Nghi ngoi. Neu {_DANGER_VI}, sot cao: "
         "goi 115/1022.",
         "{verb_en} {day}: {report_en}. Rest; if it gets worse, call 115 or 1022."),
     "report.danger": Template(
@@ -60,10 +66,10 @@ define({
         "You are in {kind_en} quarantine until {end}. Each day reply to the reminder: 0 if "
         "well, or symptom numbers and temperature (1 3 38.5). Help: send SK"),
     "quarantine.reminder": Template(
-        "Bao cao suc khoe {day}: tra loi 0 neu khoe, hoac so trieu chung 1 Sot 2 Ho 3 Kho tho "
-        "4 Dau hong 5 Met 6 Mat vi 7 Dau nguc 8 Lu lan + nhiet do, vd 1 3 38.5",
-        "Health report {day}: reply 0 if well, or symptoms 1 Fever 2 Cough 3 Breathless "
-        "4 Sore throat 5 Tired 6 No smell 7 Chest pain 8 Confused + temp, e.g. 1 3 38.5"),
+        f"Bao cao suc khoe {{day}}: tra loi 0 neu khoe, hoac so trieu chung {_BRIEF_VI} "
+        "+ nhiet do, vd 1 3 38.5",
+        f"Health report {{day}}: reply 0 if well, or symptoms {_BRIEF_EN} + temp, "
+        "e.g. 1 3 38.5"),
     "quarantine.reminder_again": Template(
         "Nhac lan 2: ban chua bao cao suc khoe hom nay ({day}). Tra loi 0 neu khoe, hoac so "
         "trieu chung va nhiet do, vd 1 3 38.5. Gui SK de xem huong dan.",
@@ -89,7 +95,8 @@ define({
     "quarantine.digest_console": Template(" Xem {console}", " See {console}"),
     # Without PUBLIC_BASE_URL the digest has no address to point to: it says no more.
     "quarantine.digest_more_only": Template(" +{more} nguoi khac.", " +{more} more."),
-    "quarantine.digest_days": Template("{name} ({days} ngay)", "{name} ({days} days)"),
+    "quarantine.digest_days": Template("{name} ({days} ngay)", "{name} ({days} days)",
+                                       one="{name} ({days} day)", count="days"),
 }, samples={
     "verb_vi": "Da cap nhat", "verb_en": "Updated", "day": "31/12", "days_left": 99,
     "report_vi": describe(_ALL, 39.5, "vi"), "report_en": describe(_ALL, 39.5, "en"),

@@ -34,7 +34,9 @@ define({
                              "Checked in at {visit_venue} since {visit_time}. Send CO on "
                              "leaving."),
     "status.quarantine": Template("Con {days_left} ngay cach ly (den het {quarantine_end}).",
-                                  "{days_left} day(s) of quarantine left (to the end of "
-                                  "{quarantine_end})."),
+                                  "{days_left} days of quarantine left (to the end of "
+                                  "{quarantine_end}).",
+                                  one="{days_left} day of quarantine left (to the end of "
+                                  "{quarantine_end}).", count="days_left"),
 }, samples={"visit_venue": "Z" * 40, "visit_time": "23:59 31/12", "days_left": 99,
             "quarantine_end": "31/12"})

@@ -1,6 +1,8 @@
 """Message templates: every one, in both languages and at its longest, fits its
 budget in pure GSM-7 without diacritics."""
 
+import re
+
 import pytest
 
 import gateway.dialogue.router  # noqa: F401  (loads every module that defines templates)
@@ -30,17 +32,62 @@ def test_template_fits_its_budget_in_gsm7(key, language):
     assert length <= CATALOGUE[key].budget, f"{key}/{language}: {length} septets: {text!r}"
 
 
+COUNTED = sorted(key for key, template in CATALOGUE.items() if template.one is not None)
+
+
+@pytest.mark.parametrize("key", COUNTED)
+def test_the_singular_of_a_counted_template_fits_its_budget(key):
+    template = CATALOGUE[key]
+    text = render(key, "en", {**SAMPLE_VARS, template.count: 1})
+    assert text != render(key, "en", {**SAMPLE_VARS, template.count: 2})
+    length = septets(text)
+    assert length is not None and length <= template.budget, (key, text)
+    assert fields(template.one) == fields(template.en)
+    assert template.count in fields(template.en) and template.count in fields(template.vi)
+
+
 @pytest.mark.parametrize(("key", "language"), TEMPLATES)
 def test_template_is_written_without_diacritics(key, language):
-    raw = CATALOGUE[key].text(language)
-    # ASCII only: no Vietnamese diacritics, and nothing GSM-7 would spend two septets on.
-    assert raw.isascii(), [c for c in raw if not c.isascii()]
-    assert not set(raw) & set("^\\[~]|`"), "costs two septets or needs UCS-2"
+    for raw in CATALOGUE[key].forms(language):
+        # ASCII only: no Vietnamese diacritics, nothing GSM-7 spends two septets on.
+        assert raw.isascii(), [c for c in raw if not c.isascii()]
+        assert not set(raw) & set("^\\[~]|`"), "costs two septets or needs UCS-2"
 
 
 @pytest.mark.parametrize(("key", "language"), TEMPLATES)
 def test_every_variable_has_a_sample(key, language):
-    assert fields(CATALOGUE[key].text(language)) <= set(SAMPLE_VARS)
+    for raw in CATALOGUE[key].forms(language):
+        assert fields(raw) <= set(SAMPLE_VARS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_english_reply_says_one_of_a_plural(language):
+    """"1 days", "in 1 minutes": with every counted variable at 1, no reply pairs 1 with a
+    plural noun, and no template hedges with "(s)"."""
+    ones = {name: 1 for name in SAMPLE_VARS if isinstance(SAMPLE_VARS[name], int)}
+    for key, template in CATALOGUE.items():
+        text = render(key, language, {**SAMPLE_VARS, **ones})
+        assert not re.search(r"\b1 (days|minutes|tries|check-ins|records|declarations)\b",
+                             text), (key, text)
+        assert "(s)" not in template.text(language), key
+
+
+def test_a_count_of_one_takes_the_singular():
+    said = {"verb_en": "Recorded", "verb_vi": "Da ghi", "day": "01/12", "report_en": "well",
+            "report_vi": "khoe", "days_left": 1}
+    assert render("report.well", "en", said).endswith("Thank you. 1 day of quarantine left.")
+    assert render("report.well", "en", {**said, "days_left": 2}).endswith(
+        "Thank you. 2 days of quarantine left.")
+    assert render("decl.otp_refused", "en", {"minutes": 1}).endswith("try again in 1 minute.")
+    assert render("decl.otp_refused", "en", {"minutes": 0}).endswith("in 0 minutes.")
+    # Vietnamese nouns take no plural: one text for every count.
+    assert render("report.well", "vi", said).endswith("Con 1 ngay cach ly.")
+    assert render("quarantine.digest_days", "en", {"name": "AN", "days": 1}) == "AN (1 day)"
+
+
+def test_a_counted_template_names_both_its_singular_and_its_count():
+    with pytest.raises(ValueError, match="count"):
+        Template("{n} ngay", "{n} days", one="{n} day")
 
 
 # Messages longer than one SMS segment or USSD screen by design, and why.

@@ -84,7 +84,7 @@ def test_an_operator_records_a_danger_report_and_the_manager_is_alerted(app, ope
     assert (report.channel, report.operator) == ("hotline", "op1")
     assert "Tran Thi Binh" in inbox.messages(MANAGER_PHONE)[-1]["body"]
     today = text(mgr.get("/hotline/roster/today"))
-    assert "Cảnh báo nguy hiểm" in today and "kho tho" in today and "op1" in today
+    assert "Cảnh báo nguy hiểm" in today and "Khó thở" in today and "op1" in today
 
 
 def test_a_report_form_error_is_explained_and_kept(app, operator, inbox):

@@ -4,7 +4,7 @@ refused one (with the reason the phone is told), and the danger signs."""
 import pytest
 
 from gateway.config import REPORT_SYMPTOMS
-from gateway.flows import FLOWS, problems
+from gateway.flows import FLOWS, problems, symptoms
 from gateway.flows.parsers import Invalid
 from gateway.flows.report import (
     SYMPTOMS,
@@ -119,8 +119,9 @@ def test_describe():
 
 
 def test_symptoms_extend_the_declaration_and_match_the_configuration():
-    assert [SYMPTOMS[n][0] for n in (1, 3, 7, 8)] == ["Sot", "Kho tho", "Dau nguc", "Lu lan"]
-    assert len(SYMPTOMS) == REPORT_SYMPTOMS
+    assert [symptoms.name(n, "vi") for n in SYMPTOMS if n in (1, 3, 7, 8)] == [
+        "Sot", "Kho tho", "Dau nguc", "Lu lan"]
+    assert SYMPTOMS[:6] == symptoms.DECLARED and len(SYMPTOMS) == REPORT_SYMPTOMS
 
 
 def test_the_report_flow_is_registered_and_sound():
