@@ -23,13 +23,14 @@ from gateway.store import venues as venue_records
 from gateway.store.models import User, Venue, utcnow, venue_staff
 
 ROLES = users.ROLES
-# The roles whose console pages are narrowed to an area (gateway/store/areas.py); the
-# coming locality roles (community teams) join them. Operators take calls from the
-# whole country, venue staff are bound to venues, administrators see all.
-AREA_ROLES = ("manager", "health_officer")
-# The roles that must have an area: a health officer's dashboard is a locality's, and
-# a national view is the administrator's.
-AREA_NEEDED = ("health_officer",)
+# The roles whose console pages are narrowed to an area (gateway/store/areas.py).
+# Operators take calls from the whole country, venue staff are bound to venues,
+# administrators see all.
+AREA_ROLES = ("manager", "health_officer", "community_team")
+# The roles that must have an area: a health officer's dashboard is a locality's, a
+# community team works in its own street group, hamlet or ward; a national view is
+# the administrator's.
+AREA_NEEDED = ("health_officer", "community_team")
 MAX_FAILED = 5
 LOCK_MINUTES = 15
 PASSWORD_MIN = 10
