@@ -90,7 +90,8 @@ def check_area_role(role: str, area: areas.Area | None) -> None:
     if area is not None and role not in AREA_ROLES:
         raise AccountError("province", "error.area_role")
     if area is None and role in AREA_NEEDED:
-        raise AccountError("province", "error.area_needed")
+        raise AccountError("province", "team.area_needed" if role == "community_team"
+                           else "error.area_needed")
 
 
 def _phone(phone: str | None) -> str | None:

@@ -240,3 +240,7 @@ STRINGS.update(CASE)
 from hotline.strings_exports import EXPORTS  # noqa: E402  (exports, search, paging, print)
 
 STRINGS.update(EXPORTS)
+
+from hotline.strings_team import TEAM  # noqa: E402  (community teams)
+
+STRINGS.update(TEAM)

@@ -50,7 +50,8 @@ def record(context: Records, answers: Mapping[str, Any]) -> dict[str, Any]:
     saved, amended = store.record_report(
         session, case.id, day, symptoms=reading["symptoms"],
         temperature=reading["temperature"], danger=bool(signs),
-        channel=context.inbound.channel, now=now)
+        channel=context.inbound.channel, operator=answers.get("operator"),
+        relation=answers.get("relation"), verified=answers.get("verified", True), now=now)
     if signs:
         alerts.raise_alert(session, case.id, saved.id, signs, now)
         alert(context, case, reading, day, now)
