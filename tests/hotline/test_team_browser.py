@@ -7,7 +7,8 @@ another province sees neither resident. Screenshots go to test-artifacts/hotline
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
@@ -15,7 +16,7 @@ from gateway.quarantine.enrol import enrol
 from gateway.store.areas import Area
 from gateway.store.db import transaction
 from gateway.store.models import HealthReport
-from tests.browser import wait_for
+from tests.browser import WAIT_SECONDS, wait_for
 from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user
 from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
 
@@ -25,6 +26,12 @@ WARD = Area(38, frozenset({14797}))
 def reports(app) -> list[HealthReport]:
     with runtimes.of(app).sessions() as session:
         return list(session.scalars(select(HealthReport).order_by(HealthReport.id)))
+
+
+def said(driver, message: str) -> None:
+    """Wait for the page that flashes `message` (the form's page goes first)."""
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        ready.text_to_be_present_in_element((By.CSS_SELECTOR, "main"), message))
 
 
 def sign_out(driver) -> None:
@@ -58,7 +65,7 @@ def test_a_team_member_reports_for_residents_with_and_without_a_phone(app, serve
     chrome.find_element(By.ID, "temperature").send_keys("37.8")
     shot(chrome, "31-team-report-verified")
     chrome.find_element(By.ID, "submit-report").click()
-    assert "Đã ghi báo cáo hôm nay của Trần Văn Bình" in wait_for(chrome, "p.flash").text
+    said(chrome, "Đã ghi báo cáo hôm nay của Trần Văn Bình")
     [verified] = reports(app)
     assert (verified.channel, verified.operator, verified.verified, verified.relation) == (
         "team", "to-hac", True, None)
@@ -80,7 +87,7 @@ def test_a_team_member_reports_for_residents_with_and_without_a_phone(app, serve
     chrome.find_element(By.CSS_SELECTOR, "input[name=symptoms][value='0']").click()
     chrome.find_element(By.CSS_SELECTOR, "input[name=relation][value='neighbour']").click()
     chrome.find_element(By.ID, "submit-report").click()
-    wait_for(chrome, "p.flash")
+    said(chrome, "Đã ghi báo cáo hôm nay của Lê Thị Cúc")
     page = chrome.find_element(By.ID, "residents").text
     assert "Tổ báo hộ: to-hac (hàng xóm), chưa xác minh" in page
     assert "Tổ báo hộ: to-hac, đã xác minh mã" in page
