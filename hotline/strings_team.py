@@ -70,6 +70,10 @@ TEAM: dict[str, tuple[str, str]] = {
                         "The first day cannot be before today."),
     "team.error.manager": ("Chọn một cán bộ quản lý của địa bàn.",
                            "Choose a manager of your area."),
+    "team.error.duplicate": ("Người này đã có trong danh sách (cùng họ tên, năm sinh và "
+                             "thời gian cách ly).",
+                             "This resident is already on the list (same name, year of "
+                             "birth and dates)."),
     "team.error.relation": ("Chọn quan hệ, hoặc ghi rõ quan hệ khác (2 đến {max} ký tự).",
                             "Choose a relation, or write another (2 to {max} characters)."),
 }

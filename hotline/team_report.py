@@ -83,6 +83,9 @@ def team_code():
     if call is None or call.purpose != PURPOSE:
         return redirect(url_for("hotline.team_residents"))
     case_id = call.extra.get("case_id")
+    if case_id is None:  # a call of this purpose is always bound to one resident
+        calls.end()
+        return redirect(url_for("hotline.team_residents"))
     if call.verified:
         return redirect(url_for("hotline.team_report", case_id=case_id))
     values, errors = {}, {}

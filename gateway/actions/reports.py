@@ -72,7 +72,8 @@ def alert(context: Records, case: QuarantineCase, reading: Mapping[str, Any],
         return
     symptoms, temperature = tuple(reading["symptoms"]), reading["temperature"]
     body = render("quarantine.alert", manager.language, {
-        "person": case.full_name[:ALERT_NAME_MAX], "masked": mask(case.phone),
+        # "-": a resident without a phone (added by a community team)
+        "person": case.full_name[:ALERT_NAME_MAX], "masked": mask(case.phone) or "-",
         "report_vi": report.describe(symptoms, temperature, "vi"),
         "report_en": report.describe(symptoms, temperature, "en"),
         "time": now.astimezone(context.runtime.config.tz).strftime("%H:%M")})

@@ -18,12 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.quarantine.enrol import NAME_MAX, full_name
 from gateway.store import areas, residents
 from gateway.store import quarantine as store
-from gateway.store.models import QuarantineCase
+from gateway.store.models import QuarantineCase, User
 
 CHANNEL = "team"
 # The relations a member picks from (console keys `team.relation.<name>`); anything
@@ -36,7 +37,8 @@ OLDEST_BIRTH_YEAR = 1900
 
 class ResidentError(ValueError):
     """A resident or a relation was refused: `field` names the form field, `reason`
-    the rule (required, name, birth_year, address, dates, manager, relation)."""
+    the rule (required, name, birth_year, address, dates, past, manager, duplicate,
+    relation)."""
 
     def __init__(self, field: str, reason: str):
         super().__init__(f"{field}: {reason}")
@@ -100,8 +102,25 @@ def add(session: Session, newcomer: Newcomer, *, area: areas.Area, operator: str
     allowed = {user.id for user in residents.managers(session, area)}
     if newcomer.manager_id not in allowed:
         raise ResidentError("manager", "manager")
+    # One add at a time per manager (a second click, two members of one team): the
+    # check for the same person below then sees the first one's case.
+    session.execute(select(User.id).where(User.id == newcomer.manager_id).with_for_update())
+    if _same_person(session, newcomer):
+        raise ResidentError("name", "duplicate")
     return store.create_case(
         session, phone=None, full_name=full_name(newcomer.name), kind="home",
         start_date=newcomer.start, end_date=newcomer.end, manager_id=newcomer.manager_id,
         channel=CHANNEL, operator=operator, birth_year=int(newcomer.birth_year.strip()),
         address=" ".join(newcomer.address.split()))
+
+
+def _same_person(session: Session, newcomer: Newcomer) -> bool:
+    """Whether the manager already follows a resident without a phone of this name and
+    year of birth whose active case overlaps the new dates."""
+    return session.scalar(select(QuarantineCase.id).where(
+        QuarantineCase.phone.is_(None), QuarantineCase.status == "active",
+        QuarantineCase.manager_id == newcomer.manager_id,
+        QuarantineCase.full_name == full_name(newcomer.name),
+        QuarantineCase.birth_year == int(newcomer.birth_year.strip()),
+        QuarantineCase.start_date <= newcomer.end,
+        QuarantineCase.end_date >= newcomer.start).limit(1)) is not None

@@ -5,6 +5,9 @@ reports for them with a relation; the marks on the manager's pages; who may see 
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -167,6 +170,20 @@ def test_a_resident_without_a_phone_is_added_and_reported_for_with_a_relation(ap
                                  "not verified") in done
 
 
+def test_danger_signs_reported_for_a_resident_without_a_phone_alert_the_manager(
+        app, ward, team, inbox):
+    team.post("/hotline/team/residents/new", newcomer(ward["mgr"]))
+    with runtimes.of(app).sessions() as session:
+        case_id = session.scalar(select(QuarantineCase.id).where(QuarantineCase.phone.is_(None)))
+    team.post(f"/hotline/team/residents/{case_id}/report",
+              {"symptoms": ["3"], "temperature": "39", "relation": "family"})
+    [alert] = [m["body"] for m in inbox.messages(MANAGER_PHONE)]
+    assert alert.startswith("KHAN cach ly - Le Thi Cuc: kho tho, 39.0C luc ")
+    # a second click on "add" does not double the resident
+    response = team.post("/hotline/team/residents/new", newcomer(ward["mgr"]))
+    assert response.status_code == 400 and "đã có trong danh sách" in text(response)
+
+
 def test_the_manager_s_pages_mark_the_resident_and_the_report(app, ward, team):
     team.post("/hotline/team/residents/new", newcomer(ward["mgr"]))
     with runtimes.of(app).sessions() as session:
@@ -183,6 +200,11 @@ def test_the_manager_s_pages_mark_the_resident_and_the_report(app, ward, team):
     assert mark in text(manager.get("/hotline/roster/today"))
     assert "Không có điện thoại" not in text(manager.get("/hotline/roster/digest"))  # reported
     assert "Không có điện thoại" in text(manager.get("/hotline/roster/print"))
+    manager.get("/hotline/roster")
+    exported = manager.post("/hotline/exports", {"list": "roster", "format": "csv", "q": ""})
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row[:2] for row in rows if row[0] == "Lê Thị Cúc"] == [
+        ["Lê Thị Cúc", "Không có điện thoại"]]
 
 
 @pytest.mark.parametrize(("changes", "message"), [

@@ -123,6 +123,14 @@ def test_a_resident_without_a_phone_is_a_case_without_a_phone(sessions, town):
     assert (stored.channel, stored.operator, stored.kind, stored.status) == (
         "team", "to-hac", "home", "active")
     assert "Le Thi Cuc" in names(sessions, ward)
+    # the same person again (a second click, another member): refused, not doubled
+    with sessions() as session, pytest.raises(rules.ResidentError) as refused:
+        rules.add(session, newcomer(town["ward"], start=DAY + timedelta(days=2)), area=ward,
+                  operator="to-hac-2", today=DAY)
+    assert (refused.value.field, refused.value.reason) == ("name", "duplicate")
+    with transaction(sessions) as session:  # someone else of that name and year is not
+        rules.add(session, newcomer(town["ward"], birth_year="1950"), area=ward,
+                  operator="to-hac", today=DAY)
 
 
 @pytest.mark.parametrize(("changes", "field", "reason"), [
