@@ -261,3 +261,20 @@ def test_a_team_account_needs_an_area(app, config):
                  input="a long console password\n")
     assert result.exit_code == 0, result.output
     assert "limited to Thanh Hóa: Phường Hạc Thành" in result.output
+
+
+def test_the_admin_form_makes_a_team_account_only_with_an_area(app):
+    make_user(app, "root", "admin")
+    admin = signed_in(app, "root")
+    refused = admin.post("/hotline/admin/users", {
+        "username": "to-2", "role": "community_team", "password": "a long password 1"})
+    assert refused.status_code == 400
+    assert "Tổ Covid cộng đồng cần một địa bàn" in text(refused)
+    made = admin.post("/hotline/admin/users", {
+        "username": "to-3", "role": "community_team", "password": "a long password 1",
+        "province": "38", "communes": "Hac Thanh"})
+    assert made.status_code == 302
+    member = Console(app.test_client())
+    assert member.login("to-3", "a long password 1").headers["Location"].endswith(
+        "/hotline/team")
+    assert "Thanh Hóa: Phường Hạc Thành" in text(member.get("/hotline/team"))
