@@ -6,6 +6,7 @@ reports for them with a relation; the marks on the manager's pages; who may see 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 import pytest
@@ -278,3 +279,14 @@ def test_the_admin_form_makes_a_team_account_only_with_an_area(app):
     assert member.login("to-3", "a long password 1").headers["Location"].endswith(
         "/hotline/team")
     assert "Thanh Hóa: Phường Hạc Thành" in text(member.get("/hotline/team"))
+
+
+def test_a_team_account_is_capped_like_an_operator(app, ward, team, monkeypatch):
+    runtime = runtimes.of(app)
+    monkeypatch.setattr(runtime, "config",
+                        dataclasses.replace(runtime.config, otp_operator_per_hour=1))
+    send = f"/hotline/team/residents/{ward['case']}/code"
+    assert team.post(send).headers["Location"].endswith("/hotline/team/code")
+    refused = team.post(send, follow_redirects=True)
+    assert "Tài khoản của bạn đã gửi quá nhiều mã trong giờ qua" in text(refused)
+    assert ("otp.refused", "capped") in [(e.action, e.detail) for e in audit_entries(app)]

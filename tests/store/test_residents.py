@@ -6,6 +6,7 @@ without a phone."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -14,14 +15,16 @@ from gateway import runtime as runtimes
 from gateway.quarantine import digest
 from gateway.quarantine import residents as rules
 from gateway.quarantine.enrol import enrol
-from gateway.store import areas, residents, users
+from gateway.store import areas, dashboard, residents, users
 from gateway.store import quarantine as store
 from gateway.store.areas import Area
+from gateway.store.dashboard import Scope
 from gateway.store.db import transaction
 from gateway.store.models import HealthReport, QuarantineCase
 
 TH, HAC_THANH, QUANG_PHU, HA_NOI = 38, 14797, 16522, 1
 DAY = date(2026, 3, 10)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -198,6 +201,9 @@ def test_phone_keyed_paths_pass_over_a_resident_without_a_phone(sessions, town):
         assert data.active == 2
         assert [(p.name, p.phone) for p in data.missing_people if p.case_id == lone_id] == [
             ("Le Thi Cuc", None)]
+        # so does the dashboard's compliance, among those who did not report
+        seen = dashboard.compliance(session, Scope(DAY, DAY, TZ, ward), DAY)
+        assert (seen.active, seen.reported) == (2, 0)
         # closing and reopening need no phone either (no other case can collide)
         case = session.get(QuarantineCase, lone_id)
         store.change_case(case, close=True)
