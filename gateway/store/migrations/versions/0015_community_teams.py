@@ -19,9 +19,10 @@ depends_on = None
 @contextmanager
 def _rebuilding(table: str):
     """Change a column of `table`. SQLite does it by rebuilding the table (copy, drop,
-    rename), and health reports and alerts point at the cases: the drop would fail
-    their foreign keys, so SQLite's own procedure turns the check off around the
-    rebuild (possible only outside a transaction) and checks every key after it."""
+    rename), and health reports and alerts point at the cases (alerts at the reports
+    too): the drop would fail or follow their foreign keys, so SQLite's own procedure
+    turns the check off around the rebuild (possible only outside a transaction) and
+    checks every key after it."""
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -54,7 +55,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('health_reports', schema=None) as batch_op:
+    # Alerts point at reports (ON DELETE SET NULL): the rebuild must not unlink them.
+    with _rebuilding('health_reports') as batch_op:
         batch_op.drop_column('verified')
         batch_op.drop_column('relation')
     # Residents without a phone cannot stay once the column needs one again.
