@@ -83,6 +83,9 @@ def test_a_team_member_sees_only_the_residents_of_their_area(app, ward, team):
     assert team.post(f"/hotline/team/residents/{ward['other_case']}/code").status_code == 404
     assert team.get(f"/hotline/cases/{ward['case']}").status_code == 403  # not a manager
     assert ("team.view", None) in [(e.action, e.phone) for e in audit_entries(app)]
+    team.post("/hotline/language", {"lang": "en", "next": "/hotline/team"})
+    english = text(team.get("/hotline/team"))
+    assert "Residents who report their health" in english and "Not reported" in english
 
 
 def test_a_resident_with_a_phone_reads_back_a_code_before_the_team_reports(app, ward, team,
@@ -150,6 +153,10 @@ def test_a_resident_without_a_phone_is_added_and_reported_for_with_a_relation(ap
         "Lê Thị Cúc", 1948, "Xóm 3, thôn Đông", ward["mgr"], "team")
     page = text(team.get("/hotline/team"))
     assert "Lê Thị Cúc (1948)" in page and "Không có điện thoại" in page
+    # not reported yet: the manager's digest names them, marked
+    digest = text(signed_in(app, "mgr-hac").get("/hotline/roster/digest"))
+    assert 'Lê Thị Cúc · <span class="mono"><span class="badge" data-mark="no-phone">' \
+           "Không có điện thoại</span>" in digest
     report_page = f"/hotline/team/residents/{case.id}/report"
     assert "chưa xác minh" in text(team.get(report_page))
     # a relation is required
