@@ -45,13 +45,12 @@ def team_residents():
     with unit() as db:
         area = team_area(db)
         found = paging.fetch(db, store.roster(area, day), paging.number(request.args.get("page")))
-        reported = sum(1 for _, report in found.rows if report is not None)
         audit.record(db, g.user, "team.view", None,
                      f"{area.describe()}: page {found.number}, {found.total} residents")
         db.flush()
         db.expunge_all()  # the page reads the rows after the transaction ends
     return page("team_residents.html", result=found, rows=found.rows, day=day,
-                area=area.describe(), reported=reported, said=said)
+                area=area.describe(), said=said)
 
 
 @bp.route("/team/residents/new", methods=["GET", "POST"])
