@@ -37,6 +37,14 @@ def said(report: HealthReport | None) -> str:
     return describe(tuple(report.symptoms or ()), report.temperature, language())
 
 
+# A template global: the marks of hotline/_team.html show it on the managers' pages too.
+@bp.app_template_global()
+def relation_label(relation: str) -> str:
+    """A report's relation as the console says it: a listed one in the console's
+    language, a member's own words as they wrote them."""
+    return t(f"team.relation.{relation}") if relation in rules.RELATIONS else relation
+
+
 @bp.get("/team")
 @requires(ROLE)
 def team_residents():
