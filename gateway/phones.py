@@ -49,8 +49,11 @@ def normalise(raw: str | None, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def mask(phone: str) -> str:
-    """A number with its middle hidden for logs: '+84912345678' → '+849*****678'."""
+def mask(phone: str | None) -> str:
+    """A number with its middle hidden for logs: '+84912345678' → '+849*****678'
+    ('' for none: a quarantined resident without a phone)."""
+    if not phone:
+        return ""
     if len(phone) <= 6:
         return "*" * len(phone)
     return phone[:4] + "*" * (len(phone) - 7) + phone[-3:]

@@ -1,7 +1,8 @@
 """The 1022 hotline console: a Flask blueprint under /hotline where operators act on a
 caller's behalf, venue staff check visitors in, quarantine managers follow their
-cases, health officers see their locality's dashboard and administrators manage
-users, venues, API tokens and the audit log.
+cases, health officers see their locality's dashboard, community teams report for
+their area's residents, and administrators manage users, venues, API tokens and the
+audit log.
 
 Server-rendered pages in Vietnamese (English on a switch). Every form carries a CSRF
 token; the session cookie is HttpOnly, SameSite=Lax and Secure outside debug, tests
@@ -112,4 +113,6 @@ from hotline import (  # noqa: E402, F401
     places,
     report,
     staff,
+    team,
+    team_report,
 )

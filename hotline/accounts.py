@@ -23,13 +23,14 @@ from gateway.store import venues as venue_records
 from gateway.store.models import User, Venue, utcnow, venue_staff
 
 ROLES = users.ROLES
-# The roles whose console pages are narrowed to an area (gateway/store/areas.py); the
-# coming locality roles (community teams) join them. Operators take calls from the
-# whole country, venue staff are bound to venues, administrators see all.
-AREA_ROLES = ("manager", "health_officer")
-# The roles that must have an area: a health officer's dashboard is a locality's, and
-# a national view is the administrator's.
-AREA_NEEDED = ("health_officer",)
+# The roles whose console pages are narrowed to an area (gateway/store/areas.py).
+# Operators take calls from the whole country, venue staff are bound to venues,
+# administrators see all.
+AREA_ROLES = ("manager", "health_officer", "community_team")
+# The roles that must have an area: a health officer's dashboard is a locality's, a
+# community team works in its own street group, hamlet or ward; a national view is
+# the administrator's.
+AREA_NEEDED = ("health_officer", "community_team")
 MAX_FAILED = 5
 LOCK_MINUTES = 15
 PASSWORD_MIN = 10
@@ -89,7 +90,8 @@ def check_area_role(role: str, area: areas.Area | None) -> None:
     if area is not None and role not in AREA_ROLES:
         raise AccountError("province", "error.area_role")
     if area is None and role in AREA_NEEDED:
-        raise AccountError("province", "error.area_needed")
+        raise AccountError("province", "team.area_needed" if role == "community_team"
+                           else "error.area_needed")
 
 
 def _phone(phone: str | None) -> str | None:

@@ -31,7 +31,7 @@ IP_MAX_FAILURES = 20          # a call centre shares one address: count failures
 MAX_SESSION_SECONDS = 12 * 3600  # one shift, however active
 HOME = {"operator": "hotline.call_start", "venue_staff": "hotline.staff_home",
         "manager": "hotline.roster", "health_officer": "hotline.dashboard",
-        "admin": "hotline.admin_users"}
+        "admin": "hotline.admin_users", "community_team": "hotline.team_residents"}
 
 
 def idle_seconds() -> int:

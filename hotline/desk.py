@@ -18,10 +18,12 @@ class Desk:
     """The caller's phone and channel, the transaction and the runtime. SMS queued in
     the transaction are handed to the workers once it commits (gateway/store/handoff.py)."""
 
-    def __init__(self, runtime: Runtime, session: Session, phone: str):
+    def __init__(self, runtime: Runtime, session: Session, phone: str,
+                 channel: str = CHANNEL):
         self.runtime = runtime
         self.session = session
-        self.inbound = Inbound(CHANNEL, CHANNEL, "", phone, "")
+        # A community team's reports have their own channel, `team` (hotline/team.py).
+        self.inbound = Inbound(channel, channel, "", phone, "")
 
     def send(self, phone: str, body: str, kind: str, priority: str = "high",
              dedup_key: str | None = None) -> None:

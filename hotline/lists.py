@@ -191,7 +191,8 @@ def _roster_matches(search: Search) -> Any:
 
 def _roster_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
     case, report = row
-    return (case.full_name, case.phone, viewer.say(f"kind.{case.kind}"),
+    return (case.full_name, case.phone or viewer.say("team.no_phone"),
+            viewer.say(f"kind.{case.kind}"),
             case.start_date, case.end_date, (case.end_date - viewer.day).days + 1,
             viewer.say("yes") if case.alert else "",
             catalogs.health(viewer.language, tuple(report.symptoms or ()), report.temperature)

@@ -50,7 +50,8 @@ def record(context: Records, answers: Mapping[str, Any]) -> dict[str, Any]:
     saved, amended = store.record_report(
         session, case.id, day, symptoms=reading["symptoms"],
         temperature=reading["temperature"], danger=bool(signs),
-        channel=context.inbound.channel, now=now)
+        channel=context.inbound.channel, operator=answers.get("operator"),
+        relation=answers.get("relation"), verified=answers.get("verified", True), now=now)
     if signs:
         alerts.raise_alert(session, case.id, saved.id, signs, now)
         alert(context, case, reading, day, now)
@@ -71,7 +72,8 @@ def alert(context: Records, case: QuarantineCase, reading: Mapping[str, Any],
         return
     symptoms, temperature = tuple(reading["symptoms"]), reading["temperature"]
     body = render("quarantine.alert", manager.language, {
-        "person": case.full_name[:ALERT_NAME_MAX], "masked": mask(case.phone),
+        # "-": a resident without a phone (added by a community team)
+        "person": case.full_name[:ALERT_NAME_MAX], "masked": mask(case.phone) or "-",
         "report_vi": report.describe(symptoms, temperature, "vi"),
         "report_en": report.describe(symptoms, temperature, "en"),
         "time": now.astimezone(context.runtime.config.tz).strftime("%H:%M")})

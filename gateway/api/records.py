@@ -19,7 +19,8 @@ from gateway.store.events import MODELS
 from gateway.store.models import Consent, Declaration, User, Venue
 
 F = ma.fields
-CHANNEL = {"description": "where the record came from: sms, ussd, hotline, web or cli"}
+CHANNEL = {"description": "where the record came from: sms, ussd, hotline, web, cli, or "
+                          "team (a community team member, for a resident)"}
 OPERATOR = {"description": "the hotline operator, venue staff or API caller who made it"}
 
 
@@ -145,7 +146,8 @@ class CaseOut(ma.Schema):
     """A quarantine case, with its alerts."""
 
     id = F.Integer(required=True)
-    phone = F.String(required=True)
+    phone = F.String(required=True, allow_none=True, metadata={
+        "description": "null for a resident without a phone, added by a community team"})
     full_name = F.String(required=True)
     kind = F.String(required=True, metadata={"description": "home or facility"})
     venue_code = F.String(allow_none=True, metadata={"description": "the facility"})
@@ -161,6 +163,20 @@ class CaseOut(ma.Schema):
     operator = F.String(allow_none=True, metadata=OPERATOR)
     created_at = F.DateTime(required=True)
     updated_at = F.DateTime(required=True)
+    birth_year = F.Integer(allow_none=True, metadata={
+        "description": "a resident without a phone: their year of birth (else null)"})
+    address = F.String(allow_none=True, metadata={
+        "description": "a resident without a phone: their address (else null)"})
+
+
+class ReportedByOut(ma.Schema):
+    """Who made a report for the person: an operator or a community team member, and
+    for a resident without a phone the member's relation to them."""
+
+    operator = F.String(required=True, metadata=OPERATOR)
+    relation = F.String(allow_none=True, metadata={
+        "description": "neighbour, family, team_member or the member's own words; null "
+                       "when the person confirmed it with a code read back"})
 
 
 class ReportOut(ma.Schema):
@@ -177,6 +193,11 @@ class ReportOut(ma.Schema):
     danger = F.Boolean(required=True)
     channel = F.String(required=True, metadata=CHANNEL)
     operator = F.String(allow_none=True, metadata=OPERATOR)
+    reported_by = F.Nested(ReportedByOut, required=True, allow_none=True, metadata={
+        "description": "null when the person reported from their own phone"})
+    verified = F.Boolean(required=True, metadata={
+        "description": "false for a community team's report for a resident without a "
+                       "phone: no code proved the resident agreed"})
     created_at = F.DateTime(required=True)
     updated_at = F.DateTime(required=True)
 
@@ -297,6 +318,11 @@ def present(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str,
                         venue_name=named[item["venue_id"]].name)
             if topic == "exposure_notice":
                 item["operator"] = item["notified_by"]
+    elif topic == "health_report":
+        for item in items:
+            relation = item.pop("relation")
+            item["reported_by"] = None if item["operator"] is None else {
+                "operator": item["operator"], "relation": relation}
     return items
 
 

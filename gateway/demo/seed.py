@@ -36,8 +36,12 @@ LOGINS = (Login("operator", "operator", "operator-demo"),
           Login("staff", "venue_staff", "staff-demo"),
           Login("manager", "manager", "manager-demo"),
           Login("officer", "health_officer", "officer-demo"),
-          Login("admin", "admin", "admin-demo"))
-DEMO_PROVINCE = 79  # Ho Chi Minh City, the demo venue's: the demo health officer's area
+          Login("admin", "admin", "admin-demo"),
+          Login("team", "community_team", "team-demo"))
+# Ho Chi Minh City, the demo venue's: the area of the demo health officer, of the demo
+# community team and of the demo manager (whose cases are then the team's residents).
+DEMO_PROVINCE = 79
+AREA_LOGINS = ("health_officer", "community_team", "manager")
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ def seed(session: Session) -> Seeded:
 
 def _logins(session: Session, venue: Venue) -> None:
     """The demo's console accounts that do not exist yet; the staff one checks visitors
-    in at the demo venue, the health officer sees the demo venue's province."""
+    in at the demo venue; the health officer, the community team and the manager work
+    in the demo venue's province."""
     for login in LOGINS:
         if users.by_username(session, login.username) is not None:
             continue
@@ -83,5 +88,5 @@ def _logins(session: Session, venue: Venue) -> None:
         account.password_hash = generate_password_hash(login.password)
         if login.role == "venue_staff":
             session.execute(insert(venue_staff).values(user_id=account.id, venue_id=venue.id))
-        if login.role == "health_officer":
+        if login.role in AREA_LOGINS:
             areas.assign(session, areas.Area(DEMO_PROVINCE), user_id=account.id)

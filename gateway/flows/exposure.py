@@ -54,10 +54,10 @@ define({
         "You may have been exposed at {exposure_venue} at {time} {day}. Stay home, watch your "
         "health, call 1022. Reply 1 will self-isolate, 2 have symptoms"),
     "exposure.isolating": Template(
-        "Cam on ban. Hay o nha, deo khau trang, do than nhiet moi ngay. Neu sot, ho, kho "
-        "tho: goi ngay 1022.",
-        "Thank you. Stay home, wear a mask, take your temperature daily. If fever, cough "
-        "or breathlessness: call 1022 now."),
+        "Cam on ban. Hay o nha, deo khau trang, do than nhiet moi ngay. Neu co trieu "
+        "chung: goi ngay 1022.",
+        "Thank you. Stay home, wear a mask, take your temperature daily. If you have "
+        "symptoms: call 1022 now."),
     "exposure.symptoms_report": Template(
         "Cam on ban. Hay bao cao suc khoe hom nay de can bo y te theo doi. Cap cuu: 1022.",
         "Thank you. Please report your health today so health staff can follow up. "

@@ -40,7 +40,7 @@ class Person:
 
     case_id: int
     name: str
-    phone: str
+    phone: str | None  # None: a resident without a phone (community teams)
     symptoms: tuple[int, ...] = ()
     temperature: float | None = None
     danger: bool = False

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -254,7 +255,9 @@ class QuarantineCase(Base):
                       Index("ix_cases_phone_status", "phone", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(16))
+    # None: a resident without a phone, added and reported for by a community team
+    # (gateway/store/residents.py); reminders and every phone-keyed path skip them.
+    phone: Mapped[str | None] = mapped_column(String(16))
     full_name: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(10))  # home, facility
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
@@ -267,6 +270,9 @@ class QuarantineCase(Base):
     operator: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # community teams (issue 17, item 3): who a phone-less resident is, for the team.
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    address: Mapped[str | None] = mapped_column(String(120))
 
 
 class HealthReport(Base):
@@ -286,6 +292,11 @@ class HealthReport(Base):
     operator: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # community teams (issue 17, item 3): a report a team member made under their own
+    # account for a resident without a phone names the member's relation to them
+    # (neighbour, family, …) and is not verified: no code proved the resident agreed.
+    relation: Mapped[str | None] = mapped_column(String(40))
+    verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Event(Base):

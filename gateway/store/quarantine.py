@@ -34,6 +34,11 @@ def _active(day: date):
                 QuarantineCase.end_date >= day)
 
 
+def active_on(day: date):
+    """The SQL condition 'the case is active on `day`' (for other modules' queries)."""
+    return _active(day)
+
+
 def active_case(session: Session, phone: str, day: date) -> QuarantineCase | None:
     """The phone's case active on `day`, if any (one query)."""
     return session.scalar(select(QuarantineCase)
@@ -66,13 +71,17 @@ def create_case(session: Session, **fields: Any) -> QuarantineCase:
 
 def record_report(session: Session, case_id: int, day: date, *, symptoms: Sequence[int],
                   temperature: float | None, danger: bool, channel: str,
-                  operator: str | None = None,
+                  operator: str | None = None, relation: str | None = None,
+                  verified: bool = True,
                   now: datetime | None = None) -> tuple[HealthReport, bool]:
     """Write the case's report for `day`, or amend the one already there (a later
-    report that day replaces its answers). Returns the report and whether it amended."""
+    report that day replaces its answers, and who made it). `relation` and `verified`
+    say who a community team's report stands for (gateway/quarantine/residents.py).
+    Returns the report and whether it amended."""
     moment = now or utcnow()
     values = {"symptoms": list(symptoms), "temperature": temperature, "danger": danger,
-              "channel": channel, "operator": operator, "updated_at": moment}
+              "channel": channel, "operator": operator, "relation": relation,
+              "verified": verified, "updated_at": moment}
     for _ in range(2):  # a concurrent first report of the day wins the insert: amend it
         existing = session.scalar(select(HealthReport)
                                   .where(HealthReport.case_id == case_id,
@@ -131,6 +140,7 @@ def reminder_batch(session: Session, day: date, after: int, limit: int,
                pending.label("pending"))
         .outerjoin(Phone, Phone.number == QuarantineCase.phone)
         .where(_active(day), QuarantineCase.id > after, ~_reported(day),
+               QuarantineCase.phone.is_not(None),  # a resident without a phone: no SMS
                or_(Phone.opted_out.is_(None), Phone.opted_out.is_(False)))
         .order_by(QuarantineCase.id).limit(limit)))
 
@@ -142,7 +152,7 @@ def ending_batch(session: Session, day: date, after: int, limit: int) -> list[Ro
                func.coalesce(Phone.language, DEFAULT_LANGUAGE).label("language"))
         .outerjoin(Phone, Phone.number == QuarantineCase.phone)
         .where(QuarantineCase.status == "active", QuarantineCase.end_date == day,
-               QuarantineCase.id > after)
+               QuarantineCase.phone.is_not(None), QuarantineCase.id > after)
         .order_by(QuarantineCase.id).limit(limit)))
 
 
@@ -241,7 +251,9 @@ def reopen_case(session: Session, case: QuarantineCase, today: date,
         raise CaseChangeError("before_start")
     if end < today:
         raise CaseChangeError("ended")
-    other = overlapping_case(session, case.phone, case.start_date, end)
+    # A resident without a phone has no other case to collide with (NULL is no key).
+    other = (overlapping_case(session, case.phone, case.start_date, end)
+             if case.phone is not None else None)
     if other is not None:
         raise CaseChangeError("overlap", other.id)
     case.end_date, case.status = end, "active"

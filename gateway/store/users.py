@@ -1,6 +1,6 @@
 """Staff accounts (operators, venue staff, quarantine managers, health officers of a
-locality, administrators): writing one and finding one by username. Functions take a
-session and never commit."""
+locality, administrators, community team members): writing one and finding one by
+username. Functions take a session and never commit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from gateway.store.models import User
 
-ROLES = ("operator", "venue_staff", "manager", "health_officer", "admin")
+ROLES = ("operator", "venue_staff", "manager", "health_officer", "admin",
+         "community_team")
 
 
 def create(session: Session, *, username: str, role: str, phone: str | None = None,

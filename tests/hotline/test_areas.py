@@ -68,7 +68,8 @@ def test_user_create_limits_a_manager_and_refuses_other_roles(app, config):
     refused = cli(config, "user", "create", "op-th", "--role", "operator", "--province", "38",
                   "--password-stdin", input=PASSWORD_IN)
     assert refused.exit_code == 2
-    assert "an area limits only manager, health_officer accounts" in refused.output
+    assert ("an area limits only manager, health_officer, community_team accounts"
+            in refused.output)
     assert user(app, "op-th") is None
     bad = cli(config, "user", "create", "mgr-x", "--role", "manager", "--phone", "0903000111",
               "--province", "Atlantis", "--password-stdin", input=PASSWORD_IN)

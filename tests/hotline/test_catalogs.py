@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 
 from gateway.flows import exposure as exposure_flow
 from gateway.privacy.deadlines import KINDS as REQUEST_KINDS
+from gateway.quarantine import residents
 from gateway.quarantine.enrol import KINDS as CASE_KINDS
 from gateway.store.users import ROLES
 from gateway.store.venues import KINDS as VENUE_KINDS
@@ -55,6 +56,9 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "audit.word.": audit_words.WORDS,
     "expo.status.": ("review", "notified"),
     "expo.answer.": tuple(exposure_flow.ANSWERS.options.values()),
+    "team.relation.": residents.RELATIONS,
+    "team.error.": ("name", "birth_year", "address", "required", "dates", "past", "manager",
+                    "duplicate", "relation"),
 }
 # Keys the console reads only if the catalogs have them (else it shows the SMS prompt):
 # a question's label and hint, a choice's words, an invalid answer's console wording.

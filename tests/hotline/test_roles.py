@@ -8,7 +8,8 @@ import pytest
 
 from tests.hotline.conftest import Console, make_user, make_venue
 
-ANYONE = ("anonymous", "operator", "venue_staff", "manager", "health_officer", "admin")
+ANYONE = ("anonymous", "operator", "venue_staff", "manager", "health_officer", "admin",
+          "community_team")
 STAFF = ("operator", "venue_staff", "manager", "admin")
 DECLARERS = ("operator", "venue_staff")
 
@@ -92,6 +93,17 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "hotline.exposure_mark"): ("health_officer", "manager", "admin"),
     ("GET", "hotline.exposure_case"): ("health_officer", "manager", "admin"),
     ("POST", "hotline.exposure_notify"): ("health_officer", "manager", "admin"),
+    # issue 17: community teams (their own pages only)
+    ("GET", "hotline.team_residents"): ("community_team",),
+    ("GET", "hotline.team_add"): ("community_team",),
+    ("POST", "hotline.team_add"): ("community_team",),
+    ("POST", "hotline.team_send_code"): ("community_team",),
+    ("GET", "hotline.team_code"): ("community_team",),
+    ("POST", "hotline.team_code"): ("community_team",),
+    ("POST", "hotline.team_resend"): ("community_team",),
+    ("POST", "hotline.team_cancel"): ("community_team",),
+    ("GET", "hotline.team_report"): ("community_team",),
+    ("POST", "hotline.team_report"): ("community_team",),
 }
 
 

@@ -1,0 +1,56 @@
+"""A community team's residents: who a team member (console role `community_team`,
+always limited to an area) works for, and the reads the team's pages make.
+
+A resident is an active quarantine case lying in the member's area by the one rule of
+`gateway.store.areas` (a case lies where its manager's area lies). `in_area` is the
+single place that decides it, so widening it (people of an isolated area, say) changes
+every team page and check at once. Functions take a session and never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from gateway.store import areas
+from gateway.store.models import AreaLimit, HealthReport, QuarantineCase, User
+from gateway.store.quarantine import active_on
+
+
+def in_area(area: areas.Area, day: date) -> Any:
+    """The SQL condition 'this case is a resident of a team working in `area` on
+    `day`': active that day and lying in the area."""
+    return and_(active_on(day), areas.condition(QuarantineCase, area))
+
+
+def roster(area: areas.Area, day: date) -> Any:
+    """The residents with their report of `day` (or None), by name: a SELECT of
+    (QuarantineCase, HealthReport) rows for paging."""
+    return (select(QuarantineCase, HealthReport)
+            .outerjoin(HealthReport, (HealthReport.case_id == QuarantineCase.id)
+                       & (HealthReport.report_date == day))
+            .where(in_area(area, day))
+            .order_by(QuarantineCase.full_name, QuarantineCase.id))
+
+
+def resident(session: Session, area: areas.Area, case_id: int, day: date,
+             lock: bool = False) -> QuarantineCase | None:
+    """The case `case_id` if it is a resident of the team's area on `day`, else None
+    (unknown, closed, or someone else's area: the same answer)."""
+    query = select(QuarantineCase).where(QuarantineCase.id == case_id, in_area(area, day))
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def managers(session: Session, area: areas.Area) -> list[User]:
+    """The active quarantine managers whose own area lies within `area`: a resident the
+    team adds is followed by one of them, so it lies in the team's area (and the
+    manager gets its alerts and digest)."""
+    limited = select(AreaLimit.user_id).where(AreaLimit.user_id.is_not(None))
+    candidates = session.scalars(select(User).where(
+        User.role == "manager", User.active.is_(True), User.id.in_(limited))
+        .order_by(User.display_name, User.username)).all()
+    within = areas.of_users(session, [user.id for user in candidates])
+    return [user for user in candidates if area.contains(within.get(user.id))]

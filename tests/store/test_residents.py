@@ -1,0 +1,228 @@
+"""Community teams' data rules, on PostgreSQL and on SQLite (the embedded default): who
+the residents of a team's area are, adding a resident without a phone, the relation
+of a report made for them, and how every phone-keyed quarantine path treats a case
+without a phone."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from gateway import runtime as runtimes
+from gateway.quarantine import digest
+from gateway.quarantine import residents as rules
+from gateway.quarantine.enrol import enrol
+from gateway.store import areas, dashboard, residents, users
+from gateway.store import quarantine as store
+from gateway.store.areas import Area
+from gateway.store.dashboard import Scope
+from gateway.store.db import transaction
+from gateway.store.models import HealthReport, QuarantineCase
+
+TH, HAC_THANH, QUANG_PHU, HA_NOI = 38, 14797, 16522, 1
+DAY = date(2026, 3, 10)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def sessions(request):
+    """The sessions of the PostgreSQL app, or of the embedded (SQLite) one."""
+    app = request.getfixturevalue("app" if request.param == "postgresql" else "demo_app")
+    return runtimes.of(app).sessions
+
+
+def manager(session, username: str, area: Area | None) -> int:
+    """A quarantine manager (with a phone) limited to `area`; their id."""
+    user = users.create(session, username=username, role="manager",
+                        phone=f"+8490300{len(username):04d}")
+    areas.assign(session, area, user_id=user.id)
+    return user.id
+
+
+@pytest.fixture
+def town(sessions) -> dict[str, int]:
+    """Managers of a ward of Thanh Hoa, of another ward, of the whole province, of Ha
+    Noi and one not limited, each with an active case; a closed case in the ward."""
+    with transaction(sessions) as session:
+        ids = {"ward": manager(session, "mgr-hac", Area(TH, frozenset({HAC_THANH}))),
+               "other_ward": manager(session, "mgr-qp", Area(TH, frozenset({QUANG_PHU}))),
+               "province": manager(session, "mgr-th", Area(TH)),
+               "ha_noi": manager(session, "mgr-hn", Area(HA_NOI)),
+               "national": manager(session, "mgr-all", None)}
+        for n, name in enumerate(("ward", "other_ward", "province", "ha_noi", "national")):
+            case = enrol(session, phone=f"+8491200000{n}", name=f"Nguoi {name}",
+                         manager=f"mgr-{_short(name)}",
+                         start=DAY - timedelta(days=2), end=DAY + timedelta(days=5))
+            ids[f"case_{name}"] = case.id
+        closed = enrol(session, phone="+84912000009", name="Nguoi da xong", manager="mgr-hac",
+                       start=DAY - timedelta(days=9), end=DAY + timedelta(days=1))
+        store.change_case(closed, close=True)
+    return ids
+
+
+def _short(name: str) -> str:
+    return {"ward": "hac", "other_ward": "qp", "province": "th", "ha_noi": "hn",
+            "national": "all"}[name]
+
+
+def names(sessions, area: Area, day: date = DAY) -> list[str]:
+    with sessions() as session:
+        return [case.full_name for case, _ in session.execute(residents.roster(area, day))]
+
+
+def test_a_team_s_residents_are_the_active_cases_lying_in_its_area(sessions, town):
+    assert names(sessions, Area(TH)) == ["Nguoi other_ward", "Nguoi province", "Nguoi ward"]
+    assert names(sessions, Area(TH, frozenset({HAC_THANH}))) == ["Nguoi ward"]
+    assert names(sessions, Area(HA_NOI)) == ["Nguoi ha_noi"]
+    assert names(sessions, Area(TH), DAY + timedelta(days=6)) == []  # all ended by then
+    with sessions() as session:
+        ward = Area(TH, frozenset({HAC_THANH}))
+        assert residents.resident(session, ward, town["case_ward"], DAY).id == town["case_ward"]
+        for other in ("case_other_ward", "case_province", "case_ha_noi", "case_national"):
+            assert residents.resident(session, ward, town[other], DAY) is None
+
+
+def test_the_roster_carries_today_s_report_only(sessions, town):
+    with transaction(sessions) as session:
+        store.record_report(session, town["case_ward"], DAY, symptoms=[1], temperature=38.0,
+                            danger=False, channel="sms")
+        store.record_report(session, town["case_province"], DAY - timedelta(days=1),
+                            symptoms=[], temperature=None, danger=False, channel="sms")
+    with sessions() as session:
+        rows = {case.full_name: report for case, report in
+                session.execute(residents.roster(Area(TH), DAY))}
+    assert rows["Nguoi ward"].symptoms == [1]
+    assert rows["Nguoi province"] is None and rows["Nguoi other_ward"] is None
+
+
+def test_the_managers_a_new_resident_may_be_followed_by_lie_within_the_area(sessions, town):
+    with sessions() as session:
+        assert [u.username for u in residents.managers(session, Area(TH))] == [
+            "mgr-hac", "mgr-qp", "mgr-th"]
+        assert [u.username for u in residents.managers(
+            session, Area(TH, frozenset({HAC_THANH})))] == ["mgr-hac"]
+        assert residents.managers(session, Area(79)) == []
+
+
+def newcomer(manager_id: int | None, **changes) -> rules.Newcomer:
+    fields = {"name": "  Le   Thi Cuc ", "birth_year": "1948", "address": "Xom 3, thon Dong",
+              "manager_id": manager_id, "start": DAY, "end": DAY + timedelta(days=13)}
+    return rules.Newcomer(**{**fields, **changes})
+
+
+def test_a_resident_without_a_phone_is_a_case_without_a_phone(sessions, town):
+    ward = Area(TH, frozenset({HAC_THANH}))
+    with transaction(sessions) as session:
+        case = rules.add(session, newcomer(town["ward"]), area=ward, operator="to-hac",
+                         today=DAY)
+        case_id = case.id
+    with sessions() as session:
+        stored = session.get(QuarantineCase, case_id)
+    assert (stored.phone, stored.full_name, stored.birth_year, stored.address) == (
+        None, "Le Thi Cuc", 1948, "Xom 3, thon Dong")
+    assert (stored.channel, stored.operator, stored.kind, stored.status) == (
+        "team", "to-hac", "home", "active")
+    assert "Le Thi Cuc" in names(sessions, ward)
+    # the same person again (a second click, another member): refused, not doubled
+    with sessions() as session, pytest.raises(rules.ResidentError) as refused:
+        rules.add(session, newcomer(town["ward"], start=DAY + timedelta(days=2)), area=ward,
+                  operator="to-hac-2", today=DAY)
+    assert (refused.value.field, refused.value.reason) == ("name", "duplicate")
+    with transaction(sessions) as session:  # someone else of that name and year is not
+        rules.add(session, newcomer(town["ward"], birth_year="1950"), area=ward,
+                  operator="to-hac", today=DAY)
+
+
+@pytest.mark.parametrize(("changes", "field", "reason"), [
+    ({"name": "X"}, "name", "name"),
+    ({"birth_year": "48"}, "birth_year", "birth_year"),
+    ({"birth_year": "2027"}, "birth_year", "birth_year"),
+    ({"birth_year": "1899"}, "birth_year", "birth_year"),
+    ({"address": " "}, "address", "address"),
+    ({"start": None}, "start", "required"),
+    ({"end": None}, "end", "required"),
+    ({"end": DAY - timedelta(days=1)}, "end", "dates"),
+])
+def test_a_newcomer_s_details_are_checked(changes, field, reason):
+    [refused] = rules.refusals(newcomer(1, **changes), DAY.year)
+    assert (refused.field, refused.reason) == (field, reason)
+
+
+def test_a_resident_is_followed_only_by_a_manager_of_the_area_and_starts_today(sessions, town):
+    ward = Area(TH, frozenset({HAC_THANH}))
+    for manager_id, changes, field in ((town["other_ward"], {}, "manager"),
+                                       (town["national"], {}, "manager"),
+                                       (None, {}, "manager"),
+                                       (town["ward"], {"start": DAY - timedelta(days=1)},
+                                        "start")):
+        with sessions() as session, pytest.raises(rules.ResidentError) as refused:
+            rules.add(session, newcomer(manager_id, **changes), area=ward, operator="to-hac",
+                      today=DAY)
+        assert refused.value.field == field
+    with sessions() as session:
+        assert session.scalar(select(QuarantineCase).where(
+            QuarantineCase.phone.is_(None))) is None
+
+
+@pytest.mark.parametrize(("choice", "other", "stored"), [
+    ("neighbour", "", "neighbour"),
+    ("family", "ignored", "family"),
+    ("team_member", "", "team_member"),
+    ("other", "  con   gai ", "con gai"),
+])
+def test_a_relation_is_one_of_the_list_or_the_member_s_own_words(choice, other, stored):
+    assert rules.relation(choice, other) == stored
+
+
+@pytest.mark.parametrize(("choice", "other"), [
+    ("", ""), ("friend", ""), ("other", ""), ("other", "x"), ("other", "y" * 41)])
+def test_a_missing_or_unknown_relation_is_refused(choice, other):
+    with pytest.raises(rules.ResidentError) as refused:
+        rules.relation(choice, other)
+    assert refused.value.field == "relation"
+
+
+def test_phone_keyed_paths_pass_over_a_resident_without_a_phone(sessions, town):
+    ward = Area(TH, frozenset({HAC_THANH}))
+    with transaction(sessions) as session:
+        lone = rules.add(session, newcomer(town["ward"], end=DAY + timedelta(days=3)),
+                         area=ward, operator="to-hac", today=DAY)
+        lone_id = lone.id
+    last = DAY + timedelta(days=3)
+    with transaction(sessions) as session:
+        batch = store.reminder_batch(session, DAY, 0, 100)
+        assert lone_id not in {row.id for row in batch} and len(batch) == 5
+        assert lone_id not in {row.id for row in store.ending_batch(session, last, 0, 100)}
+        # the digest counts them and names them, without a phone
+        data = digest.build(session, town["ward"], DAY)
+        assert data.active == 2
+        assert [(p.name, p.phone) for p in data.missing_people if p.case_id == lone_id] == [
+            ("Le Thi Cuc", None)]
+        # so does the dashboard's compliance, among those who did not report
+        seen = dashboard.compliance(session, Scope(DAY, DAY, TZ, ward), DAY)
+        assert (seen.active, seen.reported) == (2, 0)
+        # closing and reopening need no phone either (no other case can collide)
+        case = session.get(QuarantineCase, lone_id)
+        store.change_case(case, close=True)
+        store.reopen_case(session, case, DAY)
+        assert case.status == "active"
+
+
+def test_a_report_made_for_a_resident_keeps_the_relation_and_is_not_verified(sessions, town):
+    with transaction(sessions) as session:
+        report, amended = store.record_report(
+            session, town["case_ward"], DAY, symptoms=[], temperature=None, danger=False,
+            channel="team", operator="to-hac", relation="neighbour", verified=False)
+        assert not amended
+        assert (report.channel, report.operator, report.relation, report.verified) == (
+            "team", "to-hac", "neighbour", False)
+        # the person texts later that day: the report is theirs now, verified
+        store.record_report(session, town["case_ward"], DAY, symptoms=[2], temperature=None,
+                            danger=False, channel="sms")
+    with sessions() as session:
+        stored = session.scalar(select(HealthReport))
+    assert (stored.channel, stored.operator, stored.relation, stored.verified,
+            stored.symptoms) == ("sms", None, None, True, [2])
