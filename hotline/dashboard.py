@@ -8,7 +8,9 @@ quarantine manager only the compliance of their own cases. The filters are GET
 parameters (dates and an official commune code: nothing personal); a bad one gets the
 page back with a 400 and the reason. The figures are gateway/store/dashboard.py's,
 their tables hotline/dashboard_tables.py's (an export reuses them), their charts
-hotline/charts.py's. `tables_of` gives a reader's tables by name, for an export.
+hotline/charts.py's. Each table has its export buttons (hotline/dashboard_exports.py:
+the same filters, checks and area limits); a high-risk person who is a case of the
+reader's area links to the case's page.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import g, request
+from flask import g, request, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from vietnam_provinces import Province, Ward
@@ -185,16 +187,33 @@ def dashboard():
                         communes=_communes(own, own.province_code if own else None))
         scope = scope_of(own, g.user.role, g.user.id, chosen)
         found = read(db, scope, day)
+        # A person to call back who is also a case of the reader's area: its page.
+        cases = figures.cases_of(db, [p.phone for p in found.high_risk], own) \
+            if own is not None or g.user.role == "admin" else {}
         audit.record(db, g.user, "dashboard.view", None,
                      f"{chosen.since.isoformat()}..{chosen.until.isoformat()}"
                      + (f" province {chosen.province}" if chosen.province else "")
                      + (f" commune {chosen.commune}" if chosen.commune else "")
                      + f", {len(found.high_risk)} high-risk shown")
     named = tables_of(found, scope)
+    links = [url_for("hotline.case_page", case_id=cases[p.phone]) if p.phone in cases
+             else None for p in found.high_risk]
     return page("dashboard.html", filters=chosen, args=request.args, communes=chosen.communes,
-                provinces=_provinces(own), error=None, tables=named,
+                provinces=_provinces(own), error=None, tables=named, case_links=links,
+                exported=export_filters(chosen, own),
                 charts=charts_of(named, found, scope), compliance_day=found.compliance.day,
                 area=scope.area.describe() if scope.area else None)
+
+
+def export_filters(chosen: Filters, own: Area | None) -> dict[str, str]:
+    """The filters as applied, for the export buttons to post (the exports check them
+    again, as this page does): the dates as shown, not as typed, so a file holds the
+    page's very range."""
+    fields = {"from": chosen.since.isoformat(), "to": chosen.until.isoformat(),
+              "commune": str(chosen.commune) if chosen.commune is not None else "",
+              "province": str(chosen.province)
+              if own is None and chosen.province is not None else ""}
+    return {k: v for k, v in fields.items() if v}
 
 
 def _provinces(own: Area | None) -> list[tuple[int, str]]:

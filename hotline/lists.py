@@ -4,7 +4,8 @@ a search matches, and its columns for an export.
 
 The page and its export read the same `Listing`, so a file holds exactly the rows the
 page would page through, no more (another manager's cases, another area) and no fewer.
-A dashboard table (or any other list) joins by adding one entry to `LISTINGS`.
+A dashboard table (or any other list) joins by adding one entry to `LISTINGS`; the
+dashboard's are `hotline.dashboard_exports.TABLES`.
 
 Searching: a term of digits matches the end of a phone number (the last digits, as the
 masked numbers show them) or a venue code; a whole phone number matches that number;
@@ -36,7 +37,7 @@ from gateway.store.models import (
     Venue,
     Visit,
 )
-from hotline import accounts, paging
+from hotline import accounts, dashboard_exports, paging
 from hotline.strings import STRINGS
 
 SEARCH_MAX = 80
@@ -323,6 +324,11 @@ LISTINGS: dict[str, Listing | Computed] = {
         ("col.time", "col.user", "col.action", "col.phone", "col.detail"), _audit_cells,
         page="hotline.admin_audit"),
 }
+# The dashboard's tables, each with the page's filters (hotline/dashboard_exports.py).
+LISTINGS.update({
+    name: Computed(name, roles, title, dashboard_exports.build(figure),
+                   page="hotline.dashboard", filters=dashboard_exports.FILTERS)
+    for name, (roles, title, figure) in dashboard_exports.TABLES.items()})
 
 
 def viewer_of(session: Session, user: User, day: date, tz: ZoneInfo, language: str,

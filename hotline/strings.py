@@ -240,3 +240,7 @@ STRINGS.update(CASE)
 from hotline.strings_exports import EXPORTS  # noqa: E402  (exports, search, paging, print)
 
 STRINGS.update(EXPORTS)
+
+from hotline.strings_joins16 import JOINS16  # noqa: E402  (issue 16's joins)
+
+STRINGS.update(JOINS16)

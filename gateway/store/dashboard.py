@@ -152,6 +152,18 @@ def high_risk(session: Session, scope: Scope, limit: int = HIGH_RISK_LIMIT) -> l
             for row in session.execute(high_risk_query(session, scope, limit))]
 
 
+def cases_of(session: Session, phones: list[str], area: Area | None) -> dict[str, int]:
+    """The case page to open for each phone that has one: the id of the phone's latest
+    quarantine case inside `area` (None: any), by phone (one query)."""
+    if not phones:
+        return {}
+    query = (select(QuarantineCase.phone, func.max(QuarantineCase.id))
+             .where(QuarantineCase.phone.in_(sorted(set(phones))))
+             .group_by(QuarantineCase.phone))
+    return {phone: case_id for phone, case_id in session.execute(
+        areas.limit(query, QuarantineCase, area))}
+
+
 # --- check-ins per venue and day -----------------------------------------------------
 
 def _visits(scope: Scope) -> list[Any]:
