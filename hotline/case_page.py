@@ -25,7 +25,7 @@ from gateway.store.models import HealthReport, QuarantineCase, Venue
 from hotline import audit
 from hotline.auth import requires
 from hotline.cases import _date
-from hotline.chart import temperature_chart
+from hotline.charts import temperature_chart, temperature_line
 from hotline.web import bp, page, t, today, unit
 
 VIEWERS = ("manager", "health_officer", "admin")
@@ -68,9 +68,12 @@ def case_page(case_id: int):
         db.flush()  # the audit entry, before the records leave the session
         db.expunge_all()  # the page reads them after the transaction ends
     days = history.days(case.start_date, case.end_date, day, reports)
+    chart = temperature_chart(days, config.danger_temperature)
+    drawn = temperature_line(chart, "temperature-chart", t("case.chart"),
+                             t("case.chart_label"), t("case.fever"), t("case.danger_line"))
     return page("case.html", case=case, facility=facility, alerts=found, days=days,
                 missed=history.missed_count(days), grid=history.symptom_grid(days),
-                chart=temperature_chart(days, config.danger_temperature), day=day,
+                chart=chart, chart_svg=drawn, day=day,
                 manages=case.manager_id == g.user.id,
                 reopen_end=max(case.end_date, day))
 
