@@ -26,7 +26,7 @@ from vietnam_provinces import Province, Ward
 
 from gateway import runtime
 from gateway.addresses import PROVINCES
-from gateway.store import areas
+from gateway.store import areas, dashboard_cases
 from gateway.store import dashboard as figures
 from gateway.store.areas import Area
 from hotline import audit, charts
@@ -119,6 +119,7 @@ class Figures:
     high_risk: list[figures.HighRisk]
     venues: list[figures.VenueCheckins]
     compliance: figures.Compliance
+    follow_up: list[dashboard_cases.FollowUp]
 
 
 def scope_of(own: Area | None, role: str, user_id: int, chosen: Filters) -> figures.Scope:
@@ -131,17 +132,20 @@ def scope_of(own: Area | None, role: str, user_id: int, chosen: Filters) -> figu
 
 
 def read(db: Session, scope: figures.Scope, day: date) -> Figures:
-    """Every figure of the scope; compliance as of its last day, today at most."""
+    """Every figure of the scope; compliance (and the cases to follow up) as of its
+    last day, today at most."""
+    last = min(scope.until, day)
     return Figures(figures.declarations(db, scope), figures.high_risk(db, scope),
-                   figures.checkins(db, scope), figures.compliance(db, scope,
-                                                                   min(scope.until, day)))
+                   figures.checkins(db, scope), figures.compliance(db, scope, last),
+                   dashboard_cases.follow_up(db, scope, last))
 
 
 def tables_of(found: Figures, scope: figures.Scope) -> dict[str, tables.Table]:
     """The dashboard's tables by name, in the console's language: what the page shows
     beside its charts and what an export writes. A manager's part has only the
     compliance."""
-    named = {"compliance": tables.compliance(found.compliance, t)}
+    named = {"compliance": tables.compliance(found.compliance, t),
+             "follow_up": tables.follow_up(found.follow_up, t)}
     if scope.manager_id is None:
         since, until = scope.since, scope.until
         named.update(by_channel=tables.by_channel(found.declarations, since, until, t),
@@ -188,7 +192,7 @@ def dashboard():
         scope = scope_of(own, g.user.role, g.user.id, chosen)
         found = read(db, scope, day)
         # A person to call back who is also a case of the reader's area: its page.
-        cases = figures.cases_of(db, [p.phone for p in found.high_risk], own) \
+        cases = dashboard_cases.cases_of(db, [p.phone for p in found.high_risk], own) \
             if own is not None or g.user.role == "admin" else {}
         audit.record(db, g.user, "dashboard.view", None,
                      f"{chosen.since.isoformat()}..{chosen.until.isoformat()}"
@@ -198,8 +202,11 @@ def dashboard():
     named = tables_of(found, scope)
     links = [url_for("hotline.case_page", case_id=cases[p.phone]) if p.phone in cases
              else None for p in found.high_risk]
+    # The cases to follow up lie in the reader's area (or are their own): each has a page.
+    follow_links = [url_for("hotline.case_page", case_id=c.case_id) for c in found.follow_up]
     return page("dashboard.html", filters=chosen, args=request.args, communes=chosen.communes,
                 provinces=_provinces(own), error=None, tables=named, case_links=links,
+                follow_links=follow_links, follow_max=dashboard_cases.FOLLOW_UP_LIMIT,
                 exported=export_filters(chosen, own),
                 charts=charts_of(named, found, scope), compliance_day=found.compliance.day,
                 area=scope.area.describe() if scope.area else None)

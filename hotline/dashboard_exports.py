@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.store import dashboard as figures
+from gateway.store import dashboard_cases
 from hotline import dashboard
 from hotline import dashboard_tables as tables
 
@@ -63,6 +64,11 @@ def _compliance(db: Session, seen: figures.Scope, viewer: Any) -> tables.Table:
                              viewer.say)
 
 
+def _follow_up(db: Session, seen: figures.Scope, viewer: Any) -> tables.Table:
+    return tables.follow_up(dashboard_cases.follow_up(db, seen, min(seen.until, viewer.day)),
+                            viewer.say)
+
+
 def build(figure: Figure) -> Callable[[Session, Any, dict[str, str]],
                                       tuple[Sequence[str], Iterable[Sequence[Any]]]]:
     """A `Computed` table's build function: the figure's table for the viewer and the
@@ -81,4 +87,5 @@ TABLES: dict[str, tuple[tuple[str, ...], str, Figure]] = {
     "dashboard.checkins": (READERS, "dash.checkins_title", _checkins),
     "dashboard.venue_totals": (READERS, "dash.venues", _venue_totals),
     "dashboard.compliance": (COMPLIANCE_READERS, "dash.compliance.title", _compliance),
+    "dashboard.follow_up": (COMPLIANCE_READERS, "joins16.follow_up", _follow_up),
 }

@@ -33,7 +33,7 @@ def export(browser, table: str, fmt: str = "csv", **filters: str):
 def test_every_table_of_the_page_is_an_export_of_the_dashboard():
     assert set(dashboard_exports.TABLES) == {
         f"dashboard.{name}" for name in ("by_channel", "by_risk", "high_risk", "checkins",
-                                         "venue_totals", "compliance")}
+                                         "venue_totals", "compliance", "follow_up")}
     for name in dashboard_exports.TABLES:
         listing = lists.LISTINGS[name]
         assert isinstance(listing, lists.Computed) and listing.page == "hotline.dashboard"
@@ -45,7 +45,7 @@ def test_an_officer_exports_the_table_the_page_shows(app, locality):  # noqa: F8
     page = text(officer.get("/hotline/dashboard"))
     day = locality.strftime("%d/%m/%Y")
     for name in ("by-channel", "by-risk", "high-risk", "checkins", "venue-totals",
-                 "compliance"):
+                 "compliance", "follow-up"):
         assert f'id="export-{name}-xlsx"' in page, name
     since = (locality - timedelta(days=13)).isoformat()
     assert f'name="from" value="{since}"' in page  # the range as applied, posted
@@ -134,3 +134,23 @@ def test_the_high_risk_list_links_to_the_case_page(app, call_back_case):
     # A Ha Noi officer sees no Thanh Hoa person, and no link to a case outside the area.
     hanoi = signed_in(app, "officer-hn", "health_officer", Area(HN))
     assert f"/hotline/cases/{call_back_case}" not in text(hanoi.get("/hotline/dashboard"))
+
+
+def test_the_cases_to_follow_up_link_to_their_pages(app, locality):  # noqa: F811
+    # The locality's Thanh Hoa case started two days ago, never reported, has an alert.
+    officer = signed_in(app, "officer", "health_officer", Area(TH))
+    page = text(officer.get("/hotline/dashboard"))
+    table = page[page.index('id="table-follow-up"'):]
+    table = table[:table.index("</table>")]
+    with runtimes.of(app).sessions() as session:
+        thanh_hoa = session.scalar(select(QuarantineCase.id).join(
+            User, User.id == QuarantineCase.manager_id).where(User.username == "mgr-th"))
+    assert re.findall(r'<a class="case-link" href="([^"]+)"', table) == [
+        f"/hotline/cases/{thanh_hoa}"]
+    assert "Chưa báo cáo lần nào" in table and "+849*****" in table
+    rows = csv_rows(export(officer, "follow_up"))
+    assert rows[0] == ["Họ tên", "Số điện thoại", "Cảnh báo đang mở", "Báo cáo gần nhất"]
+    assert [r[2:] for r in rows[1:]] == [["Có", "Chưa báo cáo lần nào"]]
+    # The officer can open each linked case; the Ha Noi case is in neither list.
+    assert officer.get(f"/hotline/cases/{thanh_hoa}").status_code == 200
+    assert len(rows) == 2
