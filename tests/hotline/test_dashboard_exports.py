@@ -99,7 +99,10 @@ def test_a_manager_exports_only_their_compliance(app, locality):  # noqa: F811
     assert 'id="export-compliance-csv"' in page and 'id="export-by-channel-csv"' not in page
     rows = csv_rows(export(manager, "compliance"))
     assert rows[0] == ["Tình trạng", "Số ca"] and rows[1] == ["Đang cách ly", "0"]
+    assert csv_rows(export(manager, "follow_up")) == [
+        ["Họ tên", "Số điện thoại", "Cảnh báo đang mở", "Báo cáo gần nhất"]]  # none of theirs
     assert export(manager, "by_channel").status_code == 403
+    assert export(manager, "high_risk").status_code == 403
 
 
 @pytest.mark.parametrize("role", ["operator", "venue_staff"])
