@@ -32,6 +32,13 @@ def fold(text: str) -> str:
     return " ".join(words(text))
 
 
+def searchable(*parts: str | None, limit: int) -> str:
+    """The parts folded (as `fold`) and joined, cut to `limit` characters: the text a
+    search that ignores case and diacritics matches, stored beside a record
+    ('Nguyễn Văn Đức', 'Hà Nội' → 'nguyen van duc ha noi')."""
+    return fold(" ".join(p for p in parts if p))[:limit]
+
+
 def words(text: str) -> list[str]:
     """The folded words of a text, punctuation dropped: ' kb. ' → ['kb']."""
     return [w for w in _NON_WORD.split(unidecode(text).lower()) if w]

@@ -3,10 +3,12 @@ case with its report or the day missed; the temperature chart and the symptom gr
 the alerts, each cleared by the manager with a note; and closing (after a
 confirmation step) or reopening the case.
 
-Who sees a case: its manager, and an administrator; both only inside their area when
-they are limited to one (`gateway.store.areas`, as the roster). Anyone else gets a 404,
-as for a case that does not exist. Only the case's manager acts on it (clears an
-alert, closes, reopens). Every view and action is audited.
+Who sees a case: its manager, an administrator and a health officer of the case's
+area; each only inside their area when limited to one (`gateway.store.areas`, as the
+roster and the dashboard; a health officer always is). Anyone else gets a 404, as for
+a case that does not exist. Only the case's manager acts on it (clears an alert,
+closes, reopens): the others read it, and those POSTs answer them 403. Every view and
+action is audited.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from gateway.store.models import HealthReport, QuarantineCase, Venue
 from hotline import audit
 from hotline.auth import requires
 from hotline.cases import _date
-from hotline.chart import temperature_chart
+from hotline.charts import temperature_chart, temperature_line
 from hotline.web import bp, page, t, today, unit
 
-VIEWERS = ("manager", "admin")
+VIEWERS = ("manager", "health_officer", "admin")
+# Roles that must be limited to an area to see any case (the national view is the
+# administrator's): an account of theirs without one sees none.
+AREA_BOUND = ("health_officer",)
 
 
 def _visible_case(db, case_id: int, *, own: bool = False, lock: bool = False):
@@ -37,7 +42,10 @@ def _visible_case(db, case_id: int, *, own: bool = False, lock: bool = False):
     query = select(QuarantineCase).where(QuarantineCase.id == case_id)
     if own or g.user.role == "manager":
         query = query.where(QuarantineCase.manager_id == g.user.id)
-    query = areas.limit(query, QuarantineCase, areas.of(db, user_id=g.user.id))
+    area = areas.of(db, user_id=g.user.id)
+    if area is None and g.user.role in AREA_BOUND:
+        abort(404)
+    query = areas.limit(query, QuarantineCase, area)
     found = db.scalar(query.with_for_update() if lock else query)
     if found is None:
         abort(404)
@@ -60,9 +68,12 @@ def case_page(case_id: int):
         db.flush()  # the audit entry, before the records leave the session
         db.expunge_all()  # the page reads them after the transaction ends
     days = history.days(case.start_date, case.end_date, day, reports)
+    chart = temperature_chart(days, config.danger_temperature)
+    drawn = temperature_line(chart, "temperature-chart", t("case.chart"),
+                             t("case.chart_label"), t("case.fever"), t("case.danger_line"))
     return page("case.html", case=case, facility=facility, alerts=found, days=days,
                 missed=history.missed_count(days), grid=history.symptom_grid(days),
-                chart=temperature_chart(days, config.danger_temperature), day=day,
+                chart=chart, chart_svg=drawn, day=day,
                 manages=case.manager_id == g.user.id,
                 reopen_end=max(case.end_date, day))
 

@@ -8,7 +8,9 @@ quarantine manager only the compliance of their own cases. The filters are GET
 parameters (dates and an official commune code: nothing personal); a bad one gets the
 page back with a 400 and the reason. The figures are gateway/store/dashboard.py's,
 their tables hotline/dashboard_tables.py's (an export reuses them), their charts
-hotline/charts.py's. `tables_of` gives a reader's tables by name, for an export.
+hotline/charts.py's. Each table has its export buttons (hotline/dashboard_exports.py:
+the same filters, checks and area limits); a high-risk person who is a case of the
+reader's area links to the case's page.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import g, request
+from flask import g, request, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from vietnam_provinces import Province, Ward
 
 from gateway import runtime
 from gateway.addresses import PROVINCES
-from gateway.store import areas
+from gateway.store import areas, dashboard_cases
 from gateway.store import dashboard as figures
 from gateway.store.areas import Area
 from hotline import audit, charts
@@ -117,6 +119,7 @@ class Figures:
     high_risk: list[figures.HighRisk]
     venues: list[figures.VenueCheckins]
     compliance: figures.Compliance
+    follow_up: list[dashboard_cases.FollowUp]
 
 
 def scope_of(own: Area | None, role: str, user_id: int, chosen: Filters) -> figures.Scope:
@@ -129,17 +132,20 @@ def scope_of(own: Area | None, role: str, user_id: int, chosen: Filters) -> figu
 
 
 def read(db: Session, scope: figures.Scope, day: date) -> Figures:
-    """Every figure of the scope; compliance as of its last day, today at most."""
+    """Every figure of the scope; compliance (and the cases to follow up) as of its
+    last day, today at most."""
+    last = min(scope.until, day)
     return Figures(figures.declarations(db, scope), figures.high_risk(db, scope),
-                   figures.checkins(db, scope), figures.compliance(db, scope,
-                                                                   min(scope.until, day)))
+                   figures.checkins(db, scope), figures.compliance(db, scope, last),
+                   dashboard_cases.follow_up(db, scope, last))
 
 
 def tables_of(found: Figures, scope: figures.Scope) -> dict[str, tables.Table]:
     """The dashboard's tables by name, in the console's language: what the page shows
     beside its charts and what an export writes. A manager's part has only the
     compliance."""
-    named = {"compliance": tables.compliance(found.compliance, t)}
+    named = {"compliance": tables.compliance(found.compliance, t),
+             "follow_up": tables.follow_up(found.follow_up, t)}
     if scope.manager_id is None:
         since, until = scope.since, scope.until
         named.update(by_channel=tables.by_channel(found.declarations, since, until, t),
@@ -185,16 +191,36 @@ def dashboard():
                         communes=_communes(own, own.province_code if own else None))
         scope = scope_of(own, g.user.role, g.user.id, chosen)
         found = read(db, scope, day)
+        # A person to call back who is also a case of the reader's area: its page.
+        cases = dashboard_cases.cases_of(db, [p.phone for p in found.high_risk], own) \
+            if own is not None or g.user.role == "admin" else {}
         audit.record(db, g.user, "dashboard.view", None,
                      f"{chosen.since.isoformat()}..{chosen.until.isoformat()}"
                      + (f" province {chosen.province}" if chosen.province else "")
                      + (f" commune {chosen.commune}" if chosen.commune else "")
                      + f", {len(found.high_risk)} high-risk shown")
     named = tables_of(found, scope)
+    links = [url_for("hotline.case_page", case_id=cases[p.phone]) if p.phone in cases
+             else None for p in found.high_risk]
+    # The cases to follow up lie in the reader's area (or are their own): each has a page.
+    follow_links = [url_for("hotline.case_page", case_id=c.case_id) for c in found.follow_up]
     return page("dashboard.html", filters=chosen, args=request.args, communes=chosen.communes,
-                provinces=_provinces(own), error=None, tables=named,
+                provinces=_provinces(own), error=None, tables=named, case_links=links,
+                follow_links=follow_links, follow_max=dashboard_cases.FOLLOW_UP_LIMIT,
+                exported=export_filters(chosen, own),
                 charts=charts_of(named, found, scope), compliance_day=found.compliance.day,
                 area=scope.area.describe() if scope.area else None)
+
+
+def export_filters(chosen: Filters, own: Area | None) -> dict[str, str]:
+    """The filters as applied, for the export buttons to post (the exports check them
+    again, as this page does): the dates as shown, not as typed, so a file holds the
+    page's very range."""
+    fields = {"from": chosen.since.isoformat(), "to": chosen.until.isoformat(),
+              "commune": str(chosen.commune) if chosen.commune is not None else "",
+              "province": str(chosen.province)
+              if own is None and chosen.province is not None else ""}
+    return {k: v for k, v in fields.items() if v}
 
 
 def _provinces(own: Area | None) -> list[tuple[int, str]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from gateway.phones import mask
 from gateway.store.dashboard import Compliance, DayCount, HighRisk, VenueCheckins
+from gateway.store.dashboard_cases import FollowUp
 
 CHANNELS = ("sms", "ussd", "hotline", "web")
 RISKS = ("low", "high")
@@ -110,3 +111,11 @@ def compliance(figures: Compliance, t: Translate) -> Table:
                  [[t("dash.compliance.active"), figures.active]]
                  + [[t(f"dash.compliance.{key}"), getattr(figures, key)]
                     for key in COMPLIANCE_ROWS])
+
+
+def follow_up(cases: list[FollowUp], t: Translate) -> Table:
+    """The cases to follow up (an alert open, or two days silent), phones masked."""
+    return Table("follow_up", [t("col.name"), t("col.phone"), t("joins16.alert"),
+                               t("joins16.last_report")],
+                 [[c.name, mask(c.phone), t("yes") if c.alert else "",
+                   c.last_report or t("joins16.never")] for c in cases])

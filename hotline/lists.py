@@ -4,12 +4,16 @@ a search matches, and its columns for an export.
 
 The page and its export read the same `Listing`, so a file holds exactly the rows the
 page would page through, no more (another manager's cases, another area) and no fewer.
-A dashboard table (or any other list) joins by adding one entry to `LISTINGS`.
+A dashboard table (or any other list) joins by adding one entry to `LISTINGS`; the
+dashboard's are `hotline.dashboard_exports.TABLES`.
 
 Searching: a term of digits matches the end of a phone number (the last digits, as the
 masked numbers show them) or a venue code; a whole phone number matches that number;
-other text matches names, usernames or audit actions. Searches are posted, never put
-in a URL: a name or a phone is personal data.
+other text matches names, usernames, addresses or audit entries, ignoring case and
+diacritics ('nguyen van a' finds 'Nguyễn Văn A', 'd' finds 'đ') through each record's
+indexed folded text (`search_folded`; the visitors' names, read from the declarations,
+ignore case only). Searches are posted, never put in a URL: a name or a phone is
+personal data.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ from gateway.store.models import (
     Venue,
     Visit,
 )
-from hotline import accounts, audit_words, catalogs, paging
+from gateway.text import fold
+from hotline import accounts, audit_words, catalogs, dashboard_exports, paging
 
 SEARCH_MAX = 80
 EXPORT_BATCH = 1000  # rows read from the database at a time by an export
@@ -93,6 +98,13 @@ class Search:
 
     def __bool__(self) -> bool:
         return bool(self.text)
+
+    def in_folded(self, column: Any) -> Any:
+        """The condition on a record's folded search text (`search_folded`): it holds
+        the term, both ignoring case and diacritics ('nguyen van a' finds 'Nguyễn Văn
+        A'). A term with no letter or digit matches nothing."""
+        folded = fold(self.text)
+        return column.contains(folded, autoescape=True) if folded else false()
 
     def on_phone(self, column: Any) -> Any:
         """The condition on a phone column: the whole number, or its last digits."""
@@ -186,7 +198,7 @@ def _roster_matches(search: Search) -> Any:
         facility = select(Venue.id).where(Venue.code == search.digits)
         return or_(search.on_phone(QuarantineCase.phone),
                    QuarantineCase.venue_id.in_(facility) if search.digits else false())
-    return QuarantineCase.full_name.icontains(search.text, autoescape=True)
+    return search.in_folded(QuarantineCase.search_folded)
 
 
 def _roster_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
@@ -247,8 +259,7 @@ def _users(session: Session, viewer: Viewer) -> Any:
 
 
 def _users_matches(search: Search) -> Any:
-    return or_(User.username.icontains(search.text, autoescape=True),
-               User.display_name.icontains(search.text, autoescape=True),
+    return or_(search.in_folded(User.search_folded),
                User.role == search.text.lower(),
                search.on_phone(User.phone))
 
@@ -268,10 +279,7 @@ def _venues_matches(search: Search) -> Any:
     if search.digits:
         return or_(Venue.code.startswith(search.digits, autoescape=True),
                    search.on_phone(Venue.contact_phone))
-    return or_(Venue.name.icontains(search.text, autoescape=True),
-               Venue.ward_name.icontains(search.text, autoescape=True),
-               Venue.province_name.icontains(search.text, autoescape=True),
-               Venue.street.icontains(search.text, autoescape=True),
+    return or_(search.in_folded(Venue.search_folded),
                Venue.kind == search.text.lower(),
                search.on_phone(Venue.contact_phone))
 
@@ -290,8 +298,9 @@ def _audit(session: Session, viewer: Viewer) -> Any:
 def _audit_matches(search: Search) -> Any:
     if search.phone or search.digits:
         return search.on_phone(AuditEntry.phone)
-    return or_(AuditEntry.action.startswith(search.text.lower(), autoescape=True),
-               AuditEntry.username.icontains(search.text, autoescape=True))
+    # The folded text holds the user, the action ('case.enrol' folds to 'case enrol',
+    # as the term does) and the detail: one indexed condition.
+    return search.in_folded(AuditEntry.search_folded)
 
 
 def _audit_cells(row: Any, viewer: Viewer) -> Sequence[Any]:
@@ -329,6 +338,11 @@ LISTINGS: dict[str, Listing | Computed] = {
         _audit_cells,
         page="hotline.admin_audit"),
 }
+# The dashboard's tables, each with the page's filters (hotline/dashboard_exports.py).
+LISTINGS.update({
+    name: Computed(name, roles, title, dashboard_exports.build(figure),
+                   page="hotline.dashboard", filters=dashboard_exports.FILTERS)
+    for name, (roles, title, figure) in dashboard_exports.TABLES.items()})
 
 
 def list_titles() -> dict[str, str]:

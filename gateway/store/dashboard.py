@@ -114,7 +114,7 @@ def declarations(session: Session, scope: Scope) -> list[DayCount]:
     """The declarations in scope counted per local day, channel and risk."""
     if scope.manager_id is not None:
         return []  # a manager's part is their cases, not the locality's declarations
-    return [DayCount(_as_date(day), channel, risk, count)
+    return [DayCount(as_date(day), channel, risk, count)
             for day, channel, risk, count in session.execute(
                 declarations_query(session, scope))]
 
@@ -203,7 +203,7 @@ def checkins(session: Session, scope: Scope, limit: int = TOP_VENUES) -> list[Ve
     venues = {v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_(ids)))}
     per_day: dict[int, dict[date, int]] = {venue_id: {} for venue_id in ids}
     for venue_id, day, count in session.execute(checkins_query(session, scope, ids)):
-        per_day[venue_id][_as_date(day)] = count
+        per_day[venue_id][as_date(day)] = count
     return [VenueCheckins(venue_id, venues[venue_id].code, venues[venue_id].name,
                           venues[venue_id].ward_name, total, per_day[venue_id])
             for venue_id, total in totals]
@@ -259,5 +259,6 @@ def compliance(session: Session, scope: Scope, day: date) -> Compliance:
                       int(row.missed_more), int(row.alerts))
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
+    """A day as read from SQL (SQLite answers text, PostgreSQL a date)."""
     return date.fromisoformat(value) if isinstance(value, str) else value

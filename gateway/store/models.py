@@ -22,15 +22,30 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from gateway.store.encrypted import Encrypted, hashed
-from gateway.text import DEFAULT_LANGUAGE
+from gateway.text import DEFAULT_LANGUAGE, searchable
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+# The console's searches ignore case and diacritics ('nguyen van a' finds 'Nguyễn Văn
+# A', 'd' finds 'đ'): a record keeps its searched text folded in `search_folded`,
+# rewritten by the model whenever one of its parts is set — so every record function,
+# console form and API write keeps it right without knowing — and indexed (a trigram
+# index on PostgreSQL, migration 0016), so a search stays fast and paged at scale.
+SEARCH_FOLDED_CHARS = 400
+
+
+def _search_folded(record: object, key: str, value: str | None, parts: tuple[str, ...],
+                   limit: int = SEARCH_FOLDED_CHARS) -> None:
+    values = {part: getattr(record, part) for part in parts}
+    values[key] = value
+    record.search_folded = searchable(*(values[part] for part in parts), limit=limit)
 
 
 class UTCDateTime(TypeDecorator):
@@ -195,6 +210,13 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # username and display name, folded (see SEARCH_FOLDED_CHARS)
+    search_folded: Mapped[str] = mapped_column(String(160), default="", server_default="")
+
+    @validates("username", "display_name")
+    def _keep_search_folded(self, key: str, value: str | None) -> str | None:
+        _search_folded(self, key, value, ("username", "display_name"), 160)
+        return value
 
 
 # Which venues a venue_staff user may check visitors in at.
@@ -225,6 +247,14 @@ class Venue(Base):
     channel: Mapped[str] = mapped_column(String(8), default="cli")
     operator: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # name and address, folded (see SEARCH_FOLDED_CHARS)
+    search_folded: Mapped[str] = mapped_column(String(SEARCH_FOLDED_CHARS), default="",
+                                               server_default="")
+
+    @validates("name", "street", "ward_name", "province_name")
+    def _keep_search_folded(self, key: str, value: str | None) -> str | None:
+        _search_folded(self, key, value, ("name", "street", "ward_name", "province_name"))
+        return value
 
 
 class Visit(Base):
@@ -273,6 +303,13 @@ class QuarantineCase(Base):
     # community teams (issue 17, item 3): who a phone-less resident is, for the team.
     birth_year: Mapped[int | None] = mapped_column(Integer)
     address: Mapped[str | None] = mapped_column(String(120))
+    # the person's name, folded (see SEARCH_FOLDED_CHARS)
+    search_folded: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+    @validates("full_name")
+    def _keep_search_folded(self, key: str, value: str | None) -> str | None:
+        _search_folded(self, key, value, ("full_name",), 120)
+        return value
 
 
 class HealthReport(Base):
@@ -360,6 +397,14 @@ class AuditEntry(Base):
     phone: Mapped[str | None] = mapped_column(String(16), index=True)
     detail: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # who, what and the detail, folded (see SEARCH_FOLDED_CHARS)
+    search_folded: Mapped[str] = mapped_column(String(SEARCH_FOLDED_CHARS), default="",
+                                               server_default="")
+
+    @validates("username", "action", "detail")
+    def _keep_search_folded(self, key: str, value: str | None) -> str | None:
+        _search_folded(self, key, value, ("username", "action", "detail"))
+        return value
 
 
 class InboundKey(Base):
@@ -574,3 +619,16 @@ class Exposure(Base):
     notice_id: Mapped[int | None] = mapped_column(
         ForeignKey("exposure_notices.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The folded search text of the console's lists (issue 16): trigram indexes on
+# PostgreSQL, so a search inside names ('%van a%') is an index scan, not a read of the
+# whole table; plain indexes on SQLite (the embedded mode's small tables).
+Index("ix_cases_search", QuarantineCase.search_folded, postgresql_using="gin",
+      postgresql_ops={"search_folded": "gin_trgm_ops"})
+Index("ix_venues_search", Venue.search_folded, postgresql_using="gin",
+      postgresql_ops={"search_folded": "gin_trgm_ops"})
+Index("ix_users_search", User.search_folded, postgresql_using="gin",
+      postgresql_ops={"search_folded": "gin_trgm_ops"})
+Index("ix_audit_search", AuditEntry.search_folded, postgresql_using="gin",
+      postgresql_ops={"search_folded": "gin_trgm_ops"})

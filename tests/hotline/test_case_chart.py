@@ -1,16 +1,19 @@
-"""The case page's temperature chart (pure geometry): one point per reported
+"""The case page's temperature chart: its geometry (one point per reported
 temperature, in day order, higher temperatures higher up, the line broken over a gap,
-the scale widened to fit, threshold lines where they belong."""
+the scale widened to fit, threshold lines where they belong) and its SVG."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from gateway.quarantine.history import Day
-from hotline.chart import HEIGHT, LEFT, RIGHT, WIDTH, temperature_chart
+from hotline.charts import TEMPERATURE, temperature_chart, temperature_line
 from tests.quarantine.test_history import Report
 
 START = date(2026, 3, 1)
+WIDTH, HEIGHT, LEFT, RIGHT = (TEMPERATURE.width, TEMPERATURE.height, TEMPERATURE.left,
+                              TEMPERATURE.right)
 
 
 def history(*temperatures: float | str | None) -> list[Day]:
@@ -49,3 +52,19 @@ def test_one_reading_is_centred_and_no_reading_draws_no_point():
     [point] = temperature_chart(history(37.0)).points
     assert point.x == LEFT + (WIDTH - LEFT - RIGHT) / 2
     assert temperature_chart(history("missed", None)).points == ()
+
+
+def test_the_line_is_drawn_as_accessible_svg_with_a_point_per_reading():
+    chart = temperature_chart(history(37.0, "missed", 38.2, 39.4))
+    svg = str(temperature_line(chart, "temperature-chart", "Nhiệt độ (°C)",
+                               "Biểu đồ <nhiệt độ>", "Sốt", "Nguy hiểm"))
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="chart" '
+                          'id="temperature-chart" viewBox="0 0 640 240" role="img"')
+    assert '<title id="temperature-chart-title">Nhiệt độ (°C)</title>' in svg
+    assert "Biểu đồ &lt;nhiệt độ&gt;" in svg  # text escaped, never markup
+    circles = re.findall(r'<circle class="([^"]+)" cx="([^"]+)" cy="([^"]+)"', svg)
+    assert [(c, float(x), float(y)) for c, x, y in circles] == [
+        ("point danger" if p.danger else "point", p.x, p.y) for p in chart.points]
+    assert svg.count("<polyline") == 1  # 38.2 → 39.4; 37.0 stands alone before the gap
+    assert '<line class="fever"' in svg and "<title>Sốt</title>" in svg
+    assert 'style=' not in svg  # nothing the Content-Security-Policy would block

@@ -51,7 +51,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "staff.": ("checked_in", "repeated"),
     "call.code_": ("expired", "locked", "malformed"),
     "admin.user_": ("deactivate", "activate", "unlock", "password", "area"),
-    "list.search_hint.": tuple(lists.LISTINGS),
+    "list.search_hint.": tuple(name for name, listing in lists.LISTINGS.items()
+                               if isinstance(listing, lists.Listing)),
     "audit.action.": audit_words.ACTIONS,
     "audit.word.": audit_words.WORDS,
     "expo.status.": ("review", "notified"),

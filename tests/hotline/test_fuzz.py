@@ -15,6 +15,7 @@ from urllib.parse import quote
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.store.users import ROLES as USER_ROLES
 from tests.fuzzing import NUMBER, PHONE, TEXT, VALUE, fuzz_settings, watch  # noqa: F401
 from tests.hotline.conftest import CALLER, Console, make_user, make_venue
 from tests.hotline.test_call import FORM, verify
@@ -24,8 +25,8 @@ EXAMPLES = 300  # each sends a batch of up to 12 requests: about 1,900 in all
 FIELDS = ("action", "case", "code", "end", "start", "lang", "name", "next", "password",
           "phone", "temperature", "username", "venue", "venues", "scopes", "symptoms",
           "display_name", "role", "kind", "province", "ward", "street", "contact", "q",
-          "before", *FORM)
-ROLES = ("operator", "venue_staff", "manager", "admin")
+          "before", "from", "to", "commune", *FORM)
+ROLES = USER_ROLES  # every role the store knows: a new one is fuzzed at once
 SKIPPED = {"hotline.logout"}  # signing out would leave the rest of the batch signed out
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gateway import runtime as runtimes
-from gateway.store import dashboard
+from gateway.store import dashboard, dashboard_cases
 from gateway.store.areas import Area
 from gateway.store.dashboard import Compliance, DayCount, Scope
 from gateway.store.db import transaction
@@ -160,3 +160,28 @@ def test_the_demo_on_sqlite_counts_local_days_too(demo_app):
         cases = dashboard.compliance(session, scope(), D3)
     assert counts == [DayCount(D2, "sms", "low", 1), DayCount(D3, "sms", "high", 1)]
     assert len(people) == 1 and cases.missed_one == 1
+
+
+def test_the_cases_to_follow_up_alerts_first_then_the_longest_silent(sessions):
+    with transaction(sessions) as session:
+        officer = data.manager(session, "mgr-th", THANH_HOA)
+        hanoi = data.manager(session, "mgr-hn", Area(HN))
+        end = D3 + timedelta(days=5)
+        fine = data.quarantine(session, officer, D1, end, reports=(D1, D2, D3))
+        alert = data.quarantine(session, officer, D1, end, reports=(D1, D2, D3), alert=True)
+        once = data.quarantine(session, officer, D1 - timedelta(days=3), end,
+                               reports=(D1 - timedelta(days=3),))
+        never = data.quarantine(session, officer, D1, end)
+        data.quarantine(session, officer, D1, end, reports=(D1, D2))  # silent one day only
+        data.quarantine(session, officer, D3, end)                    # started today
+        data.quarantine(session, officer, D1, D3, status="closed")    # closed
+        data.quarantine(session, hanoi, D1, end)                      # another area
+        ids = (fine.id, alert.id, once.id, never.id)
+    with sessions() as session:
+        found = dashboard_cases.follow_up(session, scope(), D3)
+        own = dashboard_cases.follow_up(session, scope(manager_id=hanoi, area=None), D3)
+        limited = dashboard_cases.follow_up(session, scope(), D3, limit=1)
+    assert [(c.case_id, c.alert, c.last_report) for c in found] == [
+        (ids[1], True, D3), (ids[3], False, None), (ids[2], False, D1 - timedelta(days=3))]
+    assert len(own) == 1 and own[0].case_id not in ids
+    assert [c.case_id for c in limited] == [ids[1]]

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 from gateway import runtime as runtimes
-from gateway.store import dashboard
+from gateway.store import dashboard, dashboard_cases
 from gateway.store.areas import Area
 from gateway.store.dashboard import Scope
 from gateway.store.db import transaction
@@ -89,7 +89,8 @@ def queries(session, scope: Scope) -> dict:
             "high_risk": dashboard.high_risk_query(session, scope),
             "top_venues": dashboard.top_venues_query(session, scope),
             "checkins": dashboard.checkins_query(session, scope, [1, 20, 40]),
-            "compliance": dashboard.compliance_query(session, scope, LAST_DAY)}
+            "compliance": dashboard.compliance_query(session, scope, LAST_DAY),
+            "follow_up": dashboard_cases.follow_up_query(session, scope, LAST_DAY)}
 
 
 SCOPES = {"country": (None, None), "province": (Area(TH), None),
