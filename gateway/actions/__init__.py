@@ -20,6 +20,7 @@ from gateway.actions import (
     consents,
     declarations,
     entering,
+    isolation,
     phone,
     privacy,
     reports,
@@ -49,6 +50,8 @@ EFFECTS: dict[str, EffectHandler] = {
     "privacy.summary": privacy.summary,
     "erasure.context": privacy.open_erasure,
     "erasure.scope": privacy.scope,
+    # issue 17 area quarantine: KV <code>
+    "area.join": isolation.join,
 }
 
 OUTCOMES: dict[str, OutcomeHandler] = {

@@ -52,6 +52,7 @@ from gateway.flows import (  # noqa: E402, F401
     consent,
     declaration,
     declaration_messages,
+    isolation,
     privacy,
     report,
     report_messages,
@@ -68,3 +69,4 @@ register(checkin.checkin, command="checkin")
 register(checkin.checkout, command="checkout")
 register(privacy.my_data, command="mydata")
 register(privacy.erasure, command="erase")
+register(isolation.join_area, command="join_area")

@@ -17,7 +17,9 @@ Where each record kind lies:
   quarantined in a Thanh Hoa facility is Thanh Hoa's case), and it would move when
   the person declares again. A case is inside an area when its manager's area lies
   within it; a case of a manager who is not limited is inside no limited area;
-- a health report: its case's area.
+- a health report: its case's area;
+- an isolation area: its own province and commune (an officer of one province
+  cannot declare, see or lift another's).
 
 Functions take a session and never commit.
 """
@@ -37,6 +39,7 @@ from gateway.store.models import (
     AreaLimit,
     Declaration,
     HealthReport,
+    IsolationArea,
     QuarantineCase,
     Venue,
     Visit,
@@ -220,6 +223,8 @@ def condition(model: type, area: Area) -> Any:
         return Visit.venue_id.in_(select(Venue.id).where(condition(Venue, area)))
     if model is QuarantineCase:
         return QuarantineCase.manager_id.in_(_managers_within(area))
+    if model is IsolationArea:
+        return _place(IsolationArea.province_code, IsolationArea.ward_code, area)
     if model is HealthReport:
         return HealthReport.case_id.in_(
             select(QuarantineCase.id).where(condition(QuarantineCase, area)))
