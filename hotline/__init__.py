@@ -101,6 +101,7 @@ from hotline import (  # noqa: E402, F401
     data_requests,
     declare,
     exports,
+    isolation_areas,
     places,
     report,
     staff,

@@ -13,7 +13,7 @@ hotline/charts.py's. `tables_of` gives a reader's tables by name, for an export.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from vietnam_provinces import Province, Ward
 
 from gateway import runtime
 from gateway.addresses import PROVINCES
-from gateway.store import areas
+from gateway.store import areas, isolation
 from gateway.store import dashboard as figures
 from gateway.store.areas import Area
 from hotline import audit, charts
@@ -117,6 +117,7 @@ class Figures:
     high_risk: list[figures.HighRisk]
     venues: list[figures.VenueCheckins]
     compliance: figures.Compliance
+    areas: list[isolation.AreaCompliance] = field(default_factory=list)  # issue 17
 
 
 def scope_of(own: Area | None, role: str, user_id: int, chosen: Filters) -> figures.Scope:
@@ -129,17 +130,20 @@ def scope_of(own: Area | None, role: str, user_id: int, chosen: Filters) -> figu
 
 
 def read(db: Session, scope: figures.Scope, day: date) -> Figures:
-    """Every figure of the scope; compliance as of its last day, today at most."""
+    """Every figure of the scope; compliance as of its last day, today at most (the
+    isolation areas' too: a manager's own areas, else those of the area in scope)."""
+    last = min(scope.until, day)
     return Figures(figures.declarations(db, scope), figures.high_risk(db, scope),
-                   figures.checkins(db, scope), figures.compliance(db, scope,
-                                                                   min(scope.until, day)))
+                   figures.checkins(db, scope), figures.compliance(db, scope, last),
+                   isolation.compliance(db, last, scope.area, scope.manager_id, scope.commune))
 
 
 def tables_of(found: Figures, scope: figures.Scope) -> dict[str, tables.Table]:
     """The dashboard's tables by name, in the console's language: what the page shows
     beside its charts and what an export writes. A manager's part has only the
     compliance."""
-    named = {"compliance": tables.compliance(found.compliance, t)}
+    named = {"compliance": tables.compliance(found.compliance, t),
+             "isolation_areas": tables.isolation_areas(found.areas, t)}
     if scope.manager_id is None:
         since, until = scope.since, scope.until
         named.update(by_channel=tables.by_channel(found.declarations, since, until, t),

@@ -240,3 +240,7 @@ STRINGS.update(CASE)
 from hotline.strings_exports import EXPORTS  # noqa: E402  (exports, search, paging, print)
 
 STRINGS.update(EXPORTS)
+
+from hotline.strings_area import AREA  # noqa: E402  (area quarantine, issue 17)
+
+STRINGS.update(AREA)

@@ -73,4 +73,8 @@ define({
         "trieu chung, goi 1022.",
         "Area {code} is no longer isolated from {day}. No more health reports are needed. "
         "If you have symptoms, call 1022."),
-}, samples={"code": "ABCDEFGH", "end": "31/12/2099", "day": "31/12"})
+    # a line per isolation area in the manager's evening digest (gateway/quarantine/digest.py)
+    "quarantine.digest_area": Template(" KV {code}: {reported}/{residents} da bao cao.",
+                                       " Area {code}: {reported}/{residents} reported."),
+    "quarantine.digest_areas_more": Template(" +{more} khu vuc.", " +{more} areas."),
+}, samples={"code": "ABCDEFGH", "end": "31/12/2099", "day": "31/12", "residents": 999999})
