@@ -44,8 +44,8 @@ class EventOut(ma.Schema):
 
     cursor = F.String(required=True, metadata={"description": "the feed position after it"})
     topic = F.String(required=True, metadata={
-        "description": "declaration, venue, visit, quarantine_case, health_report or "
-                       "consent"})
+        "description": "declaration, venue, visit, quarantine_case, health_report, "
+                       "consent or isolation_area"})
     action = F.String(required=True, metadata={"description": "created, updated or deleted"})
     record_id = F.Integer(required=True)
     occurred_at = F.DateTime(required=True)

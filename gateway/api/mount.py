@@ -14,6 +14,7 @@ from gateway import runtime
 from gateway.api import (
     declarations,
     events,
+    isolation_areas,
     limits,
     moved,
     problems,
@@ -54,6 +55,10 @@ quarantine cases and their daily reports, whichever channel made them (`sms`, `u
   consent it was made under, and each answer to the notice on any channel (agree,
   refuse, withdraw) is a `consent` event in the feed (`ConsentRecordOut`): on `withdraw`,
   stop processing that rests on that phone's consent.
+* **Area quarantine**: `/api/v1/isolation-areas` declares an area under isolation (scope
+  `write`), lists, reads, extends or lifts it (`PATCH`); its residents are quarantine
+  cases of kind `area` (with the area's `area_code`), and each area is an
+  `isolation_area` event in the feed.
 """
 
 
@@ -104,7 +109,7 @@ def init_app(app: Flask) -> None:
     # Before the rate limiter and the views: a phone in the query is refused unread.
     app.before_request(moved.refuse_personal_query)
     blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events,
-                                  subject_requests)]
+                                  subject_requests, isolation_areas)]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     if runtime.present(app):

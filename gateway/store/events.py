@@ -45,6 +45,7 @@ from gateway.store.models import (
     Declaration,
     Event,
     HealthReport,
+    IsolationArea,
     QuarantineCase,
     Venue,
     Visit,
@@ -55,7 +56,9 @@ from gateway.store.models import (
 TOPICS: dict[type, str] = {Declaration: "declaration", Venue: "venue", Visit: "visit",
                            QuarantineCase: "quarantine_case", HealthReport: "health_report",
                            # consent: the web system must know a withdrawal (and refusal)
-                           Consent: "consent"}
+                           Consent: "consent",
+                           # area quarantine (issue 17)
+                           IsolationArea: "isolation_area"}
 MODELS: dict[str, type] = {topic: model for model, topic in TOPICS.items()}
 _TABLES = {model.__tablename__: topic for model, topic in TOPICS.items()}
 

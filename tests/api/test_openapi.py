@@ -65,7 +65,11 @@ def test_the_document_lists_every_operation(client):
         ("/api/v1/quarantine-cases/{case_id}", "patch"),
         ("/api/v1/quarantine-cases/{case_id}/reports", "get"),
         ("/api/v1/events", "get"),
-        ("/api/v1/subject-requests/export", "post"), ("/api/v1/subject-requests/erasure", "post")}
+        ("/api/v1/subject-requests/export", "post"), ("/api/v1/subject-requests/erasure", "post"),
+        # issue 17: area quarantine
+        ("/api/v1/isolation-areas", "get"), ("/api/v1/isolation-areas", "post"),
+        ("/api/v1/isolation-areas/{area_id}", "get"),
+        ("/api/v1/isolation-areas/{area_id}", "patch")}
     assert document["security"] == [{"bearerAuth": []}]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     post = document["paths"]["/api/v1/declarations"]["post"]
