@@ -22,7 +22,7 @@ from gateway.store.db import transaction
 from gateway.store.models import Declaration, IsolationArea, QuarantineCase
 from tests.conftest import Phone
 from tests.hotline.conftest import Console, make_user
-from tests.quarantine.conftest import MANAGER_PHONE, outbox, run_slot, runtime_of
+from tests.quarantine.conftest import MANAGER_PHONE, run_slot, runtime_of
 
 TH, HAC_THANH, QUANG_PHU = 38, 14797, 16522
 TH_CHOICE = next(str(n) for n, p in enumerate(PROVINCES, 1) if p.code.value == TH)
