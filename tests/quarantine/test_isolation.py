@@ -109,7 +109,7 @@ def test_area_declared_residents_reminded_reports_counted_area_lifted(
 
     clock.set(local_morning(day, 7))
     joining = Phone(client, F)
-    assert joining.sms("KV") .startswith("Gui KV <ma khu vuc>")
+    assert joining.sms("KV").startswith("Gui KV <ma khu vuc>")
     assert joining.sms("KV 1234560").startswith("Ma khu vuc khong dung")
     assert joining.sms(f"KV {area.code}").startswith(
         f"Da ghi nhan ban o khu vuc cach ly {area.code} den het")
