@@ -2,6 +2,7 @@
 table and the digest's area lines): key → (vi, en)."""
 
 AREA: dict[str, tuple[str, str]] = {
+    "kind.area": ("Khu vực cách ly", "Isolation area"),  # a resident's case (roster, case page)
     "nav.areas": ("Khu vực cách ly", "Isolation areas"),
     "area.title": ("Khu vực cách ly", "Isolation areas"),
     "area.new": ("Khoanh vùng cách ly", "Declare an isolation area"),

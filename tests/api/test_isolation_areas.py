@@ -126,9 +126,13 @@ def test_an_officer_of_one_province_cannot_declare_see_or_lift_another(app, clie
         own.json["id"]]
     assert [a["id"] for a in api.get("/api/v1/isolation-areas").json["items"]] == [
         hanoi["id"], own.json["id"]]
+    api.patch(f"/api/v1/isolation-areas/{own.json['id']}", {"status": "lifted"})
+    for status, expected in (("active", [hanoi["id"]]), ("lifted", [own.json["id"]])):
+        page = api.get("/api/v1/isolation-areas", query_string={"status": status}).json
+        assert [a["id"] for a in page["items"]] == expected
     events, _ = drain(thanh_hoa)
-    assert [e["record_id"] for e in events if e["topic"] == "isolation_area"] == [
-        own.json["id"]]
+    assert {e["record_id"] for e in events if e["topic"] == "isolation_area"} == {
+        own.json["id"]}
     assert api.get(f"/api/v1/isolation-areas/{hanoi['id']}").json["status"] == "active"
 
 

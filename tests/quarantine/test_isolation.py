@@ -35,13 +35,15 @@ def local_morning(day: date, hour: int = 8) -> datetime:
     return datetime(day.year, day.month, day.day, hour - 7, tzinfo=UTC)
 
 
-def declared(app, phone: str, ward: int, street: str, days_ago: int = 1,
+def declared(app, phone: str | None, ward: int, street: str, days_ago: int = 1,
              name: str = "Nguyen Van An") -> None:
-    """A declaration of `phone` living at `street` in `ward` (Thanh Hoa)."""
+    """A declaration of `phone` (None: a person without one, declared by a relative)
+    living at `street` in `ward` (Thanh Hoa)."""
     at = datetime.now(UTC) - timedelta(days=days_ago)
     with transaction(runtime_of(app).sessions) as session:
         session.add(Declaration(
-            code=f"T{next(_serial):07d}", declarer_phone=phone, subject_phone=phone,
+            code=f"T{next(_serial):07d}", declarer_phone=phone or "+84912999999",
+            subject_phone=phone,
             full_name=name, birth_year=1980, gender="male", province_code=TH,
             province_name="Tỉnh Thanh Hóa", ward_code=ward, ward_name="Phường",
             street=street, symptoms=[], contact=False, travel=False, risk="low",
@@ -131,6 +133,18 @@ def test_area_declared_residents_reminded_reports_counted_area_lifted(
     run_slot(app, "digest", day, local_morning(day, 19))
     digest = [m["body"] for m in inbox.messages(MANAGER_PHONE)]
     assert len(digest) == 1 and f"KV {area.code}: 1/3 da bao cao." in digest[0]
+    manager = Console(app.test_client())  # the area's manager, in their own browser
+    assert manager.login("bs_lan").status_code == 302
+    mine = manager.get("/hotline/dashboard").get_data(as_text=True)
+    assert f'<th scope="row">{area.code}</th>' in mine
+    roster = manager.get("/hotline/roster")
+    assert roster.status_code == 200 and roster.get_data(as_text=True).count(
+        "<td>Khu vực cách ly</td>") == 3
+    resident = cases_of_area(app, area.id)[A].id
+    assert "Khu vực cách ly" in manager.get(f"/hotline/cases/{resident}").get_data(as_text=True)
+    listed = manager.get("/hotline/roster/digest").get_data(as_text=True)
+    assert re.search(rf'id="digest-areas">\s*<li>Khu vực {area.code}: 1/3 đã báo cáo, 2 chưa.',
+                     listed)
 
     lifted = officer.post(f"/hotline/areas/{area.id}", {"action": "lift", "confirm": "yes"})
     assert lifted.status_code == 302

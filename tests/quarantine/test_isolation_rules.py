@@ -18,7 +18,7 @@ from gateway.store.db import transaction
 from gateway.store.models import IsolationArea, QuarantineCase, User
 from tests.conftest import Phone
 from tests.hotline.conftest import make_user
-from tests.quarantine.conftest import DAY, add_case, case_of, run_slot, runtime_of
+from tests.quarantine.conftest import DAY, add_case, case_of, outbox, run_slot, runtime_of
 from tests.quarantine.test_isolation import declared
 
 TH, HAC_THANH, HN_WARD = 38, 14797, 70
@@ -117,6 +117,7 @@ def test_the_job_run_again_enrols_nobody_twice(app, manager, monkeypatch):
     area_id = new_area(app)
     declared(app, A, HAC_THANH, "1 Le Loi")
     declared(app, B, HAC_THANH, "2 Le Loi")
+    declared(app, None, HAC_THANH, "3 Le Loi")  # a child without a phone: nobody to text
     monkeypatch.setattr(isolation_jobs, "BATCH", 1)  # a transaction per declaration
     with app.app_context():  # as `gateway worker` runs it
         first = isolation_jobs.enrol_residents(area_id, day=DAY)
@@ -130,6 +131,9 @@ def test_the_nightly_run_lifts_an_area_after_its_end_date(app, manager, inbox):
     case_id = join(app, area_id, A).case.id
     result = run_slot(app, "end", DAY + timedelta(days=1))
     assert result["areas_lifted"] == 0 and case_of(app, case_id).status == "active"
+    last_day = [m.body for m in outbox(app, "notice") if m.dedup_key.startswith("end:")]
+    assert last_day == ["Hom nay (11/03) la ngay cuoi cach ly. Tu mai ban khong can bao cao "
+                        "nua. Neu co trieu chung, goi 1022. Cam on ban da hop tac."]
     result = run_slot(app, "end", DAY + timedelta(days=2))
     assert (result["areas_lifted"], case_of(app, case_id).status) == (1, "closed")
     with runtime_of(app).sessions() as session:
