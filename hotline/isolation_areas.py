@@ -118,7 +118,7 @@ def _described(area: IsolationArea) -> str:
 
 def _area_page(db: Session, area: IsolationArea, status: int = 200, errors: dict | None = None):
     day = today()
-    counts = next((c for c in store.compliance(db, day) if c.area_id == area.id), None)
+    counts = next(iter(store.compliance(db, day, area_id=area.id)), None)
     manager = db.get(User, area.manager_id)
     return page("area.html", status, area=area, counts=counts, day=day, errors=errors or {},
                 manager=manager.username if manager else "")

@@ -163,10 +163,12 @@ class AreaCompliance:
 
 
 def compliance(session: Session, day: date, within: Area | None = None,
-               manager_id: int | None = None, commune: int | None = None) -> list[AreaCompliance]:
-    """Each area active on `day` (in `within`, of one manager, of one commune) with its
-    residents' reports of the day: one query. Missed one day: no report on `day` but
-    one the day before, or joined on `day`; more otherwise (as the dashboard counts)."""
+               manager_id: int | None = None, commune: int | None = None,
+               area_id: int | None = None) -> list[AreaCompliance]:
+    """Each area active on `day` (in `within`, of one manager, of one commune, or the
+    one `area_id`) with its residents' reports of the day: one query. Missed one day:
+    no report on `day` but one the day before, or joined on `day`; more otherwise (as
+    the dashboard counts)."""
     def reported_on(when: date) -> Any:
         return (select(HealthReport.id).where(HealthReport.case_id == QuarantineCase.id,
                                               HealthReport.report_date == when).exists())
@@ -195,6 +197,8 @@ def compliance(session: Session, day: date, within: Area | None = None,
         query = query.where(IsolationArea.manager_id == manager_id)
     if commune is not None:
         query = query.where(IsolationArea.ward_code == commune)
+    if area_id is not None:
+        query = query.where(IsolationArea.id == area_id)
     query = areas.limit(query, IsolationArea, within)
     return [AreaCompliance(r.id, r.code, r.street, r.ward_name, r.end_date, int(r.residents),
                            int(r.reported), int(r.missed_one), int(r.missed_more))

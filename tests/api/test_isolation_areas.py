@@ -126,6 +126,11 @@ def test_an_officer_of_one_province_cannot_declare_see_or_lift_another(app, clie
         own.json["id"]]
     assert [a["id"] for a in api.get("/api/v1/isolation-areas").json["items"]] == [
         hanoi["id"], own.json["id"]]
+    first = api.get("/api/v1/isolation-areas", query_string={"limit": 1}).json
+    second = api.get("/api/v1/isolation-areas",
+                     query_string={"limit": 1, "after": first["next"]}).json
+    assert [a["id"] for a in first["items"] + second["items"]] == [hanoi["id"], own.json["id"]]
+    assert second["next"] is None
     api.patch(f"/api/v1/isolation-areas/{own.json['id']}", {"status": "lifted"})
     for status, expected in (("active", [hanoi["id"]]), ("lifted", [own.json["id"]])):
         page = api.get("/api/v1/isolation-areas", query_string={"status": status}).json

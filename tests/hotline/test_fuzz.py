@@ -25,7 +25,7 @@ FIELDS = ("action", "case", "code", "end", "start", "lang", "name", "next", "pas
           "phone", "temperature", "username", "venue", "venues", "scopes", "symptoms",
           "display_name", "role", "kind", "province", "ward", "street", "contact", "q",
           "before", *FORM)
-ROLES = ("operator", "venue_staff", "manager", "admin")
+ROLES = ("operator", "venue_staff", "manager", "admin", "health_officer")
 SKIPPED = {"hotline.logout"}  # signing out would leave the rest of the batch signed out
 
 
@@ -73,7 +73,8 @@ def console_request(draw, routes, victim: int
     method, rule, roles, reads = draw(st.sampled_from(routes))
     role = draw(st.sampled_from(roles))
     path = rule.replace("<int:user_id>", draw(st.one_of(
-        st.just(str(victim)), st.integers(0, 2**40).map(str))))
+        st.just(str(victim)), st.integers(0, 2**40).map(str)))).replace(
+        "<int:area_id>", draw(st.one_of(st.just("1"), st.integers(0, 2**40).map(str))))
     names = st.sampled_from(reads) if draw(st.integers(0, 4)) else st.sampled_from(FIELDS)
     if method == "GET" or draw(st.booleans()):
         path += "?" + draw(names) + "=" + quote(draw(VALUE))

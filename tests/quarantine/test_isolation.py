@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.addresses import PROVINCES
+from gateway.codes import new_area_code
 from gateway.config import Config
 from gateway.quarantine import today
 from gateway.store.areas import Area
@@ -113,6 +114,9 @@ def test_area_declared_residents_reminded_reports_counted_area_lifted(
     joining = Phone(client, F)
     assert joining.sms("KV").startswith("Gui KV <ma khu vuc>")
     assert joining.sms("KV 1234560").startswith("Ma khu vuc khong dung")
+    unknown = next(c for c in iter(new_area_code, None) if c != area.code)  # a right check digit
+    assert joining.sms(f"KV {unknown}") == (
+        f"Khong co khu vuc cach ly nao mang ma {unknown}. Kiem tra lai ma.")
     assert joining.sms(f"KV {area.code}").startswith(
         f"Da ghi nhan ban o khu vuc cach ly {area.code} den het")
     assert joining.sms(f"kv{area.code}").startswith(f"Ban da o khu vuc cach ly {area.code}")
