@@ -136,7 +136,7 @@ def enter(session: Session, area: IsolationArea, *, phone: str, full_name: str,
     """`join`, telling whether the case is new. `welcome`: queue the welcome SMS (a
     `KV` reply says it already)."""
     day = day or today(_tz())
-    if area.status != "active" or area.end_date < day:
+    if not store.still_open(session, area.id, day):
         raise AreaError("lifted", f"the area {area.code} is no longer under isolation")
     number = normalise(phone)
     existing = store.resident_case(session, area.id, number)

@@ -69,6 +69,16 @@ def listed(session: Session, within: Area | None, status: str | None = None,
     return list(session.scalars(query.order_by(IsolationArea.id).limit(limit)))
 
 
+def still_open(session: Session, area_id: int, day: date) -> bool:
+    """Whether the area is active through `day`, read under a shared row lock (on
+    PostgreSQL): a lift running at the same time waits for this transaction, or this
+    one sees it lifted, so no resident joins an area being lifted."""
+    row = session.execute(select(IsolationArea.status, IsolationArea.end_date)
+                          .where(IsolationArea.id == area_id)
+                          .with_for_update(read=True)).one_or_none()
+    return row is not None and row.status == "active" and row.end_date >= day
+
+
 def resident_case(session: Session, area_id: int, phone: str) -> QuarantineCase | None:
     """The phone's case as a resident of the area (whatever its status)."""
     return session.scalar(select(QuarantineCase).where(QuarantineCase.area_id == area_id,

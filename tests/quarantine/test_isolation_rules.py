@@ -6,6 +6,7 @@ lifts an area after its end date, and what a declaration is refused for."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -111,6 +112,26 @@ def test_a_lifted_area_takes_nobody(app, manager):
     with pytest.raises(isolation.AreaError) as refused:
         join(app, area_id, A)
     assert refused.value.reason == "lifted"
+
+
+def test_a_join_racing_a_lift_waits_for_it_and_joins_nobody(app, manager):
+    area_id = new_area(app)
+    lifting = threading.Event()
+
+    def lift() -> None:
+        with transaction(runtime_of(app).sessions) as session:
+            isolation.change(session, store.get(session, area_id, lock=True), lift=True,
+                             day=DAY)
+            lifting.set()
+            time.sleep(0.5)  # not committed yet: the join must wait, not read "active"
+
+    thread = threading.Thread(target=lift)
+    thread.start()
+    assert lifting.wait(timeout=10)
+    with pytest.raises(isolation.AreaError):
+        join(app, area_id, A)
+    thread.join(timeout=10)
+    assert area_cases(app, area_id) == []
 
 
 def test_the_job_run_again_enrols_nobody_twice(app, manager, monkeypatch):
