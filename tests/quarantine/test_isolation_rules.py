@@ -152,7 +152,7 @@ def test_the_nightly_run_lifts_an_area_after_its_end_date(app, manager, inbox):
     case_id = join(app, area_id, A).case.id
     result = run_slot(app, "end", DAY + timedelta(days=1))
     assert result["areas_lifted"] == 0 and case_of(app, case_id).status == "active"
-    last_day = [m.body for m in outbox(app, "notice") if m.dedup_key.startswith("end:")]
+    last_day = [m.body for m in outbox(app, "notice") if (m.dedup_key or "").startswith("end:")]
     assert last_day == ["Hom nay (11/03) la ngay cuoi cach ly. Tu mai ban khong can bao cao "
                         "nua. Neu co trieu chung, goi 1022. Cam on ban da hop tac."]
     result = run_slot(app, "end", DAY + timedelta(days=2))
