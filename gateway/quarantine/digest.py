@@ -111,7 +111,7 @@ def text(digest: Digest, language: str, console: str) -> str:
     head = render("quarantine.digest", language, {
         "day": digest.day.strftime("%d/%m"), "active": digest.active,
         "reported": digest.reported, "unwell": digest.unwell, "missing": digest.missing})
-    head += _area_lines(digest.areas, language)
+    head = _with_areas(head, digest.areas, language)
     lists = [("quarantine.digest_unwell", digest.unwell,
               [_name(p, language) for p in digest.unwell_people]),
              ("quarantine.digest_missing", digest.missing,
@@ -140,18 +140,19 @@ def text(digest: Digest, language: str, console: str) -> str:
     return compose()
 
 
-def _area_lines(lines: tuple[AreaLine, ...], language: str) -> str:
-    """The isolation areas' counts, as many as leave the names a segment ('+N areas'
-    for the rest): the console lists them all."""
-    text = ""
+def _with_areas(head: str, lines: tuple[AreaLine, ...], language: str) -> str:
+    """The counts followed by the isolation areas' lines, as many as leave the last
+    segment to the names and the console ('+N areas' for the rest: the console's
+    digest lists them all)."""
     for index, line in enumerate(lines):
-        more = render("quarantine.digest_area", language, {
+        longer = head + render("quarantine.digest_area", language, {
             "code": line.code, "reported": line.reported, "residents": line.residents})
-        if segments(text + more) > MAX_SEGMENTS - 1:
-            return text + render("quarantine.digest_areas_more", language,
+        rest = render("quarantine.digest_areas_more", language, {"more": len(lines) - index - 1})
+        if segments(longer + (rest if index < len(lines) - 1 else "")) > MAX_SEGMENTS - 1:
+            return head + render("quarantine.digest_areas_more", language,
                                  {"more": len(lines) - index})
-        text += more
-    return text
+        head = longer
+    return head
 
 
 def _name(person: Person, language: str) -> str:

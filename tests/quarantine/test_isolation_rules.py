@@ -5,6 +5,7 @@ lifts an area after its end date, and what a declaration is refused for."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import date, timedelta
@@ -12,11 +13,12 @@ from datetime import date, timedelta
 import pytest
 
 from gateway.actions import isolation as actions_isolation
-from gateway.quarantine import isolation, isolation_jobs
+from gateway.quarantine import digest, isolation, isolation_jobs
 from gateway.store import isolation as store
 from gateway.store.areas import Area
 from gateway.store.db import transaction
 from gateway.store.models import IsolationArea, QuarantineCase, User
+from gateway.text import segments
 from tests.conftest import Phone
 from tests.hotline.conftest import make_user
 from tests.quarantine.conftest import DAY, add_case, case_of, outbox, run_slot, runtime_of
@@ -200,3 +202,20 @@ def test_a_manager_outside_the_officers_area_is_refused(app, manager):
                           declared_by=None, officer_area=Area(TH), channel="web",
                           operator=None, day=DAY)
     assert refused.value.reason == "manager"
+
+
+@pytest.mark.parametrize("areas", [1, 3, 40])
+def test_the_digest_names_areas_and_stays_within_three_segments(areas):
+    lines = tuple(digest.AreaLine(f"{1000000 + n}", 120, 95) for n in range(areas))
+    people = tuple(digest.Person(n, f"Nguyen Van Ten {n}", "+84912000000", missed_days=2)
+                   for n in range(30))
+    made = digest.Digest(1, DAY, 200, 150, 3, 50, (), people, lines)
+    sms = digest.text(made, "vi", "https://gw.example.vn/hotline/")
+    assert segments(sms) <= digest.MAX_SEGMENTS
+    assert " KV 1000000: 95/120 da bao cao." in sms
+    shown = len(re.findall(r" KV \d{7}: 95/120 da bao cao\.", sms))
+    if areas == 40:  # two segments hold about ten lines: the rest are counted
+        assert 5 < shown < areas and f" +{areas - shown} khu vuc." in sms
+    else:
+        assert " khu vuc." not in sms and shown == areas
+    assert sms.index("KV 1000000") < sms.index("Chua bao cao:")  # areas before the names
