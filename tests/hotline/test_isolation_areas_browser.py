@@ -5,6 +5,7 @@ violation or script error. Screenshots go to test-artifacts/hotline/."""
 
 from __future__ import annotations
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -36,8 +37,9 @@ def test_an_officer_declares_and_lifts_an_area(app, served, chrome):  # noqa: F8
 
     chrome.find_element(By.ID, "confirm-lift").click()
     chrome.find_element(By.ID, "lift").click()
-    WebDriverWait(chrome, WAIT_SECONDS).until(
-        lambda d: d.find_element(By.ID, "area-status").text == "Đã dỡ bỏ")
+    # The old page's status goes stale while the new one loads: read it again until then.
+    WebDriverWait(chrome, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,)
+                  ).until(lambda d: d.find_element(By.ID, "area-status").text == "Đã dỡ bỏ")
     chrome.find_element(By.LINK_TEXT, "Khu vực cách ly").click()
     row = wait_for(chrome, f'tr[data-code="{code}"]')
     assert "Thôn Đông, Phường Hạc Thành, Thanh Hóa" in row.text and "Đã dỡ bỏ" in row.text
