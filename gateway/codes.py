@@ -81,3 +81,15 @@ def parse_venue_code(text: str) -> str | None:
     if len(code) != VENUE_BODY + 1 or not code.isdigit():
         return None
     return code if _damm_digit(code[:-1]) == code[-1] else None
+
+
+# Isolation areas (`KV <code>`) are numbered as venues are: 7 digits, the last a Damm
+# check digit, so a mistyped code is refused instead of joining another area.
+def new_area_code() -> str:
+    """A fresh random isolation-area code (the form of a venue code)."""
+    return new_venue_code()
+
+
+def parse_area_code(text: str) -> str | None:
+    """The 7-digit area code in `text` if its check digit is right, else None."""
+    return parse_venue_code(text)

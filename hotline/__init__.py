@@ -110,6 +110,7 @@ from hotline import (  # noqa: E402, F401
     declare,
     exports,
     exposures,
+    isolation_areas,
     places,
     report,
     staff,

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 # Every action the console records (hotline/*.py `audit.record`); a test checks the
 # code records no other and that each has its words in both catalogs.
 ACTIONS = (
-    "alert.clear", "caller.view", "case.close", "case.enrol", "case.extend", "case.reopen",
+    "alert.clear", "area.change", "area.declare", "area.lift", "area.view", "caller.view",
+    "case.close", "case.enrol", "case.extend", "case.reopen",
     "case.view",
     "consent.refuse", "dashboard.view", "declaration.create", "declaration.form",
     "digest.view", "exposure.list", "exposure.mark", "exposure.notify", "exposure.view",

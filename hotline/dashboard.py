@@ -15,7 +15,7 @@ reader's area links to the case's page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from vietnam_provinces import Province, Ward
 
 from gateway import runtime
 from gateway.addresses import PROVINCES
-from gateway.store import areas, dashboard_cases
+from gateway.store import areas, dashboard_cases, isolation
 from gateway.store import dashboard as figures
 from gateway.store.areas import Area
 from hotline import audit, charts
@@ -120,6 +120,7 @@ class Figures:
     venues: list[figures.VenueCheckins]
     compliance: figures.Compliance
     follow_up: list[dashboard_cases.FollowUp]
+    areas: list[isolation.AreaCompliance] = field(default_factory=list)  # issue 17
 
 
 def scope_of(own: Area | None, role: str, user_id: int, chosen: Filters) -> figures.Scope:
@@ -132,12 +133,14 @@ def scope_of(own: Area | None, role: str, user_id: int, chosen: Filters) -> figu
 
 
 def read(db: Session, scope: figures.Scope, day: date) -> Figures:
-    """Every figure of the scope; compliance (and the cases to follow up) as of its
-    last day, today at most."""
+    """Every figure of the scope; compliance (the cases to follow up, and the isolation areas':
+    a manager's own areas, else those of the area in scope) as of its last day, today at
+    most."""
     last = min(scope.until, day)
     return Figures(figures.declarations(db, scope), figures.high_risk(db, scope),
                    figures.checkins(db, scope), figures.compliance(db, scope, last),
-                   dashboard_cases.follow_up(db, scope, last))
+                   dashboard_cases.follow_up(db, scope, last),
+                   isolation.compliance(db, last, scope.area, scope.manager_id, scope.commune))
 
 
 def tables_of(found: Figures, scope: figures.Scope) -> dict[str, tables.Table]:
@@ -145,7 +148,8 @@ def tables_of(found: Figures, scope: figures.Scope) -> dict[str, tables.Table]:
     beside its charts and what an export writes. A manager's part has only the
     compliance."""
     named = {"compliance": tables.compliance(found.compliance, t),
-             "follow_up": tables.follow_up(found.follow_up, t)}
+             "follow_up": tables.follow_up(found.follow_up, t),
+             "isolation_areas": tables.isolation_areas(found.areas, t)}
     if scope.manager_id is None:
         since, until = scope.since, scope.until
         named.update(by_channel=tables.by_channel(found.declarations, since, until, t),

@@ -17,6 +17,7 @@ from typing import Any
 from gateway.phones import mask
 from gateway.store.dashboard import Compliance, DayCount, HighRisk, VenueCheckins
 from gateway.store.dashboard_cases import FollowUp
+from gateway.store.isolation import AreaCompliance
 
 CHANNELS = ("sms", "ussd", "hotline", "web")
 RISKS = ("low", "high")
@@ -119,3 +120,12 @@ def follow_up(cases: list[FollowUp], t: Translate) -> Table:
                                t("joins16.last_report")],
                  [[c.name, mask(c.phone), t("yes") if c.alert else "",
                    c.last_report or t("joins16.never")] for c in cases])
+
+
+def isolation_areas(found: list[AreaCompliance], t: Translate) -> Table:
+    """Each active isolation area and how its residents report today (issue 17)."""
+    return Table("isolation_areas",
+                 [t("area.col.code"), t("area.col.place"), t("area.col.residents"),
+                  t("area.col.reported"), t("area.col.missed_one"), t("area.col.missed_more")],
+                 [[a.code, ", ".join(p for p in (a.street, a.ward_name) if p), a.residents,
+                   a.reported, a.missed_one, a.missed_more] for a in found])

@@ -14,7 +14,7 @@ QUERY_MAX = 60
 
 
 @bp.get("/places/communes")
-@requires("operator", "venue_staff", "manager", "admin")
+@requires("operator", "venue_staff", "manager", "admin", "health_officer")
 def communes():
     """Communes/wards of province `province` (its number 1-34, or a name) that best
     match `q`: {"communes": [{"code": 101, "name": "Phường Hoàn Kiếm"}, …]}."""

@@ -21,6 +21,7 @@ from gateway.actions import (
     declarations,
     entering,
     exposures,
+    isolation,
     phone,
     privacy,
     reports,
@@ -52,6 +53,8 @@ EFFECTS: dict[str, EffectHandler] = {
     "erasure.scope": privacy.scope,
     # issue 17 exposure notification
     "exposure.context": exposures.context,
+    # issue 17 area quarantine: KV <code>
+    "area.join": isolation.join,
 }
 
 OUTCOMES: dict[str, OutcomeHandler] = {

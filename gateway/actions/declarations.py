@@ -12,6 +12,7 @@ from typing import Any
 from gateway.actions.context import Context, Records
 from gateway.days import local_date
 from gateway.flows.declaration import FORM_VERSION, is_high_risk, ward
+from gateway.quarantine import isolation
 from gateway.store import consents, declarations, phones, venues
 from gateway.store import quarantine as cases
 from gateway.store.models import Venue, utcnow
@@ -73,6 +74,10 @@ def record(context: Records, answers: Mapping[str, Any]) -> dict[str, Any]:
         verification=_verification(answers, on_behalf, member),
         form_version=FORM_VERSION, answers=_answers(answers),
         consent_id=consent.id if consent else None)
+    # In the turn's transaction: a person declaring an address inside an area under
+    # isolation joins it (once: joining is idempotent), and a rollback undoes both.
+    isolation.join_declared(context.session, declaration,
+                            local_date(declaration.created_at, context.runtime.config.tz))
     return {"code": declaration.code,
             "valid_until": local_time(context, declaration.valid_until)}
 

@@ -24,6 +24,7 @@ from gateway.api.problems import Problem, invalid
 from gateway.api.reads import audited
 from gateway.api.writes import session, writes
 from gateway.codes import parse_declaration_code
+from gateway.days import local_date
 from gateway.flows import symptoms as symptom_table
 from gateway.flows.declaration import (
     FORM_VERSION,
@@ -35,6 +36,7 @@ from gateway.flows.declaration import (
     is_high_risk,
 )
 from gateway.flows.parsers import FreeText, IdNumber, InsuranceNumber, Invalid
+from gateway.quarantine import isolation
 from gateway.store import consents, declarations
 from gateway.store.models import Consent, Declaration, utcnow
 
@@ -274,6 +276,9 @@ def create_declaration(data: dict[str, Any]) -> dict[str, Any]:
         risk="high" if high else "low", follow_up=high, channel="web",
         verification="web", operator=data.get("operator"), form_version=FORM_VERSION,
         answers=answers, consent_id=consent.id)
+    # A person declaring an address inside an active isolation area joins it (as on SMS).
+    isolation.join_declared(session(), made, local_date(made.created_at,
+                                                        runtime.current().config.tz))
     return records.present(session(), "declaration", [made])[0]
 
 

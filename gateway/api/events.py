@@ -45,7 +45,7 @@ class EventOut(ma.Schema):
     cursor = F.String(required=True, metadata={"description": "the feed position after it"})
     topic = F.String(required=True, metadata={
         "description": "declaration, venue, visit, quarantine_case, health_report, "
-                       "consent, exposure_case, exposure or exposure_notice"})
+                       "consent, exposure_case, exposure, exposure_notice or isolation_area"})
     action = F.String(required=True, metadata={"description": "created, updated or deleted"})
     record_id = F.Integer(required=True)
     occurred_at = F.DateTime(required=True)

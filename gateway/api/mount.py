@@ -15,6 +15,7 @@ from gateway.api import (
     declarations,
     events,
     exposure_cases,
+    isolation_areas,
     limits,
     moved,
     problems,
@@ -60,6 +61,10 @@ quarantine cases and their daily reports, whichever channel made them (`sms`, `u
   /api/v1/exposure-cases/{id}/notify` texts each exposed phone once (never naming the
   case). Cases, exposures and notices (with the phones' answers) are in the feed as
   `exposure_case`, `exposure` and `exposure_notice`.
+* **Area quarantine**: `/api/v1/isolation-areas` declares an area under isolation (scope
+  `write`), lists, reads, extends or lifts it (`PATCH`); its residents are quarantine
+  cases of kind `area` (with the area's `area_code`), and each area is an
+  `isolation_area` event in the feed.
 """
 
 
@@ -110,7 +115,7 @@ def init_app(app: Flask) -> None:
     # Before the rate limiter and the views: a phone in the query is refused unread.
     app.before_request(moved.refuse_personal_query)
     blueprints = [m.blp for m in (declarations, venues, visits, quarantine, events,
-                                  subject_requests, exposure_cases)]
+                                  subject_requests, exposure_cases, isolation_areas)]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     if runtime.present(app):

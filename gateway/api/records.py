@@ -16,7 +16,7 @@ from gateway.api import paging
 from gateway.flows import symptoms as symptom_table
 from gateway.store import alerts
 from gateway.store.events import MODELS
-from gateway.store.models import Consent, Declaration, User, Venue
+from gateway.store.models import Consent, Declaration, IsolationArea, User, Venue
 
 F = ma.fields
 CHANNEL = {"description": "where the record came from: sms, ussd, hotline, web, cli, or "
@@ -177,6 +177,8 @@ class ReportedByOut(ma.Schema):
     relation = F.String(allow_none=True, metadata={
         "description": "neighbour, family, team_member or the member's own words; null "
                        "when the person confirmed it with a code read back"})
+    area_code = F.String(allow_none=True, metadata={
+        "description": "kind area: the isolation area the person is a resident of"})
 
 
 class ReportOut(ma.Schema):
@@ -259,11 +261,41 @@ class ExposureNoticeOut(ma.Schema):
     updated_at = F.DateTime(required=True)
 
 
+class IsolationAreaOut(ma.Schema):
+    """An area under isolation: its residents are followed as quarantine cases of kind
+    `area` (their `area_code`) until it is lifted."""
+
+    id = F.Integer(required=True)
+    code = F.String(required=True, metadata={
+        "description": "7 digits, the last a check digit: residents text KV <code> to join"})
+    province_code = F.Integer(required=True)
+    province_name = F.String(required=True)
+    ward_code = F.Integer(required=True)
+    ward_name = F.String(required=True)
+    street = F.String(required=True, metadata={
+        "description": "street group / hamlet text its residents' street contains; '' for "
+                       "the whole commune"})
+    start_date = F.Date(required=True)
+    end_date = F.Date(required=True, metadata={"description": "the last day, included"})
+    status = F.String(required=True, metadata={"description": "active or lifted"})
+    manager = F.String(required=True, metadata={
+        "description": "username of the manager whose digest carries the area"})
+    declared_by = F.String(allow_none=True, metadata={
+        "description": "the console user who declared it (null: an API token)"})
+    enrolled_at = F.DateTime(allow_none=True, metadata={
+        "description": "when the residents found by their declarations were enrolled"})
+    lifted_at = F.DateTime(allow_none=True)
+    channel = F.String(required=True, metadata=CHANNEL)
+    operator = F.String(allow_none=True, metadata=OPERATOR)
+    created_at = F.DateTime(required=True)
+    updated_at = F.DateTime(required=True)
+
+
 SCHEMAS: dict[str, type[ma.Schema]] = {
     "declaration": DeclarationOut, "venue": VenueOut, "visit": VisitOut,
     "quarantine_case": CaseOut, "health_report": ReportOut, "consent": ConsentRecordOut,
     "exposure_case": ExposureCaseOut, "exposure": ExposureOut,
-    "exposure_notice": ExposureNoticeOut}
+    "exposure_notice": ExposureNoticeOut, "isolation_area": IsolationAreaOut}
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -306,10 +338,13 @@ def present(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str,
         managers = _lookup(session, User.username, User.id, (i["manager_id"] for i in items))
         facilities = _lookup(session, Venue.code, Venue.id, (i["venue_id"] for i in items))
         raised = alerts.of_cases(session, (i["id"] for i in items))
+        codes = _lookup(session, IsolationArea.code, IsolationArea.id,
+                        (i["area_id"] for i in items))
         for item in items:
             item.update(manager=managers.get(item["manager_id"], ""),
                         venue_code=facilities.get(item["venue_id"]),
-                        alerts=[_columns(a) for a in raised[item["id"]]])
+                        alerts=[_columns(a) for a in raised[item["id"]]],
+                        area_code=codes.get(item["area_id"]))
     elif topic in ("exposure", "exposure_notice"):
         named = {v.id: v for v in session.scalars(select(Venue).where(
             Venue.id.in_({i["venue_id"] for i in items})))} if items else {}
@@ -323,6 +358,12 @@ def present(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str,
             relation = item.pop("relation")
             item["reported_by"] = None if item["operator"] is None else {
                 "operator": item["operator"], "relation": relation}
+    elif topic == "isolation_area":
+        names = _lookup(session, User.username, User.id,
+                        [i["manager_id"] for i in items] + [i["declared_by"] for i in items])
+        for item in items:
+            item.update(manager=names.get(item["manager_id"], ""),
+                        declared_by=names.get(item["declared_by"]))
     return items
 
 

@@ -53,6 +53,7 @@ from gateway.flows import (  # noqa: E402, F401
     declaration,
     declaration_messages,
     exposure,
+    isolation,
     privacy,
     report,
     report_messages,
@@ -70,3 +71,4 @@ register(checkin.checkout, command="checkout")
 register(privacy.my_data, command="mydata")
 register(privacy.erasure, command="erase")
 register(exposure.exposure_answer, command="exposure_answer")
+register(isolation.join_area, command="join_area")

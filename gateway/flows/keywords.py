@@ -25,6 +25,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     # issue 15 data-subject requests (gateway/flows/privacy.py)
     "mydata": ("dulieu", "du lieu", "mydata", "my data"),
     "erase": ("xoa", "xoa du lieu", "delete"),
+    # issue 17 area quarantine (gateway/flows/isolation.py)
+    "join_area": ("kv", "khu vuc"),
 }
 # Every phrase also matches written as one word ('khaibao', 'trogiup').
 _BY_PHRASE = {

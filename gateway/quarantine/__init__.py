@@ -2,7 +2,9 @@
 their managers learn at once about danger signs and every evening about who did not
 report.
 
-`enrol` creates cases (and sends the welcome SMS), `runs` holds the scheduled runs
+`enrol` creates cases (and sends the welcome SMS), `isolation` puts whole areas under
+isolation (their residents become cases of kind `area`; `isolation_jobs` enrols them),
+`runs` holds the scheduled runs
 (reminders, the last day) and their bookkeeping, `digest` the managers' evening
 digest, and `schedule` the entries of RQ's cron. The daily report from the dialogue
 (and its alert to the manager) is `gateway.actions.reports`. Days are local days of

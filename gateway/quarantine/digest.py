@@ -23,6 +23,7 @@ from gateway.flows.report import FEVER_TEMPERATURE
 from gateway.flows.report_messages import DIGEST_NAME_MAX
 from gateway.quarantine.batching import batches
 from gateway.runtime import Runtime
+from gateway.store import isolation
 from gateway.store import quarantine as store
 from gateway.text import segments
 
@@ -48,6 +49,20 @@ class Person:
 
 
 @dataclass(frozen=True)
+class AreaLine:
+    """One isolation area the manager has (issue 17): its residents on the day."""
+
+    code: str
+    residents: int
+    reported: int
+
+    @property
+    def missing(self) -> int:
+        """Residents without the day's report."""
+        return self.residents - self.reported
+
+
+@dataclass(frozen=True)
 class Digest:
     """A manager's day: counts, and the people to look at (lists cut at `LIST_LIMIT`)."""
 
@@ -59,6 +74,7 @@ class Digest:
     missing: int
     unwell_people: tuple[Person, ...]
     missing_people: tuple[Person, ...]
+    areas: tuple[AreaLine, ...] = ()  # the manager's isolation areas, each with its counts
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (for the console and the API)."""
@@ -76,8 +92,10 @@ def build(session: Session, manager_id: int, day: date, limit: int = LIST_LIMIT)
                                                limit))
     missing = tuple(Person(r.id, r.full_name, r.phone, missed_days=_missed(day, r))
                     for r in store.missing_cases(session, manager_id, day, limit))
+    lines = tuple(AreaLine(a.code, a.residents, a.reported)
+                  for a in isolation.compliance(session, day, manager_id=manager_id))
     return Digest(manager_id, day, counts.active, counts.reported, int(counts.unwell),
-                  counts.active - counts.reported, unwell, missing)
+                  counts.active - counts.reported, unwell, missing, lines)
 
 
 def _missed(day: date, row: Any) -> int:
@@ -93,6 +111,7 @@ def text(digest: Digest, language: str, console: str) -> str:
     head = render("quarantine.digest", language, {
         "day": digest.day.strftime("%d/%m"), "active": digest.active,
         "reported": digest.reported, "unwell": digest.unwell, "missing": digest.missing})
+    head = _with_areas(head, digest.areas, language)
     lists = [("quarantine.digest_unwell", digest.unwell,
               [_name(p, language) for p in digest.unwell_people]),
              ("quarantine.digest_missing", digest.missing,
@@ -119,6 +138,21 @@ def text(digest: Digest, language: str, console: str) -> str:
         shown[index] = max(too_many - 1, 0)
         break  # the second list starts only once the first is complete
     return compose()
+
+
+def _with_areas(head: str, lines: tuple[AreaLine, ...], language: str) -> str:
+    """The counts followed by the isolation areas' lines, as many as leave the last
+    segment to the names and the console ('+N areas' for the rest: the console's
+    digest lists them all)."""
+    for index, line in enumerate(lines):
+        longer = head + render("quarantine.digest_area", language, {
+            "code": line.code, "reported": line.reported, "residents": line.residents})
+        rest = render("quarantine.digest_areas_more", language, {"more": len(lines) - index - 1})
+        if segments(longer + (rest if index < len(lines) - 1 else "")) > MAX_SEGMENTS - 1:
+            return head + render("quarantine.digest_areas_more", language,
+                                 {"more": len(lines) - index})
+        head = longer
+    return head
 
 
 def _name(person: Person, language: str) -> str:

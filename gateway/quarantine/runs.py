@@ -26,7 +26,7 @@ from redis.lock import Lock
 from gateway.days import local_date
 from gateway.flows.messages import LANGUAGES, render
 from gateway.ops import metrics
-from gateway.quarantine import digest
+from gateway.quarantine import digest, isolation, isolation_jobs
 from gateway.quarantine.batching import BATCH, LATER, STARTED_KEY, batches
 from gateway.runtime import Runtime, current
 from gateway.store import quarantine as store
@@ -116,8 +116,8 @@ def reminders(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, A
 
 
 def ended(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:
-    """Tell every case whose last day is `day` that its quarantine ends, then close
-    the cases that ended before `day`."""
+    """Tell every case whose last day is `day` that its quarantine ends, then lift
+    the isolation areas and close the cases that ended before `day`."""
     bodies = _bodies("quarantine.ended", {"day": day.strftime("%d/%m")})
 
     def make(row: Any) -> dict[str, Any]:
@@ -129,7 +129,11 @@ def ended(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:
                      lambda session, after: store.ending_batch(session, day, after, BATCH),
                      make)
     with transaction(runtime.sessions) as session:
+        # Areas past their end date are lifted (their residents' cases close with them)
+        # before the cases that ended are closed.
+        result["areas_lifted"] = isolation.lift_ended(session, day)
         result["closed"] = store.close_ended(session, day)
+    result["areas_requeued"] = isolation_jobs.requeue_unenrolled(runtime)
     return result
 
 

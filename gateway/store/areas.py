@@ -35,6 +35,8 @@ Where each record kind lies:
 - a confirmed (exposure) case: the area of the officer or token that marked it, and
   the area of every venue where it exposed someone (so each province's officers see
   the cases that touched their venues, and only those venues' exposures).
+- an isolation area: its own province and commune (an officer of one province
+  cannot declare, see or lift another's).
 
 Functions take a session and never commit.
 """
@@ -58,6 +60,7 @@ from gateway.store.models import (
     ExposureCase,
     ExposureNotice,
     HealthReport,
+    IsolationArea,
     QuarantineCase,
     Venue,
     Visit,
@@ -241,6 +244,8 @@ def condition(model: type, area: Area) -> Any:
         return Visit.venue_id.in_(select(Venue.id).where(condition(Venue, area)))
     if model is QuarantineCase:
         return QuarantineCase.manager_id.in_(_managers_within(area))
+    if model is IsolationArea:
+        return _place(IsolationArea.province_code, IsolationArea.ward_code, area)
     if model is HealthReport:
         return HealthReport.case_id.in_(
             select(QuarantineCase.id).where(condition(QuarantineCase, area)))

@@ -51,6 +51,7 @@ from gateway.store.models import (
     ExposureCase,
     ExposureNotice,
     HealthReport,
+    IsolationArea,
     QuarantineCase,
     Venue,
     Visit,
@@ -64,7 +65,9 @@ TOPICS: dict[type, str] = {Declaration: "declaration", Venue: "venue", Visit: "v
                            Consent: "consent",
                            # exposure notification (issue 17): cases, exposures, notices
                            ExposureCase: "exposure_case", Exposure: "exposure",
-                           ExposureNotice: "exposure_notice"}
+                           ExposureNotice: "exposure_notice",
+                           # area quarantine (issue 17)
+                           IsolationArea: "isolation_area"}
 MODELS: dict[str, type] = {topic: model for model, topic in TOPICS.items()}
 _TABLES = {model.__tablename__: topic for model, topic in TOPICS.items()}
 

@@ -289,7 +289,7 @@ class QuarantineCase(Base):
     # (gateway/store/residents.py); reminders and every phone-keyed path skip them.
     phone: Mapped[str | None] = mapped_column(String(16))
     full_name: Mapped[str] = mapped_column(String(80))
-    kind: Mapped[str] = mapped_column(String(10))  # home, facility
+    kind: Mapped[str] = mapped_column(String(10))  # home, facility, area
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
@@ -310,6 +310,8 @@ class QuarantineCase(Base):
     def _keep_search_folded(self, key: str, value: str | None) -> str | None:
         _search_folded(self, key, value, ("full_name",), 120)
         return value
+    # area quarantine (issue 17): the isolation area a resident (kind `area`) is in.
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("isolation_areas.id"))
 
 
 class HealthReport(Base):
@@ -515,6 +517,44 @@ class Alert(Base):
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_by: Mapped[str | None] = mapped_column(String(60))  # the manager's username
     note: Mapped[str] = mapped_column(String(500), default="")
+
+
+# area quarantine (issue 17, item 2): see gateway/quarantine/isolation.py.
+class IsolationArea(Base):
+    """An area under isolation (khu vuc cach ly): a commune, optionally narrowed to a
+    street or hamlet, from `start_date` to `end_date`. Its residents are followed as
+    quarantine cases of kind `area` (QuarantineCase.area_id) managed by `manager_id`,
+    whose digest carries the area. `code` is a 7-digit code with a check digit, as
+    venue codes are (`KV <code>` joins by SMS)."""
+
+    __tablename__ = "isolation_areas"
+    __table_args__ = (Index("ix_isolation_areas_place", "province_code", "ward_code"),
+                      Index("ix_isolation_areas_status_end", "status", "end_date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    province_code: Mapped[int] = mapped_column(Integer)
+    province_name: Mapped[str] = mapped_column(String(60))
+    ward_code: Mapped[int] = mapped_column(Integer)
+    ward_name: Mapped[str] = mapped_column(String(80))
+    street: Mapped[str] = mapped_column(String(120), default="")  # street / hamlet; "": all
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active, lifted
+    declared_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # When the job that enrols the residents finished (None: still to run; the nightly
+    # run queues it again should its hand-over have been lost).
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(8), default="hotline")
+    operator: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# A phone is a resident of an area once (concurrent joins find the first one's case).
+Index("uq_cases_area_phone", QuarantineCase.area_id, QuarantineCase.phone, unique=True)
 
 
 # ID and insurance numbers keep their lookup hashes up to date.

@@ -2,9 +2,10 @@
 always limited to an area) works for, and the reads the team's pages make.
 
 A resident is an active quarantine case lying in the member's area by the one rule of
-`gateway.store.areas` (a case lies where its manager's area lies). `in_area` is the
-single place that decides it, so widening it (people of an isolated area, say) changes
-every team page and check at once. Functions take a session and never commit.
+`gateway.store.areas` (a case lies where its manager's area lies), or a resident of an
+isolation area lying in the member's area (its manager may be a province's officer
+while the team works in one commune). `in_area` is the single place that decides it,
+so every team page and check follows it at once. Functions take a session and never commit.
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.store import areas
-from gateway.store.models import AreaLimit, HealthReport, QuarantineCase, User
+from gateway.store.models import AreaLimit, HealthReport, IsolationArea, QuarantineCase, User
 from gateway.store.quarantine import active_on
 
 
 def in_area(area: areas.Area, day: date) -> Any:
     """The SQL condition 'this case is a resident of a team working in `area` on
-    `day`': active that day and lying in the area."""
-    return and_(active_on(day), areas.condition(QuarantineCase, area))
+    `day`': active that day, and lying in the area or in one of its isolation areas."""
+    isolated = select(IsolationArea.id).where(areas.condition(IsolationArea, area))
+    return and_(active_on(day), or_(areas.condition(QuarantineCase, area),
+                                    QuarantineCase.area_id.in_(isolated)))
 
 
 def roster(area: areas.Area, day: date) -> Any:

@@ -70,7 +70,11 @@ def test_the_document_lists_every_operation(client):
         ("/api/v1/exposure-cases", "get"), ("/api/v1/exposure-cases", "post"),
         ("/api/v1/exposure-cases/{case_id}", "get"),
         ("/api/v1/exposure-cases/{case_id}/exposures", "get"),
-        ("/api/v1/exposure-cases/{case_id}/notify", "post")}
+        ("/api/v1/exposure-cases/{case_id}/notify", "post"),
+        # issue 17: area quarantine
+        ("/api/v1/isolation-areas", "get"), ("/api/v1/isolation-areas", "post"),
+        ("/api/v1/isolation-areas/{area_id}", "get"),
+        ("/api/v1/isolation-areas/{area_id}", "patch")}
     assert document["security"] == [{"bearerAuth": []}]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     post = document["paths"]["/api/v1/declarations"]["post"]

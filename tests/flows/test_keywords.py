@@ -22,6 +22,8 @@ TABLE = [
     # issue 15: data-subject requests
     ("DULIEU", "mydata"), ("DU LIEU", "mydata"), ("MYDATA", "mydata"),
     ("XOA", "erase"), ("XOA DU LIEU", "erase"), ("DELETE", "erase"),
+    # issue 17: area quarantine
+    ("KV", "join_area"), ("KHU VUC", "join_area"), ("Khu vực", "join_area"),
 ]
 
 

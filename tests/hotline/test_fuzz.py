@@ -74,7 +74,8 @@ def console_request(draw, routes, victim: int
     method, rule, roles, reads = draw(st.sampled_from(routes))
     role = draw(st.sampled_from(roles))
     path = rule.replace("<int:user_id>", draw(st.one_of(
-        st.just(str(victim)), st.integers(0, 2**40).map(str))))
+        st.just(str(victim)), st.integers(0, 2**40).map(str)))).replace(
+        "<int:area_id>", draw(st.one_of(st.just("1"), st.integers(0, 2**40).map(str))))
     names = st.sampled_from(reads) if draw(st.integers(0, 4)) else st.sampled_from(FIELDS)
     if method == "GET" or draw(st.booleans()):
         path += "?" + draw(names) + "=" + quote(draw(VALUE))

@@ -38,7 +38,7 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "hotline.declare_confirm"): DECLARERS,
     ("POST", "hotline.declare_submit"): DECLARERS,
     ("GET", "hotline.declare_done"): DECLARERS,
-    ("GET", "hotline.communes"): STAFF,
+    ("GET", "hotline.communes"): (*STAFF, "health_officer"),
     ("GET", "hotline.staff_home"): ("venue_staff",),
     ("POST", "hotline.staff_home"): ("venue_staff",),
     ("GET", "hotline.staff_code"): ("venue_staff",),
@@ -106,6 +106,11 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "hotline.team_cancel"): ("community_team",),
     ("GET", "hotline.team_report"): ("community_team",),
     ("POST", "hotline.team_report"): ("community_team",),
+    # issue 17: isolation areas
+    ("GET", "hotline.isolation_areas"): ("health_officer", "manager", "admin"),
+    ("POST", "hotline.declare_area"): ("health_officer", "manager", "admin"),
+    ("GET", "hotline.isolation_area"): ("health_officer", "manager", "admin"),
+    ("POST", "hotline.change_area"): ("health_officer", "manager", "admin"),
 }
 
 
@@ -129,7 +134,8 @@ def test_the_table_names_only_known_roles():
 def path_of(rule: str, venue_code: str, user_id: int) -> str:
     return (rule.replace("<int:user_id>", str(user_id)).replace("<code>", venue_code)
             .replace("<path:filename>", "console.css").replace("<int:request_id>", "1")
-            .replace("<int:case_id>", "1").replace("<int:alert_id>", "1"))
+            .replace("<int:case_id>", "1").replace("<int:alert_id>", "1")
+            .replace("<int:area_id>", "1"))
 
 
 @pytest.mark.parametrize("role", ANYONE)
