@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.codes import new_venue_code
+from gateway.store import lean
 from gateway.store.models import Venue, Visit, utcnow
 
 CODE_ATTEMPTS = 10
@@ -53,32 +54,49 @@ class CheckIn:
     repeated: bool
 
 
+_VISIT_COLUMNS = lean.Columns(Visit.__table__)
+_INSERT_VISIT = lean.FedWrite(_VISIT_COLUMNS.insert_sql("RETURNING id, 'created' AS action"),
+                              "visit")
+_CLOSE_VISIT = lean.FedWrite(
+    "UPDATE visits SET checked_out_at = :checked_out_at, closed_by = :closed_by "
+    "WHERE id = :id RETURNING id, 'updated' AS action", "visit")
+
+
 def check_in(session: Session, venue: Venue, phone: str, *, channel: str,
              repeat_window: timedelta, declaration_id: int | None = None,
              operator: str | None = None, now: datetime | None = None) -> CheckIn:
     """Check `phone` in at `venue`. A repeat at the same venue within `repeat_window`
-    is answered with the existing visit; an open visit elsewhere is closed first."""
+    is answered with the existing visit; an open visit elsewhere is closed first. The
+    visit and its event are written with lean statements (`gateway.store.lean`)."""
     now = now or utcnow()
     current = open_visit(session, phone)
     if current is not None and current.venue_id == venue.id:
         if now - current.checked_in_at < repeat_window:
             return CheckIn(current, repeated=True)
-        _close(current, now, "elsewhere")  # back after a long stay: a new visit
+        _close_now(session, current, now, "elsewhere")  # back after a long stay: a new visit
     elif current is not None:
-        _close(current, now, "elsewhere")
-    visit = Visit(venue_id=venue.id, phone=phone, declaration_id=declaration_id,
-                  channel=channel, operator=operator, checked_in_at=now)
-    session.add(visit)
-    session.flush()
-    return CheckIn(visit, repeated=False)
+        _close_now(session, current, now, "elsewhere")
+    values = _VISIT_COLUMNS.values({"venue_id": venue.id, "phone": phone,
+                                    "declaration_id": declaration_id, "channel": channel,
+                                    "operator": operator, "checked_in_at": now})
+    rows = _INSERT_VISIT.run(session, values)
+    return CheckIn(lean.transient(Visit, {"id": rows[0][0], **values}), repeated=False)
 
 
 def check_out(session: Session, phone: str, now: datetime | None = None) -> Visit | None:
     """Close the phone's open visit; None when there is none."""
     current = open_visit(session, phone)
     if current is not None:
-        _close(current, now or utcnow(), "checkout")
+        _close_now(session, current, now or utcnow(), "checkout")
     return current
+
+
+def _close_now(session: Session, visit: Visit, now: datetime, why: str) -> None:
+    """Close a loaded visit with one lean statement (and its event); the object gets
+    the new values without becoming dirty, so no flush writes it again."""
+    _CLOSE_VISIT.run(session, {"id": visit.id, "checked_out_at": now, "closed_by": why})
+    lean.refresh_loaded(session, Visit, visit.id,
+                        {"checked_out_at": now, "closed_by": why})
 
 
 def _close(visit: Visit, now: datetime, why: str) -> None:
