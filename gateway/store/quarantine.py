@@ -238,15 +238,23 @@ def missing_cases_many(session: Session, manager_ids: Sequence[int], day: date,
     full_name, phone, start_date, last_report, rank)."""
     last = (select(func.max(HealthReport.report_date))
             .where(HealthReport.case_id == QuarantineCase.id).scalar_subquery())
-    query = (select(QuarantineCase.manager_id, QuarantineCase.id, QuarantineCase.full_name,
-                    QuarantineCase.phone, QuarantineCase.start_date,
-                    last.label("last_report"))
-             .where(QuarantineCase.manager_id.in_(manager_ids), _active(day), ~_reported(day)))
+    # The last report is looked up once per case (a materialized CTE): inlined, the
+    # lookup would run again for each sort key that uses it.
+    missing = (select(QuarantineCase.manager_id, QuarantineCase.id, QuarantineCase.full_name,
+                      QuarantineCase.phone, QuarantineCase.start_date,
+                      last.label("last_report"))
+               .where(QuarantineCase.manager_id.in_(manager_ids), _active(day),
+                      ~_reported(day))
+               .cte("missing").prefix_with("MATERIALIZED"))
     # Never reported since the start is one day more missed than a last report on the
     # start day: sorting by (last or start, has reported) gives most missed first.
-    order = (func.coalesce(last, QuarantineCase.start_date),
-             case((last.is_(None), 0), else_=1), QuarantineCase.id)
-    return _grouped(session.execute(_first_per_manager(query, order, limit)).all())
+    ranked = select(missing, func.row_number().over(
+        partition_by=missing.c.manager_id,
+        order_by=(func.coalesce(missing.c.last_report, missing.c.start_date),
+                  case((missing.c.last_report.is_(None), 0), else_=1), missing.c.id),
+    ).label("rank")).subquery()
+    return _grouped(session.execute(select(ranked).where(ranked.c.rank <= limit)
+                                    .order_by(ranked.c.manager_id, ranked.c.rank)).all())
 
 
 class CaseChangeError(ValueError):
