@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.codes import new_venue_code
 from gateway.store import lean
+from gateway.store.db import Statement, utc
 from gateway.store.models import Venue, Visit, utcnow
 
 CODE_ATTEMPTS = 10
@@ -39,11 +41,26 @@ def by_code(session: Session, code: str) -> Venue | None:
     return session.scalar(select(Venue).where(Venue.code == code, Venue.active.is_(True)))
 
 
+_VISIT_FIELDS = ("id", "venue_id", "phone", "declaration_id", "channel", "operator",
+                 "checked_in_at", "checked_out_at", "closed_by")
+_OPEN_VISIT_SQL = (f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits "
+                   "WHERE phone = :phone AND checked_out_at IS NULL "
+                   "ORDER BY checked_in_at DESC LIMIT 1")
+# SQLite has no row locks: its writers take the whole database one at a time.
+_OPEN_VISIT = {"postgresql": Statement(_OPEN_VISIT_SQL + " FOR UPDATE"),
+               "sqlite": Statement(_OPEN_VISIT_SQL)}
+
+
 def open_visit(session: Session, phone: str) -> Visit | None:
-    """The phone's visit that has not been closed, if any (locked for update)."""
-    return session.scalar(select(Visit).where(Visit.phone == phone,
-                                              Visit.checked_out_at.is_(None))
-                          .order_by(Visit.checked_in_at.desc()).limit(1).with_for_update())
+    """The phone's visit that has not been closed, if any (locked for update; one lean
+    statement, the visit a transient object to read)."""
+    row = _OPEN_VISIT[session.connection().dialect.name].run(
+        session, {"phone": phone}).fetchone()
+    if row is None:
+        return None
+    found = dict(zip(_VISIT_FIELDS, row, strict=True))
+    found["checked_in_at"] = utc(found["checked_in_at"])
+    return lean.transient(Visit, found)
 
 
 @dataclass(frozen=True)
@@ -92,11 +109,14 @@ def check_out(session: Session, phone: str, now: datetime | None = None) -> Visi
 
 
 def _close_now(session: Session, visit: Visit, now: datetime, why: str) -> None:
-    """Close a loaded visit with one lean statement (and its event); the object gets
-    the new values without becoming dirty, so no flush writes it again."""
-    _CLOSE_VISIT.run(session, {"id": visit.id, "checked_out_at": now, "closed_by": why})
-    lean.refresh_loaded(session, Visit, visit.id,
-                        {"checked_out_at": now, "closed_by": why})
+    """Close a visit with one lean statement (and its event); the object, and any copy
+    of it loaded in the session, get the new values without becoming dirty, so no
+    flush writes them again."""
+    closed = {"checked_out_at": now, "closed_by": why}
+    _CLOSE_VISIT.run(session, {"id": visit.id, **closed})
+    for name, value in closed.items():
+        set_committed_value(visit, name, value)
+    lean.refresh_loaded(session, Visit, visit.id, closed)
 
 
 def _close(visit: Visit, now: datetime, why: str) -> None:
