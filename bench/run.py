@@ -49,7 +49,8 @@ def per_request(cpu: dict[str, float], run: load.Run) -> dict[str, float]:
 
 async def measure(args) -> dict:
     """Every part of the benchmark, against one stack."""
-    stack = Stack(web_processes=args.web, workers=args.workers).up()
+    stack = Stack(web_processes=args.web, workers=args.workers,
+                  web_worker_class=args.worker_class).up()
     try:
         venue = scenarios.prepare(stack.database_url, stack.config().tz)
         warm_up = await load.closed_loop(stack, venue, 4, 2)  # imports, pools, caches
@@ -83,7 +84,8 @@ async def measure(args) -> dict:
             fanout.measure_digest(stack, stack.config()) if "digest" in args.parts else None)
         return {
             "machine": report.machine(),
-            "config": f"gunicorn sync workers: {args.web}, RQ workers: {args.workers}, "
+            "config": f"gunicorn {args.worker_class} workers: {args.web}, "
+                      f"RQ workers: {args.workers}, "
                       f"virtual phones: {args.phones}, {args.seconds:.0f} s per run",
             "bare_before": summary(before, baseline), "bare_after": summary(after, baseline),
             "main": {**summary(main, baseline), "steps": report.steps(main),
@@ -106,6 +108,9 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=32, help="virtual phones at once")
     parser.add_argument("--seconds", type=float, default=20, help="length of each run")
     parser.add_argument("--web", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default="sync",
+                        help="gunicorn's worker class for the web: sync (the Procfile's) or "
+                             "gthread:THREADS (keeps connections alive)")
     parser.add_argument("--workers", type=int, default=1, help="RQ worker processes")
     parser.add_argument("--parts", default=",".join(PARTS),
                         help=f"what to run after the main run, of {','.join(PARTS)}")
