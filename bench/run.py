@@ -108,9 +108,9 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=32, help="virtual phones at once")
     parser.add_argument("--seconds", type=float, default=20, help="length of each run")
     parser.add_argument("--web", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--worker-class", default="sync",
-                        help="gunicorn's worker class for the web: sync (the Procfile's) or "
-                             "gthread:THREADS (keeps connections alive)")
+    parser.add_argument("--worker-class", default="gthread:4",
+                        help="gunicorn's worker class for the web: gthread:THREADS (the "
+                             "Procfile's; keeps connections alive) or sync")
     parser.add_argument("--workers", type=int, default=1, help="RQ worker processes")
     parser.add_argument("--parts", default=",".join(PARTS),
                         help=f"what to run after the main run, of {','.join(PARTS)}")

@@ -49,9 +49,9 @@ class Stack:
     pg_admin: str = PG_ADMIN
     overrides: dict[str, str] = field(default_factory=dict)  # settings of a run (chaos)
     log_dir: Path | None = None   # where the processes' logs go (default: nowhere)
-    # gunicorn's worker class: sync as the Procfile; gthread:N keeps connections alive
-    # (N threads a process)
-    web_worker_class: str = "sync"
+    # gunicorn's worker class: gthread with 4 threads a process, as the Procfile (it
+    # keeps connections alive); "sync" for the workers it had before issue 18
+    web_worker_class: str = "gthread:4"
     database_url: str = ""
     port: int = 0
     standin: TwilioStandIn | None = None
