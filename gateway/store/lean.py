@@ -33,14 +33,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.store.db import Statement
-from gateway.store.models import Event, utcnow
+from gateway.store.models import utcnow
 
 # xid8 has no cast to bigint; text is the documented way through (as events.py does).
 _TXID = "CAST(CAST(pg_current_xact_id() AS text) AS bigint)"
 _EVENT_SQLITE = Statement(
     "INSERT INTO events (topic, action, record_id, created_at) "
     "VALUES (:event_topic, :event_action, :event_record_id, :event_at)")
-_EVENT_COLUMNS = {c.name for c in Event.__table__.columns}
 
 
 class FedWrite:
@@ -134,24 +133,3 @@ def refresh_loaded(session: Session, model: type, record_id: int,
     if loaded is not None:
         for name, value in values.items():
             set_committed_value(loaded, name, value)
-
-
-def event_only(session: Session, topic: str, action: str, record_id: int) -> None:
-    """An event for a row changed by a statement that returned nothing to feed (used
-    where one statement writes a fed row beside a table outside the feed)."""
-    FEED_ONE.run(session, {"topic": topic, "action": action, "record_id": record_id})
-
-
-class _FeedOne:
-    _pg = Statement(f"INSERT INTO events (topic, action, record_id, txid, created_at) "
-                    f"VALUES (:topic, :action, :record_id, {_TXID}, :event_at)")
-    _sqlite = Statement("INSERT INTO events (topic, action, record_id, created_at) "
-                        "VALUES (:topic, :action, :record_id, :event_at)")
-
-    def run(self, session: Session, params: Mapping[str, Any]) -> None:
-        statement = (self._pg if session.connection().dialect.name == "postgresql"
-                     else self._sqlite)
-        statement.run(session, {**params, "event_at": utcnow()})
-
-
-FEED_ONE = _FeedOne()
