@@ -256,8 +256,8 @@ def test_the_procfile_access_log_has_no_query_strings(app, config, stop_later, t
                    if line.startswith("web:"))
     port = free_port()
     output = (tmp_path / "web.log").open("w+")
-    stop_later(subprocess.Popen(
-        ["sh", "-c", command], stdout=output, stderr=subprocess.STDOUT,
+    stop_later(subprocess.Popen(  # exec: terminating the shell must stop gunicorn too
+        ["sh", "-c", f"exec {command}"], stdout=output, stderr=subprocess.STDOUT,
         env=env_for(config, PORT=str(port), WEB_CONCURRENCY="1",
                     PATH=f"{BIN}:{os.environ['PATH']}")))
     wait_for(f"http://127.0.0.1:{port}/healthz")
