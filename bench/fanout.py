@@ -40,6 +40,26 @@ def insert_cases(session, cases: int, managers: int, day) -> None:
          "managers": managers})
 
 
+def measure_digest(stack, config: Config) -> dict[str, float]:
+    """The digest run for 1,000 managers over 100,000 cases alone (part `digest`), with
+    the workers stopped as in `measure`."""
+    runtime = runtimes.build(config)
+    day = local_date(utcnow(), runtime.config.tz)
+    with transaction(runtime.sessions) as session:
+        session.execute(text("UPDATE quarantine_cases SET status = 'closed'"))
+        insert_cases(session, CASES, MANAGERS, day)
+    with runtime.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    for name in [n for n in stack.processes if n.startswith("worker")]:
+        stack.stop(name)
+    started = time.perf_counter()
+    digests = runs.run("digest", today=day)
+    digest_seconds = time.perf_counter() - started
+    runtime.engine.dispose()
+    return {"managers": MANAGERS, "digests_queued": digests.get("queued", 0),
+            "digest_seconds": round(digest_seconds, 1)}
+
+
 def measure(stack, config: Config) -> dict[str, float]:
     """Run both fan-outs against the stack; figures for the report."""
     runtime = runtimes.build(config)

@@ -86,6 +86,52 @@ def passed(correctness: dict) -> bool:
             and set(correctness["outbound_by_status"]) <= {"sent"})
 
 
+# Issue 18's targets, each measured against its own run's baseline.
+WEB_CPU_PER_TURN_MS = 1.0       # or at most WEB_CPU_BARE_MULTIPLE × a bare request's
+WEB_CPU_BARE_MULTIPLE = 4.0
+TURN_RATIO = 0.3                # whole-conversation turns / bare requests per second
+P99_AT_75_MS = 50.0             # p99 of the open loop at 75 % of the main run's peak
+DIGEST_SECONDS = 3.0            # the digest run for 1,000 managers
+
+
+def targets(results: dict) -> list[dict[str, object]]:
+    """Each target of issue 18: what was measured and whether it was met (None: the
+    part that measures it did not run)."""
+    per = results["cpu_ms_per_request"]
+    web_turn, web_bare = per["turn"].get("web", 0.0), per["bare"].get("web", 0.0)
+    found = [{"target": f"web CPU per turn <= {WEB_CPU_PER_TURN_MS} ms or <= "
+                        f"{WEB_CPU_BARE_MULTIPLE:.0f}x a bare request's",
+              "measured": f"{web_turn:.2f} ms ({web_turn / web_bare:.1f}x the bare "
+                          f"request's {web_bare:.2f} ms)" if web_bare else f"{web_turn:.2f} ms",
+              "met": web_turn <= WEB_CPU_PER_TURN_MS
+              or web_turn <= WEB_CPU_BARE_MULTIPLE * web_bare},
+             {"target": f"turns >= {TURN_RATIO}x the bare endpoint's throughput",
+              "measured": f"{results['main']['ratio']:.2f}x",
+              "met": results["main"]["ratio"] >= TURN_RATIO}]
+    at_75 = [s for s in results.get("sweep", []) if s["share"] == 0.75]
+    found.append({"target": f"p99 <= {P99_AT_75_MS:.0f} ms at 75 % of peak",
+                  "measured": f"{at_75[0]['p99']:.1f} ms" if at_75 else "not run",
+                  "met": at_75[0]["p99"] <= P99_AT_75_MS if at_75 else None})
+    digest = (results.get("fan_out") or {}).get("digest_seconds")
+    found.append({"target": f"digest for 1,000 managers <= {DIGEST_SECONDS:.0f} s",
+                  "measured": f"{digest:.1f} s" if digest is not None else "not run",
+                  "met": digest <= DIGEST_SECONDS if digest is not None else None})
+    correctness = results["correctness"]
+    found.append({"target": "records check: 0 wrong records, 0 sent twice",
+                  "measured": f"{correctness['phones_with_wrong_records']} wrong, "
+                              f"{correctness['sms_sent_twice']} sent twice",
+                  "met": results["passed"]})
+    return found
+
+
+def targets_markdown(results: dict) -> list[str]:
+    """The targets as pass/fail lines."""
+    verdicts = {True: "pass", False: "FAIL", None: "not measured"}
+    return ["Targets (issue 18):", ""] + [
+        f"- {verdicts[t['met']]}: {t['target']} (measured: {t['measured']})"
+        for t in targets(results)] + [""]
+
+
 def machine() -> dict[str, object]:
     """Where the figures were measured."""
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -141,6 +187,7 @@ def markdown(results: dict) -> str:
     lines += ["", f"Correctness ({verdict}): {json.dumps(results['correctness'])}", ""]
     if results.get("fan_out"):
         lines += [f"Fan-out: {json.dumps(results['fan_out'])}", ""]
+    lines += targets_markdown(results)
     if results.get("smpp"):
         lines += smpp_markdown(results["smpp"])
     if results.get("exposure"):  # bench/exposure.py

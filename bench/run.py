@@ -18,8 +18,9 @@ from bench import exposure, fanout, load, report, scenarios, smpp
 from bench.stack import Stack
 
 RESULTS = Path(__file__).parent / "results"
-# The main run and its baselines always run; these are optional.
-PARTS = ("sweep", "scale", "fanout", "smpp", "exposure")
+# the main run and its baselines always run; `digest` alone is the fan-out's digest
+# without its 100,000 reminders (`fanout` includes it)
+PARTS = ("sweep", "scale", "fanout", "smpp", "exposure", "digest")
 # (web processes, RQ workers): one and two of each, then four web processes, gunicorn's
 # advice for 2 cores (its sync workers wait while a turn waits on PostgreSQL and Redis).
 SCALE_OUT = ((1, 1), (2, 2), (4, 2))
@@ -49,7 +50,8 @@ def per_request(cpu: dict[str, float], run: load.Run) -> dict[str, float]:
 
 async def measure(args) -> dict:
     """Every part of the benchmark, against one stack."""
-    stack = Stack(web_processes=args.web, workers=args.workers).up()
+    stack = Stack(web_processes=args.web, workers=args.workers,
+                  web_worker_class=args.worker_class).up()
     try:
         venue = scenarios.prepare(stack.database_url, stack.config().tz)
         warm_up = await load.closed_loop(stack, venue, 4, 2)  # imports, pools, caches
@@ -79,10 +81,12 @@ async def measure(args) -> dict:
         stack.start_workers(args.workers)
         await asyncio.sleep(2)  # let the workers drain the last OTPs and alerts
         correctness = report.verify(stack.database_url, runs, stack.standin)
-        fan_out = fanout.measure(stack, stack.config()) if "fanout" in args.parts else None
+        fan_out = fanout.measure(stack, stack.config()) if "fanout" in args.parts else (
+            fanout.measure_digest(stack, stack.config()) if "digest" in args.parts else None)
         return {
             "machine": report.machine(),
-            "config": f"gunicorn sync workers: {args.web}, RQ workers: {args.workers}, "
+            "config": f"gunicorn {args.worker_class} workers: {args.web}, "
+                      f"RQ workers: {args.workers}, "
                       f"virtual phones: {args.phones}, {args.seconds:.0f} s per run",
             "bare_before": summary(before, baseline), "bare_after": summary(after, baseline),
             "main": {**summary(main, baseline), "steps": report.steps(main),
@@ -105,6 +109,9 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=32, help="virtual phones at once")
     parser.add_argument("--seconds", type=float, default=20, help="length of each run")
     parser.add_argument("--web", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default="gthread:4",
+                        help="gunicorn's worker class for the web: gthread:THREADS (the "
+                             "Procfile's; keeps connections alive) or sync")
     parser.add_argument("--workers", type=int, default=1, help="RQ worker processes")
     parser.add_argument("--parts", default=",".join(PARTS),
                         help=f"what to run after the main run, of {','.join(PARTS)}")
@@ -115,7 +122,7 @@ def main() -> None:
         parser.error(f"unknown parts: {', '.join(sorted(args.parts - set(PARTS)))}")
     if args.quick:
         args.seconds, args.phones = 4, 8
-        args.parts.discard("fanout")
+        args.parts -= {"fanout", "digest"}
     results = asyncio.run(measure(args))
     if "smpp" in args.parts:  # a stack of its own, after the main one is down
         results["smpp"] = smpp.measure(mo=40 if args.quick else 500,

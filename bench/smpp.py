@@ -242,7 +242,8 @@ def measure(*, mo: int, mt: int, web: int = 2, workers: int = 1, timeout: float 
             submitted = peer.submitted()
             texts = [p["text"] for p in submitted if p["destination_addr"].startswith("8491")]
             return {
-                "config": f"gunicorn sync workers: {web}, RQ workers: {workers}, "
+                "config": f"gunicorn {stack.web_worker_class} workers: {web}, "
+                          f"RQ workers: {workers}, "
                           f"1 smpp process (transceiver, window 10), MO phones at once: "
                           f"{MO_PHONES}",
                 "mo_webhook_before": webhook, "mo_smpp": over_smpp,

@@ -49,6 +49,9 @@ class Stack:
     pg_admin: str = PG_ADMIN
     overrides: dict[str, str] = field(default_factory=dict)  # settings of a run (chaos)
     log_dir: Path | None = None   # where the processes' logs go (default: nowhere)
+    # gunicorn's worker class: gthread with 4 threads a process, as the Procfile (it
+    # keeps connections alive); "sync" for the workers it had before issue 18
+    web_worker_class: str = "gthread:4"
     database_url: str = ""
     port: int = 0
     standin: TwilioStandIn | None = None
@@ -118,7 +121,7 @@ class Stack:
         self.processes["web"] = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(processes), "--bind",
              f"127.0.0.1:{self.port}", "--backlog", "2048", "--no-control-socket",
-             "gateway:create_app()"],
+             *self._worker_class(), "gateway:create_app()"],
             env=self.env(), stderr=self._log("web"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -128,6 +131,10 @@ class Stack:
             except requests.RequestException:  # not listening yet, or still importing
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
+
+    def _worker_class(self) -> list[str]:
+        kind, _, threads = self.web_worker_class.partition(":")
+        return ["--worker-class", kind, *(["--threads", threads] if threads else [])]
 
     def _log(self, name: str):
         """The file a process writes its log to (appended across restarts), or none."""

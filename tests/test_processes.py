@@ -4,6 +4,7 @@ cron scheduler, the embedded demo, and the command-line tools."""
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import json
 import os
 import socket
@@ -255,8 +256,8 @@ def test_the_procfile_access_log_has_no_query_strings(app, config, stop_later, t
                    if line.startswith("web:"))
     port = free_port()
     output = (tmp_path / "web.log").open("w+")
-    stop_later(subprocess.Popen(
-        ["sh", "-c", command], stdout=output, stderr=subprocess.STDOUT,
+    stop_later(subprocess.Popen(  # exec: terminating the shell must stop gunicorn too
+        ["sh", "-c", f"exec {command}"], stdout=output, stderr=subprocess.STDOUT,
         env=env_for(config, PORT=str(port), WEB_CONCURRENCY="1",
                     PATH=f"{BIN}:{os.environ['PATH']}")))
     wait_for(f"http://127.0.0.1:{port}/healthz")
@@ -275,3 +276,30 @@ def test_the_procfile_access_log_has_no_query_strings(app, config, stop_later, t
     line = next(line for line in logged.splitlines() if "/api/v1/declarations" in line)
     assert '"GET /api/v1/declarations HTTP/1.1" 400' in line and "req-42" in line
     assert "phone" not in logged and "0912345678" not in logged
+
+
+def test_the_procfile_web_keeps_connections_alive(app, config, tmp_path, stop_later):
+    """gthread workers (issue 18): a proxy or provider reusing its connection skips a
+    TCP connect and accept per webhook; sync workers closed every connection."""
+    [line] = [x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("web:")]
+    command = line.removeprefix("web:").strip().replace("0.0.0.0", "127.0.0.1")
+    port = free_port()
+    env = env_for(config, PORT=str(port), WEB_CONCURRENCY="1", HOME=str(tmp_path),
+                  PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    stop_later(subprocess.Popen(["sh", "-c", f"exec {command}"], env=env, cwd=tmp_path,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    assert wait_for(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        first = connection.getresponse()
+        first.read()
+        socket_used = connection.sock
+        connection.request("GET", "/healthz")
+        second = connection.getresponse()
+        second.read()
+        assert (first.status, second.status) == (200, 200)
+        assert first.getheader("Connection", "").lower() != "close"
+        assert connection.sock is socket_used  # the same connection served both
+    finally:
+        connection.close()

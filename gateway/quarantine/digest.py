@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -85,17 +86,34 @@ class Digest:
 
 def build(session: Session, manager_id: int, day: date, limit: int = LIST_LIMIT) -> Digest:
     """The digest of a manager's cases active on `day` (three queries)."""
-    counts = store.digest_counts(session, manager_id, day, FEVER_TEMPERATURE)
-    unwell = tuple(Person(r.id, r.full_name, r.phone, tuple(r.symptoms or ()), r.temperature,
-                          bool(r.danger))
-                   for r in store.unwell_cases(session, manager_id, day, FEVER_TEMPERATURE,
-                                               limit))
-    missing = tuple(Person(r.id, r.full_name, r.phone, missed_days=_missed(day, r))
-                    for r in store.missing_cases(session, manager_id, day, limit))
-    lines = tuple(AreaLine(a.code, a.residents, a.reported)
-                  for a in isolation.compliance(session, day, manager_id=manager_id))
-    return Digest(manager_id, day, counts.active, counts.reported, int(counts.unwell),
-                  counts.active - counts.reported, unwell, missing, lines)
+    return build_many(session, [manager_id], day, limit)[manager_id]
+
+
+def build_many(session: Session, manager_ids: Sequence[int], day: date,
+               limit: int = LIST_LIMIT) -> dict[int, Digest]:
+    """The digests of several managers, by id, in four queries whatever their number
+    (a run builds a batch of managers at once; four queries per manager made the
+    digest of 1,000 managers take 46 s in the benchmark)."""
+    counts = store.digest_counts_many(session, manager_ids, day, FEVER_TEMPERATURE)
+    unwell = store.unwell_cases_many(session, manager_ids, day, FEVER_TEMPERATURE, limit)
+    missing = store.missing_cases_many(session, manager_ids, day, limit)
+    lines: dict[int, list[AreaLine]] = {}
+    for area in isolation.compliance(session, day, manager_ids=manager_ids):
+        lines.setdefault(area.manager_id, []).append(
+            AreaLine(area.code, area.residents, area.reported))
+    built = {}
+    for manager_id in manager_ids:
+        count = counts.get(manager_id)
+        active, reported, sick = (count.active, count.reported, int(count.unwell)) \
+            if count else (0, 0, 0)
+        built[manager_id] = Digest(
+            manager_id, day, active, reported, sick, active - reported,
+            tuple(Person(r.id, r.full_name, r.phone, tuple(r.symptoms or ()), r.temperature,
+                         bool(r.danger)) for r in unwell.get(manager_id, ())),
+            tuple(Person(r.id, r.full_name, r.phone, missed_days=_missed(day, r))
+                  for r in missing.get(manager_id, ())),
+            tuple(lines.get(manager_id, ())))
+    return built
 
 
 def _missed(day: date, row: Any) -> int:
@@ -186,8 +204,8 @@ def run(runtime: Runtime, slot: str, day: date, lock: Lock) -> dict[str, Any]:
     """Send each manager with active cases their digest of `day` (once per manager and
     day), a batch of managers at a time."""
     def read(session: Session, after: int) -> list[Any]:
-        return [_Prepared(manager_id, _message(runtime, session, manager_id, day))
-                for manager_id in store.managers_batch(session, day, after, MANAGER_BATCH)]
+        managers = store.managers_batch(session, day, after, MANAGER_BATCH)
+        return _prepared(runtime, session, managers, day)
 
     return batches(runtime, slot, day, lock, read, lambda prepared: prepared.message)
 
@@ -198,13 +216,24 @@ class _Prepared:
     message: dict[str, Any] | None
 
 
-def _message(runtime: Runtime, session: Session, manager_id: int,
-             day: date) -> dict[str, Any] | None:
-    contact = store.manager_contact(session, manager_id)
-    if contact is None or not contact.phone:
-        log.warning("manager without a phone gets no digest", extra={"manager_id": manager_id})
-        return None
-    digest = build(session, manager_id, day)
-    body = text(digest, contact.language, console_pointer(runtime, contact.language))
-    return {"phone": contact.phone, "body": body, "kind": "digest", "priority": "bulk",
-            "dedup_key": f"digest:{manager_id}:{day.isoformat()}"}
+def _prepared(runtime: Runtime, session: Session, manager_ids: list[int],
+              day: date) -> list[_Prepared]:
+    """Each manager's digest message (None for a manager without a phone): two queries
+    and `build_many`'s three for the whole batch."""
+    contacts = store.manager_contacts(session, manager_ids)
+    reachable = [m for m in manager_ids if contacts.get(m) is not None and contacts[m].phone]
+    digests = build_many(session, reachable, day) if reachable else {}
+    prepared = []
+    for manager_id in manager_ids:
+        if manager_id not in digests:
+            log.warning("manager without a phone gets no digest",
+                        extra={"manager_id": manager_id})
+            prepared.append(_Prepared(manager_id, None))
+            continue
+        contact = contacts[manager_id]
+        body = text(digests[manager_id], contact.language,
+                    console_pointer(runtime, contact.language))
+        prepared.append(_Prepared(manager_id, {
+            "phone": contact.phone, "body": body, "kind": "digest", "priority": "bulk",
+            "dedup_key": f"digest:{manager_id}:{day.isoformat()}"}))
+    return prepared

@@ -92,8 +92,9 @@ class Statement:
 
     For the statements every message or send runs (the message log, the phone, the
     outbox's insert, claim and mark): building and executing them through SQLAlchemy
-    costs several times the round trip itself. Only tables outside the change feed are
-    written this way. Datetimes go in and come out
+    costs several times the round trip itself. Tables of the change feed are written
+    this way only through `gateway.store.lean`, which writes their events in the same
+    statement. Datetimes go in and come out
     as aware UTC, stored naive as `UTCDateTime` does.
     """
 

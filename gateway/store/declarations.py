@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.codes import new_declaration_code
-from gateway.store import keyring
+from gateway.store import keyring, lean
 from gateway.store.encrypted import matching
 from gateway.store.models import Declaration, utcnow
 
@@ -26,23 +25,33 @@ IDENTITY_FIELDS = ("full_name", "birth_year", "gender", "id_type", "id_number",
 SECRET_ANSWERS = ("id_number", "insurance", "insurance_number")
 
 
+_COLUMNS = lean.Columns(Declaration.__table__)
+# A code already taken inserts nothing (no savepoint needed) and another is drawn.
+_INSERT = lean.FedWrite(_COLUMNS.insert_sql(
+    "ON CONFLICT (code) DO NOTHING RETURNING id, 'created' AS action"), "declaration")
+
+
 def create(session: Session, *, valid_hours: int, now: datetime | None = None,
            **fields: Any) -> Declaration:
-    """Write a declaration with a fresh unique code, valid for `valid_hours`. The ID
-    and insurance numbers go to their encrypted columns only, not into `answers`."""
+    """Write a declaration with a fresh unique code, valid for `valid_hours`, and its
+    change-feed event (one statement on PostgreSQL, `gateway.store.lean`). The ID and
+    insurance numbers go to their encrypted columns only, not into `answers`; their
+    lookup hashes beside them. Returns the record (a transient object)."""
     created = now or utcnow()
     if "answers" in fields:
         fields["answers"] = without_numbers(fields["answers"])
+    dialect = session.connection().dialect
+    ring = keyring.of(dialect)
+    for number in ("id_number", "insurance_number"):
+        value = fields.get(number)
+        fields[f"{number}_hash"] = None if value is None else ring.digest(value)
     for _ in range(CODE_ATTEMPTS):
-        declaration = Declaration(code=new_declaration_code(), created_at=created,
-                                  valid_until=created + timedelta(hours=valid_hours), **fields)
-        try:
-            with session.begin_nested():  # a code collision rolls back only this insert
-                session.add(declaration)
-                session.flush()
-            return declaration
-        except IntegrityError:
-            continue
+        values = _COLUMNS.values({**fields, "code": new_declaration_code(),
+                                  "created_at": created,
+                                  "valid_until": created + timedelta(hours=valid_hours)})
+        rows = _INSERT.run(session, _COLUMNS.bind(dialect, values))
+        if rows:
+            return lean.transient(Declaration, {"id": rows[0][0], **values})
     raise RuntimeError("could not find a free declaration code")
 
 

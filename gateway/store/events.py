@@ -12,7 +12,10 @@ has no unit-of-work history, so the `do_orm_execute` hook first locks and reads 
 ids its WHERE clause matches, restricts the statement to exactly those rows, and
 writes their events. Only SQL that bypasses the session (raw text, Core on a bare
 connection) would escape the feed; the gateway's raw statements (`db.Statement`)
-write only tables outside it: the message log, phones and the outbox.
+write fed tables only through `gateway.store.lean` — declarations, visits, reports
+and the alert flag of a case on a turn's hot path — whose statements write the event
+themselves (a CTE on PostgreSQL, with the same txid), and otherwise only tables
+outside the feed: the message log, phones and the outbox.
 Bulk Core INSERTs of fed rows (the exposures of a case: gateway/store/exposures.py)
 write their events themselves with `record`.
 

@@ -8,6 +8,7 @@ resident of an area once (unique index `uq_cases_area_phone`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -170,13 +171,16 @@ class AreaCompliance:
     reported: int
     missed_one: int
     missed_more: int
+    manager_id: int | None = None  # whose digest carries the area
 
 
 def compliance(session: Session, day: date, within: Area | None = None,
                manager_id: int | None = None, commune: int | None = None,
-               area_id: int | None = None) -> list[AreaCompliance]:
-    """Each area active on `day` (in `within`, of one manager, of one commune, or the
-    one `area_id`) with its residents' reports of the day: one query. Missed one day:
+               area_id: int | None = None,
+               manager_ids: Collection[int] | None = None) -> list[AreaCompliance]:
+    """Each area active on `day` (in `within`, of one manager or of several — a batch of
+    digests —, of one commune, or the one `area_id`) with its residents' reports of the
+    day: one query. Missed one day:
     no report on `day` but one the day before, or joined on `day`; more otherwise (as
     the dashboard counts)."""
     def reported_on(when: date) -> Any:
@@ -191,7 +195,7 @@ def compliance(session: Session, day: date, within: Area | None = None,
         return func.coalesce(func.sum(case((and_(active_case, condition), 1), else_=0)), 0)
 
     query = (select(IsolationArea.id, IsolationArea.code, IsolationArea.street,
-                    IsolationArea.ward_name, IsolationArea.end_date,
+                    IsolationArea.ward_name, IsolationArea.end_date, IsolationArea.manager_id,
                     count(True).label("residents"), count(today).label("reported"),
                     count(and_(~today, yesterday | (QuarantineCase.start_date == day)))
                     .label("missed_one"),
@@ -201,15 +205,19 @@ def compliance(session: Session, day: date, within: Area | None = None,
              .where(IsolationArea.status == "active", IsolationArea.start_date <= day,
                     IsolationArea.end_date >= day)
              .group_by(IsolationArea.id, IsolationArea.code, IsolationArea.street,
-                       IsolationArea.ward_name, IsolationArea.end_date)
+                       IsolationArea.ward_name, IsolationArea.end_date,
+                       IsolationArea.manager_id)
              .order_by(IsolationArea.id))
     if manager_id is not None:
         query = query.where(IsolationArea.manager_id == manager_id)
+    if manager_ids is not None:
+        query = query.where(IsolationArea.manager_id.in_(manager_ids))
     if commune is not None:
         query = query.where(IsolationArea.ward_code == commune)
     if area_id is not None:
         query = query.where(IsolationArea.id == area_id)
     query = areas.limit(query, IsolationArea, within)
     return [AreaCompliance(r.id, r.code, r.street, r.ward_name, r.end_date, int(r.residents),
-                           int(r.reported), int(r.missed_one), int(r.missed_more))
+                           int(r.reported), int(r.missed_one), int(r.missed_more),
+                           r.manager_id)
             for r in session.execute(query)]

@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.store import lean
+from gateway.store.db import utc
 from gateway.store.models import (
     HealthReport,
     OutboundMessage,
@@ -69,37 +70,48 @@ def create_case(session: Session, **fields: Any) -> QuarantineCase:
     return created
 
 
+_REPORT_COLUMNS = lean.Columns(HealthReport.__table__)
+_AMENDED = ("symptoms", "temperature", "danger", "channel", "operator", "relation",
+            "verified", "updated_at")
+# One statement writes or amends the day's report (the unique (case, day) key decides,
+# so a concurrent first report of the day waits for the other and amends it). Whether
+# it amended: on PostgreSQL a row just inserted has no xmax; on SQLite (writers one at a
+# time) a new row's created_at is this write's own.
+_UPSERT_TAIL = ("ON CONFLICT (case_id, report_date) DO UPDATE SET "
+                + ", ".join(f"{name} = excluded.{name}" for name in _AMENDED)
+                + " RETURNING id, CASE WHEN {new} THEN 'created' ELSE 'updated' END AS action, "
+                "created_at")
+_UPSERT_REPORT = {
+    "postgresql": lean.FedWrite(_REPORT_COLUMNS.insert_sql(
+        _UPSERT_TAIL.format(new="health_reports.xmax = 0")), "health_report"),
+    "sqlite": lean.FedWrite(_REPORT_COLUMNS.insert_sql(
+        _UPSERT_TAIL.format(new="health_reports.created_at = :created_at")),
+        "health_report")}
+
+
 def record_report(session: Session, case_id: int, day: date, *, symptoms: Sequence[int],
                   temperature: float | None, danger: bool, channel: str,
                   operator: str | None = None, relation: str | None = None,
                   verified: bool = True,
                   now: datetime | None = None) -> tuple[HealthReport, bool]:
     """Write the case's report for `day`, or amend the one already there (a later
-    report that day replaces its answers, and who made it). `relation` and `verified`
-    say who a community team's report stands for (gateway/quarantine/residents.py).
-    Returns the report and whether it amended."""
+    report that day replaces its answers, and who made it), with its change-feed
+    event, in one lean statement (`gateway.store.lean`). `relation` and `verified` say
+    who a community team's report stands for (gateway/quarantine/residents.py).
+    Returns the report (a transient object) and
+    whether it amended."""
     moment = now or utcnow()
-    values = {"symptoms": list(symptoms), "temperature": temperature, "danger": danger,
-              "channel": channel, "operator": operator, "relation": relation,
-              "verified": verified, "updated_at": moment}
-    for _ in range(2):  # a concurrent first report of the day wins the insert: amend it
-        existing = session.scalar(select(HealthReport)
-                                  .where(HealthReport.case_id == case_id,
-                                         HealthReport.report_date == day).with_for_update())
-        if existing is not None:
-            for name, value in values.items():
-                setattr(existing, name, value)
-            session.flush()
-            return existing, True
-        report = HealthReport(case_id=case_id, report_date=day, created_at=moment, **values)
-        try:
-            with session.begin_nested():
-                session.add(report)
-                session.flush()
-            return report, False
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not record the report")  # pragma: no cover - two races lost
+    dialect = session.connection().dialect
+    values = _REPORT_COLUMNS.values({
+        "case_id": case_id, "report_date": day, "symptoms": list(symptoms),
+        "temperature": temperature, "danger": danger, "channel": channel,
+        "operator": operator, "relation": relation, "verified": verified,
+        "created_at": moment, "updated_at": moment})
+    (report_id, action, created_at), = _UPSERT_REPORT[dialect.name].run(
+        session, _REPORT_COLUMNS.bind(dialect, values))
+    amended = action == "updated"
+    values.update(created_at=utc(created_at) if amended else moment)
+    return lean.transient(HealthReport, {"id": report_id, **values}), amended
 
 
 def mark_alert(session: Session, case_id: int) -> None:
@@ -176,43 +188,84 @@ def _unwell(fever: float):
                HealthReport.temperature >= fever, HealthReport.danger.is_(True))
 
 
-def digest_counts(session: Session, manager_id: int, day: date, fever: float) -> Row:
-    """(active, reported, unwell) for a manager's cases on `day`; one query."""
-    return session.execute(
-        select(func.count(QuarantineCase.id).label("active"),
+def manager_contacts(session: Session, manager_ids: Sequence[int]) -> dict[int, Row]:
+    """`manager_contact` of several managers in one query, by id."""
+    return {row.id: row for row in session.execute(
+        select(User.id, User.username, User.phone,
+               func.coalesce(Phone.language, DEFAULT_LANGUAGE).label("language"))
+        .outerjoin(Phone, Phone.number == User.phone).where(User.id.in_(manager_ids)))}
+
+
+def digest_counts_many(session: Session, manager_ids: Sequence[int], day: date,
+                       fever: float) -> dict[int, Row]:
+    """(active, reported, unwell) of each manager's cases on `day`, by manager id, in
+    one query (a manager without active cases is left out)."""
+    return {row.manager_id: row for row in session.execute(
+        select(QuarantineCase.manager_id,
+               func.count(QuarantineCase.id).label("active"),
                func.count(HealthReport.id).label("reported"),
                func.coalesce(func.sum(case((_unwell(fever), 1), else_=0)), 0).label("unwell"))
         .outerjoin(HealthReport, and_(HealthReport.case_id == QuarantineCase.id,
                                       HealthReport.report_date == day))
-        .where(QuarantineCase.manager_id == manager_id, _active(day))).one()
+        .where(QuarantineCase.manager_id.in_(manager_ids), _active(day))
+        .group_by(QuarantineCase.manager_id))}
 
 
-def unwell_cases(session: Session, manager_id: int, day: date, fever: float,
-                 limit: int) -> list[Row]:
-    """A manager's cases that reported symptoms on `day`, danger signs first:
-    (id, full_name, phone, symptoms, temperature, danger)."""
-    return list(session.execute(
-        select(QuarantineCase.id, QuarantineCase.full_name, QuarantineCase.phone,
-               HealthReport.symptoms, HealthReport.temperature, HealthReport.danger)
-        .join(HealthReport, and_(HealthReport.case_id == QuarantineCase.id,
-                                 HealthReport.report_date == day))
-        .where(QuarantineCase.manager_id == manager_id, _active(day), _unwell(fever))
-        .order_by(HealthReport.danger.desc(), QuarantineCase.id).limit(limit)))
+def _first_per_manager(query, order: Sequence[Any], limit: int) -> Any:
+    """`query` (selecting a case's manager_id) cut to its first `limit` rows per manager
+    in `order`, in that order: a window's row number, one query for every manager."""
+    ranked = query.add_columns(func.row_number().over(
+        partition_by=QuarantineCase.manager_id, order_by=order).label("rank")).subquery()
+    return (select(ranked).where(ranked.c.rank <= limit)
+            .order_by(ranked.c.manager_id, ranked.c.rank))
 
 
-def missing_cases(session: Session, manager_id: int, day: date, limit: int) -> list[Row]:
-    """A manager's cases without a report on `day`, those missing the most days
-    first: (id, full_name, phone, start_date, last_report)."""
+def _grouped(rows: Sequence[Row]) -> dict[int, list[Row]]:
+    grouped: dict[int, list[Row]] = {}
+    for row in rows:
+        grouped.setdefault(row.manager_id, []).append(row)
+    return grouped
+
+
+def unwell_cases_many(session: Session, manager_ids: Sequence[int], day: date, fever: float,
+                      limit: int) -> dict[int, list[Row]]:
+    """Each manager's cases that reported symptoms on `day`, danger signs first, at
+    most `limit` per manager, by manager id, in one query: (manager_id, id, full_name,
+    phone, symptoms, temperature, danger, rank)."""
+    query = (select(QuarantineCase.manager_id, QuarantineCase.id, QuarantineCase.full_name,
+                    QuarantineCase.phone, HealthReport.symptoms, HealthReport.temperature,
+                    HealthReport.danger)
+             .join(HealthReport, and_(HealthReport.case_id == QuarantineCase.id,
+                                      HealthReport.report_date == day))
+             .where(QuarantineCase.manager_id.in_(manager_ids), _active(day), _unwell(fever)))
+    return _grouped(session.execute(_first_per_manager(
+        query, (HealthReport.danger.desc(), QuarantineCase.id), limit)).all())
+
+
+def missing_cases_many(session: Session, manager_ids: Sequence[int], day: date,
+                       limit: int) -> dict[int, list[Row]]:
+    """Each manager's cases without a report on `day`, those missing the most days
+    first, at most `limit` per manager, by manager id, in one query: (manager_id, id,
+    full_name, phone, start_date, last_report, rank)."""
     last = (select(func.max(HealthReport.report_date))
             .where(HealthReport.case_id == QuarantineCase.id).scalar_subquery())
+    # The last report is looked up once per case (a materialized CTE): inlined, the
+    # lookup would run again for each sort key that uses it.
+    missing = (select(QuarantineCase.manager_id, QuarantineCase.id, QuarantineCase.full_name,
+                      QuarantineCase.phone, QuarantineCase.start_date,
+                      last.label("last_report"))
+               .where(QuarantineCase.manager_id.in_(manager_ids), _active(day),
+                      ~_reported(day))
+               .cte("missing").prefix_with("MATERIALIZED"))
     # Never reported since the start is one day more missed than a last report on the
     # start day: sorting by (last or start, has reported) gives most missed first.
-    return list(session.execute(
-        select(QuarantineCase.id, QuarantineCase.full_name, QuarantineCase.phone,
-               QuarantineCase.start_date, last.label("last_report"))
-        .where(QuarantineCase.manager_id == manager_id, _active(day), ~_reported(day))
-        .order_by(func.coalesce(last, QuarantineCase.start_date),
-                  case((last.is_(None), 0), else_=1), QuarantineCase.id).limit(limit)))
+    ranked = select(missing, func.row_number().over(
+        partition_by=missing.c.manager_id,
+        order_by=(func.coalesce(missing.c.last_report, missing.c.start_date),
+                  case((missing.c.last_report.is_(None), 0), else_=1), missing.c.id),
+    ).label("rank")).subquery()
+    return _grouped(session.execute(select(ranked).where(ranked.c.rank <= limit)
+                                    .order_by(ranked.c.manager_id, ranked.c.rank)).all())
 
 
 class CaseChangeError(ValueError):

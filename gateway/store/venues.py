@@ -10,8 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.codes import new_venue_code
+from gateway.store import lean
+from gateway.store.db import Statement, utc
 from gateway.store.models import Venue, Visit, utcnow
 
 CODE_ATTEMPTS = 10
@@ -38,11 +41,26 @@ def by_code(session: Session, code: str) -> Venue | None:
     return session.scalar(select(Venue).where(Venue.code == code, Venue.active.is_(True)))
 
 
+_VISIT_FIELDS = ("id", "venue_id", "phone", "declaration_id", "channel", "operator",
+                 "checked_in_at", "checked_out_at", "closed_by")
+_OPEN_VISIT_SQL = (f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits "
+                   "WHERE phone = :phone AND checked_out_at IS NULL "
+                   "ORDER BY checked_in_at DESC LIMIT 1")
+# SQLite has no row locks: its writers take the whole database one at a time.
+_OPEN_VISIT = {"postgresql": Statement(_OPEN_VISIT_SQL + " FOR UPDATE"),
+               "sqlite": Statement(_OPEN_VISIT_SQL)}
+
+
 def open_visit(session: Session, phone: str) -> Visit | None:
-    """The phone's visit that has not been closed, if any (locked for update)."""
-    return session.scalar(select(Visit).where(Visit.phone == phone,
-                                              Visit.checked_out_at.is_(None))
-                          .order_by(Visit.checked_in_at.desc()).limit(1).with_for_update())
+    """The phone's visit that has not been closed, if any (locked for update; one lean
+    statement, the visit a transient object to read)."""
+    row = _OPEN_VISIT[session.connection().dialect.name].run(
+        session, {"phone": phone}).fetchone()
+    if row is None:
+        return None
+    found = dict(zip(_VISIT_FIELDS, row, strict=True))
+    found["checked_in_at"] = utc(found["checked_in_at"])
+    return lean.transient(Visit, found)
 
 
 @dataclass(frozen=True)
@@ -53,32 +71,52 @@ class CheckIn:
     repeated: bool
 
 
+_VISIT_COLUMNS = lean.Columns(Visit.__table__)
+_INSERT_VISIT = lean.FedWrite(_VISIT_COLUMNS.insert_sql("RETURNING id, 'created' AS action"),
+                              "visit")
+_CLOSE_VISIT = lean.FedWrite(
+    "UPDATE visits SET checked_out_at = :checked_out_at, closed_by = :closed_by "
+    "WHERE id = :id RETURNING id, 'updated' AS action", "visit")
+
+
 def check_in(session: Session, venue: Venue, phone: str, *, channel: str,
              repeat_window: timedelta, declaration_id: int | None = None,
              operator: str | None = None, now: datetime | None = None) -> CheckIn:
     """Check `phone` in at `venue`. A repeat at the same venue within `repeat_window`
-    is answered with the existing visit; an open visit elsewhere is closed first."""
+    is answered with the existing visit; an open visit elsewhere is closed first. The
+    visit and its event are written with lean statements (`gateway.store.lean`)."""
     now = now or utcnow()
     current = open_visit(session, phone)
     if current is not None and current.venue_id == venue.id:
         if now - current.checked_in_at < repeat_window:
             return CheckIn(current, repeated=True)
-        _close(current, now, "elsewhere")  # back after a long stay: a new visit
+        _close_now(session, current, now, "elsewhere")  # back after a long stay: a new visit
     elif current is not None:
-        _close(current, now, "elsewhere")
-    visit = Visit(venue_id=venue.id, phone=phone, declaration_id=declaration_id,
-                  channel=channel, operator=operator, checked_in_at=now)
-    session.add(visit)
-    session.flush()
-    return CheckIn(visit, repeated=False)
+        _close_now(session, current, now, "elsewhere")
+    values = _VISIT_COLUMNS.values({"venue_id": venue.id, "phone": phone,
+                                    "declaration_id": declaration_id, "channel": channel,
+                                    "operator": operator, "checked_in_at": now})
+    rows = _INSERT_VISIT.run(session, values)
+    return CheckIn(lean.transient(Visit, {"id": rows[0][0], **values}), repeated=False)
 
 
 def check_out(session: Session, phone: str, now: datetime | None = None) -> Visit | None:
     """Close the phone's open visit; None when there is none."""
     current = open_visit(session, phone)
     if current is not None:
-        _close(current, now or utcnow(), "checkout")
+        _close_now(session, current, now or utcnow(), "checkout")
     return current
+
+
+def _close_now(session: Session, visit: Visit, now: datetime, why: str) -> None:
+    """Close a visit with one lean statement (and its event); the object, and any copy
+    of it loaded in the session, get the new values without becoming dirty, so no
+    flush writes them again."""
+    closed = {"checked_out_at": now, "closed_by": why}
+    _CLOSE_VISIT.run(session, {"id": visit.id, **closed})
+    for name, value in closed.items():
+        set_committed_value(visit, name, value)
+    lean.refresh_loaded(session, Visit, visit.id, closed)
 
 
 def _close(visit: Visit, now: datetime, why: str) -> None:

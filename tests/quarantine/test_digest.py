@@ -10,13 +10,13 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert, select
 
 from gateway.quarantine import digest
 from gateway.store import phones
 from gateway.store import quarantine as store
 from gateway.store.db import transaction
-from gateway.store.models import HealthReport, QuarantineCase
+from gateway.store.models import HealthReport, QuarantineCase, User
 from gateway.text import segments
 from tests.quarantine.conftest import (
     DAY,
@@ -182,3 +182,30 @@ def test_a_long_digest_without_an_address_ends_with_the_count(app, manager):
     text = digest.text(data, "en", "")
     assert segments(text) == digest.MAX_SEGMENTS
     assert re.search(r"\(5 days\)\. \+\d+ more\.$", text) and "See" not in text
+
+
+def test_a_batch_of_managers_is_read_in_four_queries_whatever_its_size(app, manager, ward):
+    """The run builds a batch of managers at once (issue 18: four queries per manager
+    made 1,000 digests take 46 s): four queries, each manager's digest the same as
+    built alone, one without active cases all zeros."""
+    other = add_manager(app, "bs_binh_2", "+84903000003")
+    engine = runtime_of(app).engine
+    with runtime_of(app).sessions() as session:
+        second = session.scalar(select(User.id).where(User.username == "bs_binh"))
+    ids = [manager, second, other]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    with runtime_of(app).sessions() as session:
+        alone = {m: digest.build(session, m, DAY) for m in ids}
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            together = digest.build_many(session, ids, DAY)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert together == alone
+    assert len(statements) == 4  # counts, the unwell, the missing, the isolation areas
+    assert (together[other].active, together[other].unwell_people) == (0, ())
+    assert together[second].unwell_people[0].name == "Nguoi Khac"
