@@ -226,3 +226,32 @@ def test_a_report_made_for_a_resident_keeps_the_relation_and_is_not_verified(ses
         stored = session.scalar(select(HealthReport))
     assert (stored.channel, stored.operator, stored.relation, stored.verified,
             stored.symptoms) == ("sms", None, None, True, [2])
+
+
+def isolation_area(session, ward: int, phone: str, name: str) -> int:
+    """An active isolation area of `ward` managed by a province-wide health officer of
+    Thanh Hoa, with one resident; the resident's case id."""
+    from gateway.quarantine import isolation
+    officer = users.by_username(session, "bs-th") or users.create(
+        session, username="bs-th", role="health_officer", phone="+84903009999")
+    areas.assign(session, Area(TH), user_id=officer.id)
+    area = isolation.declare(session, province_code=TH, ward_code=ward, street="",
+                             start=DAY, end=DAY + timedelta(days=9), manager=officer,
+                             declared_by=officer, officer_area=Area(TH), channel="hotline",
+                             operator="bs-th", day=DAY)
+    return isolation.join(session, area, phone=phone, full_name=name, channel="sms",
+                          day=DAY).id
+
+
+def test_a_team_s_residents_include_its_communes_isolation_areas(sessions, town):
+    with transaction(sessions) as session:
+        inside = isolation_area(session, HAC_THANH, "+84912000101", "Nguoi khu Hac Thanh")
+        outside = isolation_area(session, QUANG_PHU, "+84912000102", "Nguoi khu Quang Phu")
+    ward = Area(TH, frozenset({HAC_THANH}))
+    # the areas' manager is the province's officer, whose own area is wider than the
+    # team's: the resident still lies in the team's commune through the area
+    assert names(sessions, ward) == ["Nguoi khu Hac Thanh", "Nguoi ward"]
+    with sessions() as session:
+        assert residents.resident(session, ward, inside, DAY).id == inside
+        assert residents.resident(session, ward, outside, DAY) is None
+    assert "Nguoi khu Quang Phu" in names(sessions, Area(TH, frozenset({QUANG_PHU})))
