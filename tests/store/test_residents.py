@@ -360,6 +360,10 @@ def test_a_resident_without_a_phone_can_be_put_in_the_area(sessions, town):
     with transaction(sessions) as session:
         [counts] = isolation_store.compliance(session, DAY, area_id=area_id)
         assert (counts.residents, counts.reported) == (2, 1)
+        # the area's new end date moves their case as it moves the joined phone's
+        isolation.change(session, session.get(IsolationArea, area_id),
+                         end_date=DAY + timedelta(days=12), day=DAY)
+        assert session.get(QuarantineCase, lone_id).end_date == DAY + timedelta(days=12)
         # lifting closes their case too; only the phone is told
         assert isolation.lifted(session, session.get(IsolationArea, area_id), DAY) == 2
         told = session.scalars(select(OutboundMessage.phone).where(
