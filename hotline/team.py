@@ -1,5 +1,7 @@
 """A community team member's pages: the residents of their area with today's report,
-a page at a time, and adding a resident who has no phone. Reporting for a resident is
+a page at a time, and adding a resident — with a phone, to an isolation area of the
+member's area; without, to such an area or between dates under a manager (the rules
+are `gateway.quarantine.residents`'). Reporting for a resident is
 `hotline.team_report`. Who the residents are is decided in one place,
 `gateway.store.residents`; a member always has an area (accounts.AREA_NEEDED)."""
 
@@ -108,21 +110,25 @@ def team_add():
     return redirect(url_for("hotline.team_residents"))
 
 
+# What a join did (as the audit entry says it) → the flash's category and text key.
+JOIN_OUTCOMES = {"joined": ("success", "glue17.joined"),
+                 "already in the area": ("info", "glue17.already_in"),
+                 "own case": ("warning", "glue17.own_case")}
+
+
 def _joined(db, newcomer: rules.Newcomer, day) -> tuple[str, str]:
     """A resident with a phone joins the chosen area (audited with the phone): the
     flash that says what happened — joined, already a resident, or on their own case."""
     joined = rules.join_area(db, newcomer, area=team_area(db), operator=g.user.username,
                              today=day)
-    case, code = joined.case, db.get(IsolationArea, newcomer.area_id).code  # read by the join
+    case = joined.case
+    code = db.get(IsolationArea, newcomer.area_id).code  # in the session: the join read it
     outcome = ("joined" if joined.created else
                "already in the area" if case.area_id == newcomer.area_id else "own case")
     audit.record(db, g.user, "team.resident_join", case.phone,
                  f"case {case.id}: area {code}, {outcome}")
-    if joined.created:
-        return "success", t("glue17.joined", name=case.full_name, code=code)
-    if case.area_id == newcomer.area_id:
-        return "info", t("glue17.already_in", name=case.full_name, code=code)
-    return "warning", t("glue17.own_case", name=case.full_name)
+    category, key = JOIN_OUTCOMES[outcome]
+    return category, t(key, name=case.full_name, code=code)
 
 
 def _id(text: str) -> int | None:
