@@ -29,7 +29,7 @@ ACTIONS = (
     "otp.refused", "otp.send", "otp.verify", "privacy.acknowledge",
     "privacy.done", "privacy.erase", "privacy.export", "privacy.refused", "privacy.request",
     "report.create", "report.form", "reports.view", "roster.print", "roster.view",
-    "team.report", "team.resident_add", "team.view",
+    "team.report", "team.resident_add", "team.resident_join", "team.view",
     "visit.create", "visit.staff_check_in", "visits.list", "visits.venue",
 )
 EXPORT_STEPS = {"": "audit.export", "queued": "audit.export_queued",

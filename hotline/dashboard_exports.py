@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.store import dashboard as figures
-from gateway.store import dashboard_cases
+from gateway.store import dashboard_cases, isolation
 from hotline import dashboard
 from hotline import dashboard_tables as tables
 
@@ -69,6 +69,13 @@ def _follow_up(db: Session, seen: figures.Scope, viewer: Any) -> tables.Table:
                             viewer.say)
 
 
+def _isolation_areas(db: Session, seen: figures.Scope, viewer: Any) -> tables.Table:
+    # As on the page: the active areas of the scope (a manager's own) on the range's
+    # last day, today at most.
+    return tables.isolation_areas(isolation.compliance(
+        db, min(seen.until, viewer.day), seen.area, seen.manager_id, seen.commune), viewer.say)
+
+
 def build(figure: Figure) -> Callable[[Session, Any, dict[str, str]],
                                       tuple[Sequence[str], Iterable[Sequence[Any]]]]:
     """A `Computed` table's build function: the figure's table for the viewer and the
@@ -88,4 +95,5 @@ TABLES: dict[str, tuple[tuple[str, ...], str, Figure]] = {
     "dashboard.venue_totals": (READERS, "dash.venues", _venue_totals),
     "dashboard.compliance": (COMPLIANCE_READERS, "dash.compliance.title", _compliance),
     "dashboard.follow_up": (COMPLIANCE_READERS, "joins16.follow_up", _follow_up),
+    "dashboard.isolation_areas": (COMPLIANCE_READERS, "area.dash.title", _isolation_areas),
 }

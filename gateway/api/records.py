@@ -149,7 +149,7 @@ class CaseOut(ma.Schema):
     phone = F.String(required=True, allow_none=True, metadata={
         "description": "null for a resident without a phone, added by a community team"})
     full_name = F.String(required=True)
-    kind = F.String(required=True, metadata={"description": "home or facility"})
+    kind = F.String(required=True, metadata={"description": "home, facility or area"})
     venue_code = F.String(allow_none=True, metadata={"description": "the facility"})
     start_date = F.Date(required=True)
     end_date = F.Date(required=True)
@@ -167,6 +167,8 @@ class CaseOut(ma.Schema):
         "description": "a resident without a phone: their year of birth (else null)"})
     address = F.String(allow_none=True, metadata={
         "description": "a resident without a phone: their address (else null)"})
+    area_code = F.String(allow_none=True, metadata={
+        "description": "kind area: the isolation area the person is a resident of"})
 
 
 class ReportedByOut(ma.Schema):
@@ -177,8 +179,6 @@ class ReportedByOut(ma.Schema):
     relation = F.String(allow_none=True, metadata={
         "description": "neighbour, family, team_member or the member's own words; null "
                        "when the person confirmed it with a code read back"})
-    area_code = F.String(allow_none=True, metadata={
-        "description": "kind area: the isolation area the person is a resident of"})
 
 
 class ReportOut(ma.Schema):

@@ -117,12 +117,14 @@ def latest_declarations(session: Session, area: IsolationArea, after: int,
 
 
 def active_residents(session: Session, area_id: int) -> list[Any]:
-    """(id, phone, language) of the area's active cases."""
+    """(id, phone, language) of the area's active cases that have a phone (those to
+    text; a resident a team added without one is counted, never texted)."""
     return list(session.execute(
         select(QuarantineCase.id, QuarantineCase.phone,
                func.coalesce(Phone.language, DEFAULT_LANGUAGE).label("language"))
         .outerjoin(Phone, Phone.number == QuarantineCase.phone)
-        .where(QuarantineCase.area_id == area_id, QuarantineCase.status == "active")
+        .where(QuarantineCase.area_id == area_id, QuarantineCase.status == "active",
+               QuarantineCase.phone.is_not(None))
         .order_by(QuarantineCase.id)))
 
 

@@ -57,3 +57,13 @@ def managers(session: Session, area: areas.Area) -> list[User]:
         .order_by(User.display_name, User.username)).all()
     within = areas.of_users(session, [user.id for user in candidates])
     return [user for user in candidates if area.contains(within.get(user.id))]
+
+
+def isolation_areas(session: Session, area: areas.Area, day: date) -> list[IsolationArea]:
+    """The isolation areas inside the team's `area` still active on `day` (from the
+    first declared): the ones a team may add a resident to, oldest first."""
+    return list(session.scalars(
+        select(IsolationArea).where(areas.condition(IsolationArea, area),
+                                    IsolationArea.status == "active",
+                                    IsolationArea.end_date >= day)
+        .order_by(IsolationArea.id)))

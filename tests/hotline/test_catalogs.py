@@ -59,7 +59,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "expo.answer.": tuple(exposure_flow.ANSWERS.options.values()),
     "team.relation.": residents.RELATIONS,
     "team.error.": ("name", "birth_year", "address", "required", "dates", "past", "manager",
-                    "duplicate", "relation"),
+                    "duplicate", "relation", "phone", "area"),
 }
 # Keys the console reads only if the catalogs have them (else it shows the SMS prompt):
 # a question's label and hint, a choice's words, an invalid answer's console wording.

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from gateway import runtime as runtimes
 from gateway.store.areas import Area
 from gateway.store.db import transaction
-from gateway.store.models import QuarantineCase, User
+from gateway.store.models import IsolationArea, QuarantineCase, User
 from hotline import dashboard_exports, lists
 from tests.hotline.conftest import Console, audit_entries, make_user, make_venue, text
 from tests.hotline.test_dashboard import cell, locality, signed_in  # noqa: F401 (fixture)
@@ -33,7 +33,8 @@ def export(browser, table: str, fmt: str = "csv", **filters: str):
 def test_every_table_of_the_page_is_an_export_of_the_dashboard():
     assert set(dashboard_exports.TABLES) == {
         f"dashboard.{name}" for name in ("by_channel", "by_risk", "high_risk", "checkins",
-                                         "venue_totals", "compliance", "follow_up")}
+                                         "venue_totals", "compliance", "follow_up",
+                                         "isolation_areas")}
     for name in dashboard_exports.TABLES:
         listing = lists.LISTINGS[name]
         assert isinstance(listing, lists.Computed) and listing.page == "hotline.dashboard"
@@ -157,3 +158,76 @@ def test_the_cases_to_follow_up_link_to_their_pages(app, locality):  # noqa: F81
     # The officer can open each linked case; the Ha Noi case is in neither list.
     assert officer.get(f"/hotline/cases/{thanh_hoa}").status_code == 200
     assert len(rows) == 2
+
+
+@pytest.fixture
+def isolated(app, locality):  # noqa: F811
+    """Active isolation areas on top of the locality: one in Hac Thanh (two residents,
+    one reported today), one in Quang Phu (one resident), one in Ha Noi (one)."""
+    from gateway.quarantine import isolation
+    from gateway.store import quarantine as cases
+    codes = {}
+    with transaction(runtimes.of(app).sessions) as session:
+        managers = {username: session.scalar(select(User).where(User.username == username))
+                    for username in ("mgr-th", "mgr-hn")}
+        for name, province, ward, manager, phones in (
+                ("hac_thanh", TH, data.HAC_THANH, "mgr-th", ("+84912100001", "+84912100002")),
+                ("quang_phu", TH, QUANG_PHU, "mgr-th", ("+84912100003",)),
+                ("ha_noi", HN, data.HOAN_KIEM, "mgr-hn", ("+84912100004",))):
+            area = isolation.declare(session, province_code=province, ward_code=ward,
+                                     street="", start=locality,
+                                     end=locality + timedelta(days=9),
+                                     manager=managers[manager], declared_by=None,
+                                     officer_area=None, channel="web", operator=None,
+                                     day=locality)
+            joined = [isolation.join(session, area, phone=phone, full_name="Nguoi o khu",
+                                     channel="sms", day=locality) for phone in phones]
+            codes[name] = area.code
+            if name == "hac_thanh":  # one of its two residents reported today
+                cases.record_report(session, joined[0].id, locality, symptoms=[],
+                                    temperature=None, danger=False, channel="sms")
+    return codes
+
+
+def test_the_isolation_areas_table_is_exported_with_the_page_s_filters(app, isolated):
+    officer = signed_in(app, "officer", "health_officer", Area(TH))
+    page = text(officer.get("/hotline/dashboard"))
+    assert 'id="export-isolation-areas-csv"' in page
+    assert 'id="export-isolation-areas-xlsx"' in page
+    rows = csv_rows(export(officer, "isolation_areas"))
+    assert rows[0] == ["Mã", "Địa bàn", "Người dân", "Đã báo cáo hôm nay", "Thiếu 1 ngày",
+                       "Thiếu từ 2 ngày"]
+    # Thanh Hoa's two areas, as on the page; Ha Noi's is not in the file
+    assert [(r[0], r[2:4]) for r in rows[1:]] == [
+        (isolated["hac_thanh"], ["2", "1"]), (isolated["quang_phu"], ["1", "0"])]
+    assert cell(page, "table-isolation-areas", isolated["hac_thanh"])[1:3] == ["2", "1"]
+    assert isolated["ha_noi"] not in page
+    # the commune filter holds in the file too
+    one = csv_rows(export(officer, "isolation_areas", commune=str(QUANG_PHU)))
+    assert [r[0] for r in one[1:]] == [isolated["quang_phu"]]
+    refused = export(officer, "isolation_areas", commune=str(data.HOAN_KIEM))
+    assert refused.status_code == 400
+    exported = [e for e in audit_entries(app) if e.action == "export.dashboard.isolation_areas"]
+    assert [e.username for e in exported] == ["officer", "officer"]  # the refusal wrote none
+
+
+def test_an_admin_exports_a_province_s_areas_in_english(app, isolated):
+    admin = signed_in(app, "root", "admin")
+    admin.post("/hotline/language", {"lang": "en"})
+    rows = xlsx_rows(export(admin, "isolation_areas", "xlsx", province=str(HN)).get_data())
+    assert rows[0][:3] == ("Code", "Place", "Residents")
+    assert [r[0] for r in rows[1:]] == [isolated["ha_noi"]]
+    everywhere = xlsx_rows(export(admin, "isolation_areas", "xlsx").get_data())
+    assert sorted(r[0] for r in everywhere[1:]) == sorted(isolated.values())
+
+
+def test_a_manager_exports_only_the_areas_they_manage(app, isolated):
+    manager = signed_in(app, "mgr-own", "manager", Area(TH))
+    assert csv_rows(export(manager, "isolation_areas"))[1:] == []  # they manage none
+    with transaction(runtimes.of(app).sessions) as session:
+        own = session.scalar(select(User.id).where(User.username == "mgr-own"))
+        session.execute(IsolationArea.__table__.update()
+                        .where(IsolationArea.code == isolated["quang_phu"])
+                        .values(manager_id=own))
+    rows = csv_rows(export(manager, "isolation_areas"))
+    assert [r[0] for r in rows[1:]] == [isolated["quang_phu"]]

@@ -107,3 +107,50 @@ def test_a_team_member_reports_for_residents_with_and_without_a_phone(app, serve
     roster = wait_for(chrome, "main").text
     assert "Đỗ Văn Hà" in roster
     assert "Lê Thị Cúc" not in roster and "Trần Văn Bình" not in roster
+
+
+def test_a_team_member_adds_residents_to_the_isolation_area(app, served,  # noqa: F811
+                                                            chrome, inbox):
+    from gateway.quarantine import isolation
+    from gateway.store import users
+    make_user(app, "mgr-hac", "manager", phone=MANAGER_PHONE, area=WARD)
+    make_user(app, "bs-th", "health_officer", area=Area(38))
+    make_user(app, "to-hac", "community_team", area=WARD)
+    with transaction(runtimes.of(app).sessions) as session:
+        area = isolation.declare(session, province_code=38, ward_code=14797, street="",
+                                 start=days(0), end=days(9),
+                                 manager=users.by_username(session, "bs-th"),
+                                 declared_by=None, officer_area=Area(38), channel="hotline",
+                                 operator="bs-th", day=days(0))
+        code, area_id = area.code, area.id
+
+    sign_in(chrome, served, "to-hac")
+    wait_for(chrome, "#add-resident").click()
+    # with a phone: the ward's one isolation area is chosen already
+    assert Select(wait_for(chrome, "#area")).first_selected_option.text.startswith(code)
+    chrome.find_element(By.ID, "name").send_keys("Vũ Thị Hoa")
+    chrome.find_element(By.ID, "phone").send_keys("0912 000 666")
+    shot(chrome, "34-team-add-with-phone")
+    chrome.find_element(By.ID, "add").click()
+    said(chrome, f"Vũ Thị Hoa đã vào khu vực cách ly {code}")
+    row = chrome.find_element(By.ID, "residents").text
+    assert "Vũ Thị Hoa" in row and "+849*****666" in row
+    inbox.deliver()
+    [welcome] = [m["body"] for m in inbox.messages("+84912000666")]
+    assert welcome.startswith(f"Khu vuc cua ban (ma {code}) cach ly")
+
+    # without a phone, in the same area: no dates nor manager to give
+    chrome.find_element(By.ID, "add-resident").click()
+    wait_for(chrome, "#name").send_keys("Lê Thị Cúc")
+    chrome.find_element(By.ID, "birth_year").send_keys("1948")
+    chrome.find_element(By.ID, "address").send_keys("Xóm 3, thôn Đông")
+    chrome.find_element(By.ID, "add").click()
+    said(chrome, "Đã thêm Lê Thị Cúc")
+    assert "Lê Thị Cúc (1948)" in chrome.find_element(By.ID, "residents").text
+    shot(chrome, "35-team-area-residents")
+    sign_out(chrome)
+
+    # the area's officer sees both counted on the area's page
+    sign_in(chrome, served, "bs-th")
+    chrome.get(f"{served}/hotline/areas/{area_id}")
+    assert wait_for(chrome, "#residents").text == "2"

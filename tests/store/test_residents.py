@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy import select
 
 from gateway import runtime as runtimes
-from gateway.quarantine import digest
+from gateway.quarantine import digest, isolation
 from gateway.quarantine import residents as rules
 from gateway.quarantine.enrol import enrol
 from gateway.store import areas, dashboard, residents, users
+from gateway.store import isolation as isolation_store
 from gateway.store import quarantine as store
 from gateway.store.areas import Area
 from gateway.store.dashboard import Scope
 from gateway.store.db import transaction
-from gateway.store.models import HealthReport, QuarantineCase
+from gateway.store.models import HealthReport, IsolationArea, OutboundMessage, QuarantineCase
 
 TH, HAC_THANH, QUANG_PHU, HA_NOI = 38, 14797, 16522, 1
 DAY = date(2026, 3, 10)
@@ -226,3 +227,147 @@ def test_a_report_made_for_a_resident_keeps_the_relation_and_is_not_verified(ses
         stored = session.scalar(select(HealthReport))
     assert (stored.channel, stored.operator, stored.relation, stored.verified,
             stored.symptoms) == ("sms", None, None, True, [2])
+
+
+def declare_area(session, ward: int, start: date = DAY) -> IsolationArea:
+    """An active isolation area of `ward` (from `start` to DAY + 9) managed by a
+    province-wide health officer of Thanh Hoa."""
+    officer = users.by_username(session, "bs-th") or users.create(
+        session, username="bs-th", role="health_officer", phone="+84903009999")
+    areas.assign(session, Area(TH), user_id=officer.id)
+    return isolation.declare(session, province_code=TH, ward_code=ward, street="",
+                             start=start, end=DAY + timedelta(days=9), manager=officer,
+                             declared_by=officer, officer_area=Area(TH), channel="hotline",
+                             operator="bs-th", day=DAY)
+
+
+def isolation_area(session, ward: int, phone: str, name: str) -> int:
+    """An active isolation area of `ward` (see declare_area) with one resident; the
+    resident's case id."""
+    area = declare_area(session, ward)
+    return isolation.join(session, area, phone=phone, full_name=name, channel="sms",
+                          day=DAY).id
+
+
+def test_a_team_s_residents_include_its_communes_isolation_areas(sessions, town):
+    with transaction(sessions) as session:
+        inside = isolation_area(session, HAC_THANH, "+84912000101", "Nguoi khu Hac Thanh")
+        outside = isolation_area(session, QUANG_PHU, "+84912000102", "Nguoi khu Quang Phu")
+    ward = Area(TH, frozenset({HAC_THANH}))
+    # the areas' manager is the province's officer, whose own area is wider than the
+    # team's: the resident still lies in the team's commune through the area
+    assert names(sessions, ward) == ["Nguoi khu Hac Thanh", "Nguoi ward"]
+    with sessions() as session:
+        assert residents.resident(session, ward, inside, DAY).id == inside
+        assert residents.resident(session, ward, outside, DAY) is None
+    assert "Nguoi khu Quang Phu" in names(sessions, Area(TH, frozenset({QUANG_PHU})))
+
+
+WARD = Area(TH, frozenset({HAC_THANH}))
+PHONE = "+84912000301"
+
+
+def with_phone(area_id: int | None, phone: str = "0912 000 301",
+               name: str = " Vu  Thi Hoa ") -> rules.Newcomer:
+    """A resident with a phone, as the form posts them (nothing else filled in)."""
+    return rules.Newcomer(name, "", "", None, None, None, phone, area_id)
+
+
+def test_a_resident_with_a_phone_joins_an_isolation_area_of_the_team(sessions, town):
+    with transaction(sessions) as session:
+        area_id = declare_area(session, HAC_THANH, start=DAY - timedelta(days=3)).id
+        other_id = declare_area(session, QUANG_PHU).id
+        assert [a.id for a in residents.isolation_areas(session, WARD, DAY)] == [area_id]
+        joined = rules.join_area(session, with_phone(area_id), area=WARD, operator="to-hac",
+                                 today=DAY)
+        assert joined.created
+        case_id = joined.case.id
+    with sessions() as session:
+        case = session.get(QuarantineCase, case_id)
+        assert (case.phone, case.full_name, case.kind, case.area_id, case.channel,
+                case.operator, case.start_date, case.end_date) == (
+            PHONE, "Vu Thi Hoa", "area", area_id, "team", "to-hac", DAY,
+            DAY + timedelta(days=9))
+        area = session.get(IsolationArea, area_id)
+        assert case.manager_id == area.manager_id  # the area's manager, as for KV
+        welcome = session.scalars(select(OutboundMessage.body).where(
+            OutboundMessage.phone == PHONE)).all()
+        assert [body.startswith(f"Khu vuc cua ban (ma {area.code}) cach ly den het")
+                for body in welcome] == [True]
+    assert "Vu Thi Hoa" in names(sessions, WARD)
+    with transaction(sessions) as session:  # again (a second click): the same case
+        again = rules.join_area(session, with_phone(area_id, "+84912000301"), area=WARD,
+                                operator="to-hac-2", today=DAY)
+        assert (again.created, again.case.id) == (False, case_id)
+        # a phone with its own case (the ward's manager follows it) stays on it
+        own = rules.join_area(session, with_phone(area_id, "+84912000000"), area=WARD,
+                              operator="to-hac", today=DAY)
+        assert (own.created, own.case.id, own.case.area_id) == (
+            False, town["case_ward"], None)
+        # another commune's area is not the team's to fill
+        with pytest.raises(rules.ResidentError) as refused:
+            rules.join_area(session, with_phone(other_id, "+84912000302"), area=WARD,
+                            operator="to-hac", today=DAY)
+        assert (refused.value.field, refused.value.reason) == ("area", "area")
+    with sessions() as session:
+        assert session.scalar(select(QuarantineCase).where(
+            QuarantineCase.phone == "+84912000302")) is None
+
+
+@pytest.mark.parametrize(("newcomer", "field", "reason"), [
+    (with_phone(1, "12345"), "phone", "phone"),
+    (with_phone(1, "024 3826 1234"), "phone", "phone"),  # a landline: nobody to text
+    (with_phone(None), "area", "area"),                  # a phone joins an area only
+    (with_phone(1, name="X"), "name", "name"),
+])
+def test_a_resident_with_a_phone_is_checked(newcomer, field, reason):
+    assert [(r.field, r.reason) for r in rules.refusals(newcomer, DAY.year)][:1] == [
+        (field, reason)]
+
+
+def test_a_lifted_or_unknown_area_takes_nobody(sessions, town):
+    with transaction(sessions) as session:
+        area = declare_area(session, HAC_THANH)
+        isolation.lifted(session, area, DAY)
+        for area_id in (area.id, 999999, 2**40):
+            with pytest.raises(rules.ResidentError) as refused:
+                rules.join_area(session, with_phone(area_id), area=WARD, operator="to-hac",
+                                today=DAY)
+            assert refused.value.field == "area"
+
+
+def test_a_resident_without_a_phone_can_be_put_in_the_area(sessions, town):
+    with transaction(sessions) as session:
+        area = declare_area(session, HAC_THANH)
+        area_id, manager_id = area.id, area.manager_id
+        isolation.join(session, area, phone=PHONE, full_name="Vu Thi Hoa", channel="sms",
+                       day=DAY)
+        # the dates and manager typed are not the area's: the area's win
+        lone = rules.add(session, newcomer(town["ward"], start=None, end=None,
+                                           area_id=area_id),
+                         area=WARD, operator="to-hac", today=DAY)
+        lone_id = lone.id
+        assert (lone.phone, lone.kind, lone.area_id, lone.manager_id, lone.start_date,
+                lone.end_date) == (None, "area", area_id, manager_id, DAY,
+                                   DAY + timedelta(days=9))
+    with transaction(sessions) as session:
+        # counted among the area's residents, as anyone who joined
+        [counts] = isolation_store.compliance(session, DAY, area_id=area_id)
+        assert (counts.residents, counts.reported) == (2, 0)
+        store.record_report(session, lone_id, DAY, symptoms=[], temperature=None,
+                            danger=False, channel="team", operator="to-hac",
+                            relation="neighbour", verified=False)
+    with transaction(sessions) as session:
+        [counts] = isolation_store.compliance(session, DAY, area_id=area_id)
+        assert (counts.residents, counts.reported) == (2, 1)
+        # the area's new end date moves their case as it moves the joined phone's
+        isolation.change(session, session.get(IsolationArea, area_id),
+                         end_date=DAY + timedelta(days=12), day=DAY)
+        assert session.get(QuarantineCase, lone_id).end_date == DAY + timedelta(days=12)
+        # lifting closes their case too; only the phone is told
+        assert isolation.lifted(session, session.get(IsolationArea, area_id), DAY) == 2
+        told = session.scalars(select(OutboundMessage.phone).where(
+            OutboundMessage.dedup_key.like("lifted:%"))).all()
+        assert told == [PHONE]
+    with sessions() as session:
+        assert session.get(QuarantineCase, lone_id).status == "closed"

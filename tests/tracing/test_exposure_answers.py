@@ -90,3 +90,50 @@ def test_symptoms_from_a_phone_in_quarantine_open_todays_report(app, client):
     assert "Bao cao suc khoe: 0 neu khoe" in reply  # the report's question, at once
     # Its answer is today's report, as any reply to the report's question.
     assert Phone(client, CONTACT).sms("1 2").startswith("Da ghi nhan")
+
+
+def test_residents_of_an_isolation_area_answer_a_notice(app, client):
+    """An isolation area's residents are active cases: `2` opens today's report (of
+    their area case), `1` gets the advice and is not taken for a fever report; a later
+    bare `1` is an ordinary reply to the reminder, a report."""
+    from sqlalchemy import select
+
+    from gateway.quarantine import isolation
+    from gateway.store.models import ExposureNotice, HealthReport
+    from tests.tracing.conftest import HN, HN_WARD
+    sessions = runtimes.of(app).sessions
+    today = datetime.now(Config().tz).date()
+    reports_first, isolating_first = "+84987000011", "+84987000012"
+    with transaction(sessions) as session:
+        manager = users.create(session, username="bs_lan", role="manager",
+                               phone="+84903000001")
+        area = isolation.declare(session, province_code=HN, ward_code=HN_WARD, street="",
+                                 start=today, end=today + timedelta(days=9), manager=manager,
+                                 declared_by=None, officer_area=None, channel="hotline",
+                                 operator="bs_lan", day=today)
+        cases = {phone: isolation.join(session, area, phone=phone, full_name="Nguoi o khu",
+                                       channel="sms", day=today).id
+                 for phone in (reports_first, isolating_first)}
+    market = place(app, "Cho")
+    visit(app, market, CASE, START, 60)
+    for phone in cases:
+        visit(app, market, phone, START, 60)
+    assert notify(app, mark(app).case.id) == 2
+
+    first = Phone(client, reports_first)
+    reply = first.sms("2")
+    assert reply.startswith("Cam on ban. Hay bao cao suc khoe hom nay")
+    assert "Bao cao suc khoe: 0 neu khoe" in reply
+    assert first.sms("0").startswith("Da ghi nhan")
+    second = Phone(client, isolating_first)
+    assert second.sms("1").startswith("Cam on ban. Hay o nha")
+    with sessions() as session:
+        reported = dict(session.execute(select(HealthReport.case_id, HealthReport.symptoms)).all())
+        answers = dict(session.execute(select(ExposureNotice.phone, ExposureNotice.answer)).all())
+    assert reported == {cases[reports_first]: []}  # the area case, today
+    assert answers == {reports_first: "symptoms", isolating_first: "isolating"}
+    # the notice is answered: a bare 1 now is a report (fever), as to the reminder
+    assert second.sms("1").startswith("Da ghi nhan")
+    with sessions() as session:
+        assert session.scalar(select(HealthReport.symptoms).where(
+            HealthReport.case_id == cases[isolating_first])) == [1]
