@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -17,6 +16,16 @@ from sqlalchemy.exc import ArgumentError
 
 from gateway import consent
 from gateway import retention as retention_table
+from gateway.environment import (
+    ConfigError,
+    Network,
+    clock,
+    networks,
+    number,
+    numbers,
+    octet,
+    whole,
+)
 from gateway.store import keyring, sentinel
 from gateway.store.redis import DEMO_REDIS_URL
 from gateway.tracing import settings as tracing_settings
@@ -29,11 +38,6 @@ ESMS_API_DEFAULT = "https://rest.esms.vn"
 ESMS_SMS_TYPES = (2, 8)  # eSMS: 2 customer care from a brandname, 8 a fixed number
 REPORT_SYMPTOMS = 8  # the daily report's symptom list (gateway/flows/report.py; a test ties them)
 API_RATE_LIMIT = "600/minute"  # per API token: a sync client polling the feed needs far less
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing or malformed; the message names the variable."""
 
 
 # SMS_BACKEND's values and each one's settings rules, filled by the provider table
@@ -169,62 +173,62 @@ class Config:
             esms_api_key=env.get("ESMS_API_KEY", ""),
             esms_secret_key=env.get("ESMS_SECRET_KEY", ""),
             esms_brandname=env.get("ESMS_BRANDNAME", ""),
-            esms_sms_type=_int(env, "ESMS_SMS_TYPE", cls.esms_sms_type),
+            esms_sms_type=whole(env, "ESMS_SMS_TYPE", cls.esms_sms_type),
             esms_api_base_url=(env.get("ESMS_API_BASE_URL") or ESMS_API_DEFAULT).rstrip("/"),
             esms_cpid=env.get("ESMS_CPID", ""),
             esms_private_key=env.get("ESMS_PRIVATE_KEY", ""),
             esms_callback_secret=env.get("ESMS_CALLBACK_SECRET", ""),
-            esms_allowed_networks=_networks(env, "ESMS_ALLOWED_NETWORKS"),
+            esms_allowed_networks=networks(env, "ESMS_ALLOWED_NETWORKS"),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             timezone=env.get("GATEWAY_TIMEZONE") or cls.timezone,
-            sms_dialogue_minutes=_int(env, "SMS_DIALOGUE_MINUTES", cls.sms_dialogue_minutes),
-            ussd_session_seconds=_int(env, "USSD_SESSION_SECONDS", cls.ussd_session_seconds),
-            resume_hours=_int(env, "RESUME_HOURS", cls.resume_hours),
-            verified_hours=_int(env, "VERIFIED_HOURS", cls.verified_hours),
-            declaration_valid_hours=_int(env, "DECLARATION_VALID_HOURS",
+            sms_dialogue_minutes=whole(env, "SMS_DIALOGUE_MINUTES", cls.sms_dialogue_minutes),
+            ussd_session_seconds=whole(env, "USSD_SESSION_SECONDS", cls.ussd_session_seconds),
+            resume_hours=whole(env, "RESUME_HOURS", cls.resume_hours),
+            verified_hours=whole(env, "VERIFIED_HOURS", cls.verified_hours),
+            declaration_valid_hours=whole(env, "DECLARATION_VALID_HOURS",
                                          cls.declaration_valid_hours),
-            otp_global_per_minute=_int(env, "OTP_GLOBAL_PER_MINUTE", cls.otp_global_per_minute),
-            otp_fanout_per_hour=_int(env, "OTP_FANOUT_PER_HOUR", cls.otp_fanout_per_hour),
-            otp_fanout_per_day=_int(env, "OTP_FANOUT_PER_DAY", cls.otp_fanout_per_day),
-            otp_fanout_per_session=_int(env, "OTP_FANOUT_PER_SESSION",
+            otp_global_per_minute=whole(env, "OTP_GLOBAL_PER_MINUTE", cls.otp_global_per_minute),
+            otp_fanout_per_hour=whole(env, "OTP_FANOUT_PER_HOUR", cls.otp_fanout_per_hour),
+            otp_fanout_per_day=whole(env, "OTP_FANOUT_PER_DAY", cls.otp_fanout_per_day),
+            otp_fanout_per_session=whole(env, "OTP_FANOUT_PER_SESSION",
                                         cls.otp_fanout_per_session),
-            otp_operator_per_hour=_int(env, "OTP_OPERATOR_PER_HOUR", cls.otp_operator_per_hour),
-            checkin_repeat_minutes=_int(env, "CHECKIN_REPEAT_MINUTES",
+            otp_operator_per_hour=whole(env, "OTP_OPERATOR_PER_HOUR", cls.otp_operator_per_hour),
+            checkin_repeat_minutes=whole(env, "CHECKIN_REPEAT_MINUTES",
                                         cls.checkin_repeat_minutes),
-            visit_close_hours=_int(env, "VISIT_CLOSE_HOURS", cls.visit_close_hours),
+            visit_close_hours=whole(env, "VISIT_CLOSE_HOURS", cls.visit_close_hours),
             sms_short_number=env.get("SMS_SHORT_NUMBER") or cls.sms_short_number,
             ussd_code=env.get("USSD_CODE") or cls.ussd_code,
             venue_qr_base_url=env.get("VENUE_QR_BASE_URL") or cls.venue_qr_base_url,
-            reminder_morning_at=_clock(env, "REMINDER_MORNING_AT", cls.reminder_morning_at),
-            reminder_noon_at=_clock(env, "REMINDER_NOON_AT", cls.reminder_noon_at),
-            digest_at=_clock(env, "DIGEST_AT", cls.digest_at),
-            quarantine_end_at=_clock(env, "QUARANTINE_END_AT", cls.quarantine_end_at),
-            danger_temperature=_float(env, "DANGER_TEMPERATURE", cls.danger_temperature),
-            danger_symptoms=_numbers(env, "DANGER_SYMPTOMS", cls.danger_symptoms),
-            sms_rate_per_second=_float(env, "SMS_RATE_PER_SECOND", cls.sms_rate_per_second),
-            sms_retry_hours=_int(env, "SMS_RETRY_HOURS", cls.sms_retry_hours),
-            max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
+            reminder_morning_at=clock(env, "REMINDER_MORNING_AT", cls.reminder_morning_at),
+            reminder_noon_at=clock(env, "REMINDER_NOON_AT", cls.reminder_noon_at),
+            digest_at=clock(env, "DIGEST_AT", cls.digest_at),
+            quarantine_end_at=clock(env, "QUARANTINE_END_AT", cls.quarantine_end_at),
+            danger_temperature=number(env, "DANGER_TEMPERATURE", cls.danger_temperature),
+            danger_symptoms=numbers(env, "DANGER_SYMPTOMS", cls.danger_symptoms),
+            sms_rate_per_second=number(env, "SMS_RATE_PER_SECOND", cls.sms_rate_per_second),
+            sms_retry_hours=whole(env, "SMS_RETRY_HOURS", cls.sms_retry_hours),
+            max_body_bytes=whole(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
             bench_endpoint=env.get("BENCH_ENDPOINT", "").lower() in ("1", "true", "yes"),
             ussd_basic_auth=env.get("USSD_BASIC_AUTH", ""),
-            ussd_allowed_networks=_networks(env, "USSD_ALLOWED_NETWORKS"),
-            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            ussd_allowed_networks=networks(env, "USSD_ALLOWED_NETWORKS"),
+            trusted_proxies=networks(env, "TRUSTED_PROXIES"),
             api_rate_limit=env.get("API_RATE_LIMIT") or cls.api_rate_limit,
             smpp_host=env.get("SMPP_HOST", ""),
-            smpp_port=_int(env, "SMPP_PORT", cls.smpp_port),
+            smpp_port=whole(env, "SMPP_PORT", cls.smpp_port),
             smpp_system_id=env.get("SMPP_SYSTEM_ID", ""),
             smpp_password=env.get("SMPP_PASSWORD", ""),
             smpp_system_type=env.get("SMPP_SYSTEM_TYPE", ""),
             smpp_source_addr=env.get("SMPP_SOURCE_ADDR", ""),
-            smpp_source_ton=_octet(env, "SMPP_SOURCE_TON"),
-            smpp_source_npi=_octet(env, "SMPP_SOURCE_NPI"),
+            smpp_source_ton=octet(env, "SMPP_SOURCE_TON"),
+            smpp_source_npi=octet(env, "SMPP_SOURCE_NPI"),
             smpp_bind=(env.get("SMPP_BIND") or cls.smpp_bind).lower(),
-            smpp_window=_int(env, "SMPP_WINDOW", cls.smpp_window),
-            smpp_enquire_link_seconds=_int(env, "SMPP_ENQUIRE_LINK_SECONDS",
+            smpp_window=whole(env, "SMPP_WINDOW", cls.smpp_window),
+            smpp_enquire_link_seconds=whole(env, "SMPP_ENQUIRE_LINK_SECONDS",
                                            cls.smpp_enquire_link_seconds),
             retention=_retention(lambda: retention_table.parse(env)),
             data_encryption_key=env.get(keyring.VARIABLE, ""),
-            bulk_read_alert=_int(env, "BULK_READ_ALERT", cls.bulk_read_alert),
+            bulk_read_alert=whole(env, "BULK_READ_ALERT", cls.bulk_read_alert),
             **consent.read(env),
             **tracing_settings.read(env),
         )
@@ -347,92 +351,3 @@ def _database_url(url: str) -> str:
     if url.startswith("postgres://"):
         return "postgresql://" + url.removeprefix("postgres://")
     return url
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, not {value}")
-    return value
-
-
-def _octet(env: Mapping[str, str], name: str) -> int | None:
-    """An optional number 0-255 (an SMPP TON or NPI); None when unset."""
-    raw = env.get(name)
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number 0-255, not {raw!r}") from None
-    if not 0 <= value <= 255:
-        raise ConfigError(f"{name} must be 0-255, not {value}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
-    if not value > 0:
-        raise ConfigError(f"{name} must be positive, not {raw!r}")
-    return value
-
-
-def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
-    """Addresses or CIDR networks, IPv4 or IPv6, separated by commas or spaces."""
-    networks = []
-    for part in (p for p in re.split(r"[\s,;]+", env.get(name, "")) if p):
-        try:
-            networks.append(ipaddress.ip_network(part))
-        except ValueError:
-            loose = _loose_network(part)
-            hint = f"; did you mean {loose}?" if loose else ""
-            raise ConfigError(f"{name}: {part!r} is not an address or network such as "
-                              f"203.0.113.0/24 or 2001:db8::/32{hint}") from None
-    return tuple(networks)
-
-
-def _loose_network(part: str) -> str | None:
-    """The network of an address with host bits set (10.1.2.3/8 -> 10.0.0.0/8): refused
-    rather than widened silently, since an allowlist should say exactly what it means."""
-    try:
-        return str(ipaddress.ip_network(part, strict=False))
-    except ValueError:
-        return None
-
-
-def _clock(env: Mapping[str, str], name: str, default: time) -> time:
-    """A local time of day, 'HH:MM' (or 'HH:MM:SS')."""
-    raw = env.get(name)
-    if not raw:
-        return default
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", raw)
-    try:
-        if match is None:
-            raise ValueError(raw)
-        return time(int(match[1]), int(match[2]), int(match[3] or 0))
-    except ValueError:
-        raise ConfigError(f"{name} must be a time of day such as 08:00, not {raw!r}") from None
-
-
-def _numbers(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    """Whole numbers separated by commas or spaces: '3,7,8'."""
-    raw = env.get(name)
-    if not raw:
-        return default
-    parts = [p for p in re.split(r"[\s,;]+", raw) if p]
-    if not all(p.isdigit() for p in parts):
-        raise ConfigError(f"{name} must be numbers separated by commas, such as 3,7,8, "
-                          f"not {raw!r}")
-    return tuple(sorted({int(p) for p in parts}))
