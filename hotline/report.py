@@ -22,6 +22,12 @@ from hotline.web import bp, page, symptom, t, today, unit
 PARSER = report.nodes["report"].parse  # the SMS answer `SK 1 3 38.5` is read by this
 
 
+def symptom_options() -> list[tuple[str, str]]:
+    """The report form's checkboxes: `0` none, then each symptom of the daily report in
+    the console's language (the hotline's and a community team's form alike)."""
+    return [("0", t("option.none"))] + [(str(n), symptom(n)) for n in SYMPTOMS]
+
+
 def compose(symptoms: list[str], temperature: str) -> str:
     """The form's answers as the text an SMS report would carry: '1 3 38.5'."""
     return " ".join([*(s for s in symptoms if s.strip()), temperature.strip()]).strip()
@@ -41,8 +47,7 @@ def caller_report():
         if request.method == "GET":
             audit.record(db, g.user, "report.form", call.phone,
                          f"case {case.id}" if case else "no active case")
-    options = [("0", t("option.none"))] + [(str(n), symptom(n)) for n in SYMPTOMS]
-    context = {"call": call, "case": case, "options": options}
+    context = {"call": call, "case": case, "options": symptom_options()}
     if case is None or request.method == "GET":
         return page("caller_report.html", values={"symptoms": []}, errors={}, **context)
     values = {"symptoms": request.form.getlist("symptoms"),

@@ -22,7 +22,6 @@ from gateway import runtime
 from gateway.actions import reports
 from gateway.edge.inputs import INT_MAX
 from gateway.flows.parsers import Invalid
-from gateway.flows.report import SYMPTOMS
 from gateway.phones import mask
 from gateway.quarantine import residents as rules
 from gateway.store import residents as store
@@ -31,7 +30,7 @@ from hotline import audit, calls, form
 from hotline.auth import requires
 from hotline.caller import code_problem
 from hotline.desk import Desk
-from hotline.report import PARSER, compose
+from hotline.report import PARSER, compose, symptom_options
 from hotline.team import ROLE, team_area
 from hotline.web import bp, page, t, today, unit
 
@@ -137,8 +136,7 @@ def team_report(case_id: int):
     if case.phone is not None and _call_for(case) is None:
         flash(t("team.verify_first"), "warning")
         return redirect(url_for("hotline.team_residents"))
-    options = [("0", t("option.none"))] + [(str(n), t(f"option.report.{n}")) for n in SYMPTOMS]
-    context = {"case": case, "options": options, "relations": rules.RELATIONS}
+    context = {"case": case, "options": symptom_options(), "relations": rules.RELATIONS}
     if request.method == "GET":
         return page("team_report.html", values={"symptoms": []}, errors={}, **context)
     values = {"symptoms": request.form.getlist("symptoms"),
