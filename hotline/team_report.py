@@ -96,8 +96,10 @@ def team_code():
             return redirect(url_for("hotline.team_report", case_id=case_id))
         errors["code"] = (code_problem(verdict.result, verdict.tries_left) if verdict
                           else t("error.required"))
-    return page("team_code.html", 400 if errors else 200, masked=mask(call.phone),
-                values=values, errors=errors)
+    return page("call_code.html", 400 if errors else 200, masked=mask(call.phone),
+                values=values, errors=errors, sent_key="team.code_sent",
+                resend="hotline.team_resend", cancel="hotline.team_cancel",
+                cancel_key="team.cancel")
 
 
 @bp.post("/team/resend")
