@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.store import events
+
+T = TypeVar("T")
 
 # A pooled connection idle for longer than this is pinged before use; one in steady use
 # is not (a ping is a round trip: a fifth of a whole turn's database work). One found
@@ -75,6 +77,22 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with sessions() as session, session.begin():
         yield session
+
+
+def insert_coded(session: Session, make: Callable[[], T], attempts: int, what: str) -> T:
+    """Insert the record `make()` builds with a fresh random code, trying a new code when
+    the unique code is taken (flushed, so it has an id). A collision rolls back only its
+    own savepoint, never the caller's transaction."""
+    for _ in range(attempts):
+        record = make()
+        try:
+            with session.begin_nested():
+                session.add(record)
+                session.flush()
+            return record
+        except exc.IntegrityError:
+            continue
+    raise RuntimeError(f"could not find a free {what} code")
 
 
 def commit_without_waiting(session: Session) -> None:

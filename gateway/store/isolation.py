@@ -14,12 +14,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.codes import new_area_code
 from gateway.store import areas
 from gateway.store.areas import Area
+from gateway.store.db import insert_coded
 from gateway.store.models import (
     Declaration,
     HealthReport,
@@ -35,16 +35,9 @@ CODE_ATTEMPTS = 5
 
 def create(session: Session, **fields: Any) -> IsolationArea:
     """Write a new active area with a fresh unique code (flushed, so it has an id)."""
-    for _ in range(CODE_ATTEMPTS):
-        area = IsolationArea(code=new_area_code(), status="active", **fields)
-        try:
-            with session.begin_nested():  # a code collision rolls back only this insert
-                session.add(area)
-                session.flush()
-            return area
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not find a free isolation-area code")
+    return insert_coded(session,
+                        lambda: IsolationArea(code=new_area_code(), status="active", **fields),
+                        CODE_ATTEMPTS, "isolation-area")
 
 
 def by_code(session: Session, code: str) -> IsolationArea | None:

@@ -8,13 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.codes import new_venue_code
 from gateway.store import lean
-from gateway.store.db import Statement, utc
+from gateway.store.db import Statement, insert_coded, utc
 from gateway.store.models import Venue, Visit, utcnow
 
 CODE_ATTEMPTS = 10
@@ -24,16 +23,8 @@ KINDS = ("office", "hospital", "school", "market", "shop", "restaurant", "hotel"
 
 def create(session: Session, **fields: Any) -> Venue:
     """Register a venue under a fresh unique code."""
-    for _ in range(CODE_ATTEMPTS):
-        venue = Venue(code=new_venue_code(), **fields)
-        try:
-            with session.begin_nested():  # a code collision rolls back only this insert
-                session.add(venue)
-                session.flush()
-            return venue
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not find a free venue code")
+    return insert_coded(session, lambda: Venue(code=new_venue_code(), **fields),
+                        CODE_ATTEMPTS, "venue")
 
 
 def by_code(session: Session, code: str) -> Venue | None:
