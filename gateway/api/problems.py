@@ -152,3 +152,6 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(metadata={"description": "what went wrong, for people"})
     errors = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "validation errors: [{field, location, reason}]"})
+    moved_to = ma.fields.String(metadata={
+        "description": "for personal data in a query string: the request that takes it "
+                       "in its JSON body"})

@@ -2,6 +2,7 @@
 schemathesis sends generated requests (valid and invalid) to every operation, with a
 valid token, and no answer is a server error or strays from the document."""
 
+import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
@@ -91,3 +92,20 @@ def test_the_docs_page_works_offline(client):
     assert script.status_code == 200 and len(script.data) > 100_000
     assert client.get("/api/v1/docs/assets/../../../etc/passwd").status_code == 404
 
+
+
+@pytest.mark.parametrize(("path", "method"), [
+    (path, method) for path, item in _document()["paths"].items()
+    for method in item if method in ("get", "post", "patch")])
+def test_a_phone_in_the_query_string_gets_the_documented_400_on_every_operation(
+        app, path, method):
+    # The guard answers before any view, so path parameters need not name a record.
+    operation = schema[path][method.upper()]
+    case = operation.Case(
+        path_parameters={parameter.name: "1" for parameter in operation.path_parameters},
+        query={"phone": "0912345678"})
+    response = case.call_and_validate(
+        app=app, checks=[status_code_conformance, content_type_conformance,
+                         response_schema_conformance])
+    assert response.status_code == 400
+    assert response.json()["type"] == "urn:gateway:problem:personal-data-in-url"
