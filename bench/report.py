@@ -124,6 +124,19 @@ def targets(results: dict) -> list[dict[str, object]]:
     return found
 
 
+def round_trips_markdown(results: dict) -> list[str]:
+    """How much of the web CPU went to the kernel, and what one round trip costs a
+    client here: the floor under a turn that makes several (none: not measured)."""
+    kernel, trips = results.get("web_kernel_ms_per_request"), results.get("round_trip_cpu_ms")
+    if not (kernel and trips):
+        return []
+    return ["", f"Of the web CPU, in the kernel (system calls): {kernel['bare']:.2f} ms per "
+            f"bare request, {kernel['turn']:.2f} ms per turn. One round trip's client CPU "
+            f"here: a PostgreSQL statement {trips['postgres_statement_ms']:.3f} ms, BEGIN + "
+            f"COMMIT {trips['postgres_begin_commit_ms']:.3f} ms, a Redis command "
+            f"{trips['redis_command_ms']:.3f} ms."]
+
+
 def targets_markdown(results: dict) -> list[str]:
     """The targets as pass/fail lines."""
     verdicts = {True: "pass", False: "FAIL", None: "not measured"}
@@ -183,6 +196,7 @@ def markdown(results: dict) -> str:
               for k, v in results["cpu_main"].items()]
     lines += [f"| all | {sum(results['cpu_main'].values()):.1f} | "
               f"{sum(per['bare'].values()):.2f} | {sum(per['turn'].values()):.2f} |"]
+    lines += round_trips_markdown(results)
     verdict = "passed" if results["passed"] else "FAILED"
     lines += ["", f"Correctness ({verdict}): {json.dumps(results['correctness'])}", ""]
     if results.get("fan_out"):

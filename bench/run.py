@@ -14,7 +14,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bench import exposure, fanout, load, report, scenarios, smpp
+from bench import exposure, fanout, floor, load, report, scenarios, smpp
 from bench.stack import Stack
 
 RESULTS = Path(__file__).parent / "results"
@@ -34,12 +34,14 @@ def summary(run: load.Run, baseline: float) -> dict[str, float]:
             "p99": report.percentile(turns, 99), "errors": len(run.timings.errors)}
 
 
-async def measured(stack: Stack, running) -> tuple[load.Run, dict[str, float]]:
-    """Await a run; with the CPU seconds each process of the stack spent on it."""
-    before = stack.cpu_seconds()
+async def measured(stack: Stack, running) -> tuple[load.Run, dict[str, float], float]:
+    """Await a run; with the CPU seconds each process of the stack spent on it, and the
+    web processes' seconds in the kernel."""
+    before, kernel = stack.cpu_seconds(), stack.web_kernel_seconds()
     run = await running
     after = stack.cpu_seconds()
-    return run, {name: after[name] - before.get(name, 0.0) for name in after}
+    return (run, {name: after[name] - before.get(name, 0.0) for name in after},
+            stack.web_kernel_seconds() - kernel)
 
 
 def per_request(cpu: dict[str, float], run: load.Run) -> dict[str, float]:
@@ -55,9 +57,11 @@ async def measure(args) -> dict:
     try:
         venue = scenarios.prepare(stack.database_url, stack.config().tz)
         warm_up = await load.closed_loop(stack, venue, 4, 2)  # imports, pools, caches
-        before, cpu_bare = await measured(stack, load.bare(stack, args.phones, args.seconds))
-        main, cpu_main = await measured(stack, load.closed_loop(stack, venue, args.phones,
-                                                                 args.seconds))
+        before, cpu_bare, kernel_bare = await measured(
+            stack, load.bare(stack, args.phones, args.seconds))
+        main, cpu_main, kernel_main = await measured(
+            stack, load.closed_loop(stack, venue, args.phones, args.seconds))
+        round_trips = floor.measure(stack.database_url, stack.redis_url)
         after = await load.bare(stack, args.phones, args.seconds)
         runs = [warm_up, main]  # every run's records are checked
         baseline = (before.throughput() + after.throughput()) / 2
@@ -95,6 +99,10 @@ async def measure(args) -> dict:
             "cpu_main": cpu_main,
             "cpu_ms_per_request": {"bare": per_request(cpu_bare, before),
                                    "turn": per_request(cpu_main, main)},
+            "web_kernel_ms_per_request": {
+                "bare": per_request({"web": kernel_bare}, before)["web"],
+                "turn": per_request({"web": kernel_main}, main)["web"]},
+            "round_trip_cpu_ms": round_trips,
             "correctness": correctness, "passed": report.passed(correctness),
             "fan_out": fan_out,
         }

@@ -172,11 +172,18 @@ class Stack:
         usage["load+stand-in"] = _tree_cpu(os.getpid(), children=False)
         return usage
 
+    def web_kernel_seconds(self) -> float:
+        """System (kernel) CPU time used so far by the web processes: mostly the system
+        calls of their sockets (the client's, PostgreSQL's, Redis')."""
+        return _tree_cpu(self.processes["web"].pid, kernel_only=True)
 
-def _tree_cpu(pid: int, children: bool = True) -> float:
+
+def _tree_cpu(pid: int, children: bool = True, kernel_only: bool = False) -> float:
     try:
         root = psutil.Process(pid)
         procs = [root, *(root.children(recursive=True) if children else [])]
+        if kernel_only:
+            return sum(p.cpu_times().system for p in procs)
         return sum(sum(p.cpu_times()[:2]) for p in procs)
     except psutil.NoSuchProcess:
         return 0.0

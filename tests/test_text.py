@@ -100,3 +100,25 @@ def test_to_gsm(text, expected):
 @given(st.text())
 def test_to_gsm_always_fits_the_alphabet(text):
     assert septets(to_gsm(text)) is not None
+
+
+def _segments_by_packing(text: str) -> int:
+    """The reference: GSM-7 septets packed one character at a time (test only)."""
+    costs = [2 if c in "^{}\\[~]|€\f" else 1 for c in text]
+    if sum(costs) <= 160:
+        return 1
+    count, used = 1, 0
+    for cost in costs:
+        if used + cost > 153:
+            count, used = count + 1, 0
+        used += cost
+    return count
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="aZ09 .,:?!\n@_é€{", max_size=700))
+def test_plain_text_counts_like_packed_septets(text):
+    # Plain ASCII text takes a fast path; text with an extension or accented character
+    # the general one. Both must agree with packing septets one at a time.
+    assert segments(text) == _segments_by_packing(text)
+    assert to_gsm(text) == text.replace("é", "e")

@@ -26,7 +26,7 @@ from gateway.flows.messages import render
 from gateway.ops import metrics
 from gateway.phones import mask, mask_in_text
 from gateway.runtime import Runtime
-from gateway.store import dialogues, messages, phones
+from gateway.store import dialogues, messages, phones, turns
 from gateway.store.db import LostConnection, transaction
 from gateway.text import DEFAULT_LANGUAGE
 
@@ -143,8 +143,9 @@ class _Retry(Exception):
 
 def _transact(runtime: Runtime, inbound: Inbound, decide: Decide,
               saved: dict[str, Any]) -> tuple[Reply, Conversation | None]:
-    """The turn's one transaction: log the message, decide, write back the phone and
-    the reply. No conversation when the message was handled before (its reply then)."""
+    """The turn's one transaction: log the message and read its phone (one statement on
+    PostgreSQL), decide, write back the phone (if changed) and the reply. No
+    conversation when the message was handled before (its reply then)."""
     conversation: Conversation | None = None
     try:
         with transaction(runtime.sessions) as session:
@@ -152,17 +153,19 @@ def _transact(runtime: Runtime, inbound: Inbound, decide: Decide,
             # handled message (restart, eviction) the insert finds it before the flow
             # runs, so its effects (an OTP sent, a counter bumped) never happen twice.
             try:
-                inbound_id = _record(session, inbound)
+                opened = turns.open_turn(
+                    session, channel=inbound.channel, provider=inbound.provider,
+                    provider_id=inbound.provider_id, phone=inbound.phone,
+                    recipient=inbound.recipient, body=inbound.text)
             except LostConnection as lost:
                 raise _Retry from lost
-            if inbound_id is None:
+            if opened is None:
                 stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
                 return (Reply.from_json(stored) if stored else _apology(DEFAULT_LANGUAGE)), None
-            phone = phones.for_turn(session, inbound.phone)
-            conversation = Conversation(runtime, session, inbound, phone, saved)
+            conversation = Conversation(runtime, session, inbound, opened.phone, saved)
             reply = decide(conversation)
-            phones.save_turn(session, phone)
-            messages.set_reply(session, inbound_id, reply.to_json())
+            phones.save_turn(session, opened.phone)
+            messages.set_reply(session, opened.inbound_id, reply.to_json())
     except BaseException:
         # Nothing of the turn was written (or its commit failed): what it did in Redis
         # goes too, so a retry starts from where this turn did.
@@ -197,11 +200,11 @@ def _failed(runtime: Runtime, inbound: Inbound) -> _Done:
     return _Done(reply, "error", reply.to_json(), [])
 
 
-def _record(session: Session, inbound: Inbound, reply: Reply | None = None) -> int | None:
+def _record(session: Session, inbound: Inbound, reply: Reply) -> int | None:
     return messages.record_inbound(session, channel=inbound.channel, provider=inbound.provider,
                                    provider_id=inbound.provider_id, phone=inbound.phone,
                                    recipient=inbound.recipient, body=inbound.text,
-                                   reply=reply.to_json() if reply else None)
+                                   reply=reply.to_json())
 
 
 def _pruned(saved: dict[str, Any]) -> dict[str, Any]:

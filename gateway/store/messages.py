@@ -38,13 +38,14 @@ _LOG_INBOUND = Statement(
     ":body, :reply, :received_at) RETURNING id")
 # PostgreSQL: both in one statement (one round trip). The message is logged only when
 # the key was claimed; a concurrent twin's claim waits for the first transaction, and
-# then claims (and logs) nothing.
-_CLAIM_AND_LOG_INBOUND = Statement(
-    "WITH claimed AS (INSERT INTO inbound_keys (provider, provider_id, received_at) "
-    "VALUES (:provider, :provider_id, :received_at) ON CONFLICT DO NOTHING RETURNING 1) "
-    "INSERT INTO inbound_messages (channel, provider, provider_id, phone, recipient, body, "
-    "reply, received_at) SELECT :channel, :provider, :provider_id, :phone, :recipient, "
-    ":body, :reply, :received_at FROM claimed RETURNING id")
+# then claims (and logs) nothing. A CTE a turn's first statement extends (store.turns).
+INBOUND_CLAIMED_AND_LOGGED = (
+    "claimed AS (INSERT INTO inbound_keys (provider, provider_id, received_at) "
+    "VALUES (:provider, :provider_id, :received_at) ON CONFLICT DO NOTHING RETURNING 1), "
+    "logged AS (INSERT INTO inbound_messages (channel, provider, provider_id, phone, "
+    "recipient, body, reply, received_at) SELECT :channel, :provider, :provider_id, :phone, "
+    ":recipient, :body, :reply, :received_at FROM claimed RETURNING id)")
+_CLAIM_AND_LOG_INBOUND = Statement(f"WITH {INBOUND_CLAIMED_AND_LOGGED} SELECT id FROM logged")
 _SET_REPLY = Statement("UPDATE inbound_messages SET reply = :reply WHERE id = :id")
 _STORED_REPLY = Statement("SELECT reply FROM inbound_messages "
                           "WHERE provider = :provider AND provider_id = :provider_id")
@@ -58,17 +59,24 @@ def record_inbound(session: Session, *, channel: str, provider: str, provider_id
     its key in `inbound_keys` is the durable dedup, and a concurrent twin's claim
     waits for the first one's transaction. One round trip on PostgreSQL (a CTE), two
     on SQLite."""
-    now = utcnow()
-    values = {"channel": channel, "provider": provider, "provider_id": provider_id,
-              "phone": phone, "recipient": recipient, "body": body,
-              "reply": json.dumps(reply) if reply is not None else "", "received_at": now}
+    values = inbound_values(channel=channel, provider=provider, provider_id=provider_id,
+                            phone=phone, recipient=recipient, body=body, reply=reply)
     if session.connection().dialect.name == "postgresql":
         row = _CLAIM_AND_LOG_INBOUND.run(session, values).fetchone()
         return None if row is None else row[0]
     if _CLAIM_INBOUND.run(session, {"provider": provider, "provider_id": provider_id,
-                                    "received_at": now}).fetchone() is None:
+                                    "received_at": values["received_at"]}).fetchone() is None:
         return None
     return _LOG_INBOUND.run(session, values).fetchone()[0]
+
+
+def inbound_values(*, channel: str, provider: str, provider_id: str, phone: str,
+                   recipient: str, body: str, reply: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
+    """The parameters of the statements that log an inbound message, received now."""
+    return {"channel": channel, "provider": provider, "provider_id": provider_id,
+            "phone": phone, "recipient": recipient, "body": body,
+            "reply": json.dumps(reply) if reply is not None else "", "received_at": utcnow()}
 
 
 def set_reply(session: Session, inbound_id: int, reply: dict[str, Any]) -> None:

@@ -71,7 +71,8 @@ class TurnPhone:
         return self._values() != self._read
 
 
-_COLUMNS = "id, number, language, opted_out, verified_until"
+TURN_COLUMNS = ("id", "number", "language", "opted_out", "verified_until")
+_COLUMNS = ", ".join(TURN_COLUMNS)
 _READ = Statement(f"SELECT {_COLUMNS} FROM phones WHERE number = :number")
 _CREATE = Statement(
     "INSERT INTO phones (number, language, opted_out, created_at, updated_at) "
@@ -88,6 +89,11 @@ def for_turn(session: Session, number: str) -> TurnPhone:
            or _CREATE.run(session, {"number": number, "language": DEFAULT_LANGUAGE,
                                     "now": utcnow()}).fetchone()
            or _READ.run(session, {"number": number}).fetchone())
+    return turn_phone(row)
+
+
+def turn_phone(row) -> TurnPhone:
+    """The TurnPhone of a row of `TURN_COLUMNS`, as read."""
     return TurnPhone(row[0], row[1], row[2], bool(row[3]), utc(row[4]))
 
 

@@ -36,3 +36,15 @@ def test_targets_missed_and_not_measured():
 
 def test_under_a_millisecond_passes_whatever_the_bare_request():
     assert report.targets(results(0.9, 0.1, 0.5, 10.0, 1.0))[0]["met"] is True
+
+
+def test_the_kernel_share_and_round_trip_prices_are_reported():
+    figures = {"web_kernel_ms_per_request": {"bare": 0.12, "turn": 0.9},
+               "round_trip_cpu_ms": {"postgres_statement_ms": 0.061,
+                                     "postgres_begin_commit_ms": 0.075,
+                                     "redis_command_ms": 0.042}}
+    line = report.round_trips_markdown(figures)[1]
+    assert "0.12 ms per bare request, 0.90 ms per turn" in line
+    assert "a PostgreSQL statement 0.061 ms, BEGIN + COMMIT 0.075 ms, a Redis command " \
+           "0.042 ms" in line
+    assert report.round_trips_markdown({}) == []

@@ -19,11 +19,20 @@ from datetime import date, timedelta
 
 import psycopg
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text, update
 
-from gateway.store import alerts, declarations, events, keyring, messages, schema, venues
+from gateway.store import (
+    alerts,
+    declarations,
+    events,
+    keyring,
+    messages,
+    schema,
+    turns,
+    venues,
+)
 from gateway.store import quarantine as store
-from gateway.store.db import make_engine, make_sessions, transaction
+from gateway.store.db import Statement, make_engine, make_sessions, transaction
 from gateway.store.models import (
     Alert,
     Declaration,
@@ -308,14 +317,23 @@ def test_concurrent_first_reports_of_a_day_make_one_report(sessions, case_ids):
             "created", "updated"]
 
 
-def test_concurrent_twins_of_an_inbound_message_log_it_once(sessions):
+def _record_inbound(session, sid: str) -> int | None:
+    return messages.record_inbound(session, channel="sms", provider="twilio",
+                                   provider_id=sid, phone="+84912345678",
+                                   recipient="1022", body="KB")
+
+
+def _open_turn(session, sid: str) -> int | None:
+    opened = turns.open_turn(session, channel="sms", provider="twilio", provider_id=sid,
+                             phone="+84912345678", recipient="1022", body="KB")
+    return None if opened is None else opened.inbound_id
+
+
+@pytest.mark.parametrize("record", [_record_inbound, _open_turn])
+def test_concurrent_twins_of_an_inbound_message_log_it_once(sessions, record):
     """The provider retries while the first delivery's transaction is still open: the
     twin waits for it, then finds the key taken; when the first rolls back instead,
     the twin logs the message."""
-    def record(session, sid: str):
-        return messages.record_inbound(session, channel="sms", provider="twilio",
-                                       provider_id=sid, phone="+84912345678",
-                                       recipient="1022", body="KB")
 
     for first_commits in (True, False):
         sid = "SM" + uuid.uuid4().hex
@@ -344,3 +362,35 @@ def test_concurrent_twins_of_an_inbound_message_log_it_once(sessions):
         assert first is not None
         assert twin == ([None] if first_commits else [logged[0]])
         assert len(logged) == 1
+
+
+def test_a_turn_opens_with_one_statement_for_a_known_phone(sessions, monkeypatch):
+    """The turn's first statement logs the message and reads the phone (PostgreSQL: one
+    statement); a number never seen before is made, once; a retry logs nothing."""
+    number, executed = phone(), []
+    run = Statement.run
+    monkeypatch.setattr(Statement, "run", lambda self, session, params: (
+        executed.append(self.sql), run(self, session, params))[1])
+
+    def open_turn(sid: str):
+        executed.clear()
+        with transaction(sessions) as session:
+            return turns.open_turn(session, channel="sms", provider="twilio", provider_id=sid,
+                                   phone=number, recipient="1022", body="KB")
+
+    first = open_turn("SM" + uuid.uuid4().hex)
+    assert first is not None and first.phone.number == number
+    assert first.phone.language == "vi" and not first.phone.opted_out
+    with transaction(sessions) as session:
+        session.execute(update(Phone).where(Phone.number == number).values(language="en"))
+    sid = "SM" + uuid.uuid4().hex
+    second = open_turn(sid)
+    assert (second.phone.id, second.phone.language) == (first.phone.id, "en")
+    # PostgreSQL: one statement; SQLite: the claim, the log row and the phone's read.
+    assert len(executed) == (1 if postgresql(sessions) else 3)
+    assert open_turn(sid) is None
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Phone).where(
+            Phone.number == number)) == 1
+        assert session.scalar(select(func.count()).select_from(InboundMessage).where(
+            InboundMessage.provider_id == sid)) == 1
