@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.store.models import Consent, utcnow
@@ -29,10 +29,15 @@ def record(session: Session, *, phone: str, channel: str, answer: str, notice_ve
     return row
 
 
+# Built once, run with parameters: on a dialogue turn, building a select costs about
+# as much as running it (SQLAlchemy caches the compiled SQL per built statement).
+_LATEST = (select(Consent).where(Consent.phone == bindparam("phone"))
+           .order_by(Consent.id.desc()).limit(1))
+
+
 def latest(session: Session, phone: str) -> Consent | None:
     """The phone's current state: its newest row, or None if it was never asked."""
-    return session.scalar(select(Consent).where(Consent.phone == phone)
-                          .order_by(Consent.id.desc()).limit(1))
+    return session.scalar(_LATEST, {"phone": phone})
 
 
 def permitting(session: Session, phone: str) -> Consent | None:

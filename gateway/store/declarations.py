@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.codes import new_declaration_code
@@ -55,25 +55,27 @@ def create(session: Session, *, valid_hours: int, now: datetime | None = None,
     raise RuntimeError("could not find a free declaration code")
 
 
+# Built once, run with parameters: declarations and check-ins ask (see store.consents).
+_NEWEST = (select(Declaration).where(Declaration.subject_phone == bindparam("phone"))
+           .order_by(Declaration.created_at.desc()).limit(1))
+_NEWEST_VALID = _NEWEST.where(Declaration.valid_until > bindparam("now"))
+_BY_CODE = select(Declaration).where(Declaration.code == bindparam("code"))
+
+
 def latest_valid(session: Session, phone: str, now: datetime | None = None) -> Declaration | None:
     """The newest declaration about this phone's owner that is still valid."""
-    return session.scalar(select(Declaration)
-                          .where(Declaration.subject_phone == phone,
-                                 Declaration.valid_until > (now or utcnow()))
-                          .order_by(Declaration.created_at.desc()).limit(1))
+    return session.scalar(_NEWEST_VALID, {"phone": phone, "now": now or utcnow()})
 
 
 def last_identity(session: Session, phone: str) -> dict[str, Any] | None:
     """Identity and address from the phone owner's newest declaration (any age)."""
-    last = session.scalar(select(Declaration)
-                          .where(Declaration.subject_phone == phone)
-                          .order_by(Declaration.created_at.desc()).limit(1))
+    last = session.scalar(_NEWEST, {"phone": phone})
     return {name: getattr(last, name) for name in IDENTITY_FIELDS} if last else None
 
 
 def by_code(session: Session, code: str) -> Declaration | None:
     """A declaration by its code."""
-    return session.scalar(select(Declaration).where(Declaration.code == code))
+    return session.scalar(_BY_CODE, {"code": code})
 
 
 def without_numbers(answers: dict[str, Any]) -> dict[str, Any]:

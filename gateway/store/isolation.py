@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.codes import new_area_code
@@ -79,16 +79,21 @@ def resident_case(session: Session, area_id: int, phone: str) -> QuarantineCase 
                                                        QuarantineCase.phone == phone))
 
 
+# Built once, run with parameters: every declaration's turn asks (see store.consents).
+_ACTIVE_CONTAINING = (
+    select(IsolationArea).where(IsolationArea.province_code == bindparam("province"),
+                                IsolationArea.ward_code == bindparam("ward"),
+                                IsolationArea.status == "active",
+                                IsolationArea.start_date <= bindparam("day"),
+                                IsolationArea.end_date >= bindparam("day"))
+    .order_by(IsolationArea.id))
+
+
 def active_containing(session: Session, province_code: int, ward_code: int,
                       day: date) -> list[IsolationArea]:
     """The active areas of a commune on `day` (their street text not yet compared)."""
-    return list(session.scalars(
-        select(IsolationArea).where(IsolationArea.province_code == province_code,
-                                    IsolationArea.ward_code == ward_code,
-                                    IsolationArea.status == "active",
-                                    IsolationArea.start_date <= day,
-                                    IsolationArea.end_date >= day)
-        .order_by(IsolationArea.id)))
+    return list(session.scalars(_ACTIVE_CONTAINING, {"province": province_code,
+                                                     "ward": ward_code, "day": day}))
 
 
 def latest_declarations(session: Session, area: IsolationArea, after: int,

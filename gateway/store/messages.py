@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -325,13 +325,16 @@ def expire(session: Session, kind_is_otp: bool, created_before: datetime,
     return [(row[0], row[1]) for row in rows]
 
 
+# Built once, run with parameters: every OTP's turn asks (see store.consents).
+_OTP_TIMES = select(OutboundMessage.created_at).where(
+    OutboundMessage.phone == bindparam("phone"), OutboundMessage.kind == "otp",
+    OutboundMessage.created_at >= bindparam("since"))
+
+
 def otp_times(session: Session, phone: str, since: datetime) -> list[datetime]:
     """When OTP SMS to `phone` were queued since `since`: the outbox's record of the
     codes issued, from which the per-phone OTP limits are rebuilt after Redis lost them."""
-    return list(session.scalars(
-        select(OutboundMessage.created_at)
-        .where(OutboundMessage.phone == phone, OutboundMessage.kind == "otp",
-               OutboundMessage.created_at >= since)))
+    return list(session.scalars(_OTP_TIMES, {"phone": phone, "since": since}))
 
 
 def reconcile(session: Session, message_id: int, claimed_at: datetime | None,

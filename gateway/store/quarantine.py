@@ -12,9 +12,22 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from gateway.store import lean
 from gateway.store.db import utc
@@ -30,7 +43,7 @@ from gateway.store.models import (
 from gateway.text import DEFAULT_LANGUAGE
 
 
-def _active(day: date):
+def _active(day: date | BindParameter[date]):
     return and_(QuarantineCase.status == "active", QuarantineCase.start_date <= day,
                 QuarantineCase.end_date >= day)
 
@@ -40,11 +53,15 @@ def active_on(day: date):
     return _active(day)
 
 
+# Built once, run with parameters: every report's turn asks (see store.consents).
+_ACTIVE_CASE = (select(QuarantineCase)
+                .where(QuarantineCase.phone == bindparam("phone"), _active(bindparam("day")))
+                .order_by(QuarantineCase.id.desc()).limit(1))
+
+
 def active_case(session: Session, phone: str, day: date) -> QuarantineCase | None:
     """The phone's case active on `day`, if any (one query)."""
-    return session.scalar(select(QuarantineCase)
-                          .where(QuarantineCase.phone == phone, _active(day))
-                          .order_by(QuarantineCase.id.desc()).limit(1))
+    return session.scalar(_ACTIVE_CASE, {"phone": phone, "day": day})
 
 
 def overlapping_case(session: Session, phone: str, start: date,
@@ -121,12 +138,15 @@ def mark_alert(session: Session, case_id: int) -> None:
                     .values(alert=True, updated_at=utcnow()))
 
 
+_MANAGER_CONTACT = (select(User.id, User.username, User.phone,
+                           func.coalesce(Phone.language, DEFAULT_LANGUAGE).label("language"))
+                    .outerjoin(Phone, Phone.number == User.phone)
+                    .where(User.id == bindparam("manager_id")))
+
+
 def manager_contact(session: Session, manager_id: int) -> Row | None:
     """A manager's phone and reply language (id, username, phone, language)."""
-    return session.execute(
-        select(User.id, User.username, User.phone,
-               func.coalesce(Phone.language, DEFAULT_LANGUAGE).label("language"))
-        .outerjoin(Phone, Phone.number == User.phone).where(User.id == manager_id)).first()
+    return session.execute(_MANAGER_CONTACT, {"manager_id": manager_id}).first()
 
 
 def _reported(day: date):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,9 +27,13 @@ def create(session: Session, **fields: Any) -> Venue:
                         CODE_ATTEMPTS, "venue")
 
 
+# Built once, run with parameters: every check-in's turn asks (see store.consents).
+_ACTIVE_BY_CODE = select(Venue).where(Venue.code == bindparam("code"), Venue.active.is_(True))
+
+
 def by_code(session: Session, code: str) -> Venue | None:
     """An active venue by its code."""
-    return session.scalar(select(Venue).where(Venue.code == code, Venue.active.is_(True)))
+    return session.scalar(_ACTIVE_BY_CODE, {"code": code})
 
 
 _VISIT_FIELDS = ("id", "venue_id", "phone", "declaration_id", "channel", "operator",
