@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import marshmallow as ma
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from vietnam_provinces import Province, Ward
 
 from gateway import runtime
@@ -214,16 +214,12 @@ def search_declarations(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _listed(args: dict[str, Any]) -> dict[str, Any]:
-    query = select(Declaration).order_by(Declaration.id).limit(args["limit"] + 1)
-    if "after" in args:
-        query = query.where(Declaration.id > args["after"])
+    query = paging.listing(Declaration, args, "risk")
     if "phone" in args:
         query = query.where(or_(Declaration.subject_phone == args["phone"],
                                 Declaration.declarer_phone == args["phone"]))
     if "since" in args:
         query = query.where(Declaration.created_at >= args["since"])
-    if "risk" in args:
-        query = query.where(Declaration.risk == args["risk"])
     with runtime.current().sessions() as db:
         if "id_number" in args:
             query = query.where(declarations.with_id_number(

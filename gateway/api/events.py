@@ -18,9 +18,10 @@ from typing import Any
 import marshmallow as ma
 
 from gateway import runtime
-from gateway.api import areas, paging, records
+from gateway.api import areas, paging
 from gateway.api.auth import requires
 from gateway.api.blueprint import PREFIX, ApiBlueprint
+from gateway.api.feed import by_ids
 from gateway.api.reads import audited
 from gateway.store import areas as store_areas
 from gateway.store import events
@@ -75,7 +76,7 @@ def feed(args: dict[str, Any]) -> dict[str, Any]:
         for item in batch:
             wanted[item.topic].add(item.record_id)
         shown = _served(db, wanted)
-        current = {topic: records.by_ids(db, topic, ids)
+        current = {topic: by_ids(db, topic, ids)
                    for topic, ids in (wanted if shown is None else shown).items()}
     items = [{"cursor": paging.feed_cursor(events.position(item)), "topic": item.topic,
               "action": item.action, "record_id": item.record_id,

@@ -112,9 +112,13 @@ def _case(db, case_id: int, lock: bool = False) -> ExposureCase:
 
 
 def _views(db, cases: list[ExposureCase]) -> list[dict[str, Any]]:
-    counted = store.counts(db, (c.id for c in cases), areas.area())
-    return [{**item, **counted[item["id"]]}
-            for item in records.present(db, "exposure_case", cases)]
+    return _counted(db, records.present(db, "exposure_case", cases))
+
+
+def _counted(db, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Presented cases with their counts inside the caller's area."""
+    counted = store.counts(db, (item["id"] for item in items), areas.area())
+    return [{**item, **counted[item["id"]]} for item in items]
 
 
 @blp.route("", methods=["POST"])
@@ -151,14 +155,11 @@ def mark(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @blp.response(200, CasePage)
 def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     """Cases, oldest first, inside the caller's area."""
-    query = select(ExposureCase).order_by(ExposureCase.id).limit(args["limit"] + 1)
-    if "after" in args:
-        query = query.where(ExposureCase.id > args["after"])
-    if "status" in args:
-        query = query.where(ExposureCase.status == args["status"])
+    query = paging.listing(ExposureCase, args, "status")
     with runtime.current().sessions() as db:
-        found = paging.page(list(db.scalars(areas.limit(query, ExposureCase))), args["limit"])
-        found["items"] = _views(db, found["items"])
+        found = records.page(db, "exposure_case", areas.limit(query, ExposureCase),
+                             args["limit"])
+        found["items"] = _counted(db, found["items"])
     audited(len(found["items"]))
     return found
 
@@ -183,14 +184,13 @@ def list_exposures(args: dict[str, Any], case_id: int) -> dict[str, Any]:
         _case(db, case_id)
         pairs = store.exposures_of(db, case_id, areas.area(), args.get("after", 0),
                                    args["limit"] + 1)
-        shown = pairs[:args["limit"]]
-        exposures = records.present(db, "exposure", [e for e, _ in shown])
-        notices = {n["id"]: n for n in records.present(
-            db, "exposure_notice", [n for _, n in shown if n is not None])}
-    items = [{**item, "notice": notices.get(item["notice_id"])} for item in exposures]
-    audited(len(items))
-    more = len(pairs) > args["limit"]
-    return {"items": items, "next": paging.list_cursor(shown[-1][0].id) if more else None}
+        found = paging.page([exposure for exposure, _ in pairs], args["limit"])
+        noticed = [n for _, n in pairs[:len(found["items"])] if n is not None]
+        exposures = records.present(db, "exposure", found["items"])
+        notices = {n["id"]: n for n in records.present(db, "exposure_notice", noticed)}
+    found["items"] = [{**item, "notice": notices.get(item["notice_id"])} for item in exposures]
+    audited(len(found["items"]))
+    return found
 
 
 @blp.route("/<int:case_id>/notify", methods=["POST"])

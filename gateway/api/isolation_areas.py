@@ -96,11 +96,7 @@ def _audit(db, action: str, area: IsolationArea, detail: str = "") -> None:
 @blp.response(200, AreaPage)
 def list_areas(args: dict[str, Any]) -> dict[str, Any]:
     """Areas, oldest first (those inside the token's area)."""
-    query = select(IsolationArea).order_by(IsolationArea.id).limit(args["limit"] + 1)
-    if "after" in args:
-        query = query.where(IsolationArea.id > args["after"])
-    if "status" in args:
-        query = query.where(IsolationArea.status == args["status"])
+    query = paging.listing(IsolationArea, args, "status")
     with runtime.current().sessions() as db:
         found = records.page(db, TOPIC, areas.limit(query, IsolationArea), args["limit"])
     audited(len(found["items"]))

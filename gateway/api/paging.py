@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import marshmallow as ma
+from sqlalchemy import Select, select
 
 from gateway.store.events import Position
 
@@ -85,6 +86,19 @@ class PageArgs(ma.Schema):
 
     after = ListCursor(metadata={"description": "the `next` cursor of the previous page"})
     limit = limit_field()
+
+
+def listing(model: type, args: dict[str, Any], *equal: str) -> Select:
+    """The query of a list page of `model`: oldest first, after the cursor in `args`,
+    and for each name in `equal` given in `args`, only rows whose column of that name
+    equals it. It fetches limit + 1 rows so that `page` knows whether more follow."""
+    query = select(model).order_by(model.id).limit(args["limit"] + 1)
+    if "after" in args:
+        query = query.where(model.id > args["after"])
+    for name in equal:
+        if name in args:
+            query = query.where(getattr(model, name) == args[name])
+    return query
 
 
 def page(items: list[Any], limit: int) -> dict[str, Any]:

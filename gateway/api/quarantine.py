@@ -133,12 +133,7 @@ def search_cases(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _listed(args: dict[str, Any]) -> dict[str, Any]:
-    query = select(QuarantineCase).order_by(QuarantineCase.id).limit(args["limit"] + 1)
-    if "after" in args:
-        query = query.where(QuarantineCase.id > args["after"])
-    for name in ("phone", "status"):
-        if name in args:
-            query = query.where(getattr(QuarantineCase, name) == args[name])
+    query = paging.listing(QuarantineCase, args, "phone", "status")
     if "manager" in args:
         query = query.join(User, User.id == QuarantineCase.manager_id).where(
             User.username == args["manager"])
@@ -164,10 +159,7 @@ def get_case(case_id: int) -> dict[str, Any]:
 @blp.response(200, ReportPage)
 def list_reports(args: dict[str, Any], case_id: int) -> dict[str, Any]:
     """The case's daily reports, oldest first."""
-    query = (select(HealthReport).where(HealthReport.case_id == case_id)
-             .order_by(HealthReport.id).limit(args["limit"] + 1))
-    if "after" in args:
-        query = query.where(HealthReport.id > args["after"])
+    query = paging.listing(HealthReport, args).where(HealthReport.case_id == case_id)
     with runtime.current().sessions() as db:
         _case(db, case_id)
         found = records.page(db, "health_report", areas.limit(query, HealthReport),

@@ -1,7 +1,7 @@
-"""How each record looks in the API (and in the change feed): one output schema per
-topic, and `present`, which turns model rows into those shapes with their related
-codes (a visit's venue and declaration, a case's manager, facility and alerts) looked up in
-one query per kind, however many rows."""
+"""How each record looks in the API (and in the change feed, through
+`gateway.api.feed`): one output schema per topic, and `present`, which turns model rows
+into those shapes with their related codes (a visit's venue and declaration, a case's
+manager, facility and alerts) looked up in one query per kind, however many rows."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from gateway.api import paging
 from gateway.flows import symptoms as symptom_table
 from gateway.store import alerts
-from gateway.store.events import MODELS
 from gateway.store.models import Consent, Declaration, IsolationArea, User, Venue
 
 F = ma.fields
@@ -365,18 +364,6 @@ def present(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str,
             item.update(manager=names.get(item["manager_id"], ""),
                         declared_by=names.get(item["declared_by"]))
     return items
-
-
-def dump(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """`rows` of one topic as JSON-ready dicts."""
-    return SCHEMAS[topic]().dump(present(session, topic, rows), many=True)
-
-
-def by_ids(session: Session, topic: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Records of one topic by id, JSON-ready (for the change feed)."""
-    model = MODELS[topic]
-    rows = list(session.scalars(select(model).where(model.id.in_(set(ids)))))
-    return {row["id"]: row for row in dump(session, topic, rows)}
 
 
 def page(db: Session, topic: str, query: Any, limit: int) -> dict[str, Any]:

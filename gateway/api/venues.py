@@ -9,7 +9,6 @@ from typing import Any
 import marshmallow as ma
 import segno
 from flask import Response
-from sqlalchemy import select
 from vietnam_provinces import Province, Ward
 
 from gateway import posters, runtime
@@ -95,13 +94,7 @@ def find(db, code: str) -> Venue:
 @blp.response(200, VenuePage)
 def list_venues(args: dict[str, Any]) -> dict[str, Any]:
     """Active venues, oldest first."""
-    query = (select(Venue).where(Venue.active.is_(True)).order_by(Venue.id)
-             .limit(args["limit"] + 1))
-    if "after" in args:
-        query = query.where(Venue.id > args["after"])
-    for name in ("province_code", "kind"):
-        if name in args:
-            query = query.where(getattr(Venue, name) == args[name])
+    query = paging.listing(Venue, args, "province_code", "kind").where(Venue.active.is_(True))
     with runtime.current().sessions() as db:
         found = records.page(db, "venue", areas.limit(query, Venue), args["limit"])
     audited(len(found["items"]))

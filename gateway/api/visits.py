@@ -107,11 +107,7 @@ def search_visits(args: dict[str, Any]) -> dict[str, Any]:
 
 def _listed(args: dict[str, Any]) -> dict[str, Any]:
     longest = timedelta(hours=runtime.current().config.visit_close_hours)
-    query = select(Visit).order_by(Visit.id).limit(args["limit"] + 1)
-    if "after" in args:
-        query = query.where(Visit.id > args["after"])
-    if "phone" in args:
-        query = query.where(Visit.phone == args["phone"])
+    query = paging.listing(Visit, args, "phone")
     if "to" in args:
         query = query.where(Visit.checked_in_at <= args["to"])
     if "from_" in args:  # still open, or closed after the start (no visit outlasts `longest`)
