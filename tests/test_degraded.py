@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from gateway import create_app
 from gateway import runtime as runtimes
 from gateway.flows.messages import render
-from gateway.store import messages
+from gateway.store import message_log, messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
 from tests.conftest import Phone
@@ -97,7 +97,7 @@ def test_redis_lost_during_a_turn_records_nothing(on_own_redis, own_redis, monke
         "From": NUMBER, "To": "+84240000", "Body": "HD", "MessageSid": "SMmid"})
     assert response.status_code == 503
     with runtimes.of(on_own_redis).sessions() as session:
-        assert messages.stored_reply(session, "twilio", "SMmid") is None
+        assert message_log.stored_reply(session, "twilio", "SMmid") is None
 
 
 def scrape(client) -> dict[tuple[str, tuple], float]:

@@ -35,7 +35,7 @@ def failing_commit(monkeypatch):
     def fail(*_args, **_kwargs):
         raise RuntimeError("the database refused the turn's last write")
 
-    monkeypatch.setattr(turn.messages, "set_reply", fail)
+    monkeypatch.setattr(turn.message_log, "set_reply", fail)
     return monkeypatch
 
 

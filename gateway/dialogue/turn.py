@@ -26,7 +26,7 @@ from gateway.flows.messages import render
 from gateway.ops import metrics
 from gateway.phones import mask, mask_in_text
 from gateway.runtime import Runtime
-from gateway.store import dialogues, messages, phones, turns
+from gateway.store import dialogues, message_log, phones
 from gateway.store.db import LostConnection, transaction
 from gateway.text import DEFAULT_LANGUAGE
 
@@ -153,19 +153,19 @@ def _transact(runtime: Runtime, inbound: Inbound, decide: Decide,
             # handled message (restart, eviction) the insert finds it before the flow
             # runs, so its effects (an OTP sent, a counter bumped) never happen twice.
             try:
-                opened = turns.open_turn(
+                opened = message_log.open_turn(
                     session, channel=inbound.channel, provider=inbound.provider,
                     provider_id=inbound.provider_id, phone=inbound.phone,
                     recipient=inbound.recipient, body=inbound.text)
             except LostConnection as lost:
                 raise _Retry from lost
             if opened is None:
-                stored = messages.stored_reply(session, inbound.provider, inbound.provider_id)
+                stored = message_log.stored_reply(session, inbound.provider, inbound.provider_id)
                 return (Reply.from_json(stored) if stored else _apology(DEFAULT_LANGUAGE)), None
             conversation = Conversation(runtime, session, inbound, opened.phone, saved)
             reply = decide(conversation)
             phones.save_turn(session, opened.phone)
-            messages.set_reply(session, opened.inbound_id, reply.to_json())
+            message_log.set_reply(session, opened.inbound_id, reply.to_json())
     except BaseException:
         # Nothing of the turn was written (or its commit failed): what it did in Redis
         # goes too, so a retry starts from where this turn did.
@@ -201,7 +201,7 @@ def _failed(runtime: Runtime, inbound: Inbound) -> _Done:
 
 
 def _record(session: Session, inbound: Inbound, reply: Reply) -> int | None:
-    return messages.record_inbound(session, channel=inbound.channel, provider=inbound.provider,
+    return message_log.record_inbound(session, channel=inbound.channel, provider=inbound.provider,
                                    provider_id=inbound.provider_id, phone=inbound.phone,
                                    recipient=inbound.recipient, body=inbound.text,
                                    reply=reply.to_json())

@@ -1,12 +1,12 @@
-"""The message log: inbound messages with their replies, and the outbound outbox.
+"""The outbox: every outbound SMS, from queued to delivered (the inbound message log is
+`gateway.store.inbound`).
 
-Both are partitioned by week on PostgreSQL (gateway/store/partitions.py), so neither
-holds a key unique over all time: the inbound dedup lives in `inbound_keys`, the
-outbox's `dedup_key` in `outbound_keys`, each claimed before its row is written."""
+It is partitioned by week on PostgreSQL (gateway/store/partitions.py), so it holds no
+key unique over all time: a scheduled send's `dedup_key` lives in `outbound_keys`,
+claimed before its row is written."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,70 +25,6 @@ from gateway.text import segments
 STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2,
                "delivered": 3, "undelivered": 3, "failed": 3, "suppressed": 3}
 FINAL = frozenset(s for s, rank in STATUS_RANK.items() if rank == 3)
-
-
-# A provider's message id is claimed in `inbound_keys` first (the message log itself is
-# partitioned by time on PostgreSQL, so it cannot hold a key unique over all time).
-_CLAIM_INBOUND = Statement(
-    "INSERT INTO inbound_keys (provider, provider_id, received_at) "
-    "VALUES (:provider, :provider_id, :received_at) ON CONFLICT DO NOTHING RETURNING 1")
-_LOG_INBOUND = Statement(
-    "INSERT INTO inbound_messages (channel, provider, provider_id, phone, recipient, body, "
-    "reply, received_at) VALUES (:channel, :provider, :provider_id, :phone, :recipient, "
-    ":body, :reply, :received_at) RETURNING id")
-# PostgreSQL: both in one statement (one round trip). The message is logged only when
-# the key was claimed; a concurrent twin's claim waits for the first transaction, and
-# then claims (and logs) nothing. A CTE a turn's first statement extends (store.turns).
-INBOUND_CLAIMED_AND_LOGGED = (
-    "claimed AS (INSERT INTO inbound_keys (provider, provider_id, received_at) "
-    "VALUES (:provider, :provider_id, :received_at) ON CONFLICT DO NOTHING RETURNING 1), "
-    "logged AS (INSERT INTO inbound_messages (channel, provider, provider_id, phone, "
-    "recipient, body, reply, received_at) SELECT :channel, :provider, :provider_id, :phone, "
-    ":recipient, :body, :reply, :received_at FROM claimed RETURNING id)")
-_CLAIM_AND_LOG_INBOUND = Statement(f"WITH {INBOUND_CLAIMED_AND_LOGGED} SELECT id FROM logged")
-_SET_REPLY = Statement("UPDATE inbound_messages SET reply = :reply WHERE id = :id")
-_STORED_REPLY = Statement("SELECT reply FROM inbound_messages "
-                          "WHERE provider = :provider AND provider_id = :provider_id")
-
-
-def record_inbound(session: Session, *, channel: str, provider: str, provider_id: str,
-                   phone: str, recipient: str, body: str,
-                   reply: dict[str, Any] | None = None) -> int | None:
-    """Log an inbound message (with its reply, or an empty one to fill in with
-    `set_reply`). Returns its id, or None when the provider message is logged already:
-    its key in `inbound_keys` is the durable dedup, and a concurrent twin's claim
-    waits for the first one's transaction. One round trip on PostgreSQL (a CTE), two
-    on SQLite."""
-    values = inbound_values(channel=channel, provider=provider, provider_id=provider_id,
-                            phone=phone, recipient=recipient, body=body, reply=reply)
-    if session.connection().dialect.name == "postgresql":
-        row = _CLAIM_AND_LOG_INBOUND.run(session, values).fetchone()
-        return None if row is None else row[0]
-    if _CLAIM_INBOUND.run(session, {"provider": provider, "provider_id": provider_id,
-                                    "received_at": values["received_at"]}).fetchone() is None:
-        return None
-    return _LOG_INBOUND.run(session, values).fetchone()[0]
-
-
-def inbound_values(*, channel: str, provider: str, provider_id: str, phone: str,
-                   recipient: str, body: str, reply: dict[str, Any] | None = None
-                   ) -> dict[str, Any]:
-    """The parameters of the statements that log an inbound message, received now."""
-    return {"channel": channel, "provider": provider, "provider_id": provider_id,
-            "phone": phone, "recipient": recipient, "body": body,
-            "reply": json.dumps(reply) if reply is not None else "", "received_at": utcnow()}
-
-
-def set_reply(session: Session, inbound_id: int, reply: dict[str, Any]) -> None:
-    """Store the reply given to a logged inbound message."""
-    _SET_REPLY.run(session, {"reply": json.dumps(reply), "id": inbound_id})
-
-
-def stored_reply(session: Session, provider: str, provider_id: str) -> dict[str, Any] | None:
-    """The reply logged for an already-handled provider message."""
-    row = _STORED_REPLY.run(session, {"provider": provider,
-                                      "provider_id": provider_id}).fetchone()
-    return json.loads(row[0]) if row and row[0] else None
 
 
 # A scheduled send's dedup key is claimed in `outbound_keys` first: the outbox is

@@ -15,7 +15,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from gateway.store import messages, schema
+from gateway.store import message_log, messages, schema
 from gateway.store.db import make_engine, make_sessions, transaction
 from gateway.store.models import utcnow
 from tests.conftest import PG_ADMIN_URL
@@ -58,10 +58,10 @@ def test_existing_rows_move_into_partitions_and_keep_deduping(fresh_url):
     assert events == 2
     sessions = make_sessions(engine)
     with transaction(sessions) as session:
-        again = messages.record_inbound(session, channel="sms", provider="twilio",
+        again = message_log.record_inbound(session, channel="sms", provider="twilio",
                                         provider_id="SMold1", phone="+84912000020",
                                         recipient="", body="KB")
-        new = messages.record_inbound(session, channel="sms", provider="twilio",
+        new = message_log.record_inbound(session, channel="sms", provider="twilio",
                                       provider_id="SMnew", phone="+84912000020",
                                       recipient="", body="KB")
     assert again is None  # a retry of a message logged before the migration

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from gateway import runtime as runtimes
 from gateway.flows.messages import render
-from gateway.store import db
+from gateway.store import db, message_log
 from gateway.store.models import InboundMessage
 from tests.conftest import PG_ADMIN_URL
 
@@ -48,15 +48,14 @@ def test_a_restart_in_the_middle_of_a_turn_is_an_apology_not_a_retry(app, phone,
     # Once the message is logged the flow may have acted (an OTP issued in Redis): the
     # turn is not run a second time; the phone is asked, in its language, to send its
     # answer again.
-    from gateway.store import messages
     phone.sms(language.upper())
-    real = messages.set_reply
+    real = message_log.set_reply
 
     def restart_then_reply(session, inbound_id, reply):
         restart_connections(pg_url)
         return real(session, inbound_id, reply)
 
-    monkeypatch.setattr(messages, "set_reply", restart_then_reply)
+    monkeypatch.setattr(message_log, "set_reply", restart_then_reply)
     apology = render("dialogue.error", language)
     assert phone.sms("HD") == apology
     with runtimes.of(app).sessions() as session:  # logged on a new connection

@@ -26,9 +26,8 @@ from gateway.store import (
     declarations,
     events,
     keyring,
-    messages,
+    message_log,
     schema,
-    turns,
     venues,
 )
 from gateway.store import quarantine as store
@@ -318,13 +317,13 @@ def test_concurrent_first_reports_of_a_day_make_one_report(sessions, case_ids):
 
 
 def _record_inbound(session, sid: str) -> int | None:
-    return messages.record_inbound(session, channel="sms", provider="twilio",
+    return message_log.record_inbound(session, channel="sms", provider="twilio",
                                    provider_id=sid, phone="+84912345678",
                                    recipient="1022", body="KB")
 
 
 def _open_turn(session, sid: str) -> int | None:
-    opened = turns.open_turn(session, channel="sms", provider="twilio", provider_id=sid,
+    opened = message_log.open_turn(session, channel="sms", provider="twilio", provider_id=sid,
                              phone="+84912345678", recipient="1022", body="KB")
     return None if opened is None else opened.inbound_id
 
@@ -375,7 +374,7 @@ def test_a_turn_opens_with_one_statement_for_a_known_phone(sessions, monkeypatch
     def open_turn(sid: str):
         executed.clear()
         with transaction(sessions) as session:
-            return turns.open_turn(session, channel="sms", provider="twilio", provider_id=sid,
+            return message_log.open_turn(session, channel="sms", provider="twilio", provider_id=sid,
                                    phone=number, recipient="1022", body="KB")
 
     first = open_turn("SM" + uuid.uuid4().hex)
