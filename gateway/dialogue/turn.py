@@ -201,10 +201,10 @@ def _failed(runtime: Runtime, inbound: Inbound) -> _Done:
 
 
 def _record(session: Session, inbound: Inbound, reply: Reply) -> int | None:
-    return message_log.record_inbound(session, channel=inbound.channel, provider=inbound.provider,
-                                   provider_id=inbound.provider_id, phone=inbound.phone,
-                                   recipient=inbound.recipient, body=inbound.text,
-                                   reply=reply.to_json())
+    return message_log.record_inbound(
+        session, channel=inbound.channel, provider=inbound.provider,
+        provider_id=inbound.provider_id, phone=inbound.phone, recipient=inbound.recipient,
+        body=inbound.text, reply=reply.to_json())
 
 
 def _pruned(saved: dict[str, Any]) -> dict[str, Any]:
