@@ -24,10 +24,11 @@ _GSM = _GSM_BASIC | _GSM_EXTENDED
 # What transliteration can leave behind that GSM-7 still lacks.
 _GSM_FALLBACK = {"`": "'", "\t": " "}
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-# Text of ASCII characters of the basic set only: what almost every reply is. It needs no
-# transliteration and costs one septet a character (checked at C speed, on every turn).
-_PLAIN_GSM = re.compile("[" + re.escape("".join(sorted(c for c in _GSM_BASIC if c.isascii())))
-                        + "]*")
+# ASCII characters of the basic set: almost every character of a reply. They need no
+# transliteration and cost one septet each, which a regular expression checks at C speed.
+_PLAIN_GSM_CHARS = re.escape("".join(sorted(c for c in _GSM_BASIC if c.isascii())))
+_PLAIN_GSM = re.compile(f"[{_PLAIN_GSM_CHARS}]*")
+_NOT_PLAIN_GSM = re.compile(f"[^{_PLAIN_GSM_CHARS}]")
 
 
 def fold(text: str) -> str:
@@ -56,7 +57,11 @@ def to_gsm(text: str) -> str:
     outgoing text is Vietnamese without diacritics, and a half-accented name reads
     worse than a plain one. Anything transliteration cannot place becomes '?'.
     """
-    return "".join(_gsm_char(c) for c in text)
+    return _NOT_PLAIN_GSM.sub(_gsm_replacement, text)
+
+
+def _gsm_replacement(found: re.Match[str]) -> str:
+    return _gsm_char(found.group())
 
 
 def _gsm_char(c: str) -> str:
