@@ -1,7 +1,7 @@
 """The purge in RQ's job data: finished and failed jobs older than their retention.
 
 The gateway's jobs carry ids (an outbox row, a case), never a phone or a text, and
-finished jobs keep their result ten minutes (gateway/sms/outbound.py). But a failed
+finished jobs keep their result ten minutes (gateway/sms/jobs.py). But a failed
 job keeps its traceback for FAILURE_TTL, and an error text may quote a provider's
 answer, which can name the number; a cron job's arguments are fixed. So jobs that
 ended before the cutoff are deleted with their results, whatever TTL they were given,

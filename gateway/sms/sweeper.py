@@ -26,16 +26,8 @@ from gateway import sealing
 from gateway.runtime import Runtime, current
 from gateway.sms import retry
 from gateway.sms.backends import Backend, Outgoing, SendError
-from gateway.sms.outbound import (
-    JOB_BUCKET,
-    JOB_TIMEOUT,
-    JOBS_KEY,
-    backend,
-    count_failure,
-    enqueue,
-    enqueue_many,
-    job_of,
-)
+from gateway.sms.jobs import JOB_BUCKET, JOB_TIMEOUT, JOBS_KEY, job_of
+from gateway.sms.outbound import backend, count_failure, enqueue, enqueue_many
 from gateway.store import messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage, utcnow
