@@ -99,7 +99,7 @@ def test_a_failed_turn_counts_nothing_against_the_declarer(app, me, monkeypatch,
     numbers = members(6)
     me.sms("KH")
     with monkeypatch.context() as patch:
-        patch.setattr(turn.messages, "set_reply", lambda *a, **k: 1 / 0)
+        patch.setattr(turn.message_log, "set_reply", lambda *a, **k: 1 / 0)
         assert me.sms(numbers[0][0]) == render("dialogue.error", "vi")
     assert all(redis.zcard(key) == 0 for key in redis.scan_iter("otpfan:*"))
     for local, _ in numbers[1:]:  # still five to give
