@@ -76,7 +76,8 @@ def test_a_code_read_back_for_one_resident_does_not_open_another(app, ward, team
     with transaction(runtimes.of(app).sessions) as session:
         other = enrol(session, phone="+84912000444", name="Vũ Văn Em", manager="mgr-hac2",
                       start=days(0), end=days(5)).id
-    team.post(f"/hotline/team/residents/{ward['case']}/code")
+    sent = team.post(f"/hotline/team/residents/{ward['case']}/code")
+    assert sent.headers["Location"].endswith("/hotline/team/code"), text(team.get("/hotline/team"))
     team.post("/hotline/team/code", {"code": inbox.otp(CALLER)})
     response = team.post(f"/hotline/team/residents/{other}/report", {"symptoms": ["0"]})
     assert response.status_code == 302 and reports(app) == []
