@@ -38,6 +38,14 @@ def chrome(tmp_path) -> Iterator[webdriver.Chrome]:
     driver.quit()
 
 
+def click_through(driver, element) -> None:
+    """Click `element` and wait until the browser has replaced the page it was on, so
+    that the next `wait_for` finds the new page's elements, never the old page's (a
+    flash message or a table can be on both)."""
+    element.click()
+    WebDriverWait(driver, WAIT_SECONDS).until(ready.staleness_of(element))
+
+
 def wait_for(driver, css: str):
     """The element matching `css` once it is on the page (or a timeout error)."""
     return WebDriverWait(driver, WAIT_SECONDS).until(

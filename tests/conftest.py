@@ -23,6 +23,7 @@ from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.store import schema
 from gateway.store.models import Base
+from tests import redis_claim
 
 # `twilio_standin` fixture for every test; the scan of the whole run's logs for personal data
 pytest_plugins = ["tests.twilio_standin", "tests.logscan", "tests.browser"]
@@ -50,11 +51,15 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
-    """A Redis database number of its own for this run (TEST_REDIS_DB, or 1-15 by
-    process id), so concurrent runs on one machine do not flush each other's data."""
-    number = os.environ.get("TEST_REDIS_DB") or os.getpid() % 15 + 1
-    return f"{REDIS_BASE_URL}/{number}"
+def redis_url() -> Iterator[str]:
+    """A Redis database number of this run's own, claimed for the run so that runs
+    sharing the server never flush or work each other's data (tests/redis_claim.py):
+    TEST_REDIS_DB when it is free, else the first free one."""
+    held = redis_claim.claim(REDIS_BASE_URL, int(os.environ.get("TEST_REDIS_DB") or 1))
+    if held is None:
+        pytest.exit(f"every Redis database of {REDIS_BASE_URL} is held by another test run")
+    yield f"{REDIS_BASE_URL}/{held.number}"
+    held.release()
 
 
 @pytest.fixture

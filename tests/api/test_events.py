@@ -69,7 +69,8 @@ def test_api_writes_appear_with_their_current_record(app, api):
 def test_changes_are_updated_events_and_the_record_is_current(app, api):
     case = api.post("/api/v1/quarantine-cases", case_body(manager(app))).json
     _, cursor = drain(api)
-    api.patch(f"/api/v1/quarantine-cases/{case['id']}", {"status": "closed"})
+    patched = api.patch(f"/api/v1/quarantine-cases/{case['id']}", {"status": "closed"})
+    assert patched.status_code == 200, patched.json
     [changed], _ = drain(api, cursor)
     assert (changed["topic"], changed["action"], changed["record_id"]) == (
         "quarantine_case", "updated", case["id"])

@@ -15,7 +15,7 @@ from gateway import runtime as runtimes
 from gateway.quarantine.enrol import enrol
 from gateway.store.db import transaction
 from gateway.store.models import Alert
-from tests.browser import WAIT_SECONDS, wait_for
+from tests.browser import WAIT_SECONDS, click_through, wait_for
 from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user
 from tests.hotline.test_browser import shot, sign_in
 from tests.hotline.test_browser_lists import downloaded, downloads, served  # noqa: F401
@@ -26,8 +26,7 @@ from tests.hotline.test_exports import add_cases
 
 def in_english(chrome) -> None:
     english = wait_for(chrome, 'button[name="lang"][value="en"]')
-    english.click()
-    WebDriverWait(chrome, WAIT_SECONDS).until(ready.staleness_of(english))
+    click_through(chrome, english)
     wait_for(chrome, 'html[lang="en"]')
 
 

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser import WAIT_SECONDS, wait_for
+from tests.browser import WAIT_SECONDS, click_through, wait_for
 from tests.hotline.conftest import make_user
 from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
 from tests.hotline.test_exports import add_cases
@@ -39,8 +39,7 @@ def test_a_manager_finds_a_name_typed_without_diacritics(app, served, chrome):  
     shot(chrome, "roster-search-folded")
 
     english = chrome.find_element(By.CSS_SELECTOR, 'button[name="lang"][value="en"]')
-    english.click()
-    WebDriverWait(chrome, WAIT_SECONDS).until(ready.staleness_of(english))
+    click_through(chrome, english)
     chrome.get(f"{served}/hotline/roster")
     wait_for(chrome, 'html[lang="en"] #roster')
     search(chrome, "DANG THI DAO")

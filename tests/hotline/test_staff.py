@@ -25,8 +25,8 @@ def staff_for(app, *venues: dict) -> Console:
 
 
 def send_and_read(staff, inbox, venue: dict, phone: str = VISITOR):
-    assert staff.post("/hotline/staff", {"venue": str(venue["id"]),
-                                         "phone": phone}).status_code == 302
+    sent = staff.post("/hotline/staff", {"venue": str(venue["id"]), "phone": phone})
+    assert sent.headers.get("Location", "").endswith("/hotline/staff/code"), text(sent)
     return staff.post("/hotline/staff/code", {"code": inbox.otp(phone)})
 
 

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 
 from gateway import runtime as runtimes
 from gateway.store.areas import Area
-from tests.browser import wait_for
+from tests.browser import click_through, wait_for
 from tests.hotline.conftest import make_user
 from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
 from tests.tracing.conftest import CASE, HN, START, place, visit
@@ -34,7 +34,7 @@ def test_an_officer_marks_and_confirms_in_the_browser(app, served, chrome, inbox
                          ("to", START + timedelta(hours=2))):
         chrome.execute_script("arguments[0].value = arguments[1]",
                               chrome.find_element(By.ID, name), local(moment))
-    chrome.find_element(By.ID, "mark").click()
+    click_through(chrome, chrome.find_element(By.ID, "mark"))
     rows = wait_for(chrome, "#exposed tbody").find_elements(By.TAG_NAME, "tr")
     assert len(rows) == 1
     cells = [c.text for c in rows[0].find_elements(By.TAG_NAME, "td")]
@@ -42,7 +42,7 @@ def test_an_officer_marks_and_confirms_in_the_browser(app, served, chrome, inbox
     assert cells[3] == "Chưa"
     assert "+84912345678" not in chrome.page_source
     shot(chrome, "30-exposure-review")
-    chrome.find_element(By.ID, "confirm-notify").click()
+    click_through(chrome, chrome.find_element(By.ID, "confirm-notify"))
     flash = wait_for(chrome, ".flash").text
     assert "Đã gửi 1 tin nhắn." in flash
     assert chrome.find_elements(By.ID, "confirm-notify") == []
