@@ -1,10 +1,14 @@
-"""The headless Chromium of the browser tests (Debian's, driven by Selenium): one
-fixture for the console's tests and the pages checked under the security policy."""
+"""The headless Chromium of the browser tests (Debian's, driven by Selenium): the
+`chrome` fixture for the console's tests and the pages checked under the security
+policy, its downloads folder (`downloads`), waits, and screenshots into
+test-artifacts/hotline/."""
 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from selenium import webdriver
@@ -13,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "hotline"
 WAIT_SECONDS = 15
 LAPTOP = (1280, 860)
 CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -50,3 +55,36 @@ def wait_for(driver, css: str):
     """The element matching `css` once it is on the page (or a timeout error)."""
     return WebDriverWait(driver, WAIT_SECONDS).until(
         ready.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+@pytest.fixture
+def downloads(chrome, tmp_path) -> Path:
+    """Where the browser saves downloads."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    chrome.execute_cdp_cmd("Browser.setDownloadBehavior",
+                           {"behavior": "allow", "downloadPath": str(folder)})
+    return folder
+
+
+def downloaded(folder: Path, suffix: str) -> Path:
+    """The file with `suffix` once the browser has finished saving it."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        found = [p for p in folder.iterdir() if p.suffix == suffix]
+        if found and not any(p.suffix == ".crdownload" for p in folder.iterdir()):
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no {suffix} file in {list(folder.iterdir())}")
+
+
+def shot(driver, name: str) -> Path:
+    """Save a screenshot of the whole page as test-artifacts/hotline/`name`.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    width = driver.get_window_size()["width"]
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, max(height, 600))
+    driver.execute_script("window.scrollTo(0, 0)")
+    path = ARTIFACTS / f"{name}.png"
+    assert driver.save_screenshot(str(path))
+    return path

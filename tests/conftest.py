@@ -193,7 +193,10 @@ def serve(app) -> Iterator[str]:
 
 @pytest.fixture
 def served(app) -> Iterator[str]:
-    """The production app (PostgreSQL, real Redis) over real HTTP; its base URL."""
+    """The production app (PostgreSQL, real Redis) over real HTTP; its base URL. Plain
+    http on loopback, so the console's session cookie is not marked Secure (a browser
+    would not send it back; the flag itself is tested through the test client)."""
+    app.config["SESSION_COOKIE_SECURE"] = False
     yield from serve(app)
 
 

@@ -5,10 +5,8 @@ Screenshots go to test-artifacts/hotline/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.select import Select
@@ -20,40 +18,11 @@ from gateway.quarantine.enrol import enrol
 from gateway.store import declarations
 from gateway.store.db import transaction
 from gateway.store.models import Consent, Declaration, Visit
-from tests.browser import WAIT_SECONDS, wait_for
-from tests.conftest import serve
-from tests.hotline.conftest import CALLER, MANAGER_PHONE, PASSWORD, VISITOR, days, make_user
+from tests.browser import WAIT_SECONDS, shot, wait_for
+from tests.hotline.conftest import CALLER, MANAGER_PHONE, VISITOR, days, make_user, sign_in
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "hotline"
 PHONE = (390, 844)
-
-
-@pytest.fixture
-def served(app) -> Iterator[str]:
-    """The app behind a real threaded WSGI server on an ephemeral port."""
-    # Plain http on loopback: a Secure cookie would not come back over it.
-    app.config["SESSION_COOKIE_SECURE"] = False
-    yield from serve(app)
-
-
-def shot(driver, name: str) -> Path:
-    """Save a screenshot of the whole page."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    width = driver.get_window_size()["width"]
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(width, max(height, 600))
-    driver.execute_script("window.scrollTo(0, 0)")
-    path = ARTIFACTS / f"{name}.png"
-    assert driver.save_screenshot(str(path))
-    return path
-
-
-def sign_in(driver, base: str, username: str) -> None:
-    driver.get(f"{base}/hotline/login")
-    wait_for(driver, "#username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.ID, "sign-in").click()
-    wait_for(driver, "#logout")
 
 
 def choose(driver, name: str, value: str) -> None:

@@ -8,52 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from openpyxl import load_workbook
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 from hotline import exports
-from tests.browser import WAIT_SECONDS, wait_for
-from tests.conftest import serve
-from tests.hotline.conftest import make_user
-from tests.hotline.test_browser import shot, sign_in
+from tests.browser import WAIT_SECONDS, downloaded, shot, wait_for
+from tests.hotline.conftest import make_user, sign_in
 from tests.hotline.test_exports import add_cases, run_worker
 from tests.hotline.test_lists import add_venues
-
-
-@pytest.fixture
-def served(app) -> Iterator[str]:
-    """The app behind a real threaded WSGI server on an ephemeral port."""
-    app.config["SESSION_COOKIE_SECURE"] = False  # plain http on loopback
-    yield from serve(app)
-
-
-@pytest.fixture
-def downloads(chrome, tmp_path) -> Path:
-    """Where the browser saves downloads."""
-    folder = tmp_path / "downloads"
-    folder.mkdir()
-    chrome.execute_cdp_cmd("Browser.setDownloadBehavior",
-                           {"behavior": "allow", "downloadPath": str(folder)})
-    return folder
-
-
-def downloaded(folder: Path, suffix: str) -> Path:
-    """The file with `suffix` once the browser has finished saving it."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = [p for p in folder.iterdir() if p.suffix == suffix]
-        if found and not any(p.suffix == ".crdownload" for p in folder.iterdir()):
-            return found[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no {suffix} file in {list(folder.iterdir())}")
 
 
 def rows_text(chrome, expected: str) -> None:

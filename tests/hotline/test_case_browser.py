@@ -14,9 +14,8 @@ from gateway import runtime as runtimes
 from gateway.quarantine.enrol import enrol
 from gateway.store.db import transaction
 from gateway.store.models import Alert, QuarantineCase
-from tests.browser import WAIT_SECONDS, wait_for
-from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user
-from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
+from tests.browser import WAIT_SECONDS, shot, wait_for
+from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user, sign_in
 from tests.hotline.test_case_page import report
 
 
@@ -25,7 +24,7 @@ def stored(app, model):
         return list(session.scalars(select(model).order_by(model.id)))
 
 
-def test_a_manager_follows_a_case_clears_its_alert_closes_and_reopens_it(app, served,  # noqa: F811
+def test_a_manager_follows_a_case_clears_its_alert_closes_and_reopens_it(app, served,
                                                                        chrome):
     make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
     with transaction(runtimes.of(app).sessions) as session:

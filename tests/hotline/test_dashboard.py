@@ -13,36 +13,13 @@ from gateway import runtime as runtimes
 from gateway.demo import seed
 from gateway.store.areas import Area
 from gateway.store.db import transaction
-from tests.hotline.conftest import Console, audit_entries, days, make_user, text, user
+from tests.hotline.conftest import Console, audit_entries, make_user, text, user
 from tests.hotline.test_admin import admin
 from tests.store import dashboard_data as data
-from tests.store.dashboard_data import HAC_THANH, HN, HOAN_KIEM, QUANG_PHU, TH, utc
+from tests.store.dashboard_data import HAC_THANH, HN, HOAN_KIEM, QUANG_PHU, TH
 from tests.test_processes import cli
 
 PASSWORD_IN = "a long console password\n"
-
-
-@pytest.fixture
-def locality(app):
-    """Today: Thanh Hoa has a high-risk declaration in Hac Thanh and a low one in Quang
-    Phu, a busy market and an active case with an alert; Ha Noi has its own of each."""
-    today = days(0)
-    with transaction(runtimes.of(app).sessions) as session:
-        data.declaration(session, utc(today), HAC_THANH, risk="high", name="Lê Thị Cao",
-                         phone="+84912000077")
-        data.declaration(session, utc(today), QUANG_PHU, channel="ussd", name="Phạm Văn Dũng")
-        data.declaration(session, utc(today), HOAN_KIEM, province=HN, risk="high",
-                         name="Người Hà Nội", phone="+84912000066")
-        market = data.venue(session, "Chợ Vườn Hoa", HAC_THANH)
-        data.visits(session, market, utc(today), 3)
-        hanoi_market = data.venue(session, "Chợ Đồng Xuân", HOAN_KIEM, province=HN)
-        data.visits(session, hanoi_market, utc(today), 7)
-        officer = data.manager(session, "mgr-th", Area(TH))
-        data.quarantine(session, officer, today - timedelta(days=2), today + timedelta(days=5),
-                        alert=True)
-        hanoi = data.manager(session, "mgr-hn", Area(HN))
-        data.quarantine(session, hanoi, today, today + timedelta(days=5))
-    return today
 
 
 def signed_in(app, username: str, role: str, area: Area | None = None) -> Console:

@@ -12,10 +12,8 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from gateway.store.areas import Area
-from tests.browser import WAIT_SECONDS, wait_for
-from tests.hotline.conftest import make_user
-from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
-from tests.hotline.test_dashboard import locality  # noqa: F401 (fixture)
+from tests.browser import WAIT_SECONDS, shot, wait_for
+from tests.hotline.conftest import make_user, sign_in
 from tests.store.dashboard_data import QUANG_PHU, TH
 
 
@@ -26,7 +24,7 @@ def cells(driver, table: str, row: str) -> list[str]:
     return [cell.text for cell in line.find_elements(By.TAG_NAME, "td")]
 
 
-def test_a_health_officer_filters_the_dashboard(app, served, chrome, locality):  # noqa: F811
+def test_a_health_officer_filters_the_dashboard(app, served, chrome, locality):
     make_user(app, "officer", "health_officer", area=Area(TH))
     sign_in(chrome, served, "officer")
     assert chrome.current_url.endswith("/hotline/dashboard")

@@ -16,13 +16,11 @@ from gateway.store.areas import Area
 from gateway.store.db import transaction
 from gateway.store.models import IsolationArea, QuarantineCase, User
 from hotline import dashboard_exports, lists
-from tests.hotline.conftest import Console, audit_entries, make_user, make_venue, text
-from tests.hotline.test_dashboard import cell, locality, signed_in  # noqa: F401 (fixture)
+from tests.hotline.conftest import CALL_BACK, Console, audit_entries, make_user, make_venue, text
+from tests.hotline.test_dashboard import cell, signed_in
 from tests.hotline.test_exports import csv_rows, xlsx_rows
 from tests.store import dashboard_data as data
 from tests.store.dashboard_data import HN, QUANG_PHU, TH
-
-CALL_BACK = "+84912000077"  # Lê Thị Cao, high risk in Hac Thanh (the locality fixture)
 
 
 def export(browser, table: str, fmt: str = "csv", **filters: str):
@@ -41,7 +39,7 @@ def test_every_table_of_the_page_is_an_export_of_the_dashboard():
         assert listing.filters == ("from", "to", "commune", "province")
 
 
-def test_an_officer_exports_the_table_the_page_shows(app, locality):  # noqa: F811
+def test_an_officer_exports_the_table_the_page_shows(app, locality):
     officer = signed_in(app, "officer", "health_officer", Area(TH))
     page = text(officer.get("/hotline/dashboard"))
     day = locality.strftime("%d/%m/%Y")
@@ -61,7 +59,7 @@ def test_an_officer_exports_the_table_the_page_shows(app, locality):  # noqa: F8
                             "14 rows")
 
 
-def test_the_commune_filter_and_the_area_hold_in_the_file(app, locality):  # noqa: F811
+def test_the_commune_filter_and_the_area_hold_in_the_file(app, locality):
     officer = signed_in(app, "officer", "health_officer", Area(TH))
     officer.get("/hotline/dashboard")
     today = locality.isoformat()
@@ -83,7 +81,7 @@ def test_the_commune_filter_and_the_area_hold_in_the_file(app, locality):  # noq
     assert [e.action for e in audit_entries(app)].count("export.dashboard.by_channel") == 1
 
 
-def test_an_admin_exports_a_province_as_xlsx_in_english(app, locality):  # noqa: F811
+def test_an_admin_exports_a_province_as_xlsx_in_english(app, locality):
     admin = signed_in(app, "root", "admin")
     admin.post("/hotline/language", {"lang": "en"})
     admin.get(f"/hotline/dashboard?province={HN}")
@@ -94,7 +92,7 @@ def test_an_admin_exports_a_province_as_xlsx_in_english(app, locality):  # noqa:
     assert sorted(r[1] for r in everyone[1:]) == ["Lê Thị Cao", "Người Hà Nội"]
 
 
-def test_a_manager_exports_only_their_compliance(app, locality):  # noqa: F811
+def test_a_manager_exports_only_their_compliance(app, locality):
     manager = signed_in(app, "mgr-own", "manager", Area(TH))
     page = text(manager.get("/hotline/dashboard"))
     assert 'id="export-compliance-csv"' in page and 'id="export-by-channel-csv"' not in page
@@ -107,24 +105,11 @@ def test_a_manager_exports_only_their_compliance(app, locality):  # noqa: F811
 
 
 @pytest.mark.parametrize("role", ["operator", "venue_staff"])
-def test_other_roles_cannot_export_a_dashboard_table(app, locality, role):  # noqa: F811
+def test_other_roles_cannot_export_a_dashboard_table(app, locality, role):
     make_user(app, "someone", role, venue_codes=(make_venue(app)["code"],))
     browser = Console(app.test_client())
     browser.login("someone")
     assert export(browser, "compliance").status_code == 403
-
-
-@pytest.fixture
-def call_back_case(app, locality):  # noqa: F811
-    """Lê Thị Cao, high risk, is also a case of the Thanh Hoa manager."""
-    with transaction(runtimes.of(app).sessions) as session:
-        manager_id = session.scalar(select(User.id).where(User.username == "mgr-th"))
-        case = QuarantineCase(phone=CALL_BACK, full_name="Lê Thị Cao", kind="home",
-                              start_date=locality, end_date=locality + timedelta(days=9),
-                              manager_id=manager_id, status="active")
-        session.add(case)
-        session.flush()
-        return case.id
 
 
 def test_the_high_risk_list_links_to_the_case_page(app, call_back_case):
@@ -140,7 +125,7 @@ def test_the_high_risk_list_links_to_the_case_page(app, call_back_case):
     assert f"/hotline/cases/{call_back_case}" not in text(hanoi.get("/hotline/dashboard"))
 
 
-def test_the_cases_to_follow_up_link_to_their_pages(app, locality):  # noqa: F811
+def test_the_cases_to_follow_up_link_to_their_pages(app, locality):
     # The locality's Thanh Hoa case started two days ago, never reported, has an alert.
     officer = signed_in(app, "officer", "health_officer", Area(TH))
     page = text(officer.get("/hotline/dashboard"))
@@ -161,7 +146,7 @@ def test_the_cases_to_follow_up_link_to_their_pages(app, locality):  # noqa: F81
 
 
 @pytest.fixture
-def isolated(app, locality):  # noqa: F811
+def isolated(app, locality):
     """Active isolation areas on top of the locality: one in Hac Thanh (two residents,
     one reported today), one in Quang Phu (one resident), one in Ha Noi (one)."""
     from gateway.quarantine import isolation

@@ -10,19 +10,15 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from gateway.store.areas import Area
-from tests.browser import WAIT_SECONDS, wait_for
-from tests.hotline.conftest import make_user
-from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
-from tests.hotline.test_browser_lists import downloaded, downloads  # noqa: F401 (fixture)
-from tests.hotline.test_dashboard import locality  # noqa: F401 (fixture)
+from tests.browser import WAIT_SECONDS, downloaded, shot, wait_for
+from tests.hotline.conftest import make_user, sign_in
 from tests.hotline.test_dashboard_browser import cells
-from tests.hotline.test_dashboard_exports import call_back_case  # noqa: F401 (fixture)
 from tests.hotline.test_exports import xlsx_rows
 from tests.store.dashboard_data import QUANG_PHU, TH
 
 
 def test_an_officer_exports_a_filtered_table_and_opens_a_case(
-        app, served, chrome, downloads, locality, call_back_case):  # noqa: F811
+        app, served, chrome, downloads, locality, call_back_case):
     make_user(app, "officer", "health_officer", area=Area(TH))
     sign_in(chrome, served, "officer")
     Select(wait_for(chrome, "#commune")).select_by_value(str(QUANG_PHU))

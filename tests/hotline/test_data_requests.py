@@ -8,10 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.select import Select
@@ -24,9 +22,7 @@ from gateway.store.db import transaction
 from gateway.store.models import DataRequest, Declaration, QuarantineCase, utcnow
 from tests.browser import WAIT_SECONDS, wait_for
 from tests.conftest import Phone as FeaturePhone
-from tests.conftest import serve
-from tests.hotline.conftest import CALLER, Console, audit_entries, make_user, text
-from tests.hotline.test_browser import sign_in
+from tests.hotline.conftest import CALLER, Console, audit_entries, make_user, sign_in, text
 from tests.privacy.conftest import case, count, declare
 
 PAGE = "/hotline/admin/data-requests"
@@ -156,17 +152,10 @@ def test_only_admins(app, operator):
     assert operator.post(f"{PAGE}/1/erase").status_code == 403
 
 
-@pytest.fixture
-def served_console(app) -> Iterator[str]:
-    """The app over real HTTP for the browser (plain http: no Secure cookie)."""
-    app.config["SESSION_COOKIE_SECURE"] = False
-    yield from serve(app)
-
-
-def test_in_the_browser_an_admin_records_and_performs_an_erasure(app, served_console, chrome):
+def test_in_the_browser_an_admin_records_and_performs_an_erasure(app, served, chrome):
     declare(app)
     make_user(app, "adm1", "admin")
-    sign_in(chrome, served_console, "adm1")
+    sign_in(chrome, served, "adm1")
     chrome.find_element(By.LINK_TEXT, "Yêu cầu về dữ liệu").click()
     wait_for(chrome, "#phone").send_keys("0912 345 678")
     Select(chrome.find_element(By.ID, "kind")).select_by_value("erasure")

@@ -15,10 +15,8 @@ from gateway import runtime as runtimes
 from gateway.quarantine.enrol import enrol
 from gateway.store.db import transaction
 from gateway.store.models import Alert
-from tests.browser import WAIT_SECONDS, click_through, wait_for
-from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user
-from tests.hotline.test_browser import shot, sign_in
-from tests.hotline.test_browser_lists import downloaded, downloads, served  # noqa: F401
+from tests.browser import WAIT_SECONDS, click_through, downloaded, shot, wait_for
+from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user, sign_in
 from tests.hotline.test_case_browser import stored
 from tests.hotline.test_case_page import report
 from tests.hotline.test_exports import add_cases
@@ -30,7 +28,7 @@ def in_english(chrome) -> None:
     wait_for(chrome, 'html[lang="en"]')
 
 
-def test_a_case_and_the_roster_in_english(app, served, chrome, downloads):  # noqa: F811
+def test_a_case_and_the_roster_in_english(app, served, chrome, downloads):
     manager_id = make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
     with transaction(runtimes.of(app).sessions) as session:
         case_id = enrol(session, phone=CALLER, name="Trần Thị Bình", manager="mgr1",

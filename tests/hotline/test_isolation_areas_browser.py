@@ -10,12 +10,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from gateway.store.areas import Area
-from tests.browser import WAIT_SECONDS, wait_for
-from tests.hotline.conftest import days, make_user
-from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
+from tests.browser import WAIT_SECONDS, shot, wait_for
+from tests.hotline.conftest import days, make_user, sign_in
 
 
-def test_an_officer_declares_and_lifts_an_area(app, served, chrome):  # noqa: F811
+def test_an_officer_declares_and_lifts_an_area(app, served, chrome):
     make_user(app, "officer", "health_officer", area=Area(38))
     sign_in(chrome, served, "officer")
     chrome.find_element(By.LINK_TEXT, "Khu vực cách ly").click()

@@ -11,9 +11,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from gateway import runtime as runtimes
 from gateway.quarantine.enrol import enrol
 from gateway.store.db import transaction
-from tests.browser import WAIT_SECONDS, wait_for
-from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user
-from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
+from tests.browser import WAIT_SECONDS, shot, wait_for
+from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user, sign_in
 from tests.hotline.test_case_page import report
 
 
@@ -29,7 +28,7 @@ def headings(driver, table: str) -> list[str]:
     return [th.text for th in driver.find_elements(By.CSS_SELECTOR, f"#{table} thead th")]
 
 
-def test_the_roster_and_a_case_switch_languages(app, served, chrome):  # noqa: F811
+def test_the_roster_and_a_case_switch_languages(app, served, chrome):
     make_user(app, "mgr1", "manager", phone=MANAGER_PHONE)
     with transaction(runtimes.of(app).sessions) as session:
         case_id = enrol(session, phone=CALLER, name="Trần Thị Bình", manager="mgr1",

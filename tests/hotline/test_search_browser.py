@@ -11,9 +11,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser import WAIT_SECONDS, click_through, wait_for
-from tests.hotline.conftest import make_user
-from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
+from tests.browser import WAIT_SECONDS, click_through, shot, wait_for
+from tests.hotline.conftest import make_user, sign_in
 from tests.hotline.test_exports import add_cases
 
 
@@ -24,7 +23,7 @@ def search(chrome, term: str) -> None:
     chrome.find_element(By.ID, "search").click()
 
 
-def test_a_manager_finds_a_name_typed_without_diacritics(app, served, chrome):  # noqa: F811
+def test_a_manager_finds_a_name_typed_without_diacritics(app, served, chrome):
     manager_id = make_user(app, "mgr1", "manager")
     add_cases(app, manager_id, ["Nguyễn Văn An", "Đặng Thị Đào", "Trần Thị Bình"])
     sign_in(chrome, served, "mgr1")

@@ -16,9 +16,8 @@ from gateway.quarantine.enrol import enrol
 from gateway.store.areas import Area
 from gateway.store.db import transaction
 from gateway.store.models import HealthReport
-from tests.browser import WAIT_SECONDS, wait_for
-from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user
-from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
+from tests.browser import WAIT_SECONDS, shot, wait_for
+from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user, sign_in
 
 WARD = Area(38, frozenset({14797}))
 
@@ -39,7 +38,7 @@ def sign_out(driver) -> None:
     wait_for(driver, "#username")
 
 
-def test_a_team_member_reports_for_residents_with_and_without_a_phone(app, served,  # noqa: F811
+def test_a_team_member_reports_for_residents_with_and_without_a_phone(app, served,
                                                                      chrome, inbox):
     make_user(app, "mgr-hac", "manager", phone=MANAGER_PHONE, area=WARD)
     make_user(app, "mgr-hn", "manager", phone="+84903000999", area=Area(1))
@@ -109,7 +108,7 @@ def test_a_team_member_reports_for_residents_with_and_without_a_phone(app, serve
     assert "Lê Thị Cúc" not in roster and "Trần Văn Bình" not in roster
 
 
-def test_a_team_member_adds_residents_to_the_isolation_area(app, served,  # noqa: F811
+def test_a_team_member_adds_residents_to_the_isolation_area(app, served,
                                                             chrome, inbox):
     from gateway.quarantine import isolation
     from gateway.store import users

@@ -10,9 +10,8 @@ from selenium.webdriver.common.by import By
 
 from gateway import runtime as runtimes
 from gateway.store.areas import Area
-from tests.browser import click_through, wait_for
-from tests.hotline.conftest import make_user
-from tests.hotline.test_browser import served, shot, sign_in  # noqa: F401 (fixture)
+from tests.browser import click_through, shot, wait_for
+from tests.hotline.conftest import make_user, sign_in
 from tests.tracing.conftest import CASE, HN, START, place, visit
 
 NEAR = "+84987000001"
@@ -22,7 +21,7 @@ def local(moment) -> str:
     return moment.astimezone(runtimes.current().config.tz).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_an_officer_marks_and_confirms_in_the_browser(app, served, chrome, inbox):  # noqa: F811
+def test_an_officer_marks_and_confirms_in_the_browser(app, served, chrome, inbox):
     market = place(app, "Chợ Đồng Xuân")
     visit(app, market, CASE, START, 90)
     visit(app, market, NEAR, START + timedelta(minutes=20), 40)
