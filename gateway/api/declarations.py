@@ -16,7 +16,7 @@ from vietnam_provinces import Province, Ward
 
 from gateway import runtime
 from gateway.actions import consents as consenting
-from gateway.api import areas, paging, records
+from gateway.api import areas, paging, presenting, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Integer, Moment, PhoneNumber
@@ -227,7 +227,7 @@ def _listed(args: dict[str, Any]) -> dict[str, Any]:
         if "insurance_number" in args:
             query = query.where(declarations.with_insurance_number(
                 db, InsuranceNumber()(args["insurance_number"])))
-        found = records.page(db, "declaration", areas.limit(query, Declaration), args["limit"])
+        found = presenting.page(db, "declaration", areas.limit(query, Declaration), args["limit"])
     audited(len(found["items"]))
     return found
 
@@ -242,7 +242,7 @@ def get_declaration(code: str) -> dict[str, Any]:
         found = declarations.by_code(db, canonical) if canonical else None
         if found is None or not areas.covers(found.province_code, found.ward_code):
             raise Problem(404, "no declaration has this code")
-        return records.present(db, "declaration", [found])[0]
+        return presenting.present(db, "declaration", [found])[0]
 
 
 @blp.route("", methods=["POST"])
@@ -275,7 +275,7 @@ def create_declaration(data: dict[str, Any]) -> dict[str, Any]:
     # A person declaring an address inside an active isolation area joins it (as on SMS).
     isolation.join_declared(session(), made, local_date(made.created_at,
                                                         runtime.current().config.tz))
-    return records.present(session(), "declaration", [made])[0]
+    return presenting.present(session(), "declaration", [made])[0]
 
 
 def _consent(data: dict[str, Any]) -> Consent:

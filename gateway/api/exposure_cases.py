@@ -18,7 +18,7 @@ from flask import g
 from sqlalchemy import select
 
 from gateway import runtime
-from gateway.api import areas, paging, records
+from gateway.api import areas, paging, presenting, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Moment, PhoneNumber
@@ -112,7 +112,7 @@ def _case(db, case_id: int, lock: bool = False) -> ExposureCase:
 
 
 def _views(db, cases: list[ExposureCase]) -> list[dict[str, Any]]:
-    return _counted(db, records.present(db, "exposure_case", cases))
+    return _counted(db, presenting.present(db, "exposure_case", cases))
 
 
 def _counted(db, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -157,7 +157,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     """Cases, oldest first, inside the caller's area."""
     query = paging.listing(ExposureCase, args, "status")
     with runtime.current().sessions() as db:
-        found = records.page(db, "exposure_case", areas.limit(query, ExposureCase),
+        found = presenting.page(db, "exposure_case", areas.limit(query, ExposureCase),
                              args["limit"])
         found["items"] = _counted(db, found["items"])
     audited(len(found["items"]))
@@ -186,8 +186,8 @@ def list_exposures(args: dict[str, Any], case_id: int) -> dict[str, Any]:
                                    args["limit"] + 1)
         found = paging.page([exposure for exposure, _ in pairs], args["limit"])
         noticed = [n for _, n in pairs[:len(found["items"])] if n is not None]
-        exposures = records.present(db, "exposure", found["items"])
-        notices = {n["id"]: n for n in records.present(db, "exposure_notice", noticed)}
+        exposures = presenting.present(db, "exposure", found["items"])
+        notices = {n["id"]: n for n in presenting.present(db, "exposure_notice", noticed)}
     found["items"] = [{**item, "notice": notices.get(item["notice_id"])} for item in exposures]
     audited(len(found["items"]))
     return found

@@ -1,7 +1,8 @@
 """The change feed's records: for the events of a batch, each record as it is now, in
-the shape of its resource (`gateway.api.records`), JSON-ready. The feed serves every
-topic through one field, so it dumps the records itself rather than through a response
-schema; one query per topic, however many events."""
+the shape of its resource (presented by `gateway.api.presenting`, dumped with its schema
+from `gateway.api.records`), JSON-ready. The feed serves every topic through one field,
+so it dumps the records itself rather than through a response schema; one query per
+topic, however many events."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.api import records
+from gateway.api import presenting, records
 from gateway.store.events import MODELS
 
 
 def dump(session: Session, topic: str, rows: Sequence[Any]) -> list[dict[str, Any]]:
     """`rows` of one topic as JSON-ready dicts."""
-    return records.SCHEMAS[topic]().dump(records.present(session, topic, rows), many=True)
+    return records.SCHEMAS[topic]().dump(presenting.present(session, topic, rows), many=True)
 
 
 def by_ids(session: Session, topic: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -17,7 +17,7 @@ from flask import g
 from sqlalchemy import select
 
 from gateway import runtime
-from gateway.api import areas, paging, records
+from gateway.api import areas, paging, presenting, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Integer
@@ -98,7 +98,7 @@ def list_areas(args: dict[str, Any]) -> dict[str, Any]:
     """Areas, oldest first (those inside the token's area)."""
     query = paging.listing(IsolationArea, args, "status")
     with runtime.current().sessions() as db:
-        found = records.page(db, TOPIC, areas.limit(query, IsolationArea), args["limit"])
+        found = presenting.page(db, TOPIC, areas.limit(query, IsolationArea), args["limit"])
     audited(len(found["items"]))
     return found
 
@@ -109,7 +109,7 @@ def list_areas(args: dict[str, Any]) -> dict[str, Any]:
 def get_area(area_id: int) -> dict[str, Any]:
     """One area."""
     with runtime.current().sessions() as db:
-        return records.present(db, TOPIC, [_area(db, area_id)])[0]
+        return presenting.present(db, TOPIC, [_area(db, area_id)])[0]
 
 
 @blp.route("", methods=["POST"])
@@ -136,7 +136,7 @@ def declare(data: dict[str, Any]) -> dict[str, Any]:
         _refuse(error)
     _audit(db, "area.declare", made, f"{made.province_code}/{made.ward_code}")
     isolation_jobs.enqueue_after_commit(db, rt, made.id)
-    return records.present(db, TOPIC, [made])[0]
+    return presenting.present(db, TOPIC, [made])[0]
 
 
 @blp.route("/<int:area_id>", methods=["PATCH"])
@@ -151,7 +151,7 @@ def change(data: dict[str, Any], area_id: int) -> dict[str, Any]:
     area = _area(db, area_id, lock=True)
     lift = data.get("status") == "lifted"
     if lift and area.status == "lifted" and "end_date" not in data:
-        return records.present(db, TOPIC, [area])[0]  # lifted already: nothing to do
+        return presenting.present(db, TOPIC, [area])[0]  # lifted already: nothing to do
     try:
         isolation.change(db, area, end_date=data.get("end_date"), lift=lift,
                          day=local_today(runtime.current().config.tz))
@@ -160,7 +160,7 @@ def change(data: dict[str, Any], area_id: int) -> dict[str, Any]:
     _audit(db, "area.lift" if lift else "area.change", area,
            "" if lift else f"end {area.end_date.isoformat()}")
     db.flush()
-    return records.present(db, TOPIC, [area])[0]
+    return presenting.present(db, TOPIC, [area])[0]
 
 
 # AreaError reasons → the field that caused them.

@@ -15,7 +15,7 @@ import marshmallow as ma
 from sqlalchemy import select
 
 from gateway import runtime
-from gateway.api import areas, paging, records
+from gateway.api import areas, paging, presenting, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import PhoneNumber, VenueCode
@@ -138,7 +138,7 @@ def _listed(args: dict[str, Any]) -> dict[str, Any]:
         query = query.join(User, User.id == QuarantineCase.manager_id).where(
             User.username == args["manager"])
     with runtime.current().sessions() as db:
-        found = records.page(db, "quarantine_case", areas.limit(query, QuarantineCase),
+        found = presenting.page(db, "quarantine_case", areas.limit(query, QuarantineCase),
                              args["limit"])
     audited(len(found["items"]))
     return found
@@ -150,7 +150,7 @@ def _listed(args: dict[str, Any]) -> dict[str, Any]:
 def get_case(case_id: int) -> dict[str, Any]:
     """One case."""
     with runtime.current().sessions() as db:
-        return records.present(db, "quarantine_case", [_case(db, case_id)])[0]
+        return presenting.present(db, "quarantine_case", [_case(db, case_id)])[0]
 
 
 @blp.route("/<int:case_id>/reports", methods=["GET"])
@@ -162,7 +162,7 @@ def list_reports(args: dict[str, Any], case_id: int) -> dict[str, Any]:
     query = paging.listing(HealthReport, args).where(HealthReport.case_id == case_id)
     with runtime.current().sessions() as db:
         _case(db, case_id)
-        found = records.page(db, "health_report", areas.limit(query, HealthReport),
+        found = presenting.page(db, "health_report", areas.limit(query, HealthReport),
                              args["limit"])
     audited(len(found["items"]))
     return found
@@ -186,7 +186,7 @@ def enrol(data: dict[str, Any]) -> dict[str, Any]:
                           operator=data.get("operator"))
     except EnrolError as error:
         _refuse(error, data["phone"])
-    return records.present(db, "quarantine_case", [case])[0]
+    return presenting.present(db, "quarantine_case", [case])[0]
 
 
 def _check_area(db, manager: str, venue_code: str | None) -> None:
@@ -238,7 +238,7 @@ def change_case(data: dict[str, Any], case_id: int) -> dict[str, Any]:
     except store.CaseChangeError as error:
         _refuse_change(error)
     db.flush()
-    return records.present(db, "quarantine_case", [case])[0]
+    return presenting.present(db, "quarantine_case", [case])[0]
 
 
 def _refuse_change(error: store.CaseChangeError) -> NoReturn:

@@ -12,7 +12,7 @@ from flask import Response
 from vietnam_provinces import Province, Ward
 
 from gateway import posters, runtime
-from gateway.api import areas, paging, records
+from gateway.api import areas, paging, presenting, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Integer, PhoneNumber
@@ -96,7 +96,7 @@ def list_venues(args: dict[str, Any]) -> dict[str, Any]:
     """Active venues, oldest first."""
     query = paging.listing(Venue, args, "province_code", "kind").where(Venue.active.is_(True))
     with runtime.current().sessions() as db:
-        found = records.page(db, "venue", areas.limit(query, Venue), args["limit"])
+        found = presenting.page(db, "venue", areas.limit(query, Venue), args["limit"])
     audited(len(found["items"]))
     return found
 
@@ -107,7 +107,7 @@ def list_venues(args: dict[str, Any]) -> dict[str, Any]:
 def get_venue(code: str) -> dict[str, Any]:
     """One venue by its code."""
     with runtime.current().sessions() as db:
-        return records.present(db, "venue", [find(db, code)])[0]
+        return presenting.present(db, "venue", [find(db, code)])[0]
 
 
 @blp.route("/<code>/poster.svg", methods=["GET"])
@@ -150,4 +150,4 @@ def create_venue(data: dict[str, Any]) -> dict[str, Any]:
                          ward_code=data.get("ward_code"), ward_name=data["ward_name"],
                          street=data["street"], contact_phone=data.get("contact_phone"),
                          channel="web", operator=data.get("operator"))
-    return records.present(session(), "venue", [made])[0]
+    return presenting.present(session(), "venue", [made])[0]

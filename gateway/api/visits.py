@@ -12,7 +12,7 @@ import marshmallow as ma
 from sqlalchemy import select
 
 from gateway import runtime
-from gateway.api import areas, paging, records
+from gateway.api import areas, paging, presenting, records
 from gateway.api.auth import requires
 from gateway.api.blueprint import IDEMPOTENCY_KEY, PREFIX, ApiBlueprint
 from gateway.api.fields import Moment, PhoneNumber, VenueCode
@@ -118,7 +118,7 @@ def _listed(args: dict[str, Any]) -> dict[str, Any]:
         if "venue" in args:
             venue = db.scalar(select(Venue.id).where(Venue.code == args["venue"]))
             query = query.where(Visit.venue_id == venue)
-        found = records.page(db, "visit", areas.limit(query, Visit), args["limit"])
+        found = presenting.page(db, "visit", areas.limit(query, Visit), args["limit"])
     audited(len(found["items"]))
     return found
 
@@ -149,7 +149,7 @@ def create_visit(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     done = venues.check_in(db, venue, data["phone"], channel="web",
                            repeat_window=timedelta(minutes=config.checkin_repeat_minutes),
                            declaration_id=declaration.id, operator=data.get("operator"))
-    return records.present(db, "visit", [done.visit])[0], 200 if done.repeated else 201
+    return presenting.present(db, "visit", [done.visit])[0], 200 if done.repeated else 201
 
 
 @blp.route("/exposures", methods=["POST"])
@@ -171,7 +171,7 @@ def exposures(args: dict[str, Any]) -> dict[str, Any]:
                                            areas.area())
             pairs = [(mine, theirs) for mine, theirs in pairs if mine.id in seen]
         shown = {v.id: v for pair in pairs for v in pair}
-        dumped = dict(zip(shown, records.present(db, "visit", list(shown.values())),
+        dumped = dict(zip(shown, presenting.present(db, "visit", list(shown.values())),
                           strict=True))
     items = []
     for mine, theirs in pairs:
