@@ -31,7 +31,7 @@ from twilio.request_validator import RequestValidator
 from bench.stack import BIN, Stack
 from gateway import runtime as runtimes
 from gateway.config import Config
-from gateway.sms import outbound
+from gateway.sms import jobs
 from gateway.sms.smpp import bridge, submits, wire
 from gateway.store import messages
 from gateway.store.db import transaction
@@ -187,7 +187,7 @@ def queue_run(stack: Stack, count: int) -> float:
                 for n in range(start, min(count, start + BATCH))])
             if start == 0:
                 messages.analyze(session)
-        outbound.enqueue_many(runtime, ids, "bulk")
+        jobs.enqueue_many(runtime, ids, "bulk")
     runtime.engine.dispose()
     return time.perf_counter() - started
 

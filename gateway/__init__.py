@@ -14,7 +14,7 @@ from gateway.config import Config, ConfigError
 from gateway.demo import simulator
 from gateway.edge import headers, inputs, proxies
 from gateway.ops import health, logs, startup
-from gateway.sms import outbound, providers
+from gateway.sms import jobs, providers
 from gateway.store import handoff
 from hotline import cli as console_cli
 
@@ -49,9 +49,9 @@ def create_app(config: Config | None = None) -> Flask:
         except ConfigError as error:
             raise startup.StartupError(str(error)) from None
     # Every session hands the SMS it queued to the workers once it commits. Wired here:
-    # the runtime cannot import sms/ (sms.outbound imports it), and every process of
+    # the runtime cannot import sms/ (sms.jobs imports it), and every process of
     # the Procfile (web; worker and cron through the `gateway` command) runs this app.
-    handoff.install(built.sessions, partial(outbound.hand_over, built))
+    handoff.install(built.sessions, partial(jobs.hand_over, built))
     app.register_blueprint(webhooks.bp)
     for routes in providers.blueprints():  # each provider's inbound callbacks
         app.register_blueprint(routes)

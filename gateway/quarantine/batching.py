@@ -13,7 +13,7 @@ from typing import Any
 from redis.lock import Lock
 
 from gateway.runtime import Runtime
-from gateway.sms import outbound
+from gateway.sms import jobs
 from gateway.store import messages
 from gateway.store.db import transaction
 
@@ -50,7 +50,7 @@ def batches(runtime: Runtime, slot: str, day: date, lock: Lock,
         if len(ids) == BATCH and result["queued"] == 0:  # a big run: see messages.analyze
             with transaction(runtime.sessions) as session:
                 messages.analyze(session)
-        outbound.enqueue_many(runtime, ids, priority)
+        jobs.enqueue_many(runtime, ids, priority)
         if not rows:
             return result
         after = rows[-1].id

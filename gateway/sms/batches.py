@@ -5,38 +5,27 @@ bind idle).
 `deliver` is `deliver_many` of gateway/sms/outbound.py for such a backend, under the same
 rules as one by one: the sender's rate (a token per message) and its shared back-off (a
 probe goes alone) of gateway/sms/pacing.py, and a chunk that hands its rest back to the
-queue after its time. What it shares with the one-message path (handing the rest back,
-one message alone, what a claimed message sends, recording a failed send) outbound.py
-passes in as a `OneByOne`: outbound.py calls this module, so this one cannot import it.
+queue after its time. The steps it shares with the one-message path are
+gateway/sms/sending.py's (what a claimed message sends, a probe sent alone, recording a
+failed send) and gateway/sms/jobs.py's (handing the rest back to the queue).
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.ops import metrics
 from gateway.runtime import Runtime
-from gateway.sms import pacing
+from gateway.sms import jobs, pacing, sending
 from gateway.sms.backends import Backend, Outgoing, SendError
 from gateway.store import messages
 from gateway.store.db import transaction
 
 BATCH = 50            # messages handed at once to a backend that sends batches (SMPP)
 BATCHES_IN_HAND = 3   # ...of which a worker keeps this many handed over at a time
-
-
-@dataclass(frozen=True)
-class OneByOne:
-    """The steps of the one-message path (gateway/sms/outbound.py) the batched one takes."""
-
-    enqueue_many: Callable[..., None]   # (runtime, ids, priority, delay=0): the rest goes back
-    deliver: Callable[..., str]         # (runtime, sender, id, priority, probing): one alone
-    outgoing: Callable[..., Outgoing | str]  # (runtime, session, claimed): what it sends
-    failed: Callable[..., str]          # (runtime, sender, claimed, error, priority)
 
 
 @dataclass
@@ -49,7 +38,7 @@ class _Batch:
 
 
 def deliver(runtime: Runtime, sender: Backend, message_ids: list[int], priority: str,
-            chunk_seconds: float, one: OneByOne) -> str:
+            chunk_seconds: float) -> str:
     """Send a chunk of bulk messages through a batching backend; returns what became of
     the chunk, as `deliver_many` does. BATCHES_IN_HAND are in hand at a time: the next is
     claimed and handed over while the link sends the others. After `chunk_seconds`, or
@@ -60,48 +49,46 @@ def deliver(runtime: Runtime, sender: Backend, message_ids: list[int], priority:
     try:
         while index < len(message_ids):
             if index and time.monotonic() - started > chunk_seconds:
-                one.enqueue_many(runtime, message_ids[index:], priority)
+                jobs.enqueue_many(runtime, message_ids[index:], priority)
                 outcome = "handed on"
                 break
             wait, probing = pacing.gate(runtime, sender)
             if wait > 0:
                 metrics.SENDS.labels(sender.name, "paused").inc()
-                one.enqueue_many(runtime, message_ids[index:], priority,
-                                 delay=pacing.spread(wait))
+                jobs.enqueue_many(runtime, message_ids[index:], priority,
+                                  delay=pacing.spread(wait))
                 outcome = "paused"
                 break
             if probing:  # one message alone finds out whether the provider is back
-                one.deliver(runtime, sender, message_ids[index], priority, probing)
+                sending.send(runtime, sender, message_ids[index], priority, probing)
                 index += 1
                 continue
             taken, wait = pacing.take_many(runtime, sender,
                                            min(BATCH, len(message_ids) - index))
             if taken:
-                batch = _start(runtime, sender, message_ids[index:index + taken], priority,
-                               one)
+                batch = _start(runtime, sender, message_ids[index:index + taken], priority)
                 index += taken
                 if batch is not None:
                     in_hand.append(batch)
                 if len(in_hand) >= BATCHES_IN_HAND:
-                    _finish(runtime, sender, in_hand.popleft(), one)
+                    _finish(runtime, sender, in_hand.popleft())
             elif wait > 0:
                 metrics.SENDS.labels(sender.name, "throttled").inc()
-                one.enqueue_many(runtime, message_ids[index:], priority, delay=wait)
+                jobs.enqueue_many(runtime, message_ids[index:], priority, delay=wait)
                 outcome = "throttled"
                 break
     finally:  # what was handed over is recorded, whatever stopped the chunk
         while in_hand:
-            _finish(runtime, sender, in_hand.popleft(), one)
+            _finish(runtime, sender, in_hand.popleft())
     return outcome
 
 
-def _start(runtime: Runtime, sender: Any, batch: list[int], priority: str,
-           one: OneByOne) -> _Batch | None:
+def _start(runtime: Runtime, sender: Any, batch: list[int], priority: str) -> _Batch | None:
     """Claim a batch in one transaction and hand what was claimed to the backend."""
     ready: list[tuple[Outgoing, messages.Claimed]] = []
     with transaction(runtime.sessions) as session:
         for message in messages.claim_many(session, batch, sender.name, sender.sender):
-            outgoing = one.outgoing(runtime, session, message)
+            outgoing = sending.prepare(runtime, session, message)
             if not isinstance(outgoing, str):
                 ready.append((outgoing, message))
     if not ready:
@@ -110,14 +97,14 @@ def _start(runtime: Runtime, sender: Any, batch: list[int], priority: str,
     return _Batch(priority, ready, handle)
 
 
-def _finish(runtime: Runtime, sender: Any, batch: _Batch, one: OneByOne) -> None:
+def _finish(runtime: Runtime, sender: Any, batch: _Batch) -> None:
     """Wait for a batch's outcomes and record them (the sent ones in one transaction)."""
     results = sender.collect(batch.handle, len(batch.ready))
     sent = []
     for (outgoing, message), result in zip(batch.ready, results, strict=True):
         if isinstance(result, SendError):
             metrics.SENDS.labels(sender.name, "error").inc()
-            one.failed(runtime, sender, message, result, batch.priority)
+            sending.record_failure(runtime, sender, message, result, batch.priority)
         else:
             metrics.SENDS.labels(sender.name, "sent").inc()
             sent.append((outgoing.message_id, result))

@@ -20,7 +20,7 @@ class LogOnlyBackend:
     name = "outbox"
     sender = "outbox"
     # The outbox is the phone's inbox here (the simulator shows it): an OTP stays
-    # readable after it is "sent" (gateway.sms.outbound reads this; others lack it).
+    # readable after it is "sent" (gateway.sms.sending reads this; others lack it).
     keeps_sealed_text = True
 
     def send(self, message: Outgoing) -> str:

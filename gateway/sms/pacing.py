@@ -1,7 +1,7 @@
 """The sender's pacing: its rate (a token bucket per sender, gateway/sms/throttle.py) and
 its shared pause while the provider is in trouble (gateway/sms/breaker.py), asked the same
-way by the one-message path (gateway/sms/outbound.py) and the batched one
-(gateway/sms/batches.py).
+way by the delivery jobs (gateway/sms/outbound.py: one message, or a chunk one by one)
+and the batched path (gateway/sms/batches.py).
 
 Both are kept per sender — the sender id, or the backend's name when it has none — since
 that is what a provider limits and what an outage stops. The demo never waits: its jobs

@@ -14,6 +14,7 @@ import click
 from flask import Blueprint
 
 from gateway.config import Config, register_provider
+from gateway.runtime import Runtime
 from gateway.sms import esms, log_only, twilio
 from gateway.sms.backends import Backend, Provider
 from gateway.sms.smpp import provider as smpp
@@ -29,10 +30,21 @@ PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in TABLE}
 for _provider in TABLE:
     register_provider(_provider.name, _provider.check)
 
+_backend: tuple[Config, Backend] | None = None  # this process's (`backend`)
+
 
 def backend_for(config: Config) -> Backend:
     """The outbound backend SMS_BACKEND names (validated by Config against this table)."""
     return PROVIDERS[config.sms_backend].backend(config)
+
+
+def backend(runtime: Runtime) -> Backend:
+    """This process's backend, built once per configuration (a test process may
+    switch between configurations; a worker keeps one)."""
+    global _backend
+    if _backend is None or _backend[0] is not runtime.config:
+        _backend = (runtime.config, backend_for(runtime.config))
+    return _backend[1]
 
 
 def blueprints() -> tuple[Blueprint, ...]:

@@ -26,8 +26,9 @@ from gateway import sealing
 from gateway.runtime import Runtime, current
 from gateway.sms import retry
 from gateway.sms.backends import Backend, Outgoing, SendError
-from gateway.sms.jobs import JOB_BUCKET, JOB_TIMEOUT, JOBS_KEY, job_of
-from gateway.sms.outbound import backend, count_failure, enqueue, enqueue_many
+from gateway.sms.jobs import JOB_BUCKET, JOB_TIMEOUT, JOBS_KEY, enqueue, enqueue_many, job_of
+from gateway.sms.providers import backend
+from gateway.sms.sending import count_failure
 from gateway.store import messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage, utcnow

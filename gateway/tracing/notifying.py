@@ -23,7 +23,7 @@ from gateway.days import local_date
 from gateway.flows.exposure import VENUE_NAME_MAX
 from gateway.flows.messages import render
 from gateway.runtime import Runtime
-from gateway.sms import outbound
+from gateway.sms import jobs
 from gateway.store import exposures as store
 from gateway.store import messages
 from gateway.store.areas import Area
@@ -90,5 +90,5 @@ def notify(runtime: Runtime, case: ExposureCase | int, *, by: str, channel: str,
     if len(ids) >= ANALYZE_FROM:
         with transaction(runtime.sessions) as session:
             messages.analyze(session)
-    outbound.enqueue_many(runtime, ids, "bulk")
+    jobs.enqueue_many(runtime, ids, "bulk")
     return Notified(case_id, len(ids), enrolled)

@@ -15,7 +15,7 @@ from rq import Queue
 from sqlalchemy import func, select, text
 
 from gateway.quarantine import runs
-from gateway.sms import outbound
+from gateway.sms import jobs, outbound
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage, utcnow
 from gateway.store.partitions import partition_name, week_start
@@ -62,7 +62,7 @@ def test_a_run_over_100000_cases_is_bounded(app, manager, capsys):
         assert session.scalar(select(func.count()).select_from(OutboundMessage)
                               .where(OutboundMessage.kind == "reminder")) == CASES
     redis = runtime_of(app).redis
-    assert Queue("bulk", connection=redis).count == CASES // outbound.CHUNK
+    assert Queue("bulk", connection=redis).count == CASES // jobs.CHUNK
     ids = [outbound.job_of(redis, n) for n in (1, CASES)]
     assert all(ids) and ids[0] != ids[1]  # each message knows its chunk's job
     assert peak < PEAK_BYTES, f"peak {peak} bytes"

@@ -22,7 +22,7 @@ from sqlalchemy import update
 from gateway import runtime
 from gateway.config import Config
 from gateway.runtime import QUEUES
-from gateway.sms import outbound
+from gateway.sms import jobs
 from gateway.store import messages
 from gateway.store.db import transaction
 from gateway.store.models import OutboundMessage
@@ -207,7 +207,7 @@ def queue_bulk(app, count: int) -> list[int]:
         ids = messages.queue_many(session, [
             {"phone": f"+8491400{n:04d}", "body": f"Nhac nho {n}", "kind": "reminder",
              "priority": "bulk", "dedup_key": f"test:{n}"} for n in range(count)])
-    outbound.enqueue_many(rt, ids, "bulk")
+    jobs.enqueue_many(rt, ids, "bulk")
     return ids
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from gateway.config import Config
-from gateway.sms import outbound, sweeper
+from gateway.sms import jobs, sweeper
 from gateway.store.models import InboundMessage, OutboundMessage
 from gateway.store.redis import connect
 from tests.conftest import DATA_KEY, SECRET, twiml_text
@@ -166,7 +166,7 @@ def test_turns_and_sends_ride_out_a_primary_failover(app, config, cluster, worke
     # worker's) follows the failover too: a send scheduled for later goes out.
     later = queue_message(app, phone="+84915999999", body="scheduled after failover",
                           enqueue=False)
-    outbound.enqueue(rt, later, "high", delay=1)
+    jobs.enqueue(rt, later, "high", delay=1)
     wait_until(lambda: twilio_standin.sent_to("+84915999999"), timeout=20,
                what="the scheduled send")
 

@@ -18,6 +18,7 @@ from rq.job import Job
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry
 
 from gateway.sms import breaker, outbound, sweeper, throttle
+from gateway.sms.jobs import CHUNK
 from tests.sms.workers import SENDER, age, queue_bulk, runtime_of, stored, wait_until
 
 
@@ -47,11 +48,11 @@ def results(app) -> list[str]:
 
 
 def test_a_bulk_run_is_one_job_per_chunk_and_each_message_goes_once(app, twilio_standin):
-    ids = queue_bulk(app, 2 * outbound.CHUNK + 50)
+    ids = queue_bulk(app, 2 * CHUNK + 50)
     rt = runtime_of(app)
     assert Queue("bulk", connection=rt.redis).count == 3
     chunk_jobs = [outbound.job_of(rt.redis, i) for i in ids]
-    assert len(set(chunk_jobs[:outbound.CHUNK])) == 1
+    assert len(set(chunk_jobs[:CHUNK])) == 1
     assert len(set(chunk_jobs)) == 3
     work(app)
     bodies = [m["body"] for m in twilio_standin.messages]

@@ -17,7 +17,7 @@ from rq import Queue, SimpleWorker, Worker
 from rq.scheduler import RQScheduler
 
 from gateway.ops import survive
-from gateway.sms import outbound
+from gateway.sms import jobs
 from tests.redis_servers import RedisServer
 from tests.sms.workers import queue_message, runtime_of, stored, wait_until
 
@@ -52,7 +52,7 @@ def test_a_scheduled_send_goes_out_soon_after_a_persistent_redis_restarts(
     aof_redis.start()
     assert redis.exists(LOCK)  # the dead scheduler's lock came back with the data
     message = queue_message(app, body="after the restart", enqueue=False)
-    outbound.enqueue(runtime_of(app), message, "high", delay=1)  # via the scheduler
+    jobs.enqueue(runtime_of(app), message, "high", delay=1)  # via the scheduler
     # Well before the old lock would expire (a minute) and RQ would look again (ten).
     wait_until(lambda: stored(app, message).status == "sent", timeout=30,
                what="the scheduled send")

@@ -21,7 +21,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from gateway.ops import survive
-from gateway.sms import outbound, sweeper
+from gateway.sms import jobs, outbound, sweeper
 from tests.redis_servers import RedisServer, own_redis_fixture  # noqa: F401 (fixture)
 from tests.sms.workers import (
     queue_bulk,
@@ -115,7 +115,7 @@ def test_a_scheduled_job_is_live_until_long_past_its_time(app, monkeypatch):
     monkeypatch.setattr(sweeper, "QUEUED_GRACE", timedelta(0))
     rt = runtime_of(app)
     message_id = queue_message(app, kind="notice", enqueue=False)
-    outbound.enqueue(rt, message_id, "high", delay=600)  # e.g. a retry's backoff
+    jobs.enqueue(rt, message_id, "high", delay=600)  # e.g. a retry's backoff
     registry = ScheduledJobRegistry("high", connection=rt.redis)
     job_id = outbound.job_of(rt.redis, message_id)
     assert registry.get_job_ids() == [job_id]

@@ -19,7 +19,7 @@ import requests
 
 from gateway.config import Config
 from gateway.phones import mask
-from gateway.sms import outbound, twilio
+from gateway.sms import jobs, twilio
 from gateway.sms.backends import Outgoing, SendError
 from gateway.store import messages, phones
 from gateway.store.db import transaction
@@ -63,8 +63,8 @@ def test_duplicate_jobs_and_two_workers_send_each_message_once(app, workers, twi
     ids = [queue_message(app, body=f"Thong bao {n}", kind="notice", enqueue=False)
            for n in range(3)]
     for message_id in ids:
-        outbound.enqueue(runtime_of(app), message_id, "high")
-        outbound.enqueue(runtime_of(app), message_id, "high")
+        jobs.enqueue(runtime_of(app), message_id, "high")
+        jobs.enqueue(runtime_of(app), message_id, "high")
     workers.burst(count=2)
     assert sorted(m["body"] for m in twilio_standin.messages) == [
         "Thong bao 0", "Thong bao 1", "Thong bao 2"]
@@ -79,7 +79,7 @@ def test_a_message_handed_over_by_the_commit_and_again_by_its_caller_is_sent_onc
     """Until every caller leaves the hand-off to the commit hook, a dialogue turn also
     enqueues its SMS itself: the second job finds the message claimed or sent."""
     message_id = queue_message(app, body="Ma xac thuc cua ban: 482913")  # the hook's job
-    outbound.enqueue(runtime_of(app), message_id, "high")  # and the caller's own
+    jobs.enqueue(runtime_of(app), message_id, "high")  # and the caller's own
     workers.burst()
     assert [m["body"] for m in twilio_standin.wait_for_messages(1)] == [
         "Ma xac thuc cua ban: 482913"]
