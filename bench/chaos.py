@@ -38,13 +38,12 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
-import psutil
 from sqlalchemy import select
 
 from bench.chaos_load import Supervisor, Texting
 from bench.fanout import insert_cases
 from bench.postgres import PostgresCluster
-from bench.stack import Stack
+from bench.stack import Stack, kill_tree
 from gateway import runtime as runtimes
 from gateway.days import local_date
 from gateway.quarantine import runs
@@ -93,23 +92,10 @@ class Run:
     supervisor: Supervisor | None = None
 
 
-def _kill_tree(pid: int) -> None:
-    try:
-        root = psutil.Process(pid)
-        family = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return
-    for process in family:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            continue
-
-
 def worker_kill(run: Run) -> float:
     """SIGKILL the worker (and its scheduler); ends when its supervisor restarted it."""
     before = len(run.supervisor.restarted_at)
-    _kill_tree(run.stack.processes["worker0"].pid)
+    kill_tree(run.stack.processes["worker0"].pid)
     while len(run.supervisor.restarted_at) == before:
         time.sleep(0.05)
     return run.supervisor.restarted_at[-1][1]

@@ -4,6 +4,7 @@ is accounted."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -143,14 +144,24 @@ class Stack:
         return (self.log_dir / f"{name}.log").open("ab")
 
     def stop(self, name: str) -> None:
-        """Stop one process of the stack."""
+        """Stop one process of the stack, and what it started (a worker's scheduler,
+        gunicorn's workers): killed after a slow stop, they would outlive the stack
+        and go on taking jobs from its Redis database."""
         process = self.processes.pop(name, None)
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        if process is None:
+            return
+        try:
+            family = psutil.Process(process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            family = []
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for child in family:
+            _kill(child)
 
     def down(self) -> None:
         """Stop everything and drop the database."""
@@ -176,6 +187,22 @@ class Stack:
         """System (kernel) CPU time used so far by the web processes: mostly the system
         calls of their sockets (the client's, PostgreSQL's, Redis')."""
         return _tree_cpu(self.processes["web"].pid, kernel_only=True)
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and every process under it."""
+    try:
+        root = psutil.Process(pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for process in family:
+        _kill(process)
+
+
+def _kill(process: psutil.Process) -> None:
+    with contextlib.suppress(psutil.NoSuchProcess):
+        process.kill()  # psutil checks the pid still names the same process
 
 
 def _tree_cpu(pid: int, children: bool = True, kernel_only: bool = False) -> float:

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from gateway import runtime as runtimes
 from gateway.config import Config
 from gateway.runtime import QUEUES
-from gateway.store.models import Declaration, OutboundMessage
+from gateway.store.models import Declaration
+from tests import outbox_trace
 from tests.conftest import AGGREGATOR, DATA_KEY, SECRET, Phone
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
@@ -57,20 +58,8 @@ class Inbox:
     def otp(self, phone: str = ME) -> str:
         """The code in the newest SMS to `phone`."""
         received = self.messages(phone)
-        assert received, f"no SMS reached {phone}; {self.outbox(phone)}"
+        assert received, f"no SMS reached {phone}; {outbox_trace.trace(self.runtime, phone)}"
         return re.search(r"\b\d{6}\b", received[-1]["body"]).group(0)
-
-    def outbox(self, phone: str) -> str:
-        """Where the messages to `phone` are, for a failing test to say: each outbox
-        row's kind, status and attempts, and what waits in the queues and schedules."""
-        with self.runtime.sessions() as session:
-            rows = session.execute(select(
-                OutboundMessage.id, OutboundMessage.kind, OutboundMessage.status,
-                OutboundMessage.attempts, OutboundMessage.error_code).where(
-                OutboundMessage.phone == phone)).all()
-        queues = {name: (len(q), q.scheduled_job_registry.count) for name in QUEUES
-                  for q in [self.runtime.queue(name)]}
-        return f"outbox rows {[tuple(r) for r in rows]}, (queued, scheduled) jobs {queues}"
 
 
 @pytest.fixture
