@@ -11,14 +11,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 from gateway import runtime as runtimes
 from gateway.quarantine.enrol import enrol
 from gateway.store.db import transaction
-from tests.browser import WAIT_SECONDS, shot, wait_for
+from tests.browser import WAIT_SECONDS, click_through, shot, wait_for
 from tests.hotline.conftest import CALLER, MANAGER_PHONE, days, make_user, sign_in
 from tests.hotline.test_case_page import report
 
 
 def switch(driver, language: str, marker: str) -> None:
     """Press the header's language button and wait for the page to come back in it."""
-    driver.find_element(By.CSS_SELECTOR, f'button[name="lang"][value="{language}"]').click()
+    click_through(driver, driver.find_element(
+        By.CSS_SELECTOR, f'button[name="lang"][value="{language}"]'))
     WebDriverWait(driver, WAIT_SECONDS).until(
         lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == language
         and marker in d.find_element(By.TAG_NAME, "body").text)
