@@ -41,6 +41,7 @@ order is safe; `txid` stays NULL there.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Text, cast, event, func, insert, select, tuple_
@@ -75,11 +76,17 @@ MODELS: dict[str, type] = {topic: model for model, topic in TOPICS.items()}
 _TABLES = {model.__tablename__: topic for model, topic in TOPICS.items()}
 
 
+# The factories hooked, kept here rather than asked of `event.contains`, which knows a
+# factory by its id(): a new one at the address of a collected one would look hooked.
+_INSTALLED: weakref.WeakSet[sessionmaker[Session]] = weakref.WeakSet()
+
+
 def install(sessions: sessionmaker[Session]) -> None:
     """Make every session of `sessions` write events (idempotent)."""
-    if not event.contains(sessions, "after_flush", _after_flush):
+    if sessions not in _INSTALLED:
         event.listen(sessions, "after_flush", _after_flush)
         event.listen(sessions, "do_orm_execute", _bulk_write)
+        _INSTALLED.add(sessions)
 
 
 def _after_flush(session: Session, _flush_context) -> None:

@@ -20,6 +20,7 @@ row whose hand-over was lost.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Sequence
 
 from redis.exceptions import RedisError
@@ -33,16 +34,21 @@ HandOver = Callable[[Sequence[Queued]], None]
 
 _NOTES = "handoff.notes"          # session.info: [(transaction, id, priority), …]
 _HAND_OVER = "handoff.hand_over"  # session.info: the factory's `hand_over`
+# The factories hooked. Not `event.contains`: SQLAlchemy's registry knows a factory by
+# its id(), so a new factory at the address of a collected one would look hooked and
+# never be (a process that builds many apps, as the tests do, lost its hand-overs).
+_INSTALLED: weakref.WeakSet[sessionmaker[Session]] = weakref.WeakSet()
 
 
 def install(sessions: sessionmaker[Session], hand_over: HandOver) -> None:
     """Make every session of `sessions` hand the outbox rows queued in it to
     `hand_over` after commit (installing again replaces the callable)."""
     sessions.kw["info"] = {**sessions.kw.get("info", {}), _HAND_OVER: hand_over}
-    if not event.contains(sessions, "after_commit", _after_commit):
+    if sessions not in _INSTALLED:
         event.listen(sessions, "after_commit", _after_commit)
         event.listen(sessions, "after_soft_rollback", _after_soft_rollback)
         event.listen(sessions, "after_transaction_end", _after_transaction_end)
+        _INSTALLED.add(sessions)
 
 
 def note(session: Session, message_id: int, priority: str) -> None:

@@ -26,7 +26,7 @@ from tests.sms.smpp.channel import (  # noqa: F401  (the fixtures)
     workers_fixture,
 )
 from tests.sms.workers import queue_bulk, queue_message, runtime_of, stored, wait_until
-from tests.smsc_peer import ESME_RINVPASWD, smsc_fixture  # noqa: F401  (the `smsc` fixture)
+from tests.smsc_peer import ESME_RINVPASWD, ESME_ROK, smsc_fixture  # noqa: F401  (the `smsc` fixture)
 
 
 def age_sending(app) -> None:
@@ -36,8 +36,8 @@ def age_sending(app) -> None:
             row.claimed_at -= SENDING_GRACE + timedelta(seconds=1)
 
 
-def test_the_smsc_killed_mid_run_and_restarted_sends_every_message_exactly_once(
-        app, smsc, link, workers):
+def test_the_smsc_killed_mid_run_and_restarted_sends_every_message_once_but_its_last_answers(
+        app, config, smsc, link, workers):
     smsc.submit_mode(delay=0.02)  # a window always in flight when the SMSC dies
     ids = queue_bulk(app, 500)
     for _ in range(2):
@@ -57,7 +57,15 @@ def test_the_smsc_killed_mid_run_and_restarted_sends_every_message_exactly_once(
             sweep()
     accepted = Counter(p["text"] for p in smsc.submitted(all_runs=True))
     assert len(accepted) == 500, f"{500 - len(accepted)} lost"
-    assert set(accepted.values()) == {1}, "a message went out twice"
+    # SMPP has no exactly-once: a submit the SMSC answered just before it died, whose
+    # answer was lost with the connection, is one the gateway never heard accepted, and
+    # sends again. Only those may go out twice: at most a window of them, all among the
+    # last submits the dead SMSC answered (in a quiet run, usually none).
+    answered = [p["text"] for p in smsc.history if p["command_status"] == ESME_ROK]
+    twice = {text for text, count in accepted.items() if count > 1}
+    assert set(accepted.values()) <= {1, 2}, "a message went out three times"
+    assert twice <= set(answered[-config.smpp_window:]), (
+        f"sent twice, not at the kill: {twice - set(answered[-config.smpp_window:])}")
     statuses = Counter(stored(app, i).status for i in ids[::25])
     assert statuses == {"sent": 20}
     assert link.stats.counters["binds"] >= 2 and link.stats.counters["drops"] >= 1
