@@ -1,7 +1,7 @@
 """Outbound SMS: the database outbox is the source of truth; RQ jobs only carry ids.
 
-`enqueue` hands a queued row to a worker (`hand_over`: the rows a transaction
-committed, after its commit); `deliver` claims it atomically (so a job run
+A queued row is handed to a worker as a job (gateway/sms/jobs.py: `hand_over`, the
+rows a transaction committed, after its commit); `deliver` claims it atomically (so a job run
 twice sends once), sends it through the configured backend and records the result.
 A failed send is rescheduled by the outbox, one schedule per message up to its horizon
 (gateway/sms/retry.py); a provider in trouble (429, 5xx, unreachable) pauses every
